@@ -1,0 +1,291 @@
+//! Diagnostics: stable codes, severities and the data every renderer reads.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal; )*) => {
+        /// Every rule's stable code (DESIGN §4).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $( $variant, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )* ];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $name, )* }
+            }
+
+            pub fn default_severity(self) -> Severity {
+                match self { $( Code::$variant => Severity::$sev, )* }
+            }
+
+            /// One line: when the rule fires.
+            pub fn summary(self) -> &'static str {
+                match self { $( Code::$variant => $summary, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    CpusOverLimit = "cpus-over-limit", Error, "cpus per node exceed the group's cpuNumber";
+    MemoryOverLimit = "memory-over-limit", Error, "memory per node exceeds the group's memorySize";
+    NodesOverLimit = "nodes-over-limit", Error, "nodes (taskNumber) exceed the group's nodeNumber";
+    AcceleratorsOverLimit = "accelerators-over-limit", Error, "accelerator cards per node exceed gpuNumber, or the type's quota when that is above 0";
+    AcceleratorTypeMismatch = "accelerator-type-mismatch", Error, "the cards requested do not match the accelerator type";
+    WalltimeOverLimit = "walltime-over-limit", Error, "walltime exceeds the group's maxTime";
+    UnknownResourceGroup = "unknown-resource-group", Error, "the resource group does not exist";
+    InvalidValue = "invalid-value", Error, "a value has the wrong type, a zero or negative count, or a bad unit or time";
+    MissingField = "missing-field", Error, "a required field is absent";
+    UnknownField = "unknown-field", Error, "a key the format does not know (a warning in a platform body)";
+    DuplicateKey = "duplicate-key", Error, "the same key appears twice in one mapping";
+    SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
+    WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
+    MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
+    LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
+}
+
+impl Code {
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A byte range in a file's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end: end.max(start),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// 1-based line and column (in Unicode characters); the end is exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// A second place a diagnostic points at (the first definition of a
+/// duplicated key, say).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub span: Span,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    /// Text under the underline.
+    pub label: String,
+    pub help: Option<String>,
+    /// Where in the file; `None` for file-wide problems (unreadable bytes).
+    pub span: Option<Span>,
+    /// Filled in from `span` once the file's text is known.
+    pub position: Option<Position>,
+    pub notes: Vec<Note>,
+    /// 1-based document index in the file, when the problem is in one.
+    pub document: Option<usize>,
+    pub field: Option<String>,
+    pub requested: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, span: Option<Span>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: code.default_severity(),
+            message: message.into(),
+            label: String::new(),
+            help: None,
+            span,
+            position: None,
+            notes: Vec::new(),
+            document: None,
+            field: None,
+            requested: None,
+            limit: None,
+        }
+    }
+
+    pub fn at(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Some(span), message)
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn requested(mut self, requested: impl Into<String>) -> Self {
+        self.requested = Some(requested.into());
+        self
+    }
+
+    pub fn limit(mut self, limit: impl Into<String>) -> Self {
+        self.limit = Some(limit.into());
+        self
+    }
+
+    pub fn note(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Maps byte offsets of one text to 1-based lines and character columns.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
+    }
+
+    /// Line and column (both 1-based, column in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let column = self.text[self.starts[line]..offset].chars().count() + 1;
+        (line + 1, column)
+    }
+
+    pub fn position(&self, span: Span) -> Position {
+        let (line, column) = self.line_col(span.start);
+        let (end_line, end_column) = self.line_col(span.end);
+        Position {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+}
+
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a
+/// plausible typo (case is ignored).
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_lowercase();
+    let mut best: Option<(usize, &'a str)> = None;
+    for candidate in candidates {
+        let distance = strsim::damerau_levenshtein(&lower, &candidate.to_lowercase());
+        let longest = candidate.chars().count().max(word.chars().count());
+        let allowed = (longest / 3).clamp(1, 3);
+        if distance <= allowed && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for code in Code::ALL {
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+        }
+        assert_eq!(Code::ALL.len(), 15);
+    }
+
+    #[test]
+    fn line_index_counts_characters() {
+        let text = "name: résumé\ncpus: 8\n";
+        let idx = LineIndex::new(text);
+        let cpus = text.find("8").unwrap();
+        assert_eq!(idx.line_col(cpus), (2, 7));
+        let after = text.find("é\n").unwrap() + 2;
+        assert_eq!(idx.line_col(after), (1, 13));
+    }
+
+    #[test]
+    fn suggestions() {
+        let keys = ["cpus", "memory", "walltime", "resourceGroup"];
+        assert_eq!(did_you_mean("cpu", keys), Some("cpus"));
+        assert_eq!(did_you_mean("memroy", keys), Some("memory"));
+        assert_eq!(did_you_mean("resourcegroup", keys), Some("resourceGroup"));
+        assert_eq!(did_you_mean("wall_time", keys), Some("walltime"));
+        assert_eq!(did_you_mean("zzz", keys), None);
+    }
+}

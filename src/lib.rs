@@ -1,0 +1,12 @@
+//! jobcheck: admission checks for container jobs on the Sugon AC / SCNet
+//! platform. Job requests are read with spans (`spec`), limits come from a
+//! `limits` source, `check` holds the pure rules, `run` ties a run together
+//! and `report` renders the outcome.
+
+pub mod check;
+pub mod diag;
+pub mod limits;
+pub mod report;
+pub mod run;
+pub mod spec;
+pub mod units;

@@ -1,0 +1,237 @@
+//! `--limits FILE`: limit sets from a YAML/JSON file, either a list of limit
+//! sets as the API returns them in `data`, or one saved API response.
+
+use crate::diag::{Code, Diagnostic, LineIndex, Span};
+use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
+use crate::spec::AccelType;
+use crate::spec::yaml::{self, Kind, Node};
+
+#[derive(Debug, Clone)]
+pub struct FileSource {
+    sets: Vec<Limits>,
+}
+
+/// A limits file that cannot be used: a usage error (exit 2), reported with
+/// positions in that file.
+#[derive(Debug)]
+pub struct BadLimitsFile {
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileSource {
+    pub fn new(sets: Vec<Limits>) -> FileSource {
+        FileSource { sets }
+    }
+
+    pub fn sets(&self) -> &[Limits] {
+        &self.sets
+    }
+
+    pub fn parse(path: &str, text: &str) -> Result<FileSource, BadLimitsFile> {
+        let mut diagnostics = Vec::new();
+        let mut sets = Vec::new();
+        let docs = yaml::parse_documents(text);
+        if docs.is_empty() {
+            diagnostics.push(Diagnostic::new(
+                Code::InvalidValue,
+                None,
+                "the limits file is empty: it needs a list of limit sets or a saved API response",
+            ));
+        }
+        for doc in &docs {
+            match &doc.root {
+                Err(e) => diagnostics.push(
+                    Diagnostic::at(Code::SyntaxError, e.span, e.message.clone()).label("here"),
+                ),
+                Ok(root) => read_root(text, root, &mut sets, &mut diagnostics),
+            }
+        }
+        if diagnostics.is_empty() {
+            return Ok(FileSource { sets });
+        }
+        let index = LineIndex::new(text);
+        for d in &mut diagnostics {
+            d.position = d.span.map(|s| index.position(s));
+        }
+        Err(BadLimitsFile {
+            path: path.to_string(),
+            text: text.to_string(),
+            diagnostics,
+        })
+    }
+}
+
+fn field<'n>(pairs: &'n [(Node, Node)], name: &str) -> Option<&'n (Node, Node)> {
+    pairs
+        .iter()
+        .find(|(k, _)| matches!(&k.kind, Kind::Str(s) if s == name))
+}
+
+fn loose(node: Option<&Node>) -> Loose<'_> {
+    match node.map(|n| &n.kind) {
+        None => Loose::Missing,
+        Some(Kind::Null) => Loose::Null,
+        Some(Kind::Int(i)) => Loose::Int(*i),
+        Some(Kind::Float(f)) => Loose::Float(*f),
+        Some(Kind::Str(s)) => Loose::Str(s),
+        Some(_) => Loose::Other(node.map(|n| n.type_name()).unwrap_or("a value")),
+    }
+}
+
+fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
+    match &root.kind {
+        Kind::Seq(items) => {
+            for item in items {
+                read_set(item, sets, diags);
+            }
+        }
+        Kind::Map(pairs) if field(pairs, "data").is_some() || field(pairs, "code").is_some() => {
+            if let Some((_, code)) = field(pairs, "code") {
+                let code_text = code.scalar_text(text).unwrap_or_default();
+                if code_text != "0" {
+                    let msg = field(pairs, "msg")
+                        .and_then(|(_, m)| m.scalar_text(text))
+                        .unwrap_or_default();
+                    diags.push(
+                        Diagnostic::at(
+                            Code::InvalidValue,
+                            code.span,
+                            format!("this saved API response is an error (code {code_text}: {msg}), not limits"),
+                        )
+                        .label("not a success code")
+                        .help("save a response whose code is \"0\""),
+                    );
+                    return;
+                }
+            }
+            match field(pairs, "data") {
+                Some((_, data)) => match &data.kind {
+                    Kind::Seq(items) => items.iter().for_each(|i| read_set(i, sets, diags)),
+                    _ => read_set(data, sets, diags),
+                },
+                None => diags.push(
+                    Diagnostic::at(Code::MissingField, root.span, "this saved API response has no `data`")
+                        .label("no data"),
+                ),
+            }
+        }
+        Kind::Map(_) => read_set(root, sets, diags),
+        _ => diags.push(
+            Diagnostic::at(
+                Code::InvalidValue,
+                root.span,
+                format!("a limits file holds a list of limit sets, not {}", root.type_name()),
+            )
+            .label("expected a list"),
+        ),
+    }
+}
+
+fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
+    let Kind::Map(pairs) = &node.kind else {
+        diags.push(
+            Diagnostic::at(
+                Code::InvalidValue,
+                node.span,
+                format!("a limit set is a mapping (resourceGroup, cpuNumber, …), not {}", node.type_name()),
+            )
+            .label("expected a mapping"),
+        );
+        return;
+    };
+    match Limits::from_fields(|name| loose(field(pairs, name).map(|(_, v)| v))) {
+        Ok(limits) => sets.push(limits),
+        Err(errors) => {
+            for (name, message) in errors {
+                let span = field(pairs, name)
+                    .map(|(_, v)| v.span)
+                    .unwrap_or_else(|| Span::new(node.span.start, node.span.start));
+                diags.push(
+                    Diagnostic::at(Code::InvalidValue, span, format!("`{name}`: {message}"))
+                        .label("cannot be read")
+                        .field(name),
+                );
+            }
+        }
+    }
+}
+
+impl LimitSource for FileSource {
+    fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
+        pairs
+            .iter()
+            .map(|pair| {
+                let in_group: Vec<&Limits> = self
+                    .sets
+                    .iter()
+                    .filter(|s| s.resource_group == pair.group)
+                    .collect();
+                if in_group.is_empty() {
+                    let mut known: Vec<String> =
+                        self.sets.iter().map(|s| s.resource_group.clone()).collect();
+                    known.sort();
+                    known.dedup();
+                    return Lookup::UnknownGroup { known };
+                }
+                let exact = in_group
+                    .iter()
+                    .find(|s| s.accelerator_type == Some(pair.accelerator));
+                let any = in_group.iter().find(|s| s.accelerator_type.is_none());
+                match exact.or(any) {
+                    Some(limits) => Lookup::Found((*limits).clone()),
+                    None => {
+                        let mut offered: Vec<AccelType> =
+                            in_group.iter().filter_map(|s| s.accelerator_type).collect();
+                        offered.sort();
+                        offered.dedup();
+                        Lookup::UnsupportedType { offered }
+                    }
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_list_and_an_envelope() {
+        let list = "- resourceGroup: A\n  cpuNumber: \"40\"\n  memorySize: 31888\n  maxTime: unlimited\n- resourceGroup: B\n  acceleratorType: dcu\n";
+        let src = FileSource::parse("l.yaml", list).unwrap();
+        assert_eq!(src.sets().len(), 2);
+        assert_eq!(src.sets()[0].cpu_number, Some(40));
+        assert_eq!(src.sets()[1].cpu_number, None);
+        let env = r#"{"code":"0","msg":"success","data":{"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,"gpuNumber":2,"memorySize":31888,"resourceGroup":"TeslaM40","userName":null,"nodeNumber":1,"maxTime":"unlimited"}}"#;
+        let src = FileSource::parse("e.json", env).unwrap();
+        assert_eq!(src.sets()[0].gpu_number, Some(2));
+    }
+
+    #[test]
+    fn bad_values_point_at_their_line() {
+        let text = "- resourceGroup: A\n  cpuNumber: many\n";
+        let err = FileSource::parse("l.yaml", text).unwrap_err();
+        let pos = err.diagnostics[0].position.unwrap();
+        assert_eq!((pos.line, pos.column), (2, 14));
+    }
+
+    #[test]
+    fn lookup_by_group_and_type() {
+        let text = "- {resourceGroup: A, acceleratorType: gpu, cpuNumber: 1}\n- {resourceGroup: B, cpuNumber: 2}\n";
+        let src = FileSource::parse("l.yaml", text).unwrap();
+        let pairs = [
+            Pair { group: "A".into(), accelerator: AccelType::Gpu },
+            Pair { group: "A".into(), accelerator: AccelType::Dcu },
+            Pair { group: "B".into(), accelerator: AccelType::Mlu },
+            Pair { group: "C".into(), accelerator: AccelType::Gpu },
+        ];
+        let answers = src.lookup(&pairs);
+        assert!(matches!(&answers[0], Lookup::Found(l) if l.cpu_number == Some(1)));
+        assert_eq!(answers[1], Lookup::UnsupportedType { offered: vec![AccelType::Gpu] });
+        assert!(matches!(&answers[2], Lookup::Found(l) if l.cpu_number == Some(2)));
+        assert_eq!(answers[3], Lookup::UnknownGroup { known: vec!["A".into(), "B".into()] });
+    }
+}

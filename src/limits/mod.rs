@@ -1,0 +1,187 @@
+//! Limit sources. A source answers, for each distinct (resource group,
+//! accelerator type) pair of a run, with the group's limits, "no such
+//! group", or "unavailable". The rules never see where an answer came from.
+
+pub mod file;
+
+use std::fmt;
+
+use crate::spec::AccelType;
+use crate::units::TimeLimit;
+
+/// One resource group's limits, as the platform reports them in `data`.
+/// `None` means the field was missing or null: that rule is not judged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    pub resource_group: String,
+    /// The type these limits apply to; `None` for every type.
+    pub accelerator_type: Option<AccelType>,
+    pub cpu_number: Option<u64>,
+    pub gpu_number: Option<u64>,
+    pub nv_limits: Option<u64>,
+    pub dcu_limits: Option<u64>,
+    pub mlu_limits: Option<u64>,
+    /// MiB per node.
+    pub memory_size: Option<u64>,
+    pub node_number: Option<u64>,
+    pub max_time: Option<TimeLimit>,
+}
+
+impl Limits {
+    pub fn quota(&self, t: AccelType) -> Option<u64> {
+        match t {
+            AccelType::Gpu => self.nv_limits,
+            AccelType::Dcu => self.dcu_limits,
+            AccelType::Mlu => self.mlu_limits,
+            AccelType::Cpu => Some(0),
+        }
+    }
+
+    /// Read a limit set from a JSON-like object, field by field. Numbers may
+    /// arrive as strings; a value that cannot be read is an error naming the
+    /// field (the caller decides whether that is fatal).
+    pub fn from_fields<'v>(
+        get: impl Fn(&str) -> Loose<'v>,
+    ) -> Result<Limits, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let mut count = |field: &'static str| match get(field).count() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push((field, e));
+                None
+            }
+        };
+        let cpu_number = count("cpuNumber");
+        let gpu_number = count("gpuNumber");
+        let nv_limits = count("nvLimits");
+        let dcu_limits = count("dcuLimits");
+        let mlu_limits = count("mluLimits");
+        let memory_size = count("memorySize");
+        let node_number = count("nodeNumber");
+        let max_time = match get("maxTime").time() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(("maxTime", e));
+                None
+            }
+        };
+        let resource_group = match get("resourceGroup") {
+            Loose::Str(s) if !s.trim().is_empty() => s.trim().to_string(),
+            Loose::Int(i) => i.to_string(),
+            _ => {
+                errors.push(("resourceGroup", "every limit set needs its resourceGroup".into()));
+                String::new()
+            }
+        };
+        let accelerator_type = match get("acceleratorType") {
+            Loose::Missing | Loose::Null => None,
+            Loose::Str(s) => match AccelType::parse(s) {
+                Some(t) => Some(t),
+                None => {
+                    errors.push((
+                        "acceleratorType",
+                        format!("`{s}` is not an accelerator type (gpu, dcu, mlu or cpu)"),
+                    ));
+                    None
+                }
+            },
+            other => {
+                errors.push(("acceleratorType", format!("expected a string, found {other}")));
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Limits {
+            resource_group,
+            accelerator_type,
+            cpu_number,
+            gpu_number,
+            nv_limits,
+            dcu_limits,
+            mlu_limits,
+            memory_size,
+            node_number,
+            max_time,
+        })
+    }
+}
+
+/// A field's value as a lenient reader sees it, whatever the document format.
+#[derive(Clone, Copy, Debug)]
+pub enum Loose<'v> {
+    Missing,
+    Null,
+    Int(i128),
+    Float(f64),
+    Str(&'v str),
+    Other(&'static str),
+}
+
+impl fmt::Display for Loose<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Loose::Missing => f.write_str("nothing"),
+            Loose::Null => f.write_str("null"),
+            Loose::Int(i) => write!(f, "{i}"),
+            Loose::Float(x) => write!(f, "{x}"),
+            Loose::Str(s) => write!(f, "\"{s}\""),
+            Loose::Other(what) => f.write_str(what),
+        }
+    }
+}
+
+impl Loose<'_> {
+    pub fn count(self) -> Result<Option<u64>, String> {
+        let n: i128 = match self {
+            Loose::Missing | Loose::Null => return Ok(None),
+            Loose::Int(i) => i,
+            Loose::Float(x) if x.fract() == 0.0 && x >= 0.0 && x < u64::MAX as f64 => x as i128,
+            Loose::Str(s) if s.trim().is_empty() => return Ok(None),
+            Loose::Str(s) => s
+                .trim()
+                .parse::<i128>()
+                .map_err(|_| format!("expected a whole number, found \"{s}\""))?,
+            other => return Err(format!("expected a whole number, found {other}")),
+        };
+        u64::try_from(n)
+            .map(Some)
+            .map_err(|_| format!("expected a whole number of at least 0, found {n}"))
+    }
+
+    pub fn time(self) -> Result<Option<TimeLimit>, String> {
+        let text = match self {
+            Loose::Missing | Loose::Null => return Ok(None),
+            Loose::Str(s) if s.trim().is_empty() => return Ok(None),
+            Loose::Str(s) => s.to_string(),
+            Loose::Int(i) => i.to_string(),
+            other => return Err(format!("expected a time, found {other}")),
+        };
+        TimeLimit::parse(&text).map(Some).map_err(|e| e.to_string())
+    }
+}
+
+/// A (resource group, accelerator type) pair: one question to a source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pair {
+    pub group: String,
+    pub accelerator: AccelType,
+}
+
+/// A source's answer for one pair.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lookup {
+    Found(Limits),
+    /// The group does not exist; `known` lists groups for suggestions.
+    UnknownGroup { known: Vec<String> },
+    /// The group exists, but not for this accelerator type.
+    UnsupportedType { offered: Vec<AccelType> },
+    /// No answer could be had: the job is unjudged.
+    Unavailable { reason: String },
+}
+
+pub trait LimitSource {
+    /// Answer every pair, in order. Implementations ask once per pair.
+    fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup>;
+}

@@ -1,0 +1,165 @@
+//! The human format: one miette graphical report per file with every
+//! diagnostic of the file and its source snippet, then a summary line.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
+    NamedSource, SourceCode,
+};
+
+use super::{FileReport, Renderer, Report, Style, count};
+use crate::diag::{Diagnostic, Severity};
+
+pub struct Human {
+    pub style: Style,
+}
+
+impl Human {
+    fn handler(&self) -> GraphicalReportHandler {
+        let theme = match (self.style.unicode, self.style.color) {
+            (true, true) => GraphicalTheme::unicode(),
+            (true, false) => GraphicalTheme::unicode_nocolor(),
+            (false, true) => GraphicalTheme::ascii(),
+            (false, false) => GraphicalTheme::none(),
+        };
+        GraphicalReportHandler::new_themed(theme)
+            .with_width(self.style.width)
+            .with_links(false)
+            .with_context_lines(1)
+    }
+}
+
+/// One file, as one miette report whose related items are its diagnostics.
+struct FileItem<'a> {
+    title: String,
+    severity: Severity,
+    items: Vec<Item<'a>>,
+}
+
+struct Item<'a> {
+    diag: &'a Diagnostic,
+    source: Option<&'a NamedSource<String>>,
+}
+
+impl fmt::Debug for FileItem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+impl fmt::Display for FileItem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+impl std::error::Error for FileItem<'_> {}
+
+impl MietteDiagnostic for FileItem<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(severity(self.severity))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn MietteDiagnostic> + 'b>> {
+        Some(Box::new(
+            self.items.iter().map(|i| i as &dyn MietteDiagnostic),
+        ))
+    }
+}
+
+impl fmt::Debug for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+impl fmt::Display for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+impl std::error::Error for Item<'_> {}
+
+fn severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+    }
+}
+
+impl MietteDiagnostic for Item<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diag.code.as_str()))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(severity(self.diag.severity))
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.map(|s| s as &dyn SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diag.span?;
+        self.source?;
+        let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
+        let primary = LabeledSpan::new_primary_with_span(label, (span.start, span.len()));
+        let notes = self.diag.notes.iter().map(|n| {
+            LabeledSpan::new_with_span(Some(n.label.clone()), (n.span.start, n.span.len()))
+        });
+        Some(Box::new(std::iter::once(primary).chain(notes)))
+    }
+}
+
+fn title(file: &FileReport) -> String {
+    let errors = file.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = file.diagnostics.len() - errors;
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(count(errors, "error", "errors"));
+    }
+    if warnings > 0 {
+        parts.push(count(warnings, "warning", "warnings"));
+    }
+    format!("{}: {}", file.path, parts.join(", "))
+}
+
+impl Renderer for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let handler = self.handler();
+        for file in report.files.iter().filter(|f| !f.diagnostics.is_empty()) {
+            let source = file
+                .source
+                .as_ref()
+                .map(|text| NamedSource::new(&file.path, text.clone()));
+            let item = FileItem {
+                title: title(file),
+                severity: if file.diagnostics.iter().any(|d| d.is_error()) {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                items: file
+                    .diagnostics
+                    .iter()
+                    .map(|diag| Item {
+                        diag,
+                        source: source.as_ref(),
+                    })
+                    .collect(),
+            };
+            let mut text = String::new();
+            handler
+                .render_report(&mut text, &item)
+                .map_err(|e| io::Error::other(e.to_string()))?;
+            writeln!(out, "{}", text.trim_end())?;
+            writeln!(out)?;
+        }
+        for notice in &report.notices {
+            writeln!(out, "{notice}")?;
+        }
+        writeln!(out, "{}", report.summary().line())
+    }
+}

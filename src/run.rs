@@ -1,0 +1,316 @@
+//! A check run: inputs in, a `Report` out. Reading, looking limits up and
+//! judging happen here; printing does not.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::check::check;
+use crate::diag::{Code, Diagnostic, LineIndex, Severity};
+use crate::limits::{LimitSource, Lookup, Pair};
+use crate::report::{FileReport, JobEntry, Report, Verdict};
+use crate::spec::{self, Document};
+
+/// Files larger than this are refused with a diagnostic instead of read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+/// One file to check, with the name reports give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub display: String,
+    pub source: Source,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UsageError {
+    #[error("`{0}` does not exist")]
+    NotFound(String),
+    #[error("no input files: give files, directories or `-` for standard input")]
+    NoInputs,
+    #[error("cannot read directory `{0}`: {1}")]
+    Unreadable(String, String),
+}
+
+/// Expand the command line's paths: files as given, directories searched
+/// recursively (sorted; hidden entries skipped) for `*.yaml`, `*.yml`,
+/// `*.json`, and `-` for standard input.
+pub fn collect_inputs(paths: &[PathBuf], stdin_name: Option<&str>) -> Result<Vec<Input>, UsageError> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                display: stdin_name.unwrap_or("<stdin>").to_string(),
+                source: Source::Stdin,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|_| UsageError::NotFound(display_path(path)))?;
+        if meta.is_dir() {
+            walk(path, &mut inputs)?;
+        } else {
+            inputs.push(Input {
+                display: display_path(path),
+                source: Source::File(path.clone()),
+            });
+        }
+    }
+    if inputs.is_empty() {
+        return Err(UsageError::NoInputs);
+    }
+    Ok(inputs)
+}
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| UsageError::Unreadable(display_path(dir), e.to_string()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        // Symbolic links to directories are not followed (no cycles).
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            walk(&path, inputs)?;
+        } else if is_job_file(&path) {
+            inputs.push(Input {
+                display: display_path(&path),
+                source: Source::File(path),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn is_job_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+}
+
+/// A path as reports show it: relative to the working directory when it is
+/// inside it, with forward slashes.
+pub fn display_path(path: &Path) -> String {
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf());
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+/// Read a file's text, or say why it cannot be a job file.
+pub fn load(input: &Input) -> Result<String, Diagnostic> {
+    let mut bytes = Vec::new();
+    let read = match &input.source {
+        Source::Stdin => std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes),
+        Source::File(path) => std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)),
+    };
+    if let Err(e) = read {
+        return Err(Diagnostic::new(
+            Code::SyntaxError,
+            None,
+            format!("cannot read the file: {e}"),
+        ));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Diagnostic::new(
+            Code::SyntaxError,
+            None,
+            format!(
+                "the file is larger than {} MiB; job files are small, so it is not read",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        )
+        .help("split it into smaller files"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = String::from_utf8_lossy(good.rsplit(|&b| b == b'\n').next().unwrap_or(&[]))
+            .chars()
+            .count()
+            + 1;
+        Diagnostic::new(
+            Code::SyntaxError,
+            None,
+            format!(
+                "the file is not valid UTF-8 (byte {} at line {line}, column {column}); it may be binary or in another encoding",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+        .help("save the file as UTF-8")
+    })
+}
+
+pub struct Options {
+    pub deny_warnings: bool,
+}
+
+/// A file read into documents, before judging.
+struct Read_ {
+    input: Input,
+    text: String,
+    problem: Option<Diagnostic>,
+    documents: Vec<Document>,
+}
+
+/// Check every input against a limit source: one lookup per distinct
+/// (group, accelerator type) pair, whatever the number of documents.
+pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
+    let files: Vec<Read_> = inputs.into_iter().map(read_input).collect();
+
+    let mut pairs: BTreeMap<Pair, usize> = BTreeMap::new();
+    for f in &files {
+        for doc in &f.documents {
+            if let Some(pair) = doc.job.as_ref().and_then(pair_of) {
+                let next = pairs.len();
+                pairs.entry(pair).or_insert(next);
+            }
+        }
+    }
+    let mut ordered: Vec<Pair> = vec![
+        Pair {
+            group: String::new(),
+            accelerator: spec::AccelType::Cpu
+        };
+        pairs.len()
+    ];
+    for (pair, i) in &pairs {
+        ordered[*i] = pair.clone();
+    }
+    let answers = if ordered.is_empty() {
+        Vec::new()
+    } else {
+        source.lookup(&ordered)
+    };
+
+    let mut report = Report::default();
+    for (pair, answer) in ordered.iter().zip(&answers) {
+        if let Lookup::Unavailable { reason } = answer {
+            report.notices.push(format!(
+                "error: limits unavailable for resource group `{}` ({}): {reason}",
+                pair.group,
+                pair.accelerator.as_str()
+            ));
+        }
+    }
+    for f in files {
+        report.files.push(judge_file(f, &pairs, &answers, options));
+    }
+    report
+}
+
+fn pair_of(job: &spec::Job) -> Option<Pair> {
+    job.group.as_ref().map(|g| Pair {
+        group: g.value.clone(),
+        accelerator: job.accelerator,
+    })
+}
+
+fn read_input(input: Input) -> Read_ {
+    match load(&input) {
+        Err(problem) => Read_ {
+            input,
+            text: String::new(),
+            problem: Some(problem),
+            documents: Vec::new(),
+        },
+        Ok(text) => {
+            let documents = spec::read_documents(&text);
+            let problem = documents.is_empty().then(|| {
+                Diagnostic::new(
+                    Code::InvalidValue,
+                    None,
+                    "the file holds no job request (it is empty, or only comments)",
+                )
+                .help("add a job spec, or leave this file out of the paths checked")
+            });
+            Read_ {
+                input,
+                text,
+                problem,
+                documents,
+            }
+        }
+    }
+}
+
+fn judge_file(f: Read_, pairs: &BTreeMap<Pair, usize>, answers: &[Lookup], options: &Options) -> FileReport {
+    let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
+    let mut jobs = Vec::new();
+    for doc in f.documents {
+        let mut diags = doc.diagnostics;
+        let answer = doc
+            .job
+            .as_ref()
+            .and_then(pair_of)
+            .and_then(|p| pairs.get(&p))
+            .and_then(|&i| answers.get(i));
+        if let (Some(job), Some(answer)) = (&doc.job, answer) {
+            for mut d in check(job, answer) {
+                d.document = Some(doc.index);
+                diags.push(d);
+            }
+        }
+        let has_errors = diags.iter().any(|d| {
+            d.severity == Severity::Error || (options.deny_warnings && d.severity == Severity::Warning)
+        });
+        let (verdict, reason) = match answer {
+            _ if has_errors || doc.job.is_none() => (Verdict::Rejected, None),
+            Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
+            _ => (Verdict::Admitted, None),
+        };
+        let job = doc.job.as_ref();
+        jobs.push(JobEntry {
+            document: doc.index,
+            name: job.and_then(|j| j.name.clone()),
+            resource_group: job.and_then(|j| j.group.as_ref().map(|g| g.value.clone())),
+            accelerator_type: job.map(|j| j.accelerator.as_str().to_string()),
+            verdict,
+            reason,
+        });
+        diags.sort_by_key(|d| d.span.map(|s| s.start));
+        diagnostics.extend(diags);
+    }
+    let index = LineIndex::new(&f.text);
+    for d in &mut diagnostics {
+        d.position = d.span.map(|s| index.position(s));
+    }
+    FileReport {
+        path: f.input.display,
+        source: (!diagnostics.is_empty()).then_some(f.text),
+        jobs,
+        diagnostics,
+    }
+}
+
+/// DESIGN §6: 3 when limits were unavailable for some job, else 1 when a job
+/// was rejected or a document could not be read, else 0.
+pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
+    let s = report.summary();
+    if s.unjudged > 0 || !report.notices.is_empty() {
+        3
+    } else if s.rejected > 0 || s.errors > 0 || (deny_warnings && s.warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
