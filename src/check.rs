@@ -17,28 +17,45 @@ pub fn check(job: &Job, lookup: &Lookup) -> Vec<Diagnostic> {
         Lookup::UnknownGroup { known } => out.push(unknown_group(group, known)),
         Lookup::UnsupportedType { offered } => {
             let offered_text: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
-            out.push(
-                Diagnostic::at(
-                    Code::AcceleratorTypeMismatch,
-                    job.accelerator_span.unwrap_or(group.span),
+            let t = job.accelerator.as_str();
+            let (message, span, label, help) = match job.accelerator_span {
+                Some(span) => (
                     format!(
-                        "resource group `{}` has no {} limits; it offers {}",
+                        "resource group `{}` has no {t} limits; it offers {}",
                         group.value,
-                        job.accelerator.as_str(),
                         offered_text.join(", ")
                     ),
-                )
-                .label(format!("{} requested", job.accelerator.as_str()))
-                .note(group.span, "in this group")
-                .help(format!(
-                    "use acceleratorType {} in this group, or a group with {} cards",
-                    offered_text.join(" or "),
-                    job.accelerator.as_str()
-                ))
+                    span,
+                    format!("{t} requested"),
+                    format!(
+                        "use acceleratorType {} in this group, or a group with {t} resources",
+                        offered_text.join(" or ")
+                    ),
+                ),
+                None => (
+                    format!(
+                        "this job asks for no accelerator cards, so it is a cpu job, but resource group `{}` offers {}",
+                        group.value,
+                        offered_text.join(", ")
+                    ),
+                    group.span,
+                    "not a cpu group".to_string(),
+                    format!(
+                        "add the cards it needs (e.g. `{}: 1`), or use a cpu group",
+                        offered.first().map_or("gpus", |o| o.cards_key())
+                    ),
+                ),
+            };
+            let mut d = Diagnostic::at(Code::AcceleratorTypeMismatch, span, message)
+                .label(label)
+                .help(help)
                 .field("acceleratorType")
-                .requested(job.accelerator.as_str())
-                .limit(offered_text.join(", ")),
-            );
+                .requested(t)
+                .limit(offered_text.join(", "));
+            if span != group.span {
+                d = d.note(group.span, "in this group");
+            }
+            out.push(d);
         }
         Lookup::Unavailable { .. } => {}
     }
@@ -71,7 +88,9 @@ fn limit_unknown(job: &Job, span: Span, key: &str, field: &str) -> Diagnostic {
         format!("the limits for `{group}` leave out `{field}`, so `{key}` was not checked"),
     )
     .label("not judged")
-    .help(format!("check `{key}` by hand, or ask the platform's administrators for `{field}`"))
+    .help(format!(
+        "check `{key}` by hand, or ask the platform's administrators for `{field}`"
+    ))
     .field(key)
 }
 
@@ -228,38 +247,41 @@ fn check_cards(job: &Job, cards: &Value<u64>, limits: &Limits, out: &mut Vec<Dia
     }
     match (quota, quota_field) {
         (Some(q), Some(field)) if q > 0 && binding.as_ref().is_none_or(|(b, _)| q < *b) => {
-            binding = Some((q, format!("your {} quota of {q} cards per node ({field})", t.as_str())));
+            binding = Some((
+                q,
+                format!("your {} quota of {q} cards per node ({field})", t.as_str()),
+            ));
         }
         (None, Some(field)) => out.push(limit_unknown(job, cards.span, cards.key, field)),
         _ => {}
     }
-    if let Some((max, what)) = binding {
-        if cards.value > max {
-            let help = if max == 0 {
-                match t {
-                    AccelType::Cpu => format!("remove `{}`", cards.key),
-                    _ => format!(
-                        "this group has no {} cards for you: use a group with {} cards",
-                        t.as_str(),
-                        t.as_str()
-                    ),
-                }
-            } else {
-                format!("use at most {max} {} cards per node", t.as_str())
-            };
-            out.push(
-                Diagnostic::at(
-                    Code::AcceleratorsOverLimit,
-                    cards.span,
-                    format!("{} {} exceeds {what}", cards.key, cards.value),
-                )
-                .label(format!("{} {} cards requested", cards.value, t.as_str()))
-                .help(help)
-                .field(cards.key)
-                .requested(cards.value.to_string())
-                .limit(max.to_string()),
-            );
-        }
+    if let Some((max, what)) = binding
+        && cards.value > max
+    {
+        let help = if max == 0 {
+            match t {
+                AccelType::Cpu => format!("remove `{}`", cards.key),
+                _ => format!(
+                    "this group has no {} cards for you: use a group with {} cards",
+                    t.as_str(),
+                    t.as_str()
+                ),
+            }
+        } else {
+            format!("use at most {max} {} cards per node", t.as_str())
+        };
+        out.push(
+            Diagnostic::at(
+                Code::AcceleratorsOverLimit,
+                cards.span,
+                format!("{} {} exceeds {what}", cards.key, cards.value),
+            )
+            .label(format!("{} {} cards requested", cards.value, t.as_str()))
+            .help(help)
+            .field(cards.key)
+            .requested(cards.value.to_string())
+            .limit(max.to_string()),
+        );
     }
 }
 
@@ -283,7 +305,9 @@ mod tests {
             mlu_limits: Some(0),
             memory_size: Some(31888),
             node_number: Some(2),
-            max_time: Some(TimeLimit::Finite(crate::units::Duration { seconds: 2 * 86400 })),
+            max_time: Some(TimeLimit::Finite(crate::units::Duration {
+                seconds: 2 * 86400,
+            })),
         }
     }
 
@@ -308,10 +332,22 @@ mod tests {
 
     #[test]
     fn each_limit_is_enforced() {
-        assert_eq!(run(&format!("{BASE}cpus: 41\nmemory: 1G\n"), limits()), ["cpus-over-limit"]);
-        assert_eq!(run(&format!("{BASE}cpus: 1\nmemory: 31889M\n"), limits()), ["memory-over-limit"]);
-        assert_eq!(run(&format!("{BASE}cpus: 1\nmemory: 1G\nnodes: 3\n"), limits()), ["nodes-over-limit"]);
-        assert_eq!(run(&format!("{BASE}cpus: 1\nmemory: 1G\ngpus: 9\n"), limits()), ["accelerators-over-limit"]);
+        assert_eq!(
+            run(&format!("{BASE}cpus: 41\nmemory: 1G\n"), limits()),
+            ["cpus-over-limit"]
+        );
+        assert_eq!(
+            run(&format!("{BASE}cpus: 1\nmemory: 31889M\n"), limits()),
+            ["memory-over-limit"]
+        );
+        assert_eq!(
+            run(&format!("{BASE}cpus: 1\nmemory: 1G\nnodes: 3\n"), limits()),
+            ["nodes-over-limit"]
+        );
+        assert_eq!(
+            run(&format!("{BASE}cpus: 1\nmemory: 1G\ngpus: 9\n"), limits()),
+            ["accelerators-over-limit"]
+        );
         let spec = "resourceGroup: TeslaM40\ncpus: 1\nmemory: 1G\nwalltime: 2-00:00:01\n";
         assert_eq!(run(spec, limits()), ["walltime-over-limit"]);
         let spec = "resourceGroup: TeslaM40\ncpus: 1\nmemory: 1G\nwalltime: unlimited\n";
@@ -353,7 +389,12 @@ mod tests {
     fn unknown_group_suggests_a_near_name() {
         let docs = read_documents("resourceGroup: TeslaM4\ncpus: 1\nmemory: 1G\n");
         let job = docs[0].job.as_ref().unwrap();
-        let out = check(job, &Lookup::UnknownGroup { known: vec!["TeslaM40".into(), "Dcu".into()] });
+        let out = check(
+            job,
+            &Lookup::UnknownGroup {
+                known: vec!["TeslaM40".into(), "Dcu".into()],
+            },
+        );
         assert_eq!(out[0].code, Code::UnknownResourceGroup);
         assert_eq!(out[0].help.as_deref(), Some("did you mean `TeslaM40`?"));
     }

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod explain;
 pub mod limits;
 pub mod report;
 pub mod run;

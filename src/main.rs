@@ -1,1 +1,261 @@
-fn main() {}
+//! The `jobcheck` command: arguments in, exit code out.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use jobcheck::limits::LimitSource;
+use jobcheck::limits::file::FileSource;
+use jobcheck::report::{self, Format, Style};
+use jobcheck::run::{self, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "jobcheck",
+    version,
+    about = "Check container job requests against the Sugon AC / SCNet platform's resource limits",
+    long_about = "Check container job requests against the Sugon AC / SCNet platform's resource limits.\n\n\
+                  `jobcheck PATHS…` is short for `jobcheck check PATHS…`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check job files (YAML/JSON job specs and platform bodies) against limits.
+    Check(CheckArgs),
+    /// Describe a rule: what it checks and how to fix it.
+    Explain {
+        /// A rule code, e.g. cpus-over-limit.
+        code: Option<String>,
+        /// List every code.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Print a JSON Schema: `job` (job spec files) or `report` (the JSON report).
+    Schema {
+        #[arg(value_enum, default_value = "job")]
+        which: SchemaKind,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaKind {
+    Job,
+    Report,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args)]
+struct LimitArgs {
+    /// Limits from a YAML/JSON file (a list of limit sets, or a saved API response).
+    #[arg(long, value_name = "FILE")]
+    limits: Option<PathBuf>,
+    /// The platform's AI address (https://host:port); limits are fetched from its API.
+    #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
+    endpoint: Option<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for standard input.
+    #[arg(value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Output format [default: human, or github when GITHUB_ACTIONS=true].
+    #[arg(short, long, value_enum, env = "JOBCHECK_FORMAT")]
+    format: Option<Format>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    output_file: Option<PathBuf>,
+    /// Colour in the human format.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Exit 1 when there are warnings, and count jobs with warnings as rejected.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// The name standard input goes by in reports.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+}
+
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `jobcheck PATHS…` means `jobcheck check PATHS…`.
+    if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
+        let known = [
+            "check",
+            "explain",
+            "schema",
+            "help",
+            "-h",
+            "--help",
+            "-V",
+            "--version",
+        ];
+        if !known.contains(&first) {
+            args.insert(1, "check".into());
+        }
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain { code, list } => explain(code.as_deref(), list),
+        Command::Schema { which } => {
+            let text = match which {
+                SchemaKind::Job => jobcheck::spec::schema::job_schema(),
+                SchemaKind::Report => jobcheck::report::json::REPORT_SCHEMA.to_string(),
+            };
+            println!("{}", text.trim_end());
+            0
+        }
+    })
+}
+
+fn usage_error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("error: {message}");
+    USAGE
+}
+
+fn style(color: ColorChoice, to_terminal: bool) -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && !no_color,
+    };
+    Style {
+        color,
+        unicode: true,
+        width: 100,
+    }
+}
+
+fn limit_source(args: &LimitArgs) -> Result<Box<dyn LimitSource>, u8> {
+    match (&args.limits, &args.endpoint) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                usage_error(format!("cannot read limits file `{}`: {e}", path.display()))
+            })?;
+            FileSource::parse(&run::display_path(path), &text)
+                .map(|s| Box::new(s) as Box<dyn LimitSource>)
+                .map_err(|bad| {
+                    let out = report::render_limits_file_error(
+                        &bad,
+                        style(ColorChoice::Auto, std::io::stderr().is_terminal()),
+                    );
+                    eprint!("{out}");
+                    USAGE
+                })
+        }
+        (None, Some(endpoint)) => jobcheck::limits::api::ApiSource::from_env(endpoint)
+            .map(|s| Box::new(s) as Box<dyn LimitSource>)
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }),
+        (None, None) => Err(usage_error(
+            "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token",
+        )),
+    }
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let inputs = match run::collect_inputs(&args.paths, args.stdin_filename.as_deref()) {
+        Ok(inputs) => inputs,
+        Err(e) => return usage_error(e),
+    };
+    let source = match limit_source(&args.limits) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let options = Options {
+        deny_warnings: args.deny_warnings,
+    };
+    let report = run::check_inputs(inputs, source.as_ref(), &options);
+    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let style = style(args.color, to_terminal);
+    let written = match &args.output_file {
+        Some(path) => std::fs::File::create(path).and_then(|f| {
+            let mut w = std::io::BufWriter::new(f);
+            report::render(format, style, &report, &mut w)?;
+            w.flush()
+        }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            report::render(format, style, &report, &mut w).and_then(|_| w.flush())
+        }
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return usage_error(format!("cannot write the report: {e}"));
+    }
+    if format != Format::Human {
+        // Machine formats stay clean on stdout; run-wide problems go to stderr.
+        for notice in &report.notices {
+            eprintln!("{notice}");
+        }
+    }
+    run::exit_code(&report, args.deny_warnings)
+}
+
+fn explain(code: Option<&str>, list: bool) -> u8 {
+    use jobcheck::diag::Code;
+    if list || code.is_none() {
+        for c in Code::ALL {
+            println!(
+                "{:<26} {:<8} {}",
+                c.as_str(),
+                c.default_severity().as_str(),
+                c.summary()
+            );
+        }
+        return if list { 0 } else { USAGE };
+    }
+    let name = code.unwrap_or_default();
+    match Code::parse(name) {
+        Some(c) => {
+            print!("{}", jobcheck::explain::explain(c));
+            0
+        }
+        None => {
+            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            let hint = jobcheck::diag::did_you_mean(name, names.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            eprintln!("error: unknown code `{name}`{hint}; the codes are:");
+            for n in names {
+                eprintln!("  {n}");
+            }
+            USAGE
+        }
+    }
+}

@@ -40,7 +40,10 @@ pub enum UsageError {
 /// Expand the command line's paths: files as given, directories searched
 /// recursively (sorted; hidden entries skipped) for `*.yaml`, `*.yml`,
 /// `*.json`, and `-` for standard input.
-pub fn collect_inputs(paths: &[PathBuf], stdin_name: Option<&str>) -> Result<Vec<Input>, UsageError> {
+pub fn collect_inputs(
+    paths: &[PathBuf],
+    stdin_name: Option<&str>,
+) -> Result<Vec<Input>, UsageError> {
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -113,7 +116,7 @@ pub fn display_path(path: &Path) -> String {
 }
 
 /// Read a file's text, or say why it cannot be a job file.
-pub fn load(input: &Input) -> Result<String, Diagnostic> {
+pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
     let mut bytes = Vec::new();
     let read = match &input.source {
         Source::Stdin => std::io::stdin()
@@ -124,22 +127,24 @@ pub fn load(input: &Input) -> Result<String, Diagnostic> {
             .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)),
     };
     if let Err(e) = read {
-        return Err(Diagnostic::new(
+        return Err(Box::new(Diagnostic::new(
             Code::SyntaxError,
             None,
             format!("cannot read the file: {e}"),
-        ));
+        )));
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Diagnostic::new(
-            Code::SyntaxError,
-            None,
-            format!(
-                "the file is larger than {} MiB; job files are small, so it is not read",
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        )
-        .help("split it into smaller files"));
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::SyntaxError,
+                None,
+                format!(
+                    "the file is larger than {} MiB; job files are small, so it is not read",
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("split it into smaller files"),
+        ));
     }
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
@@ -148,7 +153,7 @@ pub fn load(input: &Input) -> Result<String, Diagnostic> {
             .chars()
             .count()
             + 1;
-        Diagnostic::new(
+        Box::new(Diagnostic::new(
             Code::SyntaxError,
             None,
             format!(
@@ -156,7 +161,7 @@ pub fn load(input: &Input) -> Result<String, Diagnostic> {
                 e.utf8_error().valid_up_to()
             ),
         )
-        .help("save the file as UTF-8")
+        .help("save the file as UTF-8"))
     })
 }
 
@@ -230,7 +235,7 @@ fn read_input(input: Input) -> Read_ {
         Err(problem) => Read_ {
             input,
             text: String::new(),
-            problem: Some(problem),
+            problem: Some(*problem),
             documents: Vec::new(),
         },
         Ok(text) => {
@@ -253,7 +258,12 @@ fn read_input(input: Input) -> Read_ {
     }
 }
 
-fn judge_file(f: Read_, pairs: &BTreeMap<Pair, usize>, answers: &[Lookup], options: &Options) -> FileReport {
+fn judge_file(
+    f: Read_,
+    pairs: &BTreeMap<Pair, usize>,
+    answers: &[Lookup],
+    options: &Options,
+) -> FileReport {
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
     let mut jobs = Vec::new();
     for doc in f.documents {
@@ -271,7 +281,8 @@ fn judge_file(f: Read_, pairs: &BTreeMap<Pair, usize>, answers: &[Lookup], optio
             }
         }
         let has_errors = diags.iter().any(|d| {
-            d.severity == Severity::Error || (options.deny_warnings && d.severity == Severity::Warning)
+            d.severity == Severity::Error
+                || (options.deny_warnings && d.severity == Severity::Warning)
         });
         let (verdict, reason) = match answer {
             _ if has_errors || doc.job.is_none() => (Verdict::Rejected, None),

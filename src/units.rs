@@ -408,7 +408,10 @@ mod tests {
     #[test]
     fn memory_describe() {
         assert_eq!(Memory::parse("48G").unwrap().describe(), "48G (49152 MiB)");
-        assert_eq!(Memory::parse("1.5G").unwrap().describe(), "1536M (1536 MiB)");
+        assert_eq!(
+            Memory::parse("1.5G").unwrap().describe(),
+            "1536M (1536 MiB)"
+        );
         assert_eq!(Memory::parse("512K").unwrap().describe(), "512K (0.5 MiB)");
     }
 
@@ -443,8 +446,19 @@ mod tests {
     #[test]
     fn time_rejects_bad_text() {
         for s in [
-            "", "abc", "1:2:3:4", "2-", "-2", "1h1d", "h", "1d1d", "12:60", "1-24", "1-2:3:4:5",
-            "1.5h", "2 days",
+            "",
+            "abc",
+            "1:2:3:4",
+            "2-",
+            "-2",
+            "1h1d",
+            "h",
+            "1d1d",
+            "12:60",
+            "1-24",
+            "1-2:3:4:5",
+            "1.5h",
+            "2 days",
         ] {
             assert!(TimeLimit::parse(s).is_err(), "{s:?} should be rejected");
         }

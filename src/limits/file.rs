@@ -112,8 +112,12 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
                     _ => read_set(data, sets, diags),
                 },
                 None => diags.push(
-                    Diagnostic::at(Code::MissingField, root.span, "this saved API response has no `data`")
-                        .label("no data"),
+                    Diagnostic::at(
+                        Code::MissingField,
+                        root.span,
+                        "this saved API response has no `data`",
+                    )
+                    .label("no data"),
                 ),
             }
         }
@@ -122,7 +126,10 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
             Diagnostic::at(
                 Code::InvalidValue,
                 root.span,
-                format!("a limits file holds a list of limit sets, not {}", root.type_name()),
+                format!(
+                    "a limits file holds a list of limit sets, not {}",
+                    root.type_name()
+                ),
             )
             .label("expected a list"),
         ),
@@ -135,7 +142,10 @@ fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
             Diagnostic::at(
                 Code::InvalidValue,
                 node.span,
-                format!("a limit set is a mapping (resourceGroup, cpuNumber, …), not {}", node.type_name()),
+                format!(
+                    "a limit set is a mapping (resourceGroup, cpuNumber, …), not {}",
+                    node.type_name()
+                ),
             )
             .label("expected a mapping"),
         );
@@ -223,15 +233,37 @@ mod tests {
         let text = "- {resourceGroup: A, acceleratorType: gpu, cpuNumber: 1}\n- {resourceGroup: B, cpuNumber: 2}\n";
         let src = FileSource::parse("l.yaml", text).unwrap();
         let pairs = [
-            Pair { group: "A".into(), accelerator: AccelType::Gpu },
-            Pair { group: "A".into(), accelerator: AccelType::Dcu },
-            Pair { group: "B".into(), accelerator: AccelType::Mlu },
-            Pair { group: "C".into(), accelerator: AccelType::Gpu },
+            Pair {
+                group: "A".into(),
+                accelerator: AccelType::Gpu,
+            },
+            Pair {
+                group: "A".into(),
+                accelerator: AccelType::Dcu,
+            },
+            Pair {
+                group: "B".into(),
+                accelerator: AccelType::Mlu,
+            },
+            Pair {
+                group: "C".into(),
+                accelerator: AccelType::Gpu,
+            },
         ];
         let answers = src.lookup(&pairs);
         assert!(matches!(&answers[0], Lookup::Found(l) if l.cpu_number == Some(1)));
-        assert_eq!(answers[1], Lookup::UnsupportedType { offered: vec![AccelType::Gpu] });
+        assert_eq!(
+            answers[1],
+            Lookup::UnsupportedType {
+                offered: vec![AccelType::Gpu]
+            }
+        );
         assert!(matches!(&answers[2], Lookup::Found(l) if l.cpu_number == Some(2)));
-        assert_eq!(answers[3], Lookup::UnknownGroup { known: vec!["A".into(), "B".into()] });
+        assert_eq!(
+            answers[3],
+            Lookup::UnknownGroup {
+                known: vec!["A".into(), "B".into()]
+            }
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! accelerator type) pair of a run, with the group's limits, "no such
 //! group", or "unavailable". The rules never see where an answer came from.
 
+pub mod api;
 pub mod file;
 
 use std::fmt;
@@ -69,7 +70,10 @@ impl Limits {
             Loose::Str(s) if !s.trim().is_empty() => s.trim().to_string(),
             Loose::Int(i) => i.to_string(),
             _ => {
-                errors.push(("resourceGroup", "every limit set needs its resourceGroup".into()));
+                errors.push((
+                    "resourceGroup",
+                    "every limit set needs its resourceGroup".into(),
+                ));
                 String::new()
             }
         };
@@ -86,7 +90,10 @@ impl Limits {
                 }
             },
             other => {
-                errors.push(("acceleratorType", format!("expected a string, found {other}")));
+                errors.push((
+                    "acceleratorType",
+                    format!("expected a string, found {other}"),
+                ));
                 None
             }
         };
@@ -174,11 +181,17 @@ pub struct Pair {
 pub enum Lookup {
     Found(Limits),
     /// The group does not exist; `known` lists groups for suggestions.
-    UnknownGroup { known: Vec<String> },
+    UnknownGroup {
+        known: Vec<String>,
+    },
     /// The group exists, but not for this accelerator type.
-    UnsupportedType { offered: Vec<AccelType> },
+    UnsupportedType {
+        offered: Vec<AccelType>,
+    },
     /// No answer could be had: the job is unjudged.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
 }
 
 pub trait LimitSource {

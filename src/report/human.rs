@@ -126,8 +126,9 @@ fn title(file: &FileReport) -> String {
     format!("{}: {}", file.path, parts.join(", "))
 }
 
-impl Renderer for Human {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+impl Human {
+    /// Every file with diagnostics, without the summary.
+    pub fn render_files(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let handler = self.handler();
         for file in report.files.iter().filter(|f| !f.diagnostics.is_empty()) {
             let source = file
@@ -157,6 +158,13 @@ impl Renderer for Human {
             writeln!(out, "{}", text.trim_end())?;
             writeln!(out)?;
         }
+        Ok(())
+    }
+}
+
+impl Renderer for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        self.render_files(report, out)?;
         for notice in &report.notices {
             writeln!(out, "{notice}")?;
         }

@@ -1,6 +1,7 @@
 //! Reports: the outcome of a run as plain data, and one renderer per format.
 //! Renderers never decide anything; they only read a `Report`.
 
+pub mod concise;
 pub mod human;
 pub mod json;
 
@@ -121,4 +122,55 @@ pub struct Style {
 
 pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Every output format (DESIGN §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+/// Render a report in a format.
+pub fn render(
+    format: Format,
+    style: Style,
+    report: &Report,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::Human { style }.render(report, out),
+        Format::Concise => concise::Concise.render(report, out),
+        Format::Json => json::Json.render(report, out),
+        Format::Sarif | Format::Github | Format::Junit => Err(io::Error::other(format!(
+            "the {format:?} format is not available in this build"
+        ))),
+    }
+}
+
+/// A bad limits file, drawn like a file report (always in the human form:
+/// it is a usage error, printed on standard error).
+pub fn render_limits_file_error(bad: &crate::limits::file::BadLimitsFile, style: Style) -> String {
+    let report = Report {
+        files: vec![FileReport {
+            path: bad.path.clone(),
+            source: Some(bad.text.clone()),
+            jobs: Vec::new(),
+            diagnostics: bad.diagnostics.clone(),
+        }],
+        notices: Vec::new(),
+    };
+    let mut out = Vec::new();
+    let human = human::Human { style };
+    let _ = human.render_files(&report, &mut out);
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    text.push_str(&format!(
+        "error: the limits file `{}` cannot be used\n",
+        bad.path
+    ));
+    text
 }

@@ -2,6 +2,7 @@
 //! value with the span it came from. Every structural problem of a document
 //! is reported at once; nothing here knows about limits.
 
+pub mod schema;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -19,7 +20,12 @@ pub enum AccelType {
 }
 
 impl AccelType {
-    pub const ALL: [AccelType; 4] = [AccelType::Gpu, AccelType::Dcu, AccelType::Mlu, AccelType::Cpu];
+    pub const ALL: [AccelType; 4] = [
+        AccelType::Gpu,
+        AccelType::Dcu,
+        AccelType::Mlu,
+        AccelType::Cpu,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -223,7 +229,11 @@ struct Entry<'n> {
 
 /// The string keys of a mapping, each once; repeated keys are reported and
 /// only their first occurrence is used.
-fn keys_of<'n>(file: &str, pairs: &'n [(Node, Node)], diags: &mut Vec<Diagnostic>) -> Vec<Entry<'n>> {
+fn keys_of<'n>(
+    file: &str,
+    pairs: &'n [(Node, Node)],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Entry<'n>> {
     let mut seen: HashMap<String, Span> = HashMap::new();
     let mut entries = Vec::new();
     for (key, value) in pairs {
@@ -322,7 +332,11 @@ impl Reader<'_> {
             DocKind::JobSpec => (Severity::Error, "a job spec"),
             DocKind::PlatformBody => (Severity::Warning, "a platform body"),
         };
-        let help = if let Some((_, spec)) = BODY_TO_SPEC.iter().find(|(b, _)| *b == key).filter(|_| self.kind == DocKind::JobSpec) {
+        let help = if let Some((_, spec)) = BODY_TO_SPEC
+            .iter()
+            .find(|(b, _)| *b == key)
+            .filter(|_| self.kind == DocKind::JobSpec)
+        {
             format!("`{key}` belongs to a platform body; a job spec writes `{spec}`")
         } else if let Some(near) = did_you_mean(key, known.iter().copied()) {
             format!("did you mean `{near}`?")
@@ -357,12 +371,21 @@ impl Reader<'_> {
         };
         let Some(number) = number else {
             let digits = text.trim_start_matches(['-', '+']);
-            let (message, help) = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && !node.is_quoted(self.file) {
-                (format!("`{key}` {text} is too large"), format!("{key} is a count of {unit}"))
+            let (message, help) = if !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !node.is_quoted(self.file)
+            {
+                (
+                    format!("`{key}` {text} is too large"),
+                    format!("{key} is a count of {unit}"),
+                )
             } else if let Kind::Str(s) = &node.kind {
                 if s.trim().parse::<i128>().is_ok() {
                     (
-                        format!("`{key}` must be a number, not the string {}", node.raw(self.file).trim()),
+                        format!(
+                            "`{key}` must be a number, not the string {}",
+                            node.raw(self.file).trim()
+                        ),
                         format!("write `{key}: {}` without quotes", s.trim()),
                     )
                 } else {
@@ -372,10 +395,17 @@ impl Reader<'_> {
                     )
                 }
             } else if matches!(node.kind, Kind::Null) {
-                (format!("`{key}` has no value"), format!("write a whole number, e.g. `{key}: {}`", min.max(1)))
+                (
+                    format!("`{key}` has no value"),
+                    format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
+                )
             } else {
                 (
-                    format!("`{key}` must be a whole number of {unit}, not {} ({})", node.type_name(), text.trim()),
+                    format!(
+                        "`{key}` must be a whole number of {unit}, not {} ({})",
+                        node.type_name(),
+                        text.trim()
+                    ),
                     format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
                 )
             };
@@ -388,11 +418,23 @@ impl Reader<'_> {
             } else {
                 format!("`{key}` must be at least {min}, found {number}")
             };
-            self.invalid(node, key, message, "too small", format!("request at least {min} {unit}"));
+            self.invalid(
+                node,
+                key,
+                message,
+                "too small",
+                format!("request at least {min} {unit}"),
+            );
             return None;
         }
         let Ok(value) = u64::try_from(number) else {
-            self.invalid(node, key, format!("`{key}` {number} is too large"), "too large", format!("{key} is a count of {unit}"));
+            self.invalid(
+                node,
+                key,
+                format!("`{key}` {number} is too large"),
+                "too large",
+                format!("{key} is a count of {unit}"),
+            );
             return None;
         };
         Some(Value {
@@ -408,7 +450,13 @@ impl Reader<'_> {
             Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
                 let text = node.scalar_text(self.file).unwrap_or_default();
                 if text.trim().is_empty() {
-                    self.invalid(node, key, format!("`{key}` is empty"), "empty", format!("give `{key}` a value"));
+                    self.invalid(
+                        node,
+                        key,
+                        format!("`{key}` is empty"),
+                        "empty",
+                        format!("give `{key}` a value"),
+                    );
                     return None;
                 }
                 Some(Value {
@@ -432,7 +480,10 @@ impl Reader<'_> {
 
     fn one_of(&mut self, e: &Entry, key: &'static str, allowed: &[&str]) -> Option<Value<String>> {
         let v = self.string(e, key)?;
-        if let Some(found) = allowed.iter().find(|a| a.eq_ignore_ascii_case(v.value.trim())) {
+        if let Some(found) = allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(v.value.trim()))
+        {
             return Some(Value {
                 value: found.to_string(),
                 ..v
@@ -445,7 +496,11 @@ impl Reader<'_> {
         self.invalid(
             e.value,
             key,
-            format!("`{key}` must be one of {}, not `{}`", allowed.join(", "), v.value),
+            format!(
+                "`{key}` must be one of {}, not `{}`",
+                allowed.join(", "),
+                v.value
+            ),
             "not a known value",
             help,
         );
@@ -482,12 +537,17 @@ impl Reader<'_> {
     fn memory(&mut self, e: &Entry, key: &'static str) -> Option<Value<Memory>> {
         let node = e.value;
         let text = match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => node.scalar_text(self.file).unwrap_or_default(),
+            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
+                node.scalar_text(self.file).unwrap_or_default()
+            }
             _ => {
                 self.invalid(
                     node,
                     key,
-                    format!("`{key}` must be an amount such as 16G, not {}", node.type_name()),
+                    format!(
+                        "`{key}` must be an amount such as 16G, not {}",
+                        node.type_name()
+                    ),
                     "not a memory amount",
                     "write a number with a unit K, M, G or T (base 1024), e.g. 16G".into(),
                 );
@@ -504,7 +564,9 @@ impl Reader<'_> {
                             format!("`{key}: {text}` has no unit, so it is read as {text} MiB"),
                         )
                         .label("no unit")
-                        .help(format!("write `{text}M` if MiB is meant, or `{text}G` for GiB"))
+                        .help(format!(
+                            "write `{text}M` if MiB is meant, or `{text}G` for GiB"
+                        ))
                         .field(key)
                         .requested(m.describe()),
                     );
@@ -531,7 +593,9 @@ impl Reader<'_> {
     fn time(&mut self, e: &Entry, key: &'static str) -> Option<Value<TimeLimit>> {
         let node = e.value;
         let text = match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => node.scalar_text(self.file).unwrap_or_default(),
+            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
+                node.scalar_text(self.file).unwrap_or_default()
+            }
             _ => String::new(),
         };
         match TimeLimit::parse(&text) {
@@ -542,7 +606,10 @@ impl Reader<'_> {
             }),
             Err(err) => {
                 let message = if text.is_empty() {
-                    format!("`{key}` must be a time such as 2-00:00:00, not {}", node.type_name())
+                    format!(
+                        "`{key}` must be a time such as 2-00:00:00, not {}",
+                        node.type_name()
+                    )
                 } else {
                     format!("`{key}`: {err}")
                 };
@@ -581,9 +648,21 @@ impl Reader<'_> {
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "nodes" => nodes = self.count(e, "nodes", 1, "nodes"),
                 "cpus" => cpus = self.count(e, "cpus", 1, "cores"),
-                "gpus" => cards.push((AccelType::Gpu, e.key_span, self.count(e, "gpus", 0, "cards"))),
-                "dcus" => cards.push((AccelType::Dcu, e.key_span, self.count(e, "dcus", 0, "cards"))),
-                "mlus" => cards.push((AccelType::Mlu, e.key_span, self.count(e, "mlus", 0, "cards"))),
+                "gpus" => cards.push((
+                    AccelType::Gpu,
+                    e.key_span,
+                    self.count(e, "gpus", 0, "cards"),
+                )),
+                "dcus" => cards.push((
+                    AccelType::Dcu,
+                    e.key_span,
+                    self.count(e, "dcus", 0, "cards"),
+                )),
+                "mlus" => cards.push((
+                    AccelType::Mlu,
+                    e.key_span,
+                    self.count(e, "mlus", 0, "cards"),
+                )),
                 "memory" => memory = self.memory(e, "memory"),
                 "walltime" => walltime = self.time(e, "walltime"),
                 k if k.starts_with("x-") => {}
@@ -591,7 +670,10 @@ impl Reader<'_> {
             }
         }
         if group.is_none() && !entries.iter().any(|e| e.key == "resourceGroup") {
-            self.missing("resourceGroup", "add `resourceGroup: <group>`, the platform's resource group to run in");
+            self.missing(
+                "resourceGroup",
+                "add `resourceGroup: <group>`, the platform's resource group to run in",
+            );
         }
         if cpus.is_none() && !entries.iter().any(|e| e.key == "cpus") {
             self.missing("cpus", "add `cpus: N`, the cores per node");
@@ -616,7 +698,11 @@ impl Reader<'_> {
                         ),
                     )
                     .label("second accelerator kind")
-                    .help(format!("keep only `{}` or `{}`", first.cards_key(), kind.cards_key()))
+                    .help(format!(
+                        "keep only `{}` or `{}`",
+                        first.cards_key(),
+                        kind.cards_key()
+                    ))
                     .field(kind.cards_key()),
                 ),
             }
@@ -641,7 +727,11 @@ impl Reader<'_> {
             if conflicting {
                 let t = explicit.as_ref().map(|t| t.value).unwrap_or(AccelType::Cpu);
                 let help = if t == AccelType::Cpu {
-                    format!("remove `{}`, or set acceleratorType to {}", kind.cards_key(), kind.as_str())
+                    format!(
+                        "remove `{}`, or set acceleratorType to {}",
+                        kind.cards_key(),
+                        kind.as_str()
+                    )
                 } else {
                     format!(
                         "write `{}:` for {} cards, or set `acceleratorType: {}`",
@@ -704,9 +794,15 @@ impl Reader<'_> {
         let mut use_start_script = None;
         for e in entries {
             match e.key.as_str() {
-                "instanceServiceName" => job.name = self.string(e, "instanceServiceName").map(|v| v.value),
+                "instanceServiceName" => {
+                    job.name = self.string(e, "instanceServiceName").map(|v| v.value)
+                }
                 "description" | "version" | "imagePath" | "startScriptContent" => {
-                    let key = BODY_KEYS.iter().find(|k| **k == e.key).copied().unwrap_or("description");
+                    let key = BODY_KEYS
+                        .iter()
+                        .find(|k| **k == e.key)
+                        .copied()
+                        .unwrap_or("description");
                     if key == "description" && matches!(e.value.kind, Kind::Null) {
                         continue;
                     }
@@ -728,7 +824,11 @@ impl Reader<'_> {
                 "gpuNumber" => job.cards = self.count(e, "gpuNumber", 0, "cards"),
                 "mountInfoList" | "containerPortInfoList" => {
                     if !matches!(e.value.kind, Kind::Seq(_) | Kind::Null) {
-                        let key = if e.key == "mountInfoList" { "mountInfoList" } else { "containerPortInfoList" };
+                        let key = if e.key == "mountInfoList" {
+                            "mountInfoList"
+                        } else {
+                            "containerPortInfoList"
+                        };
                         self.invalid(
                             e.value,
                             key,
@@ -743,45 +843,77 @@ impl Reader<'_> {
         }
         let required: &[(&str, &str)] = &[
             ("instanceServiceName", "add the instance's name"),
-            ("acceleratorType", "add `\"acceleratorType\": \"gpu\"` (mlu, dcu, gpu or cpu)"),
-            ("taskType", "add `\"taskType\"`: ssh, jupyter, codeserver or rstudio"),
+            (
+                "acceleratorType",
+                "add `\"acceleratorType\": \"gpu\"` (mlu, dcu, gpu or cpu)",
+            ),
+            (
+                "taskType",
+                "add `\"taskType\"`: ssh, jupyter, codeserver or rstudio",
+            ),
             ("version", "add the image `\"version\"`"),
-            ("imagePath", "add the `\"imagePath\"` of the container image"),
-            ("timeoutLimit", "add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\""),
+            (
+                "imagePath",
+                "add the `\"imagePath\"` of the container image",
+            ),
+            (
+                "timeoutLimit",
+                "add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\"",
+            ),
             ("taskNumber", "add `\"taskNumber\"`, the number of nodes"),
             ("resourceGroup", "add the `\"resourceGroup\"` to run in"),
             ("useStartScript", "add `\"useStartScript\": false`"),
-            ("startScriptActionScope", "add `\"startScriptActionScope\"`: all or header"),
+            (
+                "startScriptActionScope",
+                "add `\"startScriptActionScope\"`: all or header",
+            ),
             ("cpuNumber", "add `\"cpuNumber\"`, the cores per node"),
             ("ramSize", "add `\"ramSize\"`, the memory per node in MiB"),
-            ("gpuNumber", "add `\"gpuNumber\"`, the cards per node (0 for none)"),
+            (
+                "gpuNumber",
+                "add `\"gpuNumber\"`, the cards per node (0 for none)",
+            ),
         ];
         for (key, help) in required {
             if !entries.iter().any(|e| e.key == *key) {
                 self.missing(key, help);
             }
         }
-        if use_start_script.is_some_and(|v| v.value) && !entries.iter().any(|e| e.key == "startScriptContent") {
-            self.missing("startScriptContent", "useStartScript is true: add the script in `\"startScriptContent\"`, or set useStartScript to false");
+        if let Some(flag) = use_start_script.filter(|v| v.value)
+            && !entries.iter().any(|e| e.key == "startScriptContent")
+        {
+            self.push(
+                Diagnostic::at(
+                    Code::MissingField,
+                    flag.span,
+                    "useStartScript is true, but this platform body has no `startScriptContent`",
+                )
+                .label("a start script is asked for here")
+                .help("add the script in `\"startScriptContent\"`, or set useStartScript to false")
+                .field("startScriptContent"),
+            );
         }
         if let Some(t) = &explicit {
             job.accelerator = t.value;
             job.accelerator_span = Some(t.span);
-            if t.value == AccelType::Cpu {
-                if let Some(cards) = job.cards.take_if(|c| c.value > 0) {
-                    self.push(
-                        Diagnostic::at(
-                            Code::AcceleratorTypeMismatch,
-                            cards.span,
-                            format!("`gpuNumber` asks for {} cards, but acceleratorType is cpu", cards.value),
-                        )
-                        .label("cards on a cpu job")
-                        .note(t.span, "type stated here")
-                        .help("set `\"gpuNumber\": 0`, or choose acceleratorType gpu, dcu or mlu")
-                        .field("gpuNumber")
-                        .requested(cards.value.to_string()),
-                    );
-                }
+            if t.value == AccelType::Cpu
+                && let Some(cards) = job.cards.take_if(|c| c.value > 0)
+            {
+                self.push(
+                    Diagnostic::at(
+                        Code::AcceleratorTypeMismatch,
+                        cards.span,
+                        format!(
+                            "`gpuNumber` asks for {} cards, but acceleratorType is cpu",
+                            cards.value
+                        ),
+                    )
+                    .label("cards on a cpu job")
+                    .note(t.span, "type stated here")
+                    .help("set `\"gpuNumber\": 0`, or choose acceleratorType gpu, dcu or mlu")
+                    .field("gpuNumber")
+                    .requested(cards.value.to_string()),
+                );
             }
         }
         job
@@ -795,7 +927,11 @@ mod tests {
     fn codes(file: &str) -> Vec<(usize, &'static str)> {
         read_documents(file)
             .iter()
-            .flat_map(|d| d.diagnostics.iter().map(move |x| (d.index, x.code.as_str())))
+            .flat_map(|d| {
+                d.diagnostics
+                    .iter()
+                    .map(move |x| (d.index, x.code.as_str()))
+            })
             .collect()
     }
 
@@ -804,7 +940,12 @@ mod tests {
         let file = "resourceGroup: TeslaM40\ncpu: 8\nmemroy: 16G\nmemory: 16X\n";
         assert_eq!(
             codes(file),
-            [(1, "unknown-field"), (1, "unknown-field"), (1, "invalid-value"), (1, "missing-field")]
+            [
+                (1, "unknown-field"),
+                (1, "unknown-field"),
+                (1, "invalid-value"),
+                (1, "missing-field")
+            ]
         );
     }
 
@@ -817,7 +958,10 @@ mod tests {
         assert_eq!(job.accelerator, AccelType::Gpu);
         assert_eq!(job.cards.as_ref().unwrap().value, 2);
         assert_eq!(job.cpus.as_ref().unwrap().value, 8);
-        assert_eq!(&file[job.cpus.as_ref().unwrap().span.start..job.cpus.as_ref().unwrap().span.end], "8");
+        assert_eq!(
+            &file[job.cpus.as_ref().unwrap().span.start..job.cpus.as_ref().unwrap().span.end],
+            "8"
+        );
     }
 
     #[test]

@@ -191,7 +191,10 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
                 .byte_len()
                 .map(|b| b as usize)
                 .unwrap_or_else(|| char_to_byte(&text[start.min(text.len())..], s.len() as usize));
-            Span::new(base + start.min(text.len()), base + (start + len).min(text.len()))
+            Span::new(
+                base + start.min(text.len()),
+                base + (start + len).min(text.len()),
+            )
         }
         _ => Span::new(base, base),
     };
@@ -206,10 +209,18 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
 fn clean_message(message: &str) -> String {
     let first = message.lines().next().unwrap_or(message);
     let mut rest = first.strip_prefix("error: ").unwrap_or(first);
-    if let Some(after) = rest.strip_prefix("line ") {
-        if let Some((_, tail)) = after.split_once(": ") {
-            rest = tail;
-        }
+    if let Some(after) = rest.strip_prefix("line ")
+        && let Some((_, tail)) = after.split_once(": ")
+    {
+        rest = tail;
+    }
+    // The position is reported separately, and in file coordinates.
+    if let Some(at) = rest.rfind(" at line ")
+        && rest[at + 9..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || ", column".contains(c))
+    {
+        rest = &rest[..at];
     }
     let rest = rest.trim();
     if rest.is_empty() {
@@ -257,12 +268,9 @@ impl RawNode {
             RawKind::Int(i) => Kind::Int(i),
             RawKind::Float(f) => Kind::Float(f),
             RawKind::Str(s) => Kind::Str(s),
-            RawKind::Seq(items) => Kind::Seq(
-                items
-                    .into_iter()
-                    .map(|n| n.into_node(text, base))
-                    .collect(),
-            ),
+            RawKind::Seq(items) => {
+                Kind::Seq(items.into_iter().map(|n| n.into_node(text, base)).collect())
+            }
             RawKind::Map(pairs) => Kind::Map(
                 pairs
                     .into_iter()
