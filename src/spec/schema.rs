@@ -35,12 +35,34 @@ struct JobSpec {
     mlus: Option<u64>,
     /// Memory per node: a number with a unit K, M, G or T (also KB/KiB, …; base
     /// 1024), e.g. 16G. A bare number is MiB.
-    #[schemars(schema_with = "memory")]
-    memory: String,
+    memory: MemoryText,
     /// The longest run time: D-HH:MM:SS, HH:MM:SS, MM:SS, MM, a suffix form
     /// (90m, 36h, 2d, 1d12h) or unlimited.
-    #[schemars(schema_with = "time")]
-    walltime: Option<String>,
+    walltime: Option<TimeText>,
+}
+
+/// Memory in the grammar of `units::Memory`.
+struct MemoryText;
+
+impl JsonSchema for MemoryText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Memory".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        memory(generator)
+    }
+}
+
+/// A time in the grammar of `units::TimeLimit`.
+struct TimeText;
+
+impl JsonSchema for TimeText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Time".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        time(generator)
+    }
 }
 
 #[derive(JsonSchema)]
