@@ -223,6 +223,17 @@ fn clean_message(message: &str) -> String {
         rest = &rest[..at];
     }
     let rest = rest.trim();
+    if let Some(breach) = rest.strip_prefix("budget breached: ") {
+        let what = breach.split([' ', '{']).next().unwrap_or(breach);
+        let why = match what {
+            "Depth" => "nests deeper than 64 levels",
+            "Nodes" | "Events" | "AliasExpansions" | "Aliases" | "Anchors" => {
+                "expands to too many values (aliases are counted as they expand)"
+            }
+            _ => "is larger than a job request can be",
+        };
+        return format!("the document {why}, past the reader's safety limit ({what})");
+    }
     if rest.is_empty() {
         "the document is not valid YAML".to_string()
     } else {
