@@ -18,6 +18,8 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub enum Source {
     Stdin,
     File(PathBuf),
+    /// Text already in memory (tests, fuzzing, benchmarks).
+    Bytes(Vec<u8>),
 }
 
 /// One file to check, with the name reports give it.
@@ -125,6 +127,9 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .read_to_end(&mut bytes),
         Source::File(path) => std::fs::File::open(path)
             .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)),
+        Source::Bytes(data) => {
+            (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
+        }
     };
     if let Err(e) = read {
         return Err(Box::new(Diagnostic::new(
