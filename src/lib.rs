@@ -4,6 +4,7 @@
 //! and `report` renders the outcome.
 
 pub mod check;
+pub mod config;
 pub mod diag;
 pub mod explain;
 pub mod limits;

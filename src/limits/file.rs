@@ -14,7 +14,7 @@ pub struct FileSource {
 /// A limits file that cannot be used: a usage error (exit 2), reported with
 /// positions in that file.
 #[derive(Debug)]
-pub struct BadLimitsFile {
+pub struct BadFile {
     pub path: String,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
@@ -29,7 +29,7 @@ impl FileSource {
         &self.sets
     }
 
-    pub fn parse(path: &str, text: &str) -> Result<FileSource, BadLimitsFile> {
+    pub fn parse(path: &str, text: &str) -> Result<FileSource, BadFile> {
         let mut diagnostics = Vec::new();
         let mut sets = Vec::new();
         let docs = yaml::parse_documents(text);
@@ -55,7 +55,7 @@ impl FileSource {
         for d in &mut diagnostics {
             d.position = d.span.map(|s| index.position(s));
         }
-        Err(BadLimitsFile {
+        Err(BadFile {
             path: path.to_string(),
             text: text.to_string(),
             diagnostics,

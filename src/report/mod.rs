@@ -154,7 +154,7 @@ pub fn render(
 
 /// A bad limits file, drawn like a file report (always in the human form:
 /// it is a usage error, printed on standard error).
-pub fn render_limits_file_error(bad: &crate::limits::file::BadLimitsFile, style: Style) -> String {
+pub fn render_limits_file_error(bad: &crate::limits::file::BadFile, style: Style) -> String {
     let report = Report {
         files: vec![FileReport {
             path: bad.path.clone(),
