@@ -59,8 +59,8 @@ pub fn explanation(code: Code) -> Explanation {
             "`gpuNumber` (cards per node), and the type's quota: `nvLimits` for gpu, \
              `dcuLimits` for dcu, `mluLimits` for mlu. A quota of 0 means there is no \
              separate quota, so only `gpuNumber` applies.",
-            "# group A800x8: gpuNumber 8, nvLimits 4\nresourceGroup: A800x8\ncpus: 16\ngpus: 6\nmemory: 64G",
-            "resourceGroup: A800x8\ncpus: 16\ngpus: 4\nmemory: 64G",
+            "# group A800x8: gpuNumber 8, nvLimits 4\nresourceGroup: A800x8\ncpus: 16\ngpus: 6\nmemory: 64G\nwalltime: 24h",
+            "resourceGroup: A800x8\ncpus: 16\ngpus: 4\nmemory: 64G\nwalltime: 24h",
             "ask for no more cards than `gpuNumber` and the type's quota (when above 0).",
         ),
         Code::AcceleratorTypeMismatch => (
@@ -70,8 +70,8 @@ pub fn explanation(code: Code) -> Explanation {
              requested type (a DCU group asked for gpu).",
             "The limit sets' `acceleratorType` (which types the group offers); no numeric \
              field.",
-            "resourceGroup: K100\nacceleratorType: gpu\ncpus: 8\ndcus: 2\nmemory: 16G",
-            "resourceGroup: K100\nacceleratorType: dcu\ncpus: 8\ndcus: 2\nmemory: 16G",
+            "resourceGroup: K100\nacceleratorType: gpu\ncpus: 8\ndcus: 2\nmemory: 16G\nwalltime: 24h",
+            "resourceGroup: K100\nacceleratorType: dcu\ncpus: 8\ndcus: 2\nmemory: 16G\nwalltime: 24h",
             "make the card key (`gpus`/`dcus`/`mlus`) and `acceleratorType` agree, and \
              pick a group that offers that type.",
         ),
