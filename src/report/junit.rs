@@ -289,4 +289,40 @@ mod tests {
         assert!(xml.contains(r#"tests="2" failures="2" errors="0" skipped="0""#));
         assert!(!xml.contains('\u{1}'));
     }
+
+    #[test]
+    fn skipped_and_warnings() {
+        let job = |document, verdict, reason: Option<&str>| JobEntry {
+            document,
+            name: None,
+            resource_group: None,
+            accelerator_type: None,
+            verdict,
+            reason: reason.map(String::from),
+        };
+        let mut warning = Diagnostic::new(Code::MemoryUnitMissing, None, "no unit");
+        warning.document = Some(2);
+        let report = Report {
+            files: vec![FileReport {
+                path: "a.yaml".into(),
+                source: None,
+                jobs: vec![
+                    job(1, Verdict::Unjudged, Some("limits unavailable: timeout")),
+                    job(2, Verdict::Admitted, None),
+                ],
+                diagnostics: vec![warning],
+            }],
+            notices: Vec::new(),
+        };
+        let mut out = Vec::new();
+        Junit.render(&report, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(xml.contains(
+            "<testcase classname=\"a.yaml\" name=\"document 1\">\n      <skipped message=\"limits unavailable: timeout\"/>"
+        ));
+        assert!(xml.contains(
+            "<testcase classname=\"a.yaml\" name=\"document 2\">\n      <system-out>a.yaml:1:1: warning[memory-unit-missing]: no unit\n</system-out>"
+        ));
+        assert!(xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#));
+    }
 }
