@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::limits::LimitSource;
 use jobcheck::limits::file::FileSource;
@@ -41,6 +41,13 @@ enum Command {
         #[arg(value_enum, default_value = "job")]
         which: SchemaKind,
     },
+    /// Print a shell completion script (e.g. `jobcheck completions bash > /etc/bash_completion.d/jobcheck`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `jobcheck man > jobcheck.1`.
+    Man,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,6 +107,8 @@ fn main() -> ExitCode {
             "check",
             "explain",
             "schema",
+            "completions",
+            "man",
             "help",
             "-h",
             "--help",
@@ -127,6 +136,22 @@ fn main() -> ExitCode {
             };
             println!("{}", text.trim_end());
             0
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "jobcheck", &mut std::io::stdout());
+            0
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .and_then(|()| std::io::stdout().write_all(&out))
+            {
+                Ok(()) => 0,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+                Err(e) => usage_error(format!("cannot write the man page: {e}")),
+            }
         }
     })
 }

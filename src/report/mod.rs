@@ -2,8 +2,11 @@
 //! Renderers never decide anything; they only read a `Report`.
 
 pub mod concise;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -146,9 +149,9 @@ pub fn render(
         Format::Human => human::Human { style }.render(report, out),
         Format::Concise => concise::Concise.render(report, out),
         Format::Json => json::Json.render(report, out),
-        Format::Sarif | Format::Github | Format::Junit => Err(io::Error::other(format!(
-            "the {format:?} format is not available in this build"
-        ))),
+        Format::Sarif => sarif::Sarif.render(report, out),
+        Format::Github => github::Github.render(report, out),
+        Format::Junit => junit::Junit.render(report, out),
     }
 }
 

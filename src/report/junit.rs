@@ -1,0 +1,328 @@
+//! JUnit XML (DESIGN §5), for CI systems that show test reports (GitLab,
+//! Jenkins, Azure Pipelines, …).
+//!
+//! Layout: one `<testsuites name="jobcheck">` root; one `<testsuite>` per
+//! checked file (`name` = the file's path); one `<testcase>` per job
+//! (`classname` = the file's path, `name` = the job's name or `document N`).
+//! A rejected job has a `<failure>` whose `type` is the code of its first
+//! error and whose text lists all its diagnostics
+//! (`path:line:col: severity[code]: message`, with the help indented below);
+//! an unjudged job is `<skipped>`; an admitted job's warnings go to
+//! `<system-out>`. Diagnostics that belong to no job (an empty or non-UTF-8
+//! file) make one more testcase named after the file, failing when any of
+//! them is an error. `errors` is always 0: jobcheck reports problems in the
+//! jobs, not in itself.
+
+use std::io::{self, Write};
+
+use super::{FileReport, JobEntry, Renderer, Report, Verdict};
+use crate::diag::{Diagnostic, Severity};
+
+pub struct Junit;
+
+/// Is `c` allowed in an XML 1.0 document?
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || ('\u{20}'..='\u{D7FF}').contains(&c)
+        || ('\u{E000}'..='\u{FFFD}').contains(&c)
+        || c >= '\u{10000}'
+}
+
+/// Escape text content: the five special characters, and characters that
+/// XML 1.0 does not allow are dropped.
+pub fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|&c| is_xml_char(c)) {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape an attribute value: as text, and line breaks and tabs as character
+/// references so attribute normalisation keeps them.
+pub fn escape_attr(s: &str) -> String {
+    escape_text(s)
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+        .replace('\t', "&#9;")
+}
+
+/// One `path:line:col: severity[code]: message` line (and its help).
+fn diagnostic_line(path: &str, d: &Diagnostic) -> String {
+    let (line, column) = d.position.map_or((1, 1), |p| (p.line, p.column));
+    let mut text = format!(
+        "{path}:{line}:{column}: {}[{}]: {}\n",
+        d.severity.as_str(),
+        d.code,
+        d.message.replace('\n', " ")
+    );
+    if let Some(help) = &d.help {
+        text.push_str(&format!("  help: {}\n", help.replace('\n', " ")));
+    }
+    text
+}
+
+enum Outcome<'a> {
+    Passed,
+    Failed { first: &'a Diagnostic },
+    Skipped { reason: String },
+}
+
+struct Case<'a> {
+    name: String,
+    outcome: Outcome<'a>,
+    text: String,
+}
+
+fn job_case<'a>(f: &'a FileReport, job: &'a JobEntry) -> Case<'a> {
+    let diagnostics: Vec<&Diagnostic> = f
+        .diagnostics
+        .iter()
+        .filter(|d| d.document == Some(job.document))
+        .collect();
+    let text: String = diagnostics
+        .iter()
+        .map(|d| diagnostic_line(&f.path, d))
+        .collect();
+    let first = diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .or(diagnostics.first())
+        .copied();
+    let outcome = match (job.verdict, first) {
+        (Verdict::Admitted, _) => Outcome::Passed,
+        (Verdict::Rejected, Some(first)) => Outcome::Failed { first },
+        // Rejected without a diagnostic of its own should not happen; keep
+        // the verdict visible anyway.
+        (Verdict::Rejected, None) => Outcome::Skipped {
+            reason: "rejected".to_string(),
+        },
+        (Verdict::Unjudged, _) => Outcome::Skipped {
+            reason: job
+                .reason
+                .clone()
+                .unwrap_or_else(|| "not judged".to_string()),
+        },
+    };
+    Case {
+        name: job
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("document {}", job.document)),
+        outcome,
+        text,
+    }
+}
+
+/// Diagnostics that belong to no job of the file, as one testcase.
+fn file_case(f: &FileReport) -> Option<Case<'_>> {
+    let orphans: Vec<&Diagnostic> = f
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.document
+                .is_none_or(|n| !f.jobs.iter().any(|j| j.document == n))
+        })
+        .collect();
+    if orphans.is_empty() {
+        return None;
+    }
+    let text = orphans
+        .iter()
+        .map(|d| diagnostic_line(&f.path, d))
+        .collect();
+    let outcome = match orphans.iter().find(|d| d.severity == Severity::Error) {
+        Some(first) => Outcome::Failed { first },
+        None => Outcome::Passed,
+    };
+    Some(Case {
+        name: f.path.clone(),
+        outcome,
+        text,
+    })
+}
+
+impl Renderer for Junit {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let suites: Vec<(&FileReport, Vec<Case>)> = report
+            .files
+            .iter()
+            .map(|f| {
+                let mut cases: Vec<Case> = f.jobs.iter().map(|j| job_case(f, j)).collect();
+                cases.extend(file_case(f));
+                (f, cases)
+            })
+            .collect();
+        let counts = |cases: &[Case]| {
+            let failures = cases
+                .iter()
+                .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+                .count();
+            let skipped = cases
+                .iter()
+                .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
+                .count();
+            (cases.len(), failures, skipped)
+        };
+        let (mut tests, mut failures, mut skipped) = (0, 0, 0);
+        for (_, cases) in &suites {
+            let (t, f, s) = counts(cases);
+            tests += t;
+            failures += f;
+            skipped += s;
+        }
+        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            out,
+            r#"<testsuites name="jobcheck" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}">"#
+        )?;
+        for (f, cases) in &suites {
+            let (t, fl, s) = counts(cases);
+            let path = escape_attr(&f.path);
+            writeln!(
+                out,
+                r#"  <testsuite name="{path}" tests="{t}" failures="{fl}" errors="0" skipped="{s}">"#
+            )?;
+            for case in cases {
+                let name = escape_attr(&case.name);
+                write!(out, r#"    <testcase classname="{path}" name="{name}""#)?;
+                let out_text = (!case.text.is_empty())
+                    .then(|| format!("<system-out>{}</system-out>", escape_text(&case.text)));
+                match &case.outcome {
+                    Outcome::Passed => match out_text {
+                        Some(text) => writeln!(out, ">\n      {text}\n    </testcase>")?,
+                        None => writeln!(out, "/>")?,
+                    },
+                    Outcome::Failed { first } => writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                        escape_attr(&first.message),
+                        first.code,
+                        escape_text(&case.text)
+                    )?,
+                    Outcome::Skipped { reason } => {
+                        writeln!(
+                            out,
+                            ">\n      <skipped message=\"{}\"/>",
+                            escape_attr(reason)
+                        )?;
+                        if let Some(text) = out_text {
+                            writeln!(out, "      {text}")?;
+                        }
+                        writeln!(out, "    </testcase>")?;
+                    }
+                }
+            }
+            writeln!(out, "  </testsuite>")?;
+        }
+        writeln!(out, "</testsuites>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::{Code, Position};
+
+    #[test]
+    fn escaping() {
+        assert_eq!(
+            escape_text("a & b < c > d \"e\" 'f'"),
+            "a &amp; b &lt; c &gt; d &quot;e&quot; &apos;f&apos;"
+        );
+        assert_eq!(
+            escape_text("bell\u{7}nul\u{0}\u{FFFE}ok\u{1F600}"),
+            "bellnulok\u{1F600}"
+        );
+        assert_eq!(escape_attr("a\nb\tc"), "a&#10;b&#9;c");
+    }
+
+    #[test]
+    fn failure_is_escaped() {
+        let mut d = Diagnostic::new(Code::InvalidValue, None, "100% <bad>: a, b\nnext & \u{1}")
+            .help("use \"x\"");
+        d.document = Some(1);
+        d.position = Some(Position {
+            line: 3,
+            column: 2,
+            end_line: 3,
+            end_column: 4,
+        });
+        let mut orphan = Diagnostic::new(Code::SyntaxError, None, "not UTF-8");
+        orphan.document = None;
+        let report = Report {
+            files: vec![FileReport {
+                path: "jobs/a,b:c&d.yaml".into(),
+                source: None,
+                jobs: vec![JobEntry {
+                    document: 1,
+                    name: Some("x<y>".into()),
+                    resource_group: None,
+                    accelerator_type: None,
+                    verdict: Verdict::Rejected,
+                    reason: None,
+                }],
+                diagnostics: vec![d, orphan],
+            }],
+            notices: Vec::new(),
+        };
+        let mut out = Vec::new();
+        Junit.render(&report, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(xml.contains(r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="x&lt;y&gt;">"#));
+        assert!(xml.contains(
+            r#"<failure message="100% &lt;bad&gt;: a, b&#10;next &amp; " type="invalid-value">"#
+        ));
+        assert!(xml.contains(
+            "jobs/a,b:c&amp;d.yaml:3:2: error[invalid-value]: 100% &lt;bad&gt;: a, b next &amp; \n  help: use &quot;x&quot;\n"
+        ));
+        assert!(xml.contains(
+            r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="jobs/a,b:c&amp;d.yaml">"#
+        ));
+        assert!(xml.contains(r#"tests="2" failures="2" errors="0" skipped="0""#));
+        assert!(!xml.contains('\u{1}'));
+    }
+
+    #[test]
+    fn skipped_and_warnings() {
+        let job = |document, verdict, reason: Option<&str>| JobEntry {
+            document,
+            name: None,
+            resource_group: None,
+            accelerator_type: None,
+            verdict,
+            reason: reason.map(String::from),
+        };
+        let mut warning = Diagnostic::new(Code::MemoryUnitMissing, None, "no unit");
+        warning.document = Some(2);
+        let report = Report {
+            files: vec![FileReport {
+                path: "a.yaml".into(),
+                source: None,
+                jobs: vec![
+                    job(1, Verdict::Unjudged, Some("limits unavailable: timeout")),
+                    job(2, Verdict::Admitted, None),
+                ],
+                diagnostics: vec![warning],
+            }],
+            notices: Vec::new(),
+        };
+        let mut out = Vec::new();
+        Junit.render(&report, &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(xml.contains(
+            "<testcase classname=\"a.yaml\" name=\"document 1\">\n      <skipped message=\"limits unavailable: timeout\"/>"
+        ));
+        assert!(xml.contains(
+            "<testcase classname=\"a.yaml\" name=\"document 2\">\n      <system-out>a.yaml:1:1: warning[memory-unit-missing]: no unit\n</system-out>"
+        ));
+        assert!(xml.contains(r#"tests="2" failures="0" errors="0" skipped="1""#));
+    }
+}
