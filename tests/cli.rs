@@ -565,40 +565,6 @@ fn examples_follow_the_job_schema() {
 }
 
 #[test]
-fn human_output_snapshot() {
-    let out = jobcheck()
-        .args([
-            "check",
-            "--color",
-            "never",
-            "--limits",
-            "examples/limits.yaml",
-            "examples/jobs",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!("human_examples", String::from_utf8_lossy(&out.stdout));
-}
-
-#[test]
-fn json_output_snapshot() {
-    let out = jobcheck()
-        .args([
-            "check",
-            "-f",
-            "json",
-            "--limits",
-            "examples/limits.yaml",
-            "examples/jobs",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!("json_examples", String::from_utf8_lossy(&out.stdout));
-}
-
-#[test]
 fn no_color_is_honoured() {
     let out = jobcheck()
         .args([
