@@ -9,28 +9,13 @@ use std::sync::Arc;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::diag::Origin;
 use crate::diag::{Code, Diagnostic, LineIndex, Severity, Span, did_you_mean};
 use crate::limits::file::BadFile;
 use crate::report::Format;
 use crate::units::{Memory, TimeLimit};
 
 pub const FILE_NAME: &str = "jobcheck.toml";
-
-/// Where a setting was written: for a second label in reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    pub path: String,
-    pub text: Arc<str>,
-    pub span: Span,
-}
-
-impl Origin {
-    /// `jobcheck.toml:7:8`.
-    pub fn location(&self) -> String {
-        let (line, column) = LineIndex::new(&self.text).line_col(self.span.start);
-        format!("{}:{line}:{column}", self.path)
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cap<T> {

@@ -106,11 +106,29 @@ pub struct Position {
 }
 
 /// A second place a diagnostic points at (the first definition of a
-/// duplicated key, say).
+/// duplicated key, say). `origin` is set when that place is in another file
+/// (a policy cap in `jobcheck.toml`); `span` is then unused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     pub span: Span,
     pub label: String,
+    pub origin: Option<Origin>,
+}
+
+/// A place in another file than the one being reported on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub path: String,
+    pub text: std::sync::Arc<str>,
+    pub span: Span,
+}
+
+impl Origin {
+    /// `jobcheck.toml:7:8`.
+    pub fn location(&self) -> String {
+        let (line, column) = LineIndex::new(&self.text).line_col(self.span.start);
+        format!("{}:{line}:{column}", self.path)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,6 +207,17 @@ impl Diagnostic {
         self.notes.push(Note {
             span,
             label: label.into(),
+            origin: None,
+        });
+        self
+    }
+
+    /// A second label in another file.
+    pub fn note_elsewhere(mut self, origin: Origin, label: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            span: origin.span,
+            label: label.into(),
+            origin: Some(origin),
         });
         self
     }

@@ -41,6 +41,44 @@ struct FileItem<'a> {
 struct Item<'a> {
     diag: &'a Diagnostic,
     source: Option<&'a NamedSource<String>>,
+    /// Second labels in other files (a policy cap in jobcheck.toml).
+    elsewhere: Vec<Elsewhere>,
+}
+
+/// A label in another file, drawn as a related note under its diagnostic.
+struct Elsewhere {
+    label: String,
+    span: crate::diag::Span,
+    source: NamedSource<String>,
+}
+
+impl fmt::Debug for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+impl fmt::Display for Elsewhere {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+impl std::error::Error for Elsewhere {}
+
+impl MietteDiagnostic for Elsewhere {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.clone()),
+                (self.span.start, self.span.len()),
+            ),
+        )))
+    }
 }
 
 impl fmt::Debug for FileItem<'_> {
@@ -106,10 +144,23 @@ impl MietteDiagnostic for Item<'_> {
         self.source?;
         let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
         let primary = LabeledSpan::new_primary_with_span(label, (span.start, span.len()));
-        let notes = self.diag.notes.iter().map(|n| {
-            LabeledSpan::new_with_span(Some(n.label.clone()), (n.span.start, n.span.len()))
-        });
+        let notes = self
+            .diag
+            .notes
+            .iter()
+            .filter(|n| n.origin.is_none())
+            .map(|n| {
+                LabeledSpan::new_with_span(Some(n.label.clone()), (n.span.start, n.span.len()))
+            });
         Some(Box::new(std::iter::once(primary).chain(notes)))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn MietteDiagnostic> + 'b>> {
+        if self.elsewhere.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.elsewhere.iter().map(|e| e as &dyn MietteDiagnostic),
+        ))
     }
 }
 
@@ -148,6 +199,18 @@ impl Human {
                     .map(|diag| Item {
                         diag,
                         source: source.as_ref(),
+                        elsewhere: diag
+                            .notes
+                            .iter()
+                            .filter_map(|n| {
+                                let origin = n.origin.as_ref()?;
+                                Some(Elsewhere {
+                                    label: n.label.clone(),
+                                    span: origin.span,
+                                    source: NamedSource::new(&origin.path, origin.text.to_string()),
+                                })
+                            })
+                            .collect(),
                     })
                     .collect(),
             };
