@@ -83,7 +83,7 @@ struct LimitArgs {
     /// Ignore cached answers and fetch them again.
     #[arg(long)]
     refresh: bool,
-    /// Give up on the platform after this many seconds per resource group, retries included.
+    /// Give up on the platform after this many seconds, retries included.
     #[arg(long, env = "JOBCHECK_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     timeout: std::time::Duration,
     /// How long cached answers stay fresh, in seconds.

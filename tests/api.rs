@@ -420,6 +420,33 @@ fn a_server_that_never_answers_times_out() {
     let (_, run, report) = fault(|| Reply::Hang, "2");
     expect_unavailable(&run, &report, "--timeout");
     assert!(run.took < Duration::from_secs(8), "{:?}", run.took);
+
+    // More pairs than requests in flight: still bounded by the one timeout.
+    let server = Server::start(|_| Reply::Hang);
+    let work = tempfile::tempdir().unwrap();
+    for i in 0..20 {
+        std::fs::write(
+            work.path().join(format!("j{i}.yaml")),
+            format!("resourceGroup: G{i}\ncpus: 1\nmemory: 1G\n"),
+        )
+        .unwrap();
+    }
+    let token = good_token();
+    let run = jobcheck(
+        &[
+            "check",
+            work.path().to_str().unwrap(),
+            "--endpoint",
+            &server.url(),
+            "--timeout",
+            "2",
+        ],
+        &token,
+        &work.path().join("cache"),
+    );
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.took < Duration::from_secs(8), "{:?}", run.took);
+    assert!(server.count() <= 20);
 }
 
 #[test]

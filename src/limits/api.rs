@@ -1,7 +1,7 @@
 //! The platform API as a limit source:
 //! `GET {aiBase}/ai/openapi/v2/instance-service/resources?resourceGroup=…&acceleratorType=…`
 //! with header `token`. One request per distinct pair, concurrently (at most
-//! [`CONCURRENCY`] at a time), each bounded by a deadline and retried only on
+//! [`CONCURRENCY`] at a time), all bounded by one deadline and retried only on
 //! transient failures; answers go through a local [`Cache`].
 
 use std::fmt;
@@ -86,7 +86,7 @@ pub struct ApiOptions {
     pub endpoint: String,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
-    /// The most one pair may take, retries included.
+    /// The most the fetch may take, retries included.
     pub timeout: Duration,
     pub cache_ttl: Duration,
     pub cache_mode: CacheMode,
@@ -451,7 +451,7 @@ impl ApiSource {
         };
         let client = match reqwest::Client::builder()
             .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            // A backstop: the per-pair deadline below normally ends first.
+            // A backstop: the fetch deadline below normally ends first.
             .timeout(self.timeout + Duration::from_secs(1))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")))
@@ -470,7 +470,10 @@ impl ApiSource {
         runtime.block_on(async {
             let done = Arc::new(AtomicUsize::new(0));
             let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+            // One deadline for the whole fetch: a hung server costs at most
+            // --timeout, however many pairs wait in the queue.
             let deadline_span = self.timeout;
+            let deadline = Instant::now() + deadline_span;
             let mut set = tokio::task::JoinSet::new();
             for (i, pair) in pairs.iter().enumerate() {
                 let client = client.clone();
@@ -484,7 +487,6 @@ impl ApiSource {
                 set.spawn(async move {
                     let outcome = match limit.acquire_owned().await {
                         Ok(_permit) => {
-                            let deadline = Instant::now() + deadline_span;
                             fetch_one(&client, &url, &token, deadline, deadline_span).await
                         }
                         Err(_) => Outcome::Failed("the request queue closed".into()),
