@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use jobcheck::limits::LimitSource;
+use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
+use jobcheck::limits::{LimitSource, Lookup, Pair, show};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::run::{self, Options};
+use jobcheck::spec::AccelType;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +30,8 @@ struct Cli {
 enum Command {
     /// Check job files (YAML/JSON job specs and platform bodies) against limits.
     Check(CheckArgs),
+    /// Fetch and show one resource group's limits.
+    Limits(LimitsArgs),
     /// Describe a rule: what it checks and how to fix it.
     Explain {
         /// A rule code, e.g. cpus-over-limit.
@@ -63,6 +67,12 @@ enum ColorChoice {
     Never,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LimitsFormat {
+    Table,
+    Json,
+}
+
 #[derive(Args)]
 struct LimitArgs {
     /// Limits from a YAML/JSON file (a list of limit sets, or a saved API response).
@@ -71,6 +81,56 @@ struct LimitArgs {
     /// The platform's AI address (https://host:port); limits are fetched from its API.
     #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
     endpoint: Option<String>,
+    /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
+    #[arg(long, env = "JOBCHECK_TOKEN_FILE", value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Answer from the local cache only (stale entries too); fetch nothing.
+    #[arg(long, conflicts_with = "refresh")]
+    offline: bool,
+    /// Ignore cached answers and fetch them again.
+    #[arg(long)]
+    refresh: bool,
+    /// Give up on the platform after this many seconds, retries included.
+    #[arg(long, env = "JOBCHECK_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    timeout: std::time::Duration,
+    /// How long cached answers stay fresh, in seconds.
+    #[arg(
+        long,
+        env = "JOBCHECK_CACHE_TTL",
+        value_name = "SECONDS",
+        default_value = "900"
+    )]
+    cache_ttl: u64,
+}
+
+#[derive(Args)]
+struct LimitsArgs {
+    /// The resource group, e.g. TeslaM40.
+    #[arg(long, value_name = "G")]
+    group: String,
+    /// The accelerator type: gpu, dcu, mlu or cpu.
+    #[arg(long, value_name = "T", value_parser = parse_accel)]
+    accelerator: AccelType,
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    format: LimitsFormat,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let s: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(s > 0.0 && s <= 3600.0) {
+        return Err(format!("`{text}`: give between 0 and 3600 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
+}
+
+fn parse_accel(text: &str) -> Result<AccelType, String> {
+    AccelType::parse(text).ok_or_else(|| format!("`{text}` is not gpu, dcu, mlu or cpu"))
 }
 
 #[derive(Args)]
@@ -105,6 +165,7 @@ fn main() -> ExitCode {
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
         let known = [
             "check",
+            "limits",
             "explain",
             "schema",
             "completions",
@@ -128,6 +189,7 @@ fn main() -> ExitCode {
     };
     ExitCode::from(match cli.command {
         Command::Check(args) => check(args),
+        Command::Limits(args) => limits(args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema { which } => {
             let text = match which {
@@ -192,12 +254,24 @@ fn limit_source(args: &LimitArgs) -> Result<Box<dyn LimitSource>, u8> {
                     USAGE
                 })
         }
-        (None, Some(endpoint)) => jobcheck::limits::api::ApiSource::from_env(endpoint)
-            .map(|s| Box::new(s) as Box<dyn LimitSource>)
-            .map_err(|e| {
-                eprintln!("error: {e}");
-                e.exit_code()
-            }),
+        (None, Some(endpoint)) => ApiSource::from_env(ApiOptions {
+            token_file: args.token_file.clone(),
+            timeout: args.timeout,
+            cache_ttl: std::time::Duration::from_secs(args.cache_ttl),
+            cache_mode: if args.offline {
+                CacheMode::Offline
+            } else if args.refresh {
+                CacheMode::Refresh
+            } else {
+                CacheMode::Normal
+            },
+            ..ApiOptions::new(endpoint)
+        })
+        .map(|s| Box::new(s) as Box<dyn LimitSource>)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }),
         (None, None) => Err(usage_error(
             "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token",
         )),
@@ -250,6 +324,57 @@ fn check(args: CheckArgs) -> u8 {
         }
     }
     run::exit_code(&report, args.deny_warnings)
+}
+
+fn limits(args: LimitsArgs) -> u8 {
+    let source = match limit_source(&args.limits) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let pair = Pair {
+        group: args.group.clone(),
+        accelerator: args.accelerator,
+    };
+    let answer = source
+        .lookup(std::slice::from_ref(&pair))
+        .into_iter()
+        .next()
+        .unwrap_or(Lookup::Unavailable {
+            reason: "no answer".into(),
+        });
+    let what = format!(
+        "resource group `{}` ({})",
+        pair.group,
+        pair.accelerator.as_str()
+    );
+    match answer {
+        Lookup::Found(limits) => {
+            match args.format {
+                LimitsFormat::Table => print!("{}", show::table(&limits, &pair)),
+                LimitsFormat::Json => println!("{:#}", show::json(&limits, &pair)),
+            }
+            0
+        }
+        Lookup::UnknownGroup { known } => {
+            let hint = jobcheck::diag::did_you_mean(&pair.group, known.iter().map(String::as_str))
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            eprintln!("error: unknown {what}{hint}");
+            1
+        }
+        Lookup::UnsupportedType { offered } => {
+            let offered: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
+            eprintln!(
+                "error: {what}: the group does not offer this accelerator type (it offers {})",
+                offered.join(", ")
+            );
+            1
+        }
+        Lookup::Unavailable { reason } => {
+            eprintln!("error: limits unavailable for {what}: {reason}");
+            3
+        }
+    }
 }
 
 fn explain(code: Option<&str>, list: bool) -> u8 {

@@ -3,7 +3,10 @@
 //! group", or "unavailable". The rules never see where an answer came from.
 
 pub mod api;
+pub mod cache;
 pub mod file;
+pub mod show;
+pub mod token;
 
 use std::fmt;
 

@@ -1,0 +1,199 @@
+//! The platform token: kept out of every output, and read locally for the
+//! user, cluster and expiry its JWT payload carries (not verified here; the
+//! platform verifies it).
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// Where tokens come from, for messages that tell the user what to do.
+pub const TOKEN_HELP: &str = "get a new token from https://www.scnet.cn/ac/openapi/v2/tokens \
+     (or the AK/SK method, POST https://api.scnet.cn/api/user/v3/tokens) and put it in \
+     JOBCHECK_TOKEN or a file named by --token-file / JOBCHECK_TOKEN_FILE";
+
+/// A secret token. Its `Debug` and `Display` never show the value; the only
+/// way to the text is [`Token::expose`], used to build the request header.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// What the token's payload says about itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Claims {
+    pub user: Option<String>,
+    pub cluster_id: Option<String>,
+    /// Epoch milliseconds.
+    pub expire_ms: Option<i64>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    Empty,
+    /// The token holds characters an HTTP header cannot carry.
+    BadCharacters,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Empty => f.write_str("the token is empty"),
+            TokenError::BadCharacters => f.write_str(
+                "the token holds characters that cannot be sent in a header \
+                 (spaces, line breaks or control characters inside it)",
+            ),
+        }
+    }
+}
+
+impl Token {
+    /// A token from text as it was stored: surrounding whitespace (a file's
+    /// trailing newline) is trimmed.
+    pub fn new(text: &str) -> Result<Token, TokenError> {
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(TokenError::Empty);
+        }
+        if !t.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(TokenError::BadCharacters);
+        }
+        Ok(Token(t.to_string()))
+    }
+
+    /// The secret itself, for the request header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A digest of the token, to tell tokens apart without keeping them.
+    pub fn fingerprint(&self) -> String {
+        hex(&Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// The claims of a JWT payload; all `None` when the token is not a JWT.
+    pub fn claims(&self) -> Claims {
+        let mut parts = self.0.split('.');
+        let (Some(_), Some(payload), Some(_), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Claims::default();
+        };
+        let payload = payload.trim_end_matches('=');
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload) else {
+            return Claims::default();
+        };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(&bytes) else {
+            return Claims::default();
+        };
+        let text = |name: &str| match map.get(name) {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+                Some(s.trim().to_string())
+            }
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let expire_ms = text("expireTime").and_then(|t| {
+            t.parse::<i64>()
+                .ok()
+                .or_else(|| t.parse::<f64>().ok().map(|f| f as i64))
+        });
+        Claims {
+            user: text("user"),
+            cluster_id: text("clusterId"),
+            expire_ms,
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Epoch milliseconds as `2026-11-26 05:23:03 UTC`.
+pub fn utc_text(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(payload: &str) -> String {
+        format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    #[test]
+    fn reads_claims_as_strings_or_numbers() {
+        let t = Token::new(&format!(
+            "{}\n",
+            jwt(r#"{"user":"alice","clusterId":"11250","expireTime":"1700000000000"}"#)
+        ))
+        .unwrap();
+        let c = t.claims();
+        assert_eq!(c.user.as_deref(), Some("alice"));
+        assert_eq!(c.cluster_id.as_deref(), Some("11250"));
+        assert_eq!(c.expire_ms, Some(1_700_000_000_000));
+        let t = Token::new(&jwt(r#"{"clusterId":11250,"expireTime":1700000000000}"#)).unwrap();
+        assert_eq!(t.claims().cluster_id.as_deref(), Some("11250"));
+        assert_eq!(t.claims().expire_ms, Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn not_a_jwt_is_still_a_token() {
+        let t = Token::new("plain-opaque-token").unwrap();
+        assert_eq!(t.claims(), Claims::default());
+        assert!(matches!(Token::new(" \n"), Err(TokenError::Empty)));
+        assert!(Token::new("a b").is_err());
+    }
+
+    #[test]
+    fn never_shows_itself() {
+        let t = Token::new("s3cr3t").unwrap();
+        assert!(!format!("{t:?} {t}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn utc() {
+        assert_eq!(utc_text(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_text(1_700_000_000_000), "2023-11-14 22:13:20 UTC");
+    }
+}

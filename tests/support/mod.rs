@@ -1,0 +1,212 @@
+//! A small HTTP/1.1 server on 127.0.0.1 for the API tests, able to answer
+//! faithfully or to fail in the ways networks do (resets, hangs, cut-off
+//! bodies, huge bodies).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Path with query, as sent.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn param(&self, name: &str) -> Option<String> {
+        let query = self.target.split_once('?')?.1;
+        query.split('&').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+}
+
+pub enum Reply {
+    /// Status, extra headers, body.
+    Http(u16, Vec<(String, String)>, String),
+    /// Read the request, close without a word.
+    Close,
+    /// Read the request, never answer.
+    Hang,
+    /// Promise a body, send part of it, close.
+    Truncated,
+    /// A body of this many bytes.
+    Huge(usize),
+}
+
+impl Reply {
+    pub fn json(body: impl Into<String>) -> Reply {
+        Reply::Http(200, Vec::new(), body.into())
+    }
+}
+
+type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
+
+pub struct Server {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Server {
+    pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let seen = requests.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let handler = handler.clone();
+                let seen = seen.clone();
+                thread::spawn(move || serve(stream, &*handler, &seen));
+            }
+        });
+        Server { port, requests }
+    }
+
+    /// A server answering like the platform: `groups` maps a resource group
+    /// to its `data` object; any other group gets code 10004.
+    pub fn platform(groups: Vec<(&str, serde_json::Value)>) -> Server {
+        let groups: Vec<(String, serde_json::Value)> = groups
+            .into_iter()
+            .map(|(g, v)| (g.to_string(), v))
+            .collect();
+        Server::start(move |req| {
+            let group = req.param("resourceGroup").unwrap_or_default();
+            match groups.iter().find(|(g, _)| *g == group) {
+                Some((_, data)) => Reply::json(
+                    serde_json::json!({"code": "0", "msg": "success", "data": data}).to_string(),
+                ),
+                None => Reply::json(r#"{"code":"10004","msg":"invalid parameters","data":null}"#),
+            }
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+#[allow(clippy::needless_return)]
+fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut stream = stream;
+    // One request per connection: every answer says `Connection: close`.
+    {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        let request = Request { target, headers };
+        seen.lock().unwrap().push(request.clone());
+        match handler(&request) {
+            Reply::Http(status, extra, body) => {
+                let mut head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    body.len()
+                );
+                for (k, v) in extra {
+                    head.push_str(&format!("{k}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(body.as_bytes());
+                let _ = stream.flush();
+                return;
+            }
+            Reply::Close => return,
+            Reply::Hang => {
+                thread::sleep(Duration::from_secs(40));
+                return;
+            }
+            Reply::Truncated => {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"code\":\"0\",\"da",
+                );
+                let _ = stream.flush();
+                return;
+            }
+            Reply::Huge(n) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let chunk = vec![b' '; 64 * 1024];
+                let mut left = n;
+                while left > 0 {
+                    let k = left.min(chunk.len());
+                    if stream.write_all(&chunk[..k]).is_err() {
+                        return;
+                    }
+                    left -= k;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Drain whatever the peer still sends (unused but handy when debugging).
+pub fn drain(mut s: TcpStream) {
+    let mut buf = [0u8; 1024];
+    while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+}
+
+/// A JWT (unsigned; the signature is junk) with this payload.
+pub fn jwt(payload: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(payload),
+        URL_SAFE_NO_PAD.encode("not-a-real-signature-0123456789")
+    )
+}
+
+/// alice's token on cluster 11250, valid for years.
+pub fn good_token() -> String {
+    jwt(r#"{"user":"alice","clusterId":"11250","expireTime":"4102444800000"}"#)
+}
