@@ -1,19 +1,21 @@
 //! The rules: a job and its group's limits in, diagnostics out. No I/O.
 
-use crate::diag::{Code, Diagnostic, Span, did_you_mean};
+use crate::config::{Cap, Caps};
+use crate::diag::{Code, Diagnostic, Origin, Span, did_you_mean};
 use crate::limits::{Limits, Lookup};
 use crate::spec::{AccelType, DocKind, Job, Value};
-use crate::units::{Memory, TimeLimit, format_mib};
+use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
 
-/// Judge one job against the answer its limit source gave for its pair.
+/// Judge one job against the answer its limit source gave for its pair, and
+/// the local policy's caps for its group (`Caps::default()` for none).
 /// An unavailable answer yields nothing: the caller marks the job unjudged.
-pub fn check(job: &Job, lookup: &Lookup) -> Vec<Diagnostic> {
+pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(group) = &job.group else {
         return out;
     };
     match lookup {
-        Lookup::Found(limits) => check_limits(job, limits, &mut out),
+        Lookup::Found(limits) => check_limits(job, limits, caps, &mut out),
         Lookup::UnknownGroup { known } => out.push(unknown_group(group, known)),
         Lookup::UnsupportedType { offered } => {
             let offered_text: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
@@ -94,195 +96,330 @@ fn limit_unknown(job: &Job, span: Span, key: &str, field: &str) -> Diagnostic {
     .field(key)
 }
 
-fn check_limits(job: &Job, limits: &Limits, out: &mut Vec<Diagnostic>) {
-    if let Some(cpus) = &job.cpus {
-        match limits.cpu_number {
-            Some(max) if cpus.value > max => out.push(
-                Diagnostic::at(
-                    Code::CpusOverLimit,
-                    cpus.span,
-                    format!(
-                        "{} {} exceeds the group's {max} cores per node",
-                        cpus.key, cpus.value
-                    ),
-                )
-                .label(format!("{} cores requested", cpus.value))
-                .help(format!(
-                    "use at most {max} cores per node, or a group with more cores"
-                ))
-                .field(cpus.key)
-                .requested(cpus.value.to_string())
-                .limit(max.to_string()),
+/// The limit that binds a value: the platform's, or a local policy cap when
+/// that is stricter (or the platform's is unknown).
+struct Bound<'a> {
+    value: u64,
+    policy: Option<&'a Origin>,
+    /// The platform's limit, for the message when the policy binds.
+    platform: Option<u64>,
+}
+
+fn bound<'a>(platform: Option<u64>, cap: Option<(u64, &'a Origin)>) -> Option<Bound<'a>> {
+    match (platform, cap) {
+        (Some(p), Some((c, _))) if c >= p => Some(Bound {
+            value: p,
+            policy: None,
+            platform: Some(p),
+        }),
+        (p, Some((c, origin))) => Some(Bound {
+            value: c,
+            policy: Some(origin),
+            platform: p,
+        }),
+        (Some(p), None) => Some(Bound {
+            value: p,
+            policy: None,
+            platform: Some(p),
+        }),
+        (None, None) => None,
+    }
+}
+
+/// What a rule says about its field, in its own units.
+struct Rule<'a> {
+    code: Code,
+    key: &'a str,
+    span: Span,
+    requested: String,
+    label: String,
+    /// "40 cores per node", from a limit value.
+    describe: &'a dyn Fn(u64) -> String,
+    /// "use at most 40 cores per node", from a limit value.
+    fix: &'a dyn Fn(u64) -> String,
+    /// The report's `limit` field: "40", "31888 MiB", "2-00:00:00 (48 h)".
+    terse: &'a dyn Fn(u64) -> String,
+}
+
+fn over(rule: Rule, bound: &Bound) -> Diagnostic {
+    let limit = (rule.describe)(bound.value);
+    let (message, help) = match bound.policy {
+        None => (
+            format!(
+                "{} {} exceeds the group's {limit}",
+                rule.key, rule.requested
             ),
-            Some(_) => {}
-            None => out.push(limit_unknown(job, cpus.span, cpus.key, "cpuNumber")),
+            (rule.fix)(bound.value),
+        ),
+        Some(origin) => {
+            let platform = bound
+                .platform
+                .map(|p| format!(", stricter than the platform's {}", (rule.describe)(p)))
+                .unwrap_or_default();
+            (
+                format!(
+                    "{} {} exceeds the local policy's {limit} ({}){platform}",
+                    rule.key, rule.requested, origin.path
+                ),
+                format!(
+                    "{}; the cap is set in {}",
+                    (rule.fix)(bound.value),
+                    origin.location()
+                ),
+            )
+        }
+    };
+    let mut d = Diagnostic::at(rule.code, rule.span, message)
+        .label(rule.label)
+        .help(help)
+        .field(rule.key)
+        .requested(rule.requested)
+        .limit((rule.terse)(bound.value));
+    if let Some(origin) = bound.policy {
+        d = d.note_elsewhere(origin.clone(), "local policy cap");
+    }
+    d
+}
+
+fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &Origin)> {
+    cap.as_ref().map(|c| (f(c.value), &c.origin))
+}
+
+fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
+    if let Some(cpus) = &job.cpus {
+        if limits.cpu_number.is_none() {
+            out.push(limit_unknown(job, cpus.span, cpus.key, "cpuNumber"));
+        }
+        if let Some(b) = bound(limits.cpu_number, cap_of(&caps.cpus, |v| v))
+            && cpus.value > b.value
+        {
+            out.push(over(
+                Rule {
+                    code: Code::CpusOverLimit,
+                    key: cpus.key,
+                    span: cpus.span,
+                    requested: cpus.value.to_string(),
+                    label: format!("{} cores requested", cpus.value),
+                    describe: &|v| format!("{v} cores per node"),
+                    fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
+                    terse: &|v| v.to_string(),
+                },
+                &b,
+            ));
         }
     }
 
     if let Some(memory) = &job.memory {
-        match limits.memory_size {
-            Some(max) if memory.value.bytes > max.saturating_mul(crate::units::MIB) => {
-                let suggestion = Memory::from_mib(max)
-                    .map(|m| match job.kind {
-                        DocKind::JobSpec => format!("`{}: {}`", memory.key, m.compact()),
-                        DocKind::PlatformBody => format!("`\"{}\": {max}`", memory.key),
-                    })
-                    .unwrap_or_else(|| format!("{max} MiB"));
-                out.push(
-                    Diagnostic::at(
-                        Code::MemoryOverLimit,
-                        memory.span,
-                        format!(
-                            "{} {} exceeds the group's {max} MiB per node",
-                            memory.key,
-                            memory.value.describe()
-                        ),
-                    )
-                    .label(format!("{} MiB requested", format_mib(memory.value.bytes)))
-                    .help(format!("request at most {suggestion} per node"))
-                    .field(memory.key)
-                    .requested(memory.value.describe())
-                    .limit(format!("{max} MiB")),
-                )
-            }
-            Some(_) => {}
-            None => out.push(limit_unknown(job, memory.span, memory.key, "memorySize")),
+        if limits.memory_size.is_none() {
+            out.push(limit_unknown(job, memory.span, memory.key, "memorySize"));
+        }
+        let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
+        if let Some(b) = bound(platform, cap_of(&caps.memory, |m| m.bytes))
+            && memory.value.bytes > b.value
+        {
+            let key = memory.key;
+            let kind = job.kind;
+            out.push(over(
+                Rule {
+                    code: Code::MemoryOverLimit,
+                    key,
+                    span: memory.span,
+                    requested: memory.value.describe(),
+                    label: format!("{} MiB requested", format_mib(memory.value.bytes)),
+                    describe: &|bytes| format!("{} MiB per node", format_mib(bytes)),
+                    fix: &|bytes| {
+                        let m = Memory {
+                            bytes,
+                            had_unit: true,
+                        };
+                        match kind {
+                            DocKind::JobSpec => {
+                                format!("request at most `{key}: {}` per node", m.compact())
+                            }
+                            DocKind::PlatformBody => format!(
+                                "request at most `\"{key}\": {}` per node",
+                                format_mib(bytes)
+                            ),
+                        }
+                    },
+                    terse: &|bytes| format!("{} MiB", format_mib(bytes)),
+                },
+                &b,
+            ));
         }
     }
 
     if let Some(nodes) = &job.nodes {
-        match limits.node_number {
-            Some(max) if nodes.value > max => out.push(
-                Diagnostic::at(
-                    Code::NodesOverLimit,
-                    nodes.span,
-                    format!(
-                        "{} {} exceeds the group's {max} {}",
-                        nodes.key,
-                        nodes.value,
-                        plural(max, "node", "nodes")
-                    ),
-                )
-                .label(format!("{} nodes requested", nodes.value))
-                .help(format!(
-                    "use at most {max} {}, or a group with more nodes",
-                    plural(max, "node", "nodes")
-                ))
-                .field(nodes.key)
-                .requested(nodes.value.to_string())
-                .limit(max.to_string()),
-            ),
-            Some(_) => {}
-            None if nodes.value > 1 => {
-                out.push(limit_unknown(job, nodes.span, nodes.key, "nodeNumber"))
-            }
-            None => {}
+        if limits.node_number.is_none() && nodes.value > 1 {
+            out.push(limit_unknown(job, nodes.span, nodes.key, "nodeNumber"));
+        }
+        if let Some(b) = bound(limits.node_number, cap_of(&caps.nodes, |v| v))
+            && nodes.value > b.value
+        {
+            out.push(over(
+                Rule {
+                    code: Code::NodesOverLimit,
+                    key: nodes.key,
+                    span: nodes.span,
+                    requested: nodes.value.to_string(),
+                    label: format!("{} nodes requested", nodes.value),
+                    describe: &|v| format!("{v} {}", plural(v, "node", "nodes")),
+                    fix: &|v| {
+                        format!(
+                            "use at most {v} {}, or a group with more nodes",
+                            plural(v, "node", "nodes")
+                        )
+                    },
+                    terse: &|v| v.to_string(),
+                },
+                &b,
+            ));
         }
     }
 
     if let Some(cards) = job.cards.as_ref().filter(|c| c.value > 0) {
-        check_cards(job, cards, limits, out);
+        check_cards(job, cards, limits, caps, out);
     }
 
-    match (limits.max_time, &job.walltime) {
-        (Some(TimeLimit::Finite(max)), Some(w)) => {
-            let over = match w.value {
-                TimeLimit::Unlimited => true,
-                TimeLimit::Finite(d) => d > max,
-            };
-            if over {
-                out.push(
-                    Diagnostic::at(
-                        Code::WalltimeOverLimit,
-                        w.span,
-                        format!(
-                            "{} {} exceeds the group's maximum run time {}",
-                            w.key,
-                            w.value.describe(),
-                            max.describe()
-                        ),
-                    )
-                    .label("longer than the group allows")
-                    .help(format!("set {} to {} or less", w.key, max.slurm()))
-                    .field(w.key)
-                    .requested(w.value.describe())
-                    .limit(max.describe()),
-                );
+    // Unlimited is the largest time there is.
+    let seconds = |t: TimeLimit| match t {
+        TimeLimit::Unlimited => u64::MAX,
+        TimeLimit::Finite(d) => d.seconds,
+    };
+    let time_text = |s: u64| match s {
+        u64::MAX => "unlimited".to_string(),
+        s => Duration { seconds: s }.describe(),
+    };
+    let platform = limits.max_time.map(seconds);
+    let cap = cap_of(&caps.walltime, seconds);
+    match (&job.walltime, bound(platform, cap)) {
+        (Some(w), b) => {
+            if limits.max_time.is_none() {
+                out.push(limit_unknown(job, w.span, w.key, "maxTime"));
+            }
+            if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
+                out.push(over(
+                    Rule {
+                        code: Code::WalltimeOverLimit,
+                        key: w.key,
+                        span: w.span,
+                        requested: w.value.describe(),
+                        label: "longer than allowed".to_string(),
+                        describe: &|s| format!("maximum run time {}", time_text(s)),
+                        fix: &|s| {
+                            format!(
+                                "set {} to {} or less",
+                                w.key,
+                                Duration { seconds: s }.slurm()
+                            )
+                        },
+                        terse: &time_text,
+                    },
+                    &b,
+                ));
             }
         }
-        (Some(TimeLimit::Finite(max)), None) => {
+        (None, Some(b)) if b.value != u64::MAX => {
             let key = job.field_name("walltime", "timeoutLimit");
-            out.push(
-                Diagnostic::at(
-                    Code::WalltimeMissing,
-                    job.anchor,
-                    format!(
-                        "no {key}, while the group's maximum run time is {}",
-                        max.describe()
-                    ),
-                )
-                .label(format!("this job has no {key}"))
-                .help(format!(
-                    "add `{key}: \"{}\"` or less, so the job's length is known before it starts",
-                    max.slurm()
-                ))
-                .field(key)
-                .limit(max.describe()),
-            );
+            let max = Duration { seconds: b.value };
+            let whose = match b.policy {
+                None => "the group's maximum run time".to_string(),
+                Some(origin) => format!("the local policy's maximum run time ({})", origin.path),
+            };
+            let mut d = Diagnostic::at(
+                Code::WalltimeMissing,
+                job.anchor,
+                format!("no {key}, while {whose} is {}", max.describe()),
+            )
+            .label(format!("this job has no {key}"))
+            .help(format!(
+                "add `{key}: \"{}\"` or less, so the job's length is known before it starts",
+                max.slurm()
+            ))
+            .field(key)
+            .limit(max.describe());
+            if let Some(origin) = b.policy {
+                d = d.note_elsewhere(origin.clone(), "local policy cap");
+            }
+            out.push(d);
         }
-        (None, Some(w)) => out.push(limit_unknown(job, w.span, w.key, "maxTime")),
         _ => {}
     }
 }
 
-fn check_cards(job: &Job, cards: &Value<u64>, limits: &Limits, out: &mut Vec<Diagnostic>) {
+fn check_cards(
+    job: &Job,
+    cards: &Value<u64>,
+    limits: &Limits,
+    caps: &Caps,
+    out: &mut Vec<Diagnostic>,
+) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    let quota = limits.quota(t);
-    // The binding limit: the group's cards, or the user's quota when it is set.
-    let mut binding: Option<(u64, String)> = None;
-    match limits.gpu_number {
-        Some(max) => binding = Some((max, format!("the group's {max} cards per node"))),
-        None => out.push(limit_unknown(job, cards.span, cards.key, "gpuNumber")),
+    if limits.gpu_number.is_none() {
+        out.push(limit_unknown(job, cards.span, cards.key, "gpuNumber"));
     }
-    match (quota, quota_field) {
-        (Some(q), Some(field)) if q > 0 && binding.as_ref().is_none_or(|(b, _)| q < *b) => {
-            binding = Some((
-                q,
-                format!("your {} quota of {q} cards per node ({field})", t.as_str()),
-            ));
+    // The platform's binding limit: the group's cards, or the user's quota
+    // when it is set (0 means no separate quota).
+    let mut platform: Option<(u64, bool)> = limits.gpu_number.map(|g| (g, false));
+    match (limits.quota(t), quota_field) {
+        (Some(q), Some(_)) if q > 0 && platform.is_none_or(|(g, _)| q < g) => {
+            platform = Some((q, true));
         }
         (None, Some(field)) => out.push(limit_unknown(job, cards.span, cards.key, field)),
         _ => {}
     }
-    if let Some((max, what)) = binding
-        && cards.value > max
-    {
-        let help = if max == 0 {
-            match t {
-                AccelType::Cpu => format!("remove `{}`", cards.key),
-                _ => format!(
-                    "this group has no {} cards for you: use a group with {} cards",
-                    t.as_str(),
-                    t.as_str()
-                ),
-            }
-        } else {
-            format!("use at most {max} {} cards per node", t.as_str())
-        };
-        out.push(
-            Diagnostic::at(
-                Code::AcceleratorsOverLimit,
-                cards.span,
-                format!("{} {} exceeds {what}", cards.key, cards.value),
-            )
-            .label(format!("{} {} cards requested", cards.value, t.as_str()))
-            .help(help)
-            .field(cards.key)
-            .requested(cards.value.to_string())
-            .limit(max.to_string()),
+    let cap = match t {
+        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
+        AccelType::Dcu => &caps.dcus,
+        AccelType::Mlu => &caps.mlus,
+    };
+    let is_quota = platform.is_some_and(|(_, q)| q);
+    let Some(b) = bound(platform.map(|(v, _)| v), cap_of(cap, |v| v)) else {
+        return;
+    };
+    if cards.value <= b.value {
+        return;
+    }
+    let kind = t.as_str();
+    let quota_text = |v: u64| match quota_field {
+        Some(field) if is_quota => format!("{kind} quota of {v} cards per node ({field})"),
+        _ => format!("{v} cards per node"),
+    };
+    let mut d = over(
+        Rule {
+            code: Code::AcceleratorsOverLimit,
+            key: cards.key,
+            span: cards.span,
+            requested: cards.value.to_string(),
+            label: format!("{} {kind} cards requested", cards.value),
+            describe: &|v| format!("{v} {kind} cards per node"),
+            fix: &|v| {
+                if v == 0 {
+                    match t {
+                        AccelType::Cpu => format!("remove `{}`", cards.key),
+                        _ => format!(
+                            "no {kind} cards are allowed here: use a group with {kind} cards"
+                        ),
+                    }
+                } else {
+                    format!("use at most {v} {kind} cards per node")
+                }
+            },
+            terse: &|v| v.to_string(),
+        },
+        &b,
+    );
+    if b.policy.is_none() && is_quota {
+        // The user's quota, not the group's size, is what binds.
+        d.message = format!(
+            "{} {} exceeds your {}",
+            cards.key,
+            cards.value,
+            quota_text(b.value)
         );
     }
+    out.push(d);
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
@@ -315,7 +452,7 @@ mod tests {
         let docs = read_documents(spec);
         let job = docs[0].job.as_ref().unwrap();
         assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
-        check(job, &Lookup::Found(limits))
+        check(job, &Lookup::Found(limits), &Caps::default())
             .iter()
             .map(|d| d.code.as_str())
             .collect()
@@ -394,6 +531,7 @@ mod tests {
             &Lookup::UnknownGroup {
                 known: vec!["TeslaM40".into(), "Dcu".into()],
             },
+            &Caps::default(),
         );
         assert_eq!(out[0].code, Code::UnknownResourceGroup);
         assert_eq!(out[0].help.as_deref(), Some("did you mean `TeslaM40`?"));

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use jobcheck::config::Config;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Lookup, Pair, show};
@@ -93,14 +94,12 @@ struct LimitArgs {
     /// Give up on the platform after this many seconds, retries included.
     #[arg(long, env = "JOBCHECK_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     timeout: std::time::Duration,
-    /// How long cached answers stay fresh, in seconds.
-    #[arg(
-        long,
-        env = "JOBCHECK_CACHE_TTL",
-        value_name = "SECONDS",
-        default_value = "900"
-    )]
-    cache_ttl: u64,
+    /// How long cached answers stay fresh, in seconds [default: 900].
+    #[arg(long, env = "JOBCHECK_CACHE_TTL", value_name = "SECONDS")]
+    cache_ttl: Option<u64>,
+    /// Configuration file [default: jobcheck.toml here or in a parent directory].
+    #[arg(long, env = "JOBCHECK_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -237,8 +236,37 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
     }
 }
 
-fn limit_source(args: &LimitArgs) -> Result<Box<dyn LimitSource>, u8> {
-    match (&args.limits, &args.endpoint) {
+/// `--config`, or `jobcheck.toml` found from the working directory upwards.
+fn load_config(args: &LimitArgs) -> Result<Config, u8> {
+    let path = match &args.config {
+        Some(path) if !path.is_file() => {
+            return Err(usage_error(format!(
+                "the configuration `{}` does not exist",
+                path.display()
+            )));
+        }
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| Config::discover(&cwd)),
+    };
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    Config::load(&path, &run::display_path(&path)).map_err(|bad| {
+        let out = report::render_bad_file(
+            &bad,
+            style(ColorChoice::Auto, std::io::stderr().is_terminal()),
+            "configuration",
+        );
+        eprint!("{out}");
+        USAGE
+    })
+}
+
+fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
+    let endpoint = args.endpoint.as_ref().or(config.endpoint.as_ref());
+    match (&args.limits, endpoint) {
         (Some(path), _) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 usage_error(format!("cannot read limits file `{}`: {e}", path.display()))
@@ -246,9 +274,10 @@ fn limit_source(args: &LimitArgs) -> Result<Box<dyn LimitSource>, u8> {
             FileSource::parse(&run::display_path(path), &text)
                 .map(|s| Box::new(s) as Box<dyn LimitSource>)
                 .map_err(|bad| {
-                    let out = report::render_limits_file_error(
+                    let out = report::render_bad_file(
                         &bad,
                         style(ColorChoice::Auto, std::io::stderr().is_terminal()),
+                        "limits file",
                     );
                     eprint!("{out}");
                     USAGE
@@ -257,7 +286,9 @@ fn limit_source(args: &LimitArgs) -> Result<Box<dyn LimitSource>, u8> {
         (None, Some(endpoint)) => ApiSource::from_env(ApiOptions {
             token_file: args.token_file.clone(),
             timeout: args.timeout,
-            cache_ttl: std::time::Duration::from_secs(args.cache_ttl),
+            cache_ttl: std::time::Duration::from_secs(
+                args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
+            ),
             cache_mode: if args.offline {
                 CacheMode::Offline
             } else if args.refresh {
@@ -283,11 +314,15 @@ fn check(args: CheckArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
-    let source = match limit_source(&args.limits) {
+    let config = match load_config(&args.limits) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let source = match limit_source(&args.limits, &config) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let format = args.format.unwrap_or_else(|| {
+    let format = args.format.or(config.format).unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             Format::Github
         } else {
@@ -296,6 +331,7 @@ fn check(args: CheckArgs) -> u8 {
     });
     let options = Options {
         deny_warnings: args.deny_warnings,
+        config,
     };
     let report = run::check_inputs(inputs, source.as_ref(), &options);
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
@@ -327,7 +363,11 @@ fn check(args: CheckArgs) -> u8 {
 }
 
 fn limits(args: LimitsArgs) -> u8 {
-    let source = match limit_source(&args.limits) {
+    let config = match load_config(&args.limits) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let source = match limit_source(&args.limits, &config) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -170,8 +170,11 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
     })
 }
 
+#[derive(Default)]
 pub struct Options {
     pub deny_warnings: bool,
+    /// `jobcheck.toml`: policy caps and rule levels.
+    pub config: crate::config::Config,
 }
 
 /// A file read into documents, before judging.
@@ -280,11 +283,17 @@ fn judge_file(
             .and_then(|p| pairs.get(&p))
             .and_then(|&i| answers.get(i));
         if let (Some(job), Some(answer)) = (&doc.job, answer) {
-            for mut d in check(job, answer) {
+            let caps = job
+                .group
+                .as_ref()
+                .map(|g| options.config.caps(&g.value))
+                .unwrap_or_default();
+            for mut d in check(job, answer, &caps) {
                 d.document = Some(doc.index);
                 diags.push(d);
             }
         }
+        options.config.apply_rules(&mut diags);
         let has_errors = diags.iter().any(|d| {
             d.severity == Severity::Error
                 || (options.deny_warnings && d.severity == Severity::Warning)

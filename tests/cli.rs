@@ -593,3 +593,84 @@ fn no_color_is_honoured() {
         .expect("runs");
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
 }
+
+#[test]
+fn policy_caps_and_rule_levels_change_verdicts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let job = b"name: train\nresourceGroup: TeslaM40\ncpus: 24\nmemory: 16\nwalltime: 10h\n";
+    write(dir.path(), "job.yaml", job);
+    // Without a policy: admitted, with a memory-unit-missing warning.
+    let (code, report) = check_json(&["job.yaml"], Some(dir.path()));
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(found(&report), [("memory-unit-missing".to_string(), 4, 9)]);
+
+    // A stricter local cap rejects it, at the job's value.
+    write(
+        dir.path(),
+        "jobcheck.toml",
+        b"[policy.\"*\"]\nwalltime = \"8h\"\n\n[policy.TeslaM40]\ncpus = 16\n\n[rules]\nmemory-unit-missing = \"off\"\n",
+    );
+    let (code, report) = check_json(&["job.yaml"], Some(dir.path()));
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        found(&report),
+        [
+            ("cpus-over-limit".to_string(), 3, 7),
+            ("walltime-over-limit".to_string(), 5, 11)
+        ]
+    );
+    let message = report["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("local policy"), "{message}");
+    assert!(
+        report["diagnostics"][0]["help"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("jobcheck.toml:5:8"),
+        "{report:#}"
+    );
+    assert_eq!(report["diagnostics"][0]["limit"], "16");
+
+    // A rule turned into a warning no longer rejects.
+    write(
+        dir.path(),
+        "jobcheck.toml",
+        b"[policy.TeslaM40]\ncpus = 16\n\n[rules]\ncpus-over-limit = \"warning\"\nmemory-unit-missing = \"error\"\n",
+    );
+    let (code, report) = check_json(&["job.yaml"], Some(dir.path()));
+    assert_eq!(code, 1, "memory-unit-missing is now an error: {report:#}");
+    let severities: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["severity"].as_str())
+        .collect();
+    assert_eq!(severities, ["warning", "error"]);
+}
+
+#[test]
+fn a_bad_config_is_a_usage_error_at_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "job.yaml",
+        b"resourceGroup: TeslaM40\ncpus: 1\nmemory: 1G\n",
+    );
+    write(
+        dir.path(),
+        "jobcheck.toml",
+        b"[policy.TeslaM40]\ncpus = 4\nmemory = \"4X\"\n",
+    );
+    let out = jobcheck()
+        .current_dir(dir.path())
+        .args(["check", "--color", "never", "--limits"])
+        .arg(root().join("examples/limits.yaml"))
+        .arg("job.yaml")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("jobcheck.toml:3:10"), "{err}");
+    assert!(err.contains("unknown memory unit"), "{err}");
+}

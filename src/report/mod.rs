@@ -155,9 +155,9 @@ pub fn render(
     }
 }
 
-/// A bad limits file, drawn like a file report (always in the human form:
-/// it is a usage error, printed on standard error).
-pub fn render_limits_file_error(bad: &crate::limits::file::BadFile, style: Style) -> String {
+/// A bad limits or configuration file, drawn like a file report (always in
+/// the human form: it is a usage error, printed on standard error).
+pub fn render_bad_file(bad: &crate::limits::file::BadFile, style: Style, what: &str) -> String {
     let report = Report {
         files: vec![FileReport {
             path: bad.path.clone(),
@@ -172,7 +172,7 @@ pub fn render_limits_file_error(bad: &crate::limits::file::BadFile, style: Style
     let _ = human.render_files(&report, &mut out);
     let mut text = String::from_utf8_lossy(&out).into_owned();
     text.push_str(&format!(
-        "error: the limits file `{}` cannot be used\n",
+        "error: the {what} `{}` cannot be used\n",
         bad.path
     ));
     text
