@@ -178,7 +178,7 @@ pub struct Options {
 }
 
 /// A file read into documents, before judging.
-struct Read_ {
+struct ReadFile {
     input: Input,
     text: String,
     problem: Option<Diagnostic>,
@@ -188,7 +188,7 @@ struct Read_ {
 /// Check every input against a limit source: one lookup per distinct
 /// (group, accelerator type) pair, whatever the number of documents.
 pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
-    let files: Vec<Read_> = inputs.into_iter().map(read_input).collect();
+    let files: Vec<ReadFile> = inputs.into_iter().map(read_input).collect();
 
     let mut pairs: BTreeMap<Pair, usize> = BTreeMap::new();
     for f in &files {
@@ -238,9 +238,9 @@ fn pair_of(job: &spec::Job) -> Option<Pair> {
     })
 }
 
-fn read_input(input: Input) -> Read_ {
+fn read_input(input: Input) -> ReadFile {
     match load(&input) {
-        Err(problem) => Read_ {
+        Err(problem) => ReadFile {
             input,
             text: String::new(),
             problem: Some(*problem),
@@ -256,7 +256,7 @@ fn read_input(input: Input) -> Read_ {
                 )
                 .help("add a job spec, or leave this file out of the paths checked")
             });
-            Read_ {
+            ReadFile {
                 input,
                 text,
                 problem,
@@ -267,7 +267,7 @@ fn read_input(input: Input) -> Read_ {
 }
 
 fn judge_file(
-    f: Read_,
+    f: ReadFile,
     pairs: &BTreeMap<Pair, usize>,
     answers: &[Lookup],
     options: &Options,

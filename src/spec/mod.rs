@@ -797,16 +797,18 @@ impl Reader<'_> {
                 "instanceServiceName" => {
                     job.name = self.string(e, "instanceServiceName").map(|v| v.value)
                 }
-                "description" | "version" | "imagePath" | "startScriptContent" => {
-                    let key = BODY_KEYS
-                        .iter()
-                        .find(|k| **k == e.key)
-                        .copied()
-                        .unwrap_or("description");
-                    if key == "description" && matches!(e.value.kind, Kind::Null) {
-                        continue;
-                    }
-                    self.string(e, key);
+                "description" if matches!(e.value.kind, Kind::Null) => {}
+                "description" => {
+                    self.string(e, "description");
+                }
+                "version" => {
+                    self.string(e, "version");
+                }
+                "imagePath" => {
+                    self.string(e, "imagePath");
+                }
+                "startScriptContent" => {
+                    self.string(e, "startScriptContent");
                 }
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "taskType" => {

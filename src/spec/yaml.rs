@@ -37,18 +37,26 @@ impl Node {
         file.get(self.span.start..self.span.end).unwrap_or("")
     }
 
-    /// For a scalar: the text a person wrote, without quotes. Plain scalars
-    /// give their source text (so `1e3`, `0x10` or `30:00` stay as written,
-    /// not as whatever YAML 1.1 would make of them); quoted ones their value.
+    /// For a scalar: the text a person wrote, without quotes. Plain numbers
+    /// and booleans give their source text (so `1e3`, `0x10` or `30:00` stay
+    /// as written, not as whatever YAML 1.1 would make of them).
     pub fn scalar_text(&self, file: &str) -> Option<String> {
         match &self.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
+            Kind::Str(s) => Some(s.clone()),
+            Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
                 let raw = self.raw(file).trim();
-                // Quoted, block, tagged, anchored or aliased scalars: the value.
-                if raw.is_empty() || raw.starts_with(['"', '\'', '|', '>', '!', '&', '*']) {
-                    Some(self.kind_value_text())
-                } else {
+                // The span of a value reached through an alias or a merge
+                // (`<<`) is where it is used, not its own text: only a plain
+                // scalar's own text is taken as written.
+                let own_text = raw
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !raw.contains([' ', '\t', ',', '{', '}', '[', ']', '#', '\n']);
+                if own_text {
                     Some(raw.to_string())
+                } else {
+                    Some(self.kind_value_text())
                 }
             }
             _ => None,
@@ -433,6 +441,30 @@ mod tests {
             .map(|(_, v)| v.scalar_text(file).unwrap())
             .collect();
         assert_eq!(texts, ["1e3", "30:00", "16G", "n"]);
+    }
+
+    #[test]
+    fn merged_and_aliased_values_keep_their_own_text() {
+        let file = "x: &d {memory: 8G, cpus: 3}\n<<: {resourceGroup: A, nodes: 2}\ncpus: *d\n";
+        let docs = parse_documents(file);
+        let Ok(Node {
+            kind: Kind::Map(pairs),
+            ..
+        }) = &docs[0].root
+        else {
+            panic!()
+        };
+        let keys: Vec<_> = pairs
+            .iter()
+            .filter_map(|(k, _)| k.scalar_text(file))
+            .collect();
+        assert!(keys.contains(&"resourceGroup".to_string()), "{keys:?}");
+        assert!(keys.contains(&"nodes".to_string()), "{keys:?}");
+        let nodes = pairs
+            .iter()
+            .find(|(k, _)| k.scalar_text(file).as_deref() == Some("nodes"))
+            .map(|(_, v)| v.scalar_text(file));
+        assert_eq!(nodes, Some(Some("2".to_string())));
     }
 
     #[test]
