@@ -1009,4 +1009,34 @@ mod tests {
         assert_eq!(codes("just text\n"), [(1, "invalid-value")]);
         assert_eq!(codes("~\n"), [(1, "invalid-value")]);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn reading_never_panics(text in "\\PC{0,200}") {
+                let _ = read_documents(&text);
+            }
+
+            #[test]
+            fn reading_yaml_like_text_never_panics(
+                lines in prop::collection::vec(
+                    "( {0,4})(resourceGroup|cpus|gpus|dcus|memory|walltime|nodes|name|x-a|---|- |<<|&a|\\*a)(: ?)([0-9a-zA-Z.:\"'{}\\[\\],-]{0,12})",
+                    0..12,
+                )
+            ) {
+                let text = lines.join("\n");
+                for doc in read_documents(&text) {
+                    for d in doc.diagnostics {
+                        if let Some(span) = d.span {
+                            prop_assert!(span.start <= span.end && span.end <= text.len());
+                            prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
