@@ -541,6 +541,15 @@ fn without_any_credential_or_with_half_an_access_key() {
     let run = jobcheck(&server, work.path(), cache.path(), &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no limits"), "{}", run.stderr);
+    // Secrets withheld by CI (a pull request from a fork) arrive empty.
+    let empty = [
+        ("JOBCHECK_USER", ""),
+        ("JOBCHECK_ACCESS_KEY", ""),
+        ("JOBCHECK_SECRET_KEY", ""),
+    ];
+    let run = jobcheck(&server, work.path(), cache.path(), &empty);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no limits"), "{}", run.stderr);
     let run = jobcheck(
         &server,
         work.path(),

@@ -133,11 +133,11 @@ impl AkSk {
 
 /// True when some credential is configured: a token (variable or file) or
 /// any of the access key variables. Without one, there is nothing to ask
-/// the platform with.
+/// the platform with. Empty variables do not count: CI systems set secrets
+/// to "" where they are withheld (pull requests from forks).
 pub fn credential_configured(token_file: Option<&Path>) -> bool {
-    token_file.is_some()
-        || std::env::var_os("JOBCHECK_TOKEN").is_some()
-        || AKSK_VARS.iter().any(|n| std::env::var_os(n).is_some())
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    token_file.is_some() || set("JOBCHECK_TOKEN") || AKSK_VARS.iter().any(|n| set(n))
 }
 
 /// The text that is signed: compact JSON with the keys in this order, each
