@@ -81,6 +81,8 @@ struct LimitArgs {
     #[arg(long, value_name = "FILE")]
     limits: Option<PathBuf>,
     /// The platform's AI address (https://host:port); limits are fetched from its API.
+    /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
+    /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
     #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
     endpoint: Option<String>,
     /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
@@ -317,6 +319,7 @@ fn api_source(
         } else {
             CacheMode::Normal
         },
+        // The endpoint is set above (`None`: discovered).
         ..ApiOptions::new("")
     })
     .map(|s| Box::new(s) as Box<dyn LimitSource>)
