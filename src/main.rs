@@ -8,6 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::config::Config;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
+use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Lookup, Pair, show};
 use jobcheck::report::{self, Format, Style};
@@ -80,6 +81,8 @@ struct LimitArgs {
     #[arg(long, value_name = "FILE")]
     limits: Option<PathBuf>,
     /// The platform's AI address (https://host:port); limits are fetched from its API.
+    /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
+    /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
     #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
     endpoint: Option<String>,
     /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
@@ -283,30 +286,47 @@ fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource
                     USAGE
                 })
         }
-        (None, Some(endpoint)) => ApiSource::from_env(ApiOptions {
-            token_file: args.token_file.clone(),
-            timeout: args.timeout,
-            cache_ttl: std::time::Duration::from_secs(
-                args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
-            ),
-            cache_mode: if args.offline {
-                CacheMode::Offline
-            } else if args.refresh {
-                CacheMode::Refresh
-            } else {
-                CacheMode::Normal
-            },
-            ..ApiOptions::new(endpoint)
-        })
-        .map(|s| Box::new(s) as Box<dyn LimitSource>)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            e.exit_code()
-        }),
-        (None, None) => Err(usage_error(
-            "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token",
+        (None, endpoint)
+            if endpoint.is_some() || auth::credential_configured(args.token_file.as_deref()) =>
+        {
+            api_source(args, config, endpoint)
+        }
+        (None, _) => Err(usage_error(
+            "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token, \
+             or a token or access key alone to discover the endpoint (see docs/credentials.md)",
         )),
     }
+}
+
+/// The platform API; without an endpoint, it is discovered from the token.
+fn api_source(
+    args: &LimitArgs,
+    config: &Config,
+    endpoint: Option<&String>,
+) -> Result<Box<dyn LimitSource>, u8> {
+    ApiSource::from_env(ApiOptions {
+        endpoint: endpoint.cloned(),
+        cluster: config.cluster.clone(),
+        token_file: args.token_file.clone(),
+        timeout: args.timeout,
+        cache_ttl: std::time::Duration::from_secs(
+            args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
+        ),
+        cache_mode: if args.offline {
+            CacheMode::Offline
+        } else if args.refresh {
+            CacheMode::Refresh
+        } else {
+            CacheMode::Normal
+        },
+        // The endpoint is set above (`None`: discovered).
+        ..ApiOptions::new("")
+    })
+    .map(|s| Box::new(s) as Box<dyn LimitSource>)
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        e.exit_code()
+    })
 }
 
 fn check(args: CheckArgs) -> u8 {

@@ -16,6 +16,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::Value;
 use tokio::time::Instant;
 
+use crate::limits::auth;
 use crate::limits::cache::{self, Cache, Cached, Key};
 use crate::limits::token::{self, Claims, TOKEN_HELP, Token};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
@@ -83,7 +84,10 @@ pub enum CacheMode {
 /// Everything but the token, which comes from the environment.
 #[derive(Clone, Debug)]
 pub struct ApiOptions {
-    pub endpoint: String,
+    /// The AI address; `None`: discovered from the token (see [`auth`]).
+    pub endpoint: Option<String>,
+    /// `cluster` in jobcheck.toml: whose token to mint (`JOBCHECK_CLUSTER` wins).
+    pub cluster: Option<String>,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
     /// The most the fetch may take, retries included.
@@ -99,7 +103,8 @@ pub struct ApiOptions {
 impl ApiOptions {
     pub fn new(endpoint: &str) -> ApiOptions {
         ApiOptions {
-            endpoint: endpoint.to_string(),
+            endpoint: Some(endpoint.to_string()),
+            cluster: None,
             token_file: None,
             timeout: DEFAULT_TIMEOUT,
             cache_ttl: DEFAULT_CACHE_TTL,
@@ -182,7 +187,7 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
     Ok(url)
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
@@ -201,7 +206,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
+pub(crate) fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
     let (text, origin) = match file {
         Some(path) => {
             let meta = std::fs::metadata(path).map_err(|e| {
@@ -247,11 +252,12 @@ fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
 }
 
 impl ApiSource {
-    /// Check the endpoint, read the token (from `JOBCHECK_TOKEN` or the token
-    /// file) and refuse an expired one before anything is sent.
+    /// Check the endpoint, get the token (from `JOBCHECK_TOKEN`, the token
+    /// file, or minted with an access key), discover the endpoint when none
+    /// is given, and refuse an expired token before anything else is sent.
     pub fn from_env(options: ApiOptions) -> Result<ApiSource, SetupError> {
-        let url = resources_url(&options.endpoint)?;
-        let token = read_token(options.token_file.as_ref())?;
+        let auth::Credential { token, endpoint } = auth::credential(&options)?;
+        let url = resources_url(&endpoint)?;
         let claims = token.claims();
         if let Some(expiry) = claims.expire_ms
             && expiry <= now_ms()
@@ -768,7 +774,7 @@ fn clip(text: &str) -> String {
 }
 
 /// The meaning of a platform error code, and what to do about it.
-fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
     Some(match code {
         "10001" => ("internal error", "the platform failed; try again later"),
         "10003" => (

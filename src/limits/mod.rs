@@ -3,6 +3,7 @@
 //! group", or "unavailable". The rules never see where an answer came from.
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod file;
 pub mod show;
