@@ -407,8 +407,18 @@ impl LimitSource for ApiSource {
                     && !self.holds_token(&entry)
                     && let Err(e) = self.cache.put(&keys[i], &entry)
                 {
-                    eprintln!("warning: {}; going on without the cache", self.redact(&e));
-                    cache_ok = false;
+                    if e.whole_cache {
+                        eprintln!(
+                            "warning: {}; going on without the cache",
+                            self.redact(&e.message)
+                        );
+                        cache_ok = false;
+                    } else {
+                        eprintln!(
+                            "warning: {}; this answer is not cached",
+                            self.redact(&e.message)
+                        );
+                    }
                 }
                 answers[i] = Some(lookup);
             }
