@@ -94,6 +94,9 @@ pub struct ApiOptions {
     pub cache_dir: Option<PathBuf>,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// Log each request to stderr (`--verbose`): method, URL, status,
+    /// attempt, elapsed time and the headers sent, the token redacted.
+    pub verbose: bool,
 }
 
 impl ApiOptions {
@@ -106,6 +109,7 @@ impl ApiOptions {
             cache_mode: CacheMode::Normal,
             cache_dir: None,
             progress: true,
+            verbose: false,
         }
     }
 }
@@ -119,6 +123,7 @@ pub struct ApiSource {
     cache: Cache,
     mode: CacheMode,
     progress: bool,
+    verbose: bool,
 }
 
 impl fmt::Debug for ApiSource {
@@ -292,6 +297,7 @@ impl ApiSource {
             cache,
             mode: options.cache_mode,
             progress: options.progress,
+            verbose: options.verbose,
         })
     }
 
@@ -464,7 +470,6 @@ impl ApiSource {
             // A backstop: the fetch deadline below normally ends first.
             .timeout(self.timeout + Duration::from_secs(1))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")))
             .build()
         {
             Ok(c) => c,
@@ -494,10 +499,19 @@ impl ApiSource {
                 let token = self.token.clone();
                 let limit = limit.clone();
                 let done = done.clone();
+                let verbose = self.verbose;
                 set.spawn(async move {
                     let outcome = match limit.acquire_owned().await {
                         Ok(_permit) => {
-                            fetch_one(&client, &url, &token, deadline, deadline_span).await
+                            let fetch = Fetch {
+                                client: &client,
+                                url: &url,
+                                token: &token,
+                                deadline,
+                                span: deadline_span,
+                                verbose,
+                            };
+                            fetch.run().await
                         }
                         Err(_) => Outcome::Failed("the request queue closed".into()),
                     };
@@ -592,53 +606,144 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + x % (base / 2 + 1))
 }
 
-async fn fetch_one(
-    client: &reqwest::Client,
-    url: &Url,
-    token: &Token,
+/// One pair's fetch: attempts, retries, and the `--verbose` log.
+struct Fetch<'a> {
+    client: &'a reqwest::Client,
+    url: &'a Url,
+    token: &'a Token,
     deadline: Instant,
     span: Duration,
-) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let step = match tokio::time::timeout_at(deadline, attempt_once(client, url, token)).await {
-            Ok(step) => step,
-            Err(_) => {
+    verbose: bool,
+}
+
+impl Fetch<'_> {
+    /// A `--verbose` line on stderr, with the token blanked out however it
+    /// got there.
+    fn log(&self, line: &str) {
+        if self.verbose {
+            eprintln!("debug: {}", redact(line, self.token));
+        }
+    }
+
+    async fn run(&self) -> Outcome {
+        let (client, url, token, deadline, span) =
+            (self.client, self.url, self.token, self.deadline, self.span);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let request = match build_request(client, url, token) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Outcome::Failed(format!(
+                        "cannot build the request: {}",
+                        error_chain(&e.without_url())
+                    ));
+                }
+            };
+            let sent = if self.verbose {
+                headers_text(&request)
+            } else {
+                String::new()
+            };
+            let mut status = None;
+            let step = match tokio::time::timeout_at(
+                deadline,
+                attempt_once(client, request, &mut status),
+            )
+            .await
+            {
+                Ok(step) => step,
+                Err(_) => {
+                    self.log(&format!(
+                        "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {}, no complete answer within the timeout after {} ms; headers sent: {sent}",
+                        status.map_or("no status".to_string(), |s| format!("HTTP {s}")),
+                        started.elapsed().as_millis()
+                    ));
+                    return Outcome::Failed(format!(
+                        "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
+                        origin(url),
+                        seconds_text(span)
+                    ));
+                }
+            };
+            if self.verbose {
+                let what = match (&status, &step) {
+                    (Some(s), _) => format!("HTTP {s}"),
+                    (None, Step::Done(Outcome::Failed(reason)))
+                    | (None, Step::Transient { reason, .. }) => format!("no status ({reason})"),
+                    (None, _) => "no status".to_string(),
+                };
+                self.log(&format!(
+                    "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {what} in {} ms; headers sent: {sent}",
+                    started.elapsed().as_millis()
+                ));
+            }
+            let (reason, retry_after) = match step {
+                Step::Done(outcome) => return outcome,
+                Step::Transient {
+                    reason,
+                    retry_after,
+                } => (reason, retry_after),
+            };
+            if attempt >= MAX_ATTEMPTS {
+                return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
+            }
+            if let Some(wait) = retry_after
+                && wait > MAX_RETRY_AFTER
+            {
                 return Outcome::Failed(format!(
-                    "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
-                    origin(url),
+                    "{reason}; the server asks to wait {} before retrying, so try again later",
+                    seconds_text(wait)
+                ));
+            }
+            let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+            if Instant::now() + wait >= deadline {
+                return Outcome::Failed(format!(
+                    "{reason} (no time left to retry within the {} timeout)",
                     seconds_text(span)
                 ));
             }
-        };
-        let (reason, retry_after) = match step {
-            Step::Done(outcome) => return outcome,
-            Step::Transient {
-                reason,
-                retry_after,
-            } => (reason, retry_after),
-        };
-        if attempt >= MAX_ATTEMPTS {
-            return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
-        }
-        if let Some(wait) = retry_after
-            && wait > MAX_RETRY_AFTER
-        {
-            return Outcome::Failed(format!(
-                "{reason}; the server asks to wait {} before retrying, so try again later",
-                seconds_text(wait)
+            self.log(&format!(
+                "GET {url}: retrying in {} ms ({reason})",
+                wait.as_millis()
             ));
+            tokio::time::sleep(wait).await;
         }
-        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-        if Instant::now() + wait >= deadline {
-            return Outcome::Failed(format!(
-                "{reason} (no time left to retry within the {} timeout)",
-                seconds_text(span)
-            ));
-        }
-        tokio::time::sleep(wait).await;
     }
+}
+
+fn build_request(
+    client: &reqwest::Client,
+    url: &Url,
+    token: &Token,
+) -> reqwest::Result<reqwest::Request> {
+    client
+        .get(url.clone())
+        .header("token", token.expose())
+        .header("accept", "application/json")
+        .header(
+            "user-agent",
+            concat!("jobcheck/", env!("CARGO_PKG_VERSION")),
+        )
+        .build()
+}
+
+/// The headers a request carries, for `--verbose`: the token's value is
+/// never shown.
+fn headers_text(request: &reqwest::Request) -> String {
+    request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            if name.as_str().eq_ignore_ascii_case("token") {
+                format!("{name}: <redacted>")
+            } else {
+                format!("{name}: {}", clip(value.to_str().unwrap_or("<not text>")))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn seconds_text(d: Duration) -> String {
@@ -654,25 +759,28 @@ fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Step {
-    let request = client
-        .get(url.clone())
-        .header("token", token.expose())
-        .header("accept", "application/json");
-    let response = match request.send().await {
+/// One request. `status` is set as soon as the answer's head arrives, so a
+/// caller that gives up on a slow body can still say what it was.
+async fn attempt_once(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    status_seen: &mut Option<StatusCode>,
+) -> Step {
+    let url = request.url().clone();
+    let response = match client.execute(request).await {
         Ok(r) => r,
         Err(e) => {
             if e.is_timeout() {
                 return Step::Done(Outcome::Failed(format!(
                     "no answer from {} within the timeout (change it with --timeout SECONDS)",
-                    origin(url)
+                    origin(&url)
                 )));
             }
             let (connect, builder) = (e.is_connect(), e.is_builder());
             let cause = error_chain(&e.without_url());
             if connect {
                 return Step::Transient {
-                    reason: format!("cannot connect to {}: {cause}", origin(url)),
+                    reason: format!("cannot connect to {}: {cause}", origin(&url)),
                     retry_after: None,
                 };
             }
@@ -683,12 +791,13 @@ async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Ste
             }
             // Resets and connections closed before an answer.
             return Step::Transient {
-                reason: format!("the connection to {} failed: {cause}", origin(url)),
+                reason: format!("the connection to {} failed: {cause}", origin(&url)),
                 retry_after: None,
             };
         }
     };
     let status = response.status();
+    *status_seen = Some(status);
     if status == StatusCode::TOO_MANY_REQUESTS {
         let retry_after = response
             .headers()
