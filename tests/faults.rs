@@ -958,3 +958,113 @@ fn an_unwritable_cache_degrades_to_no_cache() {
         "not a directory"
     );
 }
+
+/// A hostile server that puts the token (which it was sent) anywhere in
+/// its answer: a limit's value, the group's name, a long message clipped
+/// mid-token, the error code, a body that is not JSON, a redirect target.
+#[test]
+fn a_server_echoing_the_token_anywhere_does_not_leak_it() {
+    let token = far_future();
+    let t = token.whole.clone();
+    let long = "x".repeat(170);
+    let with = |field: &str, value: Value| {
+        let mut data = teslam40();
+        data[field] = value;
+        json!({"code": "0", "msg": "success", "data": data}).to_string()
+    };
+    let mut keyed = teslam40();
+    keyed[t.as_str()] = json!(1);
+    let cases: Vec<(&str, Reply)> = vec![
+        ("cpuNumber", Reply::json(with("cpuNumber", json!(t)))),
+        ("gpuNumber", Reply::json(with("gpuNumber", json!([t])))),
+        ("maxTime", Reply::json(with("maxTime", json!(t)))),
+        (
+            "acceleratorType",
+            Reply::json(with("acceleratorType", json!(t))),
+        ),
+        (
+            "resourceGroup",
+            Reply::json(with("resourceGroup", json!(t))),
+        ),
+        (
+            "a key",
+            Reply::json(json!({"code": "0", "data": keyed}).to_string()),
+        ),
+        (
+            "long msg",
+            Reply::json(json!({"code": "10001", "msg": format!("{long}{t}")}).to_string()),
+        ),
+        ("code", Reply::json(json!({"code": t}).to_string())),
+        (
+            "long code",
+            Reply::json(json!({"code": format!("{long}{t}")}).to_string()),
+        ),
+        (
+            "not JSON",
+            Reply::json(format!(
+                "oops {}.{} trailing",
+                token.payload, token.signature
+            )),
+        ),
+        (
+            "redirect",
+            Reply::Http(
+                302,
+                vec![(
+                    "Location".into(),
+                    format!("http://127.0.0.2:9/{long}?t={t}"),
+                )],
+                String::new(),
+            ),
+        ),
+    ];
+    let work = tempfile::tempdir().unwrap();
+    let job = work.path().join("job.yaml");
+    std::fs::write(&job, JOB).unwrap();
+    for (i, (what, reply)) in cases.into_iter().enumerate() {
+        let reply = Arc::new(std::sync::Mutex::new(Some(reply)));
+        let server = Server::start(move |_| {
+            reply
+                .lock()
+                .unwrap()
+                .take()
+                .unwrap_or(Reply::Http(500, vec![], String::new()))
+        });
+        let cache = work.path().join(format!("cache{i}"));
+        let report = work.path().join(format!("report{i}.json"));
+        let url = server.url();
+        let args = [
+            "check",
+            job.to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "-f",
+            "json",
+            "--output-file",
+            report.to_str().unwrap(),
+            "--timeout",
+            "3",
+            "--verbose",
+        ];
+        let run = finish(
+            &mut command(&args, Some(&token.whole), &cache),
+            Instant::now(),
+            Some(&report),
+        );
+        assert!(matches!(run.code, 0 | 1 | 3), "{what}: {}", run.stderr);
+        assert_leaks_nothing(&token, &run, &cache, what);
+        // The human report, too (it shows the group's name).
+        let human = jobcheck(
+            &[
+                "check",
+                job.to_str().unwrap(),
+                "--endpoint",
+                &url,
+                "--offline",
+            ],
+            Some(&token.whole),
+            &cache,
+        );
+        assert_leaks_nothing(&token, &human, &cache, what);
+    }
+}

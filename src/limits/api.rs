@@ -327,6 +327,22 @@ fn redact(text: &str, token: &Token) -> String {
     out
 }
 
+/// A JSON value with the token blanked out of every string and key.
+fn redact_value(value: Value, token: &Token) -> Value {
+    match value {
+        Value::String(s) => Value::String(redact(&s, token)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| redact_value(v, token)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact(&k, token), redact_value(v, token)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// What one pair came to.
 #[derive(Debug)]
 enum Outcome {
@@ -649,7 +665,7 @@ impl Fetch<'_> {
             let mut status = None;
             let step = match tokio::time::timeout_at(
                 deadline,
-                attempt_once(client, request, &mut status),
+                attempt_once(client, request, token, &mut status),
             )
             .await
             {
@@ -764,6 +780,7 @@ fn origin(url: &Url) -> String {
 async fn attempt_once(
     client: &reqwest::Client,
     request: reqwest::Request,
+    token: &Token,
     status_seen: &mut Option<StatusCode>,
 ) -> Step {
     let url = request.url().clone();
@@ -824,7 +841,7 @@ async fn attempt_once(
             .unwrap_or("elsewhere");
         return Step::Done(Outcome::Failed(format!(
             "the platform redirected (HTTP {status}) to {}; redirects are not followed so the token is not sent elsewhere: set --endpoint to the platform's AI address",
-            clip(to)
+            clip(&redact(to, token))
         )));
     }
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -862,7 +879,7 @@ async fn attempt_once(
             }
         }
     }
-    interpret(&body)
+    interpret(&body, token)
 }
 
 fn too_large() -> String {
@@ -920,11 +937,15 @@ fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-fn interpret(body: &[u8]) -> Step {
+/// What an answer's body means. Whatever of it may reach a message or the
+/// limits has the token blanked out first, so that clipping a long text
+/// cannot cut the token in two and slip a piece past [`redact`].
+fn interpret(body: &[u8], token: &Token) -> Step {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            let start = String::from_utf8_lossy(&body[..body.len().min(80)]).to_string();
+            let text = redact(&String::from_utf8_lossy(body), token);
+            let start: String = text.chars().take(80).collect();
             return Step::Done(Outcome::Failed(format!(
                 "the platform's answer is not JSON ({e}); it starts with `{}`",
                 clip(&start)
@@ -938,7 +959,7 @@ fn interpret(body: &[u8]) -> Step {
         ));
     };
     let code = match map.get("code") {
-        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::String(s)) => redact(s.trim(), token),
         Some(Value::Number(n)) => n.to_string(),
         _ => {
             return Step::Done(Outcome::Failed(
@@ -949,11 +970,13 @@ fn interpret(body: &[u8]) -> Step {
     let msg = map
         .get("msg")
         .and_then(Value::as_str)
-        .map(clip)
+        .map(|m| clip(&redact(m, token)))
         .filter(|m| !m.is_empty());
     if code == "0" {
         return match map.get("data") {
-            Some(data @ Value::Object(_)) => Step::Done(Outcome::Found(data.clone())),
+            Some(data @ Value::Object(_)) => {
+                Step::Done(Outcome::Found(redact_value(data.clone(), token)))
+            }
             Some(Value::Null) | None => Step::Done(Outcome::Failed(
                 "the platform answered success (code \"0\") but without `data`".into(),
             )),
@@ -1129,25 +1152,29 @@ mod tests {
         assert_eq!(l.cpu_number, Some(1));
     }
 
+    fn interpret_(body: &[u8]) -> Step {
+        interpret(body, &Token::new("unit-test-token-0123456789").unwrap())
+    }
+
     #[test]
     fn codes() {
         assert!(matches!(
-            interpret(br#"{"code":"10004","msg":"x"}"#),
+            interpret_(br#"{"code":"10004","msg":"x"}"#),
             Step::Done(Outcome::UnknownGroup)
         ));
         assert!(matches!(
-            interpret(br#"{"code":"10012"}"#),
+            interpret_(br#"{"code":"10012"}"#),
             Step::Transient { .. }
         ));
-        let Step::Done(Outcome::Failed(m)) = interpret(br#"{"code":"99999","msg":"odd"}"#) else {
+        let Step::Done(Outcome::Failed(m)) = interpret_(br#"{"code":"99999","msg":"odd"}"#) else {
             panic!()
         };
         assert!(m.contains("99999") && m.contains("odd"));
         assert!(matches!(
-            interpret(br#"{"code":"0","data":{"cpuNumber":1}}"#),
+            interpret_(br#"{"code":"0","data":{"cpuNumber":1}}"#),
             Step::Done(Outcome::Found(_))
         ));
-        assert!(matches!(interpret(b"[1]"), Step::Done(Outcome::Failed(_))));
+        assert!(matches!(interpret_(b"[1]"), Step::Done(Outcome::Failed(_))));
     }
 
     #[test]
