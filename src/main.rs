@@ -100,6 +100,10 @@ struct LimitArgs {
     /// How long cached answers stay fresh, in seconds [default: 900].
     #[arg(long, env = "JOBCHECK_CACHE_TTL", value_name = "SECONDS")]
     cache_ttl: Option<u64>,
+    /// Log each request to the platform on stderr (method, URL, status, attempt,
+    /// time, headers sent; the token is shown as <redacted>).
+    #[arg(short, long)]
+    verbose: bool,
     /// Configuration file [default: jobcheck.toml here or in a parent directory].
     #[arg(long, env = "JOBCHECK_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
@@ -309,6 +313,7 @@ fn api_source(
         cluster: config.cluster.clone(),
         token_file: args.token_file.clone(),
         timeout: args.timeout,
+        verbose: args.verbose,
         cache_ttl: std::time::Duration::from_secs(
             args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
         ),

@@ -98,6 +98,9 @@ pub struct ApiOptions {
     pub cache_dir: Option<PathBuf>,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// Log each request to stderr (`--verbose`): method, URL, status,
+    /// attempt, elapsed time and the headers sent, the token redacted.
+    pub verbose: bool,
 }
 
 impl ApiOptions {
@@ -111,6 +114,7 @@ impl ApiOptions {
             cache_mode: CacheMode::Normal,
             cache_dir: None,
             progress: true,
+            verbose: false,
         }
     }
 }
@@ -124,6 +128,7 @@ pub struct ApiSource {
     cache: Cache,
     mode: CacheMode,
     progress: bool,
+    verbose: bool,
 }
 
 impl fmt::Debug for ApiSource {
@@ -298,6 +303,7 @@ impl ApiSource {
             cache,
             mode: options.cache_mode,
             progress: options.progress,
+            verbose: options.verbose,
         })
     }
 
@@ -325,6 +331,22 @@ fn redact(text: &str, token: &Token) -> String {
         out = out.replace(part, "<redacted>");
     }
     out
+}
+
+/// A JSON value with the token blanked out of every string and key.
+fn redact_value(value: Value, token: &Token) -> Value {
+    match value {
+        Value::String(s) => Value::String(redact(&s, token)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| redact_value(v, token)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact(&k, token), redact_value(v, token)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// What one pair came to.
@@ -413,8 +435,18 @@ impl LimitSource for ApiSource {
                     && !self.holds_token(&entry)
                     && let Err(e) = self.cache.put(&keys[i], &entry)
                 {
-                    eprintln!("warning: {}; going on without the cache", self.redact(&e));
-                    cache_ok = false;
+                    if e.whole_cache {
+                        eprintln!(
+                            "warning: {}; going on without the cache",
+                            self.redact(&e.message)
+                        );
+                        cache_ok = false;
+                    } else {
+                        eprintln!(
+                            "warning: {}; this answer is not cached",
+                            self.redact(&e.message)
+                        );
+                    }
                 }
                 answers[i] = Some(lookup);
             }
@@ -460,7 +492,6 @@ impl ApiSource {
             // A backstop: the fetch deadline below normally ends first.
             .timeout(self.timeout + Duration::from_secs(1))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")))
             .build()
         {
             Ok(c) => c,
@@ -490,10 +521,19 @@ impl ApiSource {
                 let token = self.token.clone();
                 let limit = limit.clone();
                 let done = done.clone();
+                let verbose = self.verbose;
                 set.spawn(async move {
                     let outcome = match limit.acquire_owned().await {
                         Ok(_permit) => {
-                            fetch_one(&client, &url, &token, deadline, deadline_span).await
+                            let fetch = Fetch {
+                                client: &client,
+                                url: &url,
+                                token: &token,
+                                deadline,
+                                span: deadline_span,
+                                verbose,
+                            };
+                            fetch.run().await
                         }
                         Err(_) => Outcome::Failed("the request queue closed".into()),
                     };
@@ -588,53 +628,144 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + x % (base / 2 + 1))
 }
 
-async fn fetch_one(
-    client: &reqwest::Client,
-    url: &Url,
-    token: &Token,
+/// One pair's fetch: attempts, retries, and the `--verbose` log.
+struct Fetch<'a> {
+    client: &'a reqwest::Client,
+    url: &'a Url,
+    token: &'a Token,
     deadline: Instant,
     span: Duration,
-) -> Outcome {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let step = match tokio::time::timeout_at(deadline, attempt_once(client, url, token)).await {
-            Ok(step) => step,
-            Err(_) => {
+    verbose: bool,
+}
+
+impl Fetch<'_> {
+    /// A `--verbose` line on stderr, with the token blanked out however it
+    /// got there.
+    fn log(&self, line: &str) {
+        if self.verbose {
+            eprintln!("debug: {}", redact(line, self.token));
+        }
+    }
+
+    async fn run(&self) -> Outcome {
+        let (client, url, token, deadline, span) =
+            (self.client, self.url, self.token, self.deadline, self.span);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let request = match build_request(client, url, token) {
+                Ok(r) => r,
+                Err(e) => {
+                    return Outcome::Failed(format!(
+                        "cannot build the request: {}",
+                        error_chain(&e.without_url())
+                    ));
+                }
+            };
+            let sent = if self.verbose {
+                headers_text(&request)
+            } else {
+                String::new()
+            };
+            let mut status = None;
+            let step = match tokio::time::timeout_at(
+                deadline,
+                attempt_once(client, request, token, &mut status),
+            )
+            .await
+            {
+                Ok(step) => step,
+                Err(_) => {
+                    self.log(&format!(
+                        "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {}, no complete answer within the timeout after {} ms; headers sent: {sent}",
+                        status.map_or("no status".to_string(), |s| format!("HTTP {s}")),
+                        started.elapsed().as_millis()
+                    ));
+                    return Outcome::Failed(format!(
+                        "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
+                        origin(url),
+                        seconds_text(span)
+                    ));
+                }
+            };
+            if self.verbose {
+                let what = match (&status, &step) {
+                    (Some(s), _) => format!("HTTP {s}"),
+                    (None, Step::Done(Outcome::Failed(reason)))
+                    | (None, Step::Transient { reason, .. }) => format!("no status ({reason})"),
+                    (None, _) => "no status".to_string(),
+                };
+                self.log(&format!(
+                    "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {what} in {} ms; headers sent: {sent}",
+                    started.elapsed().as_millis()
+                ));
+            }
+            let (reason, retry_after) = match step {
+                Step::Done(outcome) => return outcome,
+                Step::Transient {
+                    reason,
+                    retry_after,
+                } => (reason, retry_after),
+            };
+            if attempt >= MAX_ATTEMPTS {
+                return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
+            }
+            if let Some(wait) = retry_after
+                && wait > MAX_RETRY_AFTER
+            {
                 return Outcome::Failed(format!(
-                    "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
-                    origin(url),
+                    "{reason}; the server asks to wait {} before retrying, so try again later",
+                    seconds_text(wait)
+                ));
+            }
+            let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+            if Instant::now() + wait >= deadline {
+                return Outcome::Failed(format!(
+                    "{reason} (no time left to retry within the {} timeout)",
                     seconds_text(span)
                 ));
             }
-        };
-        let (reason, retry_after) = match step {
-            Step::Done(outcome) => return outcome,
-            Step::Transient {
-                reason,
-                retry_after,
-            } => (reason, retry_after),
-        };
-        if attempt >= MAX_ATTEMPTS {
-            return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
-        }
-        if let Some(wait) = retry_after
-            && wait > MAX_RETRY_AFTER
-        {
-            return Outcome::Failed(format!(
-                "{reason}; the server asks to wait {} before retrying, so try again later",
-                seconds_text(wait)
+            self.log(&format!(
+                "GET {url}: retrying in {} ms ({reason})",
+                wait.as_millis()
             ));
+            tokio::time::sleep(wait).await;
         }
-        let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-        if Instant::now() + wait >= deadline {
-            return Outcome::Failed(format!(
-                "{reason} (no time left to retry within the {} timeout)",
-                seconds_text(span)
-            ));
-        }
-        tokio::time::sleep(wait).await;
     }
+}
+
+fn build_request(
+    client: &reqwest::Client,
+    url: &Url,
+    token: &Token,
+) -> reqwest::Result<reqwest::Request> {
+    client
+        .get(url.clone())
+        .header("token", token.expose())
+        .header("accept", "application/json")
+        .header(
+            "user-agent",
+            concat!("jobcheck/", env!("CARGO_PKG_VERSION")),
+        )
+        .build()
+}
+
+/// The headers a request carries, for `--verbose`: the token's value is
+/// never shown.
+fn headers_text(request: &reqwest::Request) -> String {
+    request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            if name.as_str().eq_ignore_ascii_case("token") {
+                format!("{name}: <redacted>")
+            } else {
+                format!("{name}: {}", clip(value.to_str().unwrap_or("<not text>")))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn seconds_text(d: Duration) -> String {
@@ -650,25 +781,29 @@ fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Step {
-    let request = client
-        .get(url.clone())
-        .header("token", token.expose())
-        .header("accept", "application/json");
-    let response = match request.send().await {
+/// One request. `status` is set as soon as the answer's head arrives, so a
+/// caller that gives up on a slow body can still say what it was.
+async fn attempt_once(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    token: &Token,
+    status_seen: &mut Option<StatusCode>,
+) -> Step {
+    let url = request.url().clone();
+    let response = match client.execute(request).await {
         Ok(r) => r,
         Err(e) => {
             if e.is_timeout() {
                 return Step::Done(Outcome::Failed(format!(
                     "no answer from {} within the timeout (change it with --timeout SECONDS)",
-                    origin(url)
+                    origin(&url)
                 )));
             }
             let (connect, builder) = (e.is_connect(), e.is_builder());
             let cause = error_chain(&e.without_url());
             if connect {
                 return Step::Transient {
-                    reason: format!("cannot connect to {}: {cause}", origin(url)),
+                    reason: format!("cannot connect to {}: {cause}", origin(&url)),
                     retry_after: None,
                 };
             }
@@ -679,12 +814,13 @@ async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Ste
             }
             // Resets and connections closed before an answer.
             return Step::Transient {
-                reason: format!("the connection to {} failed: {cause}", origin(url)),
+                reason: format!("the connection to {} failed: {cause}", origin(&url)),
                 retry_after: None,
             };
         }
     };
     let status = response.status();
+    *status_seen = Some(status);
     if status == StatusCode::TOO_MANY_REQUESTS {
         let retry_after = response
             .headers()
@@ -711,7 +847,7 @@ async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Ste
             .unwrap_or("elsewhere");
         return Step::Done(Outcome::Failed(format!(
             "the platform redirected (HTTP {status}) to {}; redirects are not followed so the token is not sent elsewhere: set --endpoint to the platform's AI address",
-            clip(to)
+            clip(&redact(to, token))
         )));
     }
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -749,7 +885,7 @@ async fn attempt_once(client: &reqwest::Client, url: &Url, token: &Token) -> Ste
             }
         }
     }
-    interpret(&body)
+    interpret(&body, token)
 }
 
 fn too_large() -> String {
@@ -807,11 +943,15 @@ pub(crate) fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-fn interpret(body: &[u8]) -> Step {
+/// What an answer's body means. Whatever of it may reach a message or the
+/// limits has the token blanked out first, so that clipping a long text
+/// cannot cut the token in two and slip a piece past [`redact`].
+fn interpret(body: &[u8], token: &Token) -> Step {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            let start = String::from_utf8_lossy(&body[..body.len().min(80)]).to_string();
+            let text = redact(&String::from_utf8_lossy(body), token);
+            let start: String = text.chars().take(80).collect();
             return Step::Done(Outcome::Failed(format!(
                 "the platform's answer is not JSON ({e}); it starts with `{}`",
                 clip(&start)
@@ -825,7 +965,7 @@ fn interpret(body: &[u8]) -> Step {
         ));
     };
     let code = match map.get("code") {
-        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::String(s)) => redact(s.trim(), token),
         Some(Value::Number(n)) => n.to_string(),
         _ => {
             return Step::Done(Outcome::Failed(
@@ -836,11 +976,13 @@ fn interpret(body: &[u8]) -> Step {
     let msg = map
         .get("msg")
         .and_then(Value::as_str)
-        .map(clip)
+        .map(|m| clip(&redact(m, token)))
         .filter(|m| !m.is_empty());
     if code == "0" {
         return match map.get("data") {
-            Some(data @ Value::Object(_)) => Step::Done(Outcome::Found(data.clone())),
+            Some(data @ Value::Object(_)) => {
+                Step::Done(Outcome::Found(redact_value(data.clone(), token)))
+            }
             Some(Value::Null) | None => Step::Done(Outcome::Failed(
                 "the platform answered success (code \"0\") but without `data`".into(),
             )),
@@ -1016,25 +1158,29 @@ mod tests {
         assert_eq!(l.cpu_number, Some(1));
     }
 
+    fn interpret_(body: &[u8]) -> Step {
+        interpret(body, &Token::new("unit-test-token-0123456789").unwrap())
+    }
+
     #[test]
     fn codes() {
         assert!(matches!(
-            interpret(br#"{"code":"10004","msg":"x"}"#),
+            interpret_(br#"{"code":"10004","msg":"x"}"#),
             Step::Done(Outcome::UnknownGroup)
         ));
         assert!(matches!(
-            interpret(br#"{"code":"10012"}"#),
+            interpret_(br#"{"code":"10012"}"#),
             Step::Transient { .. }
         ));
-        let Step::Done(Outcome::Failed(m)) = interpret(br#"{"code":"99999","msg":"odd"}"#) else {
+        let Step::Done(Outcome::Failed(m)) = interpret_(br#"{"code":"99999","msg":"odd"}"#) else {
             panic!()
         };
         assert!(m.contains("99999") && m.contains("odd"));
         assert!(matches!(
-            interpret(br#"{"code":"0","data":{"cpuNumber":1}}"#),
+            interpret_(br#"{"code":"0","data":{"cpuNumber":1}}"#),
             Step::Done(Outcome::Found(_))
         ));
-        assert!(matches!(interpret(b"[1]"), Step::Done(Outcome::Failed(_))));
+        assert!(matches!(interpret_(b"[1]"), Step::Done(Outcome::Failed(_))));
     }
 
     #[test]

@@ -59,6 +59,20 @@ impl Key<'_> {
     }
 }
 
+/// Why an answer could not be remembered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutError {
+    pub message: String,
+    /// The directory cannot be written at all (not just this entry).
+    pub whole_cache: bool,
+}
+
+impl std::fmt::Display for PutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 #[derive(Debug)]
 pub struct Cache {
     dir: Option<PathBuf>,
@@ -138,9 +152,9 @@ impl Cache {
         Some(Entry { answer, age, fresh })
     }
 
-    /// Remember an answer. Errors say why the cache cannot be written; the
-    /// caller warns and goes on without it.
-    pub fn put(&self, key: &Key, answer: &Cached) -> Result<(), String> {
+    /// Remember an answer. Errors say why it could not be; the caller warns
+    /// and goes on (without the cache, when the directory itself is at fault).
+    pub fn put(&self, key: &Key, answer: &Cached) -> Result<(), PutError> {
         let Some(dir) = &self.dir else {
             return Ok(());
         };
@@ -157,9 +171,14 @@ impl Cache {
             "answer": kind,
             "data": data,
         });
-        let text = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
-        create_private_dir(dir)
-            .map_err(|e| format!("cannot create the cache directory {}: {e}", dir.display()))?;
+        let text = serde_json::to_vec_pretty(&body).map_err(|e| PutError {
+            message: format!("cannot encode a cache entry: {e}"),
+            whole_cache: false,
+        })?;
+        create_private_dir(dir).map_err(|e| PutError {
+            message: format!("cannot create the cache directory {}: {e}", dir.display()),
+            whole_cache: true,
+        })?;
         let name = key.file_name();
         let tmp = dir.join(format!(
             ".{name}.{}.{}.tmp",
@@ -169,14 +188,22 @@ impl Cache {
                 .map(|d| d.subsec_nanos())
                 .unwrap_or(0)
         ));
-        let written =
-            write_private(&tmp, &text).and_then(|()| std::fs::rename(&tmp, dir.join(&name)));
-        if let Err(e) = written {
+        // The directory is at fault when a new file cannot be made in it;
+        // the entry alone when only its place is taken (say, by a directory).
+        if let Err(e) = write_private(&tmp, &text) {
             let _ = std::fs::remove_file(&tmp);
-            return Err(format!(
-                "cannot write to the cache directory {}: {e}",
-                dir.display()
-            ));
+            return Err(PutError {
+                message: format!("cannot write to the cache directory {}: {e}", dir.display()),
+                whole_cache: true,
+            });
+        }
+        let target = dir.join(&name);
+        if let Err(e) = std::fs::rename(&tmp, &target) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(PutError {
+                message: format!("cannot write the cache entry {}: {e}", target.display()),
+                whole_cache: false,
+            });
         }
         Ok(())
     }

@@ -48,6 +48,15 @@ pub enum Reply {
     Truncated,
     /// A body of this many bytes.
     Huge(usize),
+    /// A body of this many bytes with no `Content-Length`: it ends when the
+    /// connection closes, so only a cap while reading stops it.
+    HugeUnannounced(usize),
+    /// Read the request, then reset the connection (RST, not FIN).
+    Reset,
+    /// A slow loris: an endless status line, one byte per 200 ms.
+    TrickleHead,
+    /// A proper head, then an endless body, one byte per 200 ms.
+    TrickleBody,
 }
 
 impl Reply {
@@ -65,8 +74,17 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        Server::start_on("127.0.0.1", handler).unwrap()
+    }
+
+    /// A server on another loopback address (e.g. 127.0.0.2), where the
+    /// system allows binding it.
+    pub fn start_on(
+        ip: &str,
+        handler: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Server> {
+        let listener = TcpListener::bind((ip, 0))?;
+        let port = listener.local_addr()?.port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let seen = requests.clone();
@@ -78,7 +96,7 @@ impl Server {
                 thread::spawn(move || serve(stream, &*handler, &seen));
             }
         });
-        Server { port, requests }
+        Ok(Server { port, requests })
     }
 
     /// A server answering like the platform: `groups` maps a resource group
@@ -143,7 +161,9 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
         }
         let request = Request { target, headers };
         seen.lock().unwrap().push(request.clone());
-        match handler(&request) {
+        let reply = handler(&request);
+        let announced = matches!(reply, Reply::Huge(_));
+        match reply {
             Reply::Http(status, extra, body) => {
                 let mut head = format!(
                     "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -170,9 +190,14 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
                 let _ = stream.flush();
                 return;
             }
-            Reply::Huge(n) => {
+            Reply::Huge(n) | Reply::HugeUnannounced(n) => {
+                let length = if announced {
+                    format!("Content-Length: {n}\r\n")
+                } else {
+                    String::new()
+                };
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n"
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{length}Connection: close\r\n\r\n"
                 );
                 let _ = stream.write_all(head.as_bytes());
                 let chunk = vec![b' '; 64 * 1024];
@@ -186,7 +211,51 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
                 }
                 return;
             }
+            Reply::Reset => {
+                reset(&stream);
+                return;
+            }
+            Reply::TrickleHead => {
+                let line = b"HTTP/1.1 200 OK\r\nX-Slow: ";
+                for i in 0.. {
+                    let byte = line.get(i).copied().unwrap_or(b'z');
+                    if stream.write_all(&[byte]).is_err() || stream.flush().is_err() {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(200));
+                }
+            }
+            Reply::TrickleBody => {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"code\":\"0\",\"data\":{\"cpuNumber\":40,\"x\":\"",
+                );
+                loop {
+                    if stream.write_all(b"z").is_err() || stream.flush().is_err() {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(200));
+                }
+            }
         }
+    }
+}
+
+/// Close with a reset: SO_LINGER on with a zero timeout makes close() send RST.
+fn reset(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket and a correctly sized option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
     }
 }
 
