@@ -456,6 +456,23 @@ memory-unit-missing = "off"
         assert_eq!(c.rules.get(&Code::MemoryUnitMissing), Some(&Level::Off));
     }
 
+    #[test]
+    fn the_readme_example_is_valid() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("## Local policy")
+            .nth(1)
+            .expect("README has a Local policy section");
+        let toml_text = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("the section has a toml example");
+        let c = Config::parse("jobcheck.toml", toml_text).unwrap();
+        assert_eq!(c.caps("TeslaM40").cpus.map(|c| c.value), Some(16));
+        assert!(c.caps("TeslaM40").walltime.is_some(), "inherited from \"*\"");
+    }
+
     fn first_error(text: &str) -> (String, usize, usize) {
         let bad = Config::parse("jobcheck.toml", text).unwrap_err();
         let d = &bad.diagnostics[0];

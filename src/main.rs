@@ -297,7 +297,7 @@ fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource
         }
         (None, _) => Err(usage_error(
             "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token, \
-             or a token or access key alone to discover the endpoint (see docs/credentials.md)",
+             or a token or access key alone to discover the endpoint (see the README, \"Credentials\")",
         )),
     }
 }

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         display: "fuzz.yaml".to_string(),
         source: Source::Bytes(data.to_vec()),
     }];
-    let report = run::check_inputs(inputs, limits(), &Options { deny_warnings: false });
+    let report = run::check_inputs(inputs, limits(), &Options::default());
     let style = Style {
         color: false,
         unicode: true,
