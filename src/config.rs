@@ -314,55 +314,15 @@ fn read_caps(
     let dcus = count(raw.dcus, "dcus", 0);
     let mlus = count(raw.mlus, "mlus", 0);
     let nodes = count(raw.nodes, "nodes", 1);
-    let memory = raw.memory.and_then(|m| {
-        let span = m.span();
-        let text = match m.get_ref() {
-            Number::Int(n) => n.to_string(),
-            Number::Text(t) => t.clone(),
-        };
-        match Memory::parse(&text) {
-            Ok(value) => Some(Cap {
-                value,
-                origin: origin(span),
-            }),
-            Err(e) => {
-                errors.push(
-                    Diagnostic::at(
-                        Code::InvalidValue,
-                        Span::new(span.start, span.end),
-                        format!("policy `memory`: {e}"),
-                    )
-                    .label("not a memory amount")
-                    .help("write a number with a unit K, M, G or T (base 1024), e.g. \"64G\""),
-                );
-                None
-            }
-        }
+    let memory = parsed(raw.memory, origin, errors, Memory::parse, |e| {
+        Diagnostic::new(Code::InvalidValue, None, format!("policy `memory`: {e}"))
+            .label("not a memory amount")
+            .help("write a number with a unit K, M, G or T (base 1024), e.g. \"64G\"")
     });
-    let walltime = raw.walltime.and_then(|w| {
-        let span = w.span();
-        let text = match w.get_ref() {
-            Number::Int(n) => n.to_string(),
-            Number::Text(t) => t.clone(),
-        };
-        match TimeLimit::parse(&text) {
-            Ok(value) => Some(Cap {
-                value,
-                origin: origin(span),
-            }),
-            Err(e) => {
-                errors.push(
-                    Diagnostic::at(
-                        Code::InvalidValue,
-                        Span::new(span.start, span.end),
-                        format!("policy `walltime`: {e}"),
-                    )
-                    .label("not a time")
-                    .help("write D-HH:MM:SS, HH:MM:SS, or 36h / 2d / 1d12h"),
-                );
-                None
-            }
-        }
+    let walltime = parsed(raw.walltime, origin, errors, TimeLimit::parse, |e| {
+        Diagnostic::new(Code::InvalidValue, None, format!("policy `walltime`: {e}"))
+            .label("not a time")
+            .help("write D-HH:MM:SS, HH:MM:SS, or 36h / 2d / 1d12h")
     });
     Caps {
         cpus,
@@ -372,6 +332,34 @@ fn read_caps(
         memory,
         nodes,
         walltime,
+    }
+}
+
+/// A cap written as text (or a bare number) in one of the job grammars.
+fn parsed<T, E>(
+    raw: Option<Spanned<Number>>,
+    origin: &impl Fn(std::ops::Range<usize>) -> Origin,
+    errors: &mut Vec<Diagnostic>,
+    parse: impl Fn(&str) -> Result<T, E>,
+    problem: impl Fn(E) -> Diagnostic,
+) -> Option<Cap<T>> {
+    let raw = raw?;
+    let span = raw.span();
+    let text = match raw.get_ref() {
+        Number::Int(n) => n.to_string(),
+        Number::Text(t) => t.clone(),
+    };
+    match parse(&text) {
+        Ok(value) => Some(Cap {
+            value,
+            origin: origin(span),
+        }),
+        Err(e) => {
+            let mut d = problem(e);
+            d.span = Some(Span::new(span.start, span.end));
+            errors.push(d);
+            None
+        }
     }
 }
 
@@ -470,7 +458,10 @@ memory-unit-missing = "off"
             .expect("the section has a toml example");
         let c = Config::parse("jobcheck.toml", toml_text).unwrap();
         assert_eq!(c.caps("TeslaM40").cpus.map(|c| c.value), Some(16));
-        assert!(c.caps("TeslaM40").walltime.is_some(), "inherited from \"*\"");
+        assert!(
+            c.caps("TeslaM40").walltime.is_some(),
+            "inherited from \"*\""
+        );
     }
 
     fn first_error(text: &str) -> (String, usize, usize) {

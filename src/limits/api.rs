@@ -598,7 +598,7 @@ fn age_text(age: Duration) -> String {
 
 /// A reqwest error with its causes: "error sending request … : connection
 /// reset by peer". URLs carry no secret (the token is a header).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -27,7 +27,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::limits::api::{self, ApiOptions, CacheMode, SetupError};
+use crate::limits::api::{self, ApiOptions, CacheMode, SetupError, error_chain};
 use crate::limits::cache;
 use crate::limits::token::{Token, hex};
 
@@ -677,7 +677,7 @@ fn http_json(
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))?;
+        .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
     runtime.block_on(async {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut attempt = 0;
@@ -713,7 +713,7 @@ async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
         Ok(r) => r,
         Err(e) => {
             let (timeout, builder) = (e.is_timeout(), e.is_builder());
-            let cause = chain(&e.without_url());
+            let cause = error_chain(&e.without_url());
             if timeout {
                 return Attempt::Done(Err(format!("no answer from {what} within the timeout")));
             }
@@ -751,7 +751,7 @@ async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
             Err(e) => {
                 return Attempt::Transient(format!(
                     "the answer of {what} was cut off: {}",
-                    chain(&e.without_url())
+                    error_chain(&e.without_url())
                 ));
             }
         }
@@ -761,20 +761,6 @@ async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
         Ok(_) => Attempt::Done(Err(format!("the answer of {what} is not a JSON object"))),
         Err(e) => Attempt::Done(Err(format!("the answer of {what} is not JSON ({e})"))),
     }
-}
-
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
 }
 
 // ---- the credential cache ----
