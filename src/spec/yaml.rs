@@ -382,6 +382,16 @@ mod tests {
         node.raw(file)
     }
 
+    fn pairs_of(doc: &RawDocument) -> &[(Node, Node)] {
+        match &doc.root {
+            Ok(Node {
+                kind: Kind::Map(pairs),
+                ..
+            }) => pairs,
+            other => panic!("not a mapping: {other:?}"),
+        }
+    }
+
     #[test]
     fn spans_point_into_the_file_across_documents() {
         let file = "# jobs\ncpus: 8\n---\nname: \"b\"\ncpus: 9\n";
@@ -415,13 +425,7 @@ mod tests {
     fn duplicate_keys_are_kept() {
         let file = "cpus: 8\ncpus: 9\n";
         let docs = parse_documents(file);
-        let Ok(Node {
-            kind: Kind::Map(pairs),
-            ..
-        }) = &docs[0].root
-        else {
-            panic!()
-        };
+        let pairs = pairs_of(&docs[0]);
         assert_eq!(pairs.len(), 2);
     }
 
@@ -429,13 +433,7 @@ mod tests {
     fn scalar_text_keeps_what_was_written() {
         let file = "a: 1e3\nb: 30:00\nc: \"16G\"\nd: n\n";
         let docs = parse_documents(file);
-        let Ok(Node {
-            kind: Kind::Map(pairs),
-            ..
-        }) = &docs[0].root
-        else {
-            panic!()
-        };
+        let pairs = pairs_of(&docs[0]);
         let texts: Vec<_> = pairs
             .iter()
             .map(|(_, v)| v.scalar_text(file).unwrap())
@@ -447,13 +445,7 @@ mod tests {
     fn merged_and_aliased_values_keep_their_own_text() {
         let file = "x: &d {memory: 8G, cpus: 3}\n<<: {resourceGroup: A, nodes: 2}\ncpus: *d\n";
         let docs = parse_documents(file);
-        let Ok(Node {
-            kind: Kind::Map(pairs),
-            ..
-        }) = &docs[0].root
-        else {
-            panic!()
-        };
+        let pairs = pairs_of(&docs[0]);
         let keys: Vec<_> = pairs
             .iter()
             .filter_map(|(k, _)| k.scalar_text(file))
@@ -478,13 +470,7 @@ mod tests {
     fn bom_is_accepted() {
         let file = "\u{feff}cpus: 8\n";
         let docs = parse_documents(file);
-        let Ok(Node {
-            kind: Kind::Map(pairs),
-            ..
-        }) = &docs[0].root
-        else {
-            panic!()
-        };
+        let pairs = pairs_of(&docs[0]);
         assert_eq!(at(file, &pairs[0].1), "8");
     }
 }
