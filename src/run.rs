@@ -1,15 +1,22 @@
 //! A check run: inputs in, a `Report` out. Reading, looking limits up and
 //! judging happen here; printing does not.
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
+
+use rayon::prelude::*;
 
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
 use crate::spec::{self, Document};
+
+/// The stack of each reader thread: deeply nested documents are refused by
+/// the parser's budget, but reaching it takes stack, as on the main thread.
+const READER_STACK: usize = 16 * 1024 * 1024;
 
 /// Files larger than this are refused with a diagnostic instead of read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -185,57 +192,158 @@ struct Read_ {
     documents: Vec<Document>,
 }
 
+/// A file after the reading pass: judged already when the answers for its
+/// pairs had come, else waiting for them (with its text).
+enum Staged {
+    Judged(FileReport),
+    Waiting(Box<Read_>),
+}
+
+/// The answers known so far, shared by the readers and the lookup.
+type Answers = RwLock<HashMap<Pair, Arc<Lookup>>>;
+
 /// Check every input against a limit source: one lookup per distinct
 /// (group, accelerator type) pair, whatever the number of documents.
+///
+/// Files are read and parsed in parallel (in input order in the report).
+/// Each pair goes to the source the moment it is first seen, so answers that
+/// take time (the network) arrive while the remaining files are read. A file
+/// whose answers are already known is judged at once and keeps its text only
+/// when it has something to show; the rest are judged when the answers are in.
 pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
-    let files: Vec<Read_> = inputs.into_iter().map(read_input).collect();
-
-    let mut pairs: BTreeMap<Pair, usize> = BTreeMap::new();
-    for f in &files {
-        for doc in &f.documents {
-            if let Some(pair) = doc.job.as_ref().and_then(pair_of) {
-                let next = pairs.len();
-                pairs.entry(pair).or_insert(next);
+    let answers: Answers = RwLock::new(HashMap::new());
+    let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
+    let (sender, pairs) = mpsc::channel::<Pair>();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(READER_STACK)
+        .thread_name(|i| format!("jobcheck-reader-{i}"))
+        .build()
+        .ok();
+    let staged: Vec<Staged> = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let work = || read_all(inputs, sender, &asked, &answers, options);
+            match &pool {
+                Some(pool) => pool.install(work),
+                None => work(),
             }
+        });
+        source.lookup_stream(pairs, &mut |pair, lookup| {
+            if let Ok(mut a) = answers.write() {
+                a.insert(pair, Arc::new(lookup));
+            }
+        });
+        match reader.join() {
+            Ok(staged) => staged,
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-    }
-    let mut ordered: Vec<Pair> = vec![
-        Pair {
-            group: String::new(),
-            accelerator: spec::AccelType::Cpu
-        };
-        pairs.len()
-    ];
-    for (pair, i) in &pairs {
-        ordered[*i] = pair.clone();
-    }
-    let answers = if ordered.is_empty() {
-        Vec::new()
-    } else {
-        source.lookup(&ordered)
+    });
+    let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
+    let judge_rest = || -> Vec<FileReport> {
+        staged
+            .into_par_iter()
+            .map(|s| match s {
+                Staged::Judged(report) => report,
+                Staged::Waiting(f) => {
+                    let known = answers_for(&f, |p| {
+                        Some(answers.get(p).cloned().unwrap_or_else(|| {
+                            Arc::new(Lookup::Unavailable {
+                                reason: "the limit source gave no answer".into(),
+                            })
+                        }))
+                    });
+                    judge_file(*f, known.unwrap_or_default(), options)
+                }
+            })
+            .collect()
     };
+    let files = match &pool {
+        Some(pool) => pool.install(judge_rest),
+        None => judge_rest(),
+    };
+    let notices = notices(&files, &answers);
+    Report { files, notices }
+}
 
-    let mut report = Report::default();
-    for (pair, answer) in ordered.iter().zip(&answers) {
-        if let Lookup::Unavailable { reason } = answer {
-            report.notices.push(format!(
-                "error: limits unavailable for resource group `{}` ({}): {reason}",
-                pair.group,
-                pair.accelerator.as_str()
+/// Read and parse every file in parallel, sending each pair to the lookup
+/// when it is first seen, and judging the files whose answers are known.
+fn read_all(
+    inputs: Vec<Input>,
+    sender: mpsc::Sender<Pair>,
+    asked: &Mutex<HashSet<Pair>>,
+    answers: &Answers,
+    options: &Options,
+) -> Vec<Staged> {
+    inputs
+        .into_par_iter()
+        .map_with(sender, |sender, input| {
+            let f = read_input(input);
+            for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
+                let new = asked
+                    .lock()
+                    .map(|mut a| !a.contains(&pair) && a.insert(pair.clone()))
+                    .unwrap_or(true);
+                if new {
+                    // The lookup stops reading only when every sender is gone.
+                    let _ = sender.send(pair);
+                }
+            }
+            let known = answers_for(&f, |p| answers.read().ok().and_then(|a| a.get(p).cloned()));
+            match known {
+                Some(known) => Staged::Judged(judge_file(f, known, options)),
+                None => Staged::Waiting(Box::new(f)),
+            }
+        })
+        .collect()
+}
+
+/// "limits unavailable" once per pair, in the order the pairs first appear.
+fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<String> {
+    let mut notices = Vec::new();
+    if !answers
+        .values()
+        .any(|a| matches!(**a, Lookup::Unavailable { .. }))
+    {
+        return notices;
+    }
+    let mut told = HashSet::new();
+    for job in files.iter().flat_map(|f| &f.jobs) {
+        let (Some(group), Some(accelerator)) = (
+            &job.resource_group,
+            job.accelerator_type
+                .as_deref()
+                .and_then(spec::AccelType::parse),
+        ) else {
+            continue;
+        };
+        let pair = Pair {
+            group: group.clone(),
+            accelerator,
+        };
+        if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
+            && told.insert(pair)
+        {
+            notices.push(format!(
+                "error: limits unavailable for resource group `{group}` ({}): {reason}",
+                accelerator.as_str()
             ));
         }
     }
-    for f in files {
-        report.files.push(judge_file(f, &pairs, &answers, options));
-    }
-    report
+    notices
 }
 
-fn pair_of(job: &spec::Job) -> Option<Pair> {
-    job.group.as_ref().map(|g| Pair {
-        group: g.value.clone(),
-        accelerator: job.accelerator,
-    })
+/// Each document's answer (`None` for a document without a pair), or `None`
+/// when some pair of the file has no answer yet.
+fn answers_for(
+    f: &Read_,
+    answer: impl Fn(&Pair) -> Option<Arc<Lookup>>,
+) -> Option<Vec<Option<Arc<Lookup>>>> {
+    f.documents
+        .iter()
+        .map(|d| match d.job.as_ref().and_then(spec::Job::pair) {
+            Some(pair) => answer(&pair).map(Some),
+            None => Some(None),
+        })
+        .collect()
 }
 
 fn read_input(input: Input) -> Read_ {
@@ -266,22 +374,12 @@ fn read_input(input: Input) -> Read_ {
     }
 }
 
-fn judge_file(
-    f: Read_,
-    pairs: &BTreeMap<Pair, usize>,
-    answers: &[Lookup],
-    options: &Options,
-) -> FileReport {
+fn judge_file(f: Read_, answers: Vec<Option<Arc<Lookup>>>, options: &Options) -> FileReport {
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
-    let mut jobs = Vec::new();
-    for doc in f.documents {
+    let mut jobs = Vec::with_capacity(f.documents.len());
+    for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
-        let answer = doc
-            .job
-            .as_ref()
-            .and_then(pair_of)
-            .and_then(|p| pairs.get(&p))
-            .and_then(|&i| answers.get(i));
+        let answer = answer.as_deref();
         if let (Some(job), Some(answer)) = (&doc.job, answer) {
             let caps = job
                 .group
@@ -303,24 +401,27 @@ fn judge_file(
             Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
             _ => (Verdict::Admitted, None),
         };
-        let job = doc.job.as_ref();
+        let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
-            name: job.and_then(|j| j.name.clone()),
-            resource_group: job.and_then(|j| j.group.as_ref().map(|g| g.value.clone())),
-            accelerator_type: job.map(|j| j.accelerator.as_str().to_string()),
+            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str().to_string()),
+            name: job.as_ref().and_then(|j| j.name.clone()),
+            resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,
             reason,
         });
         diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
     }
-    let index = LineIndex::new(&f.text);
-    for d in &mut diagnostics {
-        d.position = d.span.map(|s| index.position(s));
+    if !diagnostics.is_empty() {
+        let index = LineIndex::new(&f.text);
+        for d in &mut diagnostics {
+            d.position = d.span.map(|s| index.position(s));
+        }
     }
     FileReport {
         path: f.input.display,
+        // Only a file with something to show keeps its text.
         source: (!diagnostics.is_empty()).then_some(f.text),
         jobs,
         diagnostics,
