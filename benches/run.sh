@@ -6,7 +6,9 @@
 # Environment: BENCH_FILES (default 10000, or the first argument),
 # BENCH_GROUPS (20), BENCH_LATENCY_MS (50), BENCH_RUNS (hyperfine runs per
 # command, at least 5), BENCH_DIR (work directory, default target/bench),
-# BENCH_SKIP_BUILD=1 (use the release binary as it is), BENCH_SKIP_RSS=1.
+# BENCH_SKIP_BUILD=1 (use the release binary as it is), BENCH_SKIP_RSS=1,
+# BENCH_BASELINE=PATH (another jobcheck binary, e.g. one built from an older
+# commit, timed in the same run for comparison).
 # Every request goes to a local server on 127.0.0.1.
 set -euo pipefail
 
@@ -101,6 +103,13 @@ hf cold -N --prepare "rm -rf $cold" \
 hf warm -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $jobs"
 hf offline -N "$bin check --format json --limits $limits $jobs"
 hf single -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $one"
+base=${BENCH_BASELINE:-}
+if [ -n "$base" ]; then
+    hf base-cold -N --prepare "rm -rf $cold" \
+        "env JOBCHECK_CACHE_DIR=$cold $base check --format json --endpoint $endpoint $jobs"
+    hf base-warm -N "env JOBCHECK_CACHE_DIR=$warm $base check --format json --endpoint $endpoint $jobs"
+    hf base-offline -N "$base check --format json --limits $limits $jobs"
+fi
 hf schema "check-jsonschema --schemafile $root/schemas/job.schema.json $jobs/*/*.yaml"
 echo "== load: $(uptime)"
 
@@ -115,7 +124,11 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
         kib=$( { /usr/bin/time -f %M "$bin" check --format json --limits "$lim" "$@" "$dir" >/dev/null || true; } 2>&1 | tail -n 1)
         local diags
         diags=$( ("$bin" check --format concise --limits "$lim" "$@" "$dir" 2>/dev/null || true) | wc -l)
-        rss_rows+=("$label|$diags|$kib")
+        local base_kib=""
+        if [ -n "$base" ]; then
+            base_kib=$( { /usr/bin/time -f %M "$base" check --format json --limits "$lim" "$@" "$dir" >/dev/null || true; } 2>&1 | tail -n 1)
+        fi
+        rss_rows+=("$label|$diags|$kib|$base_kib")
     }
     rss "$(( files / 10 )) files, 5% bad" "$work/small/jobs" "$work/small/limits.json"
     rss "$files files, 5% bad" "$jobs" "$limits"
@@ -123,7 +136,7 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
 fi
 
 python3 - "$work" "$files" "$groups" "$latency" "$asked" "${rss_rows[@]}" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 work, files, groups, latency, asked = sys.argv[1:6]
 rss = sys.argv[6:]
 names = [
@@ -134,6 +147,12 @@ names = [
     ("single", "jobcheck, 1 file, warm cache"),
     ("schema", "check-jsonschema (schema only)"),
 ]
+if os.path.exists(f"{work}/hf-base-cold.json") and os.environ.get("BENCH_BASELINE"):
+    names[5:5] = [
+        ("base-cold", "baseline binary, API, cold cache"),
+        ("base-warm", "baseline binary, API, warm cache"),
+        ("base-offline", "baseline binary, --limits file"),
+    ]
 med = {}
 for key, _ in names:
     r = json.load(open(f"{work}/hf-{key}.json"))["results"][0]
@@ -149,9 +168,10 @@ for key, label in names:
           f"| {m/med['cat'][0]:.1f}x | {med['schema'][0]/m:.1f}x |")
 if rss:
     print()
-    print("| peak RSS (--limits, --format json) | diagnostics | max RSS |")
-    print("|---|---:|---:|")
+    print("| peak RSS (--limits, --format json) | diagnostics | max RSS | baseline binary |")
+    print("|---|---:|---:|---:|")
     for row in rss:
-        label, diags, kib = row.split("|")
-        print(f"| {label} | {diags} | {int(kib)/1024:.1f} MiB |")
+        label, diags, kib, base_kib = row.split("|")
+        b = f"{int(base_kib)/1024:.1f} MiB" if base_kib else "-"
+        print(f"| {label} | {diags} | {int(kib)/1024:.1f} MiB | {b} |")
 PY

@@ -54,6 +54,7 @@ pub fn collect_inputs(
     stdin_name: Option<&str>,
 ) -> Result<Vec<Input>, UsageError> {
     let mut inputs = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input {
@@ -64,7 +65,7 @@ pub fn collect_inputs(
         }
         let meta = std::fs::metadata(path).map_err(|_| UsageError::NotFound(display_path(path)))?;
         if meta.is_dir() {
-            walk(path, &mut inputs)?;
+            walk(path, cwd.as_deref(), &mut inputs)?;
         } else {
             inputs.push(Input {
                 display: display_path(path),
@@ -78,12 +79,21 @@ pub fn collect_inputs(
     Ok(inputs)
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
+fn walk(dir: &Path, cwd: Option<&Path>, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| UsageError::Unreadable(display_path(dir), e.to_string()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
+        .map_err(|e| UsageError::Unreadable(display_in(dir, cwd), e.to_string()))?;
+    // The entry's type comes with the directory listing (no stat per file);
+    // a symbolic link is a link here, so links to directories are not
+    // followed (no cycles).
+    let mut found: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let is_dir = e.file_type().ok()?.is_dir();
+            Some((e.path(), is_dir))
+        })
+        .collect();
+    found.sort();
+    for (path, is_dir) in found {
         let hidden = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -91,15 +101,11 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
         if hidden {
             continue;
         }
-        // Symbolic links to directories are not followed (no cycles).
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(&path, inputs)?;
+        if is_dir {
+            walk(&path, cwd, inputs)?;
         } else if is_job_file(&path) {
             inputs.push(Input {
-                display: display_path(&path),
+                display: display_in(&path, cwd),
                 source: Source::File(path),
             });
         }
@@ -116,10 +122,14 @@ fn is_job_file(path: &Path) -> bool {
 /// A path as reports show it: relative to the working directory when it is
 /// inside it, with forward slashes.
 pub fn display_path(path: &Path) -> String {
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
+    display_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] with the working directory already known.
+fn display_in(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
     let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
@@ -132,8 +142,13 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .lock()
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)),
+        Source::File(path) => std::fs::File::open(path).and_then(|f| {
+            // Sized from the file's length, the read takes one call (and one
+            // more to see the end) instead of growing by probes.
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        }),
         Source::Bytes(data) => {
             (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
         }
