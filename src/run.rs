@@ -207,6 +207,20 @@ struct Read_ {
     documents: Vec<Document>,
 }
 
+impl Read_ {
+    fn empty() -> Read_ {
+        Read_ {
+            input: Input {
+                display: String::new(),
+                source: Source::Bytes(Vec::new()),
+            },
+            text: String::new(),
+            problem: None,
+            documents: Vec::new(),
+        }
+    }
+}
+
 /// A file after the reading pass: judged already when the answers for its
 /// pairs had come, else waiting for them (with its text).
 enum Staged {
@@ -253,28 +267,34 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         }
     });
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
-    let judge_rest = || -> Vec<FileReport> {
-        staged
-            .into_par_iter()
-            .map(|s| match s {
-                Staged::Judged(report) => report,
-                Staged::Waiting(f) => {
-                    let known = answers_for(&f, |p| {
-                        Some(answers.get(p).cloned().unwrap_or_else(|| {
-                            Arc::new(Lookup::Unavailable {
-                                reason: "the limit source gave no answer".into(),
-                            })
-                        }))
-                    });
-                    judge_file(*f, known.unwrap_or_default(), options)
-                }
-            })
-            .collect()
+    let mut staged = staged;
+    let mut judge_rest = || {
+        staged.par_iter_mut().for_each(|s| {
+            if let Staged::Waiting(f) = s {
+                let f = std::mem::replace(&mut **f, Read_::empty());
+                let known = answers_for(&f, |p| {
+                    Some(answers.get(p).cloned().unwrap_or_else(|| {
+                        Arc::new(Lookup::Unavailable {
+                            reason: "the limit source gave no answer".into(),
+                        })
+                    }))
+                });
+                *s = Staged::Judged(judge_file(f, known.unwrap_or_default(), options));
+            }
+        })
     };
-    let files = match &pool {
+    match &pool {
         Some(pool) => pool.install(judge_rest),
         None => judge_rest(),
-    };
+    }
+    // Every file is judged now; the list is reused in place.
+    let files: Vec<FileReport> = staged
+        .into_iter()
+        .filter_map(|s| match s {
+            Staged::Judged(report) => Some(report),
+            Staged::Waiting(_) => None,
+        })
+        .collect();
     let notices = notices(&files, &answers);
     Report { files, notices }
 }
@@ -324,9 +344,7 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<St
     for job in files.iter().flat_map(|f| &f.jobs) {
         let (Some(group), Some(accelerator)) = (
             &job.resource_group,
-            job.accelerator_type
-                .as_deref()
-                .and_then(spec::AccelType::parse),
+            job.accelerator_type.and_then(spec::AccelType::parse),
         ) else {
             continue;
         };
@@ -419,7 +437,7 @@ fn judge_file(f: Read_, answers: Vec<Option<Arc<Lookup>>>, options: &Options) ->
         let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
-            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str().to_string()),
+            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str()),
             name: job.as_ref().and_then(|j| j.name.clone()),
             resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,

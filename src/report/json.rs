@@ -28,7 +28,7 @@ impl Serialize for Jobs<'_> {
                 document: j.document,
                 name: j.name.as_deref(),
                 resource_group: j.resource_group.as_deref(),
-                accelerator_type: j.accelerator_type.as_deref(),
+                accelerator_type: j.accelerator_type,
                 verdict: j.verdict.as_str(),
                 reason: j.reason.as_deref(),
             })
