@@ -473,3 +473,110 @@ pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+
+    /// A source that implements only `lookup`, and counts its calls.
+    struct Counting {
+        calls: Mutex<Vec<Vec<Pair>>>,
+        unavailable: bool,
+    }
+
+    impl LimitSource for Counting {
+        fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push(pairs.to_vec());
+            }
+            pairs
+                .iter()
+                .map(|p| {
+                    if self.unavailable {
+                        Lookup::Unavailable {
+                            reason: "down".into(),
+                        }
+                    } else {
+                        Lookup::Found(Limits {
+                            resource_group: p.group.clone(),
+                            accelerator_type: None,
+                            cpu_number: Some(8),
+                            gpu_number: Some(2),
+                            nv_limits: Some(0),
+                            dcu_limits: Some(0),
+                            mlu_limits: Some(0),
+                            memory_size: Some(65536),
+                            node_number: Some(1),
+                            max_time: None,
+                        })
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn inputs(n: usize) -> Vec<Input> {
+        (0..n)
+            .map(|i| Input {
+                display: format!("job-{i:04}.yaml"),
+                source: Source::Bytes(
+                    format!(
+                        "resourceGroup: g{}\ncpus: {}\ngpus: 1\nmemory: 1G\n",
+                        (n - i) % 7,
+                        if i % 10 == 0 { 9 } else { 4 }
+                    )
+                    .into_bytes(),
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_plain_source_gets_one_call_with_every_distinct_pair() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let report = check_inputs(inputs(300), &source, &Options::default());
+        let calls = source.calls.into_inner().unwrap();
+        assert_eq!(calls.len(), 1);
+        let mut groups: Vec<&str> = calls[0].iter().map(|p| p.group.as_str()).collect();
+        groups.sort();
+        assert_eq!(groups, ["g0", "g1", "g2", "g3", "g4", "g5", "g6"]);
+        assert_eq!(report.summary().rejected, 30);
+        assert_eq!(report.summary().admitted, 270);
+    }
+
+    #[test]
+    fn files_stay_in_input_order_and_only_files_with_diagnostics_keep_their_text() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let report = check_inputs(inputs(500), &source, &Options::default());
+        let paths: Vec<String> = report.files.iter().map(|f| f.path.clone()).collect();
+        let expected: Vec<String> = (0..500).map(|i| format!("job-{i:04}.yaml")).collect();
+        assert_eq!(paths, expected);
+        for f in &report.files {
+            assert_eq!(f.source.is_some(), !f.diagnostics.is_empty(), "{}", f.path);
+        }
+    }
+
+    #[test]
+    fn notices_follow_the_order_in_which_pairs_first_appear() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: true,
+        };
+        let report = check_inputs(inputs(100), &source, &Options::default());
+        let groups: Vec<&str> = report
+            .notices
+            .iter()
+            .filter_map(|n| n.split('`').nth(1))
+            .collect();
+        // The first input uses g(100 % 7) = g2, then g1, g0, g6, …
+        assert_eq!(groups, ["g2", "g1", "g0", "g6", "g5", "g4", "g3"]);
+        assert_eq!(report.summary().unjudged, 100);
+    }
+}
