@@ -308,10 +308,19 @@ fn read_all(
     answers: &Answers,
     options: &Options,
 ) -> Vec<Staged> {
+    // Standard input is read first, in order, so that `-` given twice reads
+    // the same way every time (the second sees an empty stream).
+    let inputs: Vec<Result<Read_, Input>> = inputs
+        .into_iter()
+        .map(|input| match input.source {
+            Source::Stdin => Ok(read_input(input)),
+            _ => Err(input),
+        })
+        .collect();
     inputs
         .into_par_iter()
         .map_with(sender, |sender, input| {
-            let f = read_input(input);
+            let f = input.unwrap_or_else(read_input);
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
                 let new = asked
                     .lock()
