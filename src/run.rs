@@ -310,17 +310,18 @@ fn read_all(
 ) -> Vec<Staged> {
     // Standard input is read first, in order, so that `-` given twice reads
     // the same way every time (the second sees an empty stream).
-    let inputs: Vec<Result<Read_, Input>> = inputs
+    // (Boxed, so the list stays the size of the input list.)
+    let inputs: Vec<Result<Box<Read_>, Input>> = inputs
         .into_iter()
         .map(|input| match input.source {
-            Source::Stdin => Ok(read_input(input)),
+            Source::Stdin => Ok(Box::new(read_input(input))),
             _ => Err(input),
         })
         .collect();
     inputs
         .into_par_iter()
         .map_with(sender, |sender, input| {
-            let f = input.unwrap_or_else(read_input);
+            let f = input.map_or_else(read_input, |f| *f);
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
                 let new = asked
                     .lock()
