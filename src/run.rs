@@ -1,15 +1,22 @@
 //! A check run: inputs in, a `Report` out. Reading, looking limits up and
 //! judging happen here; printing does not.
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, mpsc};
+
+use rayon::prelude::*;
 
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
 use crate::spec::{self, Document};
+
+/// The stack of each reader thread: deeply nested documents are refused by
+/// the parser's budget, but reaching it takes stack, as on the main thread.
+const READER_STACK: usize = 16 * 1024 * 1024;
 
 /// Files larger than this are refused with a diagnostic instead of read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -47,6 +54,7 @@ pub fn collect_inputs(
     stdin_name: Option<&str>,
 ) -> Result<Vec<Input>, UsageError> {
     let mut inputs = Vec::new();
+    let cwd = std::env::current_dir().ok();
     for path in paths {
         if path.as_os_str() == "-" {
             inputs.push(Input {
@@ -57,7 +65,7 @@ pub fn collect_inputs(
         }
         let meta = std::fs::metadata(path).map_err(|_| UsageError::NotFound(display_path(path)))?;
         if meta.is_dir() {
-            walk(path, &mut inputs)?;
+            walk(path, cwd.as_deref(), &mut inputs)?;
         } else {
             inputs.push(Input {
                 display: display_path(path),
@@ -71,12 +79,21 @@ pub fn collect_inputs(
     Ok(inputs)
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
+fn walk(dir: &Path, cwd: Option<&Path>, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| UsageError::Unreadable(display_path(dir), e.to_string()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
+        .map_err(|e| UsageError::Unreadable(display_in(dir, cwd), e.to_string()))?;
+    // The entry's type comes with the directory listing (no stat per file);
+    // a symbolic link is a link here, so links to directories are not
+    // followed (no cycles).
+    let mut found: Vec<(PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let is_dir = e.file_type().ok()?.is_dir();
+            Some((e.path(), is_dir))
+        })
+        .collect();
+    found.sort();
+    for (path, is_dir) in found {
         let hidden = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -84,15 +101,11 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
         if hidden {
             continue;
         }
-        // Symbolic links to directories are not followed (no cycles).
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(&path, inputs)?;
+        if is_dir {
+            walk(&path, cwd, inputs)?;
         } else if is_job_file(&path) {
             inputs.push(Input {
-                display: display_path(&path),
+                display: display_in(&path, cwd),
                 source: Source::File(path),
             });
         }
@@ -109,10 +122,14 @@ fn is_job_file(path: &Path) -> bool {
 /// A path as reports show it: relative to the working directory when it is
 /// inside it, with forward slashes.
 pub fn display_path(path: &Path) -> String {
-    let shown = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf());
+    display_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] with the working directory already known.
+fn display_in(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
     let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
@@ -125,8 +142,13 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .lock()
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)),
+        Source::File(path) => std::fs::File::open(path).and_then(|f| {
+            // Sized from the file's length, the read takes one call (and one
+            // more to see the end) instead of growing by probes.
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        }),
         Source::Bytes(data) => {
             (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
         }
@@ -185,57 +207,186 @@ struct ReadFile {
     documents: Vec<Document>,
 }
 
-/// Check every input against a limit source: one lookup per distinct
-/// (group, accelerator type) pair, whatever the number of documents.
-pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
-    let files: Vec<ReadFile> = inputs.into_iter().map(read_input).collect();
-
-    let mut pairs: BTreeMap<Pair, usize> = BTreeMap::new();
-    for f in &files {
-        for doc in &f.documents {
-            if let Some(pair) = doc.job.as_ref().and_then(pair_of) {
-                let next = pairs.len();
-                pairs.entry(pair).or_insert(next);
-            }
+impl ReadFile {
+    fn empty() -> ReadFile {
+        ReadFile {
+            input: Input {
+                display: String::new(),
+                source: Source::Bytes(Vec::new()),
+            },
+            text: String::new(),
+            problem: None,
+            documents: Vec::new(),
         }
     }
-    let mut ordered: Vec<Pair> = vec![
-        Pair {
-            group: String::new(),
-            accelerator: spec::AccelType::Cpu
-        };
-        pairs.len()
-    ];
-    for (pair, i) in &pairs {
-        ordered[*i] = pair.clone();
-    }
-    let answers = if ordered.is_empty() {
-        Vec::new()
-    } else {
-        source.lookup(&ordered)
-    };
+}
 
-    let mut report = Report::default();
-    for (pair, answer) in ordered.iter().zip(&answers) {
-        if let Lookup::Unavailable { reason } = answer {
-            report.notices.push(format!(
-                "error: limits unavailable for resource group `{}` ({}): {reason}",
-                pair.group,
-                pair.accelerator.as_str()
+/// A file after the reading pass: judged already when the answers for its
+/// pairs had come, else waiting for them (with its text).
+enum Staged {
+    Judged(FileReport),
+    Waiting(Box<ReadFile>),
+}
+
+/// The answers known so far, shared by the readers and the lookup.
+type Answers = RwLock<HashMap<Pair, Arc<Lookup>>>;
+
+/// Check every input against a limit source: one lookup per distinct
+/// (group, accelerator type) pair, whatever the number of documents.
+///
+/// Files are read and parsed in parallel (in input order in the report).
+/// Each pair goes to the source the moment it is first seen, so answers that
+/// take time (the network) arrive while the remaining files are read. A file
+/// whose answers are already known is judged at once and keeps its text only
+/// when it has something to show; the rest are judged when the answers are in.
+pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
+    let answers: Answers = RwLock::new(HashMap::new());
+    let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
+    let (sender, pairs) = mpsc::channel::<Pair>();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(READER_STACK)
+        .thread_name(|i| format!("jobcheck-reader-{i}"))
+        .build()
+        .ok();
+    let staged: Vec<Staged> = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let work = || read_all(inputs, sender, &asked, &answers, options);
+            match &pool {
+                Some(pool) => pool.install(work),
+                None => work(),
+            }
+        });
+        source.lookup_stream(pairs, &mut |pair, lookup| {
+            if let Ok(mut a) = answers.write() {
+                a.insert(pair, Arc::new(lookup));
+            }
+        });
+        match reader.join() {
+            Ok(staged) => staged,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut staged = staged;
+    let mut judge_rest = || {
+        staged.par_iter_mut().for_each(|s| {
+            if let Staged::Waiting(f) = s {
+                let f = std::mem::replace(&mut **f, ReadFile::empty());
+                let known = answers_for(&f, |p| {
+                    Some(answers.get(p).cloned().unwrap_or_else(|| {
+                        Arc::new(Lookup::Unavailable {
+                            reason: "the limit source gave no answer".into(),
+                        })
+                    }))
+                });
+                *s = Staged::Judged(judge_file(f, known.unwrap_or_default(), options));
+            }
+        })
+    };
+    match &pool {
+        Some(pool) => pool.install(judge_rest),
+        None => judge_rest(),
+    }
+    // Every file is judged now; the list is reused in place.
+    let files: Vec<FileReport> = staged
+        .into_iter()
+        .filter_map(|s| match s {
+            Staged::Judged(report) => Some(report),
+            Staged::Waiting(_) => None,
+        })
+        .collect();
+    let notices = notices(&files, &answers);
+    Report { files, notices }
+}
+
+/// Read and parse every file in parallel, sending each pair to the lookup
+/// when it is first seen, and judging the files whose answers are known.
+fn read_all(
+    inputs: Vec<Input>,
+    sender: mpsc::Sender<Pair>,
+    asked: &Mutex<HashSet<Pair>>,
+    answers: &Answers,
+    options: &Options,
+) -> Vec<Staged> {
+    // Standard input is read first, in order, so that `-` given twice reads
+    // the same way every time (the second sees an empty stream).
+    // (Boxed, so the list stays the size of the input list.)
+    let inputs: Vec<Result<Box<ReadFile>, Input>> = inputs
+        .into_iter()
+        .map(|input| match input.source {
+            Source::Stdin => Ok(Box::new(read_input(input))),
+            _ => Err(input),
+        })
+        .collect();
+    inputs
+        .into_par_iter()
+        .map_with(sender, |sender, input| {
+            let f = input.map_or_else(read_input, |f| *f);
+            for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
+                let new = asked
+                    .lock()
+                    .map(|mut a| !a.contains(&pair) && a.insert(pair.clone()))
+                    .unwrap_or(true);
+                if new {
+                    // The lookup stops reading only when every sender is gone.
+                    let _ = sender.send(pair);
+                }
+            }
+            let known = answers_for(&f, |p| answers.read().ok().and_then(|a| a.get(p).cloned()));
+            match known {
+                Some(known) => Staged::Judged(judge_file(f, known, options)),
+                None => Staged::Waiting(Box::new(f)),
+            }
+        })
+        .collect()
+}
+
+/// "limits unavailable" once per pair, in the order the pairs first appear.
+fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<String> {
+    let mut notices = Vec::new();
+    if !answers
+        .values()
+        .any(|a| matches!(**a, Lookup::Unavailable { .. }))
+    {
+        return notices;
+    }
+    let mut told = HashSet::new();
+    for job in files.iter().flat_map(|f| &f.jobs) {
+        let (Some(group), Some(accelerator)) = (
+            &job.resource_group,
+            job.accelerator_type.and_then(spec::AccelType::parse),
+        ) else {
+            continue;
+        };
+        let pair = Pair {
+            group: group.clone(),
+            accelerator,
+        };
+        if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
+            && told.insert(pair)
+        {
+            notices.push(format!(
+                "error: limits unavailable for resource group `{group}` ({}): {reason}",
+                accelerator.as_str()
             ));
         }
     }
-    for f in files {
-        report.files.push(judge_file(f, &pairs, &answers, options));
-    }
-    report
+    notices
 }
 
-fn pair_of(job: &spec::Job) -> Option<Pair> {
-    job.group.as_ref().map(|g| Pair {
-        group: g.value.clone(),
-        accelerator: job.accelerator,
-    })
+/// Each document's answer (`None` for a document without a pair), or `None`
+/// when some pair of the file has no answer yet.
+fn answers_for(
+    f: &ReadFile,
+    answer: impl Fn(&Pair) -> Option<Arc<Lookup>>,
+) -> Option<Vec<Option<Arc<Lookup>>>> {
+    f.documents
+        .iter()
+        .map(|d| match d.job.as_ref().and_then(spec::Job::pair) {
+            Some(pair) => answer(&pair).map(Some),
+            None => Some(None),
+        })
+        .collect()
 }
 
 fn read_input(input: Input) -> ReadFile {
@@ -266,22 +417,12 @@ fn read_input(input: Input) -> ReadFile {
     }
 }
 
-fn judge_file(
-    f: ReadFile,
-    pairs: &BTreeMap<Pair, usize>,
-    answers: &[Lookup],
-    options: &Options,
-) -> FileReport {
+fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options) -> FileReport {
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
-    let mut jobs = Vec::new();
-    for doc in f.documents {
+    let mut jobs = Vec::with_capacity(f.documents.len());
+    for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
-        let answer = doc
-            .job
-            .as_ref()
-            .and_then(pair_of)
-            .and_then(|p| pairs.get(&p))
-            .and_then(|&i| answers.get(i));
+        let answer = answer.as_deref();
         if let (Some(job), Some(answer)) = (&doc.job, answer) {
             let caps = job
                 .group
@@ -303,24 +444,27 @@ fn judge_file(
             Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
             _ => (Verdict::Admitted, None),
         };
-        let job = doc.job.as_ref();
+        let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
-            name: job.and_then(|j| j.name.clone()),
-            resource_group: job.and_then(|j| j.group.as_ref().map(|g| g.value.clone())),
-            accelerator_type: job.map(|j| j.accelerator.as_str().to_string()),
+            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str()),
+            name: job.as_ref().and_then(|j| j.name.clone()),
+            resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,
             reason,
         });
         diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
     }
-    let index = LineIndex::new(&f.text);
-    for d in &mut diagnostics {
-        d.position = d.span.map(|s| index.position(s));
+    if !diagnostics.is_empty() {
+        let index = LineIndex::new(&f.text);
+        for d in &mut diagnostics {
+            d.position = d.span.map(|s| index.position(s));
+        }
     }
     FileReport {
         path: f.input.display,
+        // Only a file with something to show keeps its text.
         source: (!diagnostics.is_empty()).then_some(f.text),
         jobs,
         diagnostics,
@@ -337,5 +481,112 @@ pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
         1
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::Limits;
+
+    /// A source that implements only `lookup`, and counts its calls.
+    struct Counting {
+        calls: Mutex<Vec<Vec<Pair>>>,
+        unavailable: bool,
+    }
+
+    impl LimitSource for Counting {
+        fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
+            if let Ok(mut calls) = self.calls.lock() {
+                calls.push(pairs.to_vec());
+            }
+            pairs
+                .iter()
+                .map(|p| {
+                    if self.unavailable {
+                        Lookup::Unavailable {
+                            reason: "down".into(),
+                        }
+                    } else {
+                        Lookup::Found(Limits {
+                            resource_group: p.group.clone(),
+                            accelerator_type: None,
+                            cpu_number: Some(8),
+                            gpu_number: Some(2),
+                            nv_limits: Some(0),
+                            dcu_limits: Some(0),
+                            mlu_limits: Some(0),
+                            memory_size: Some(65536),
+                            node_number: Some(1),
+                            max_time: None,
+                        })
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn inputs(n: usize) -> Vec<Input> {
+        (0..n)
+            .map(|i| Input {
+                display: format!("job-{i:04}.yaml"),
+                source: Source::Bytes(
+                    format!(
+                        "resourceGroup: g{}\ncpus: {}\ngpus: 1\nmemory: 1G\n",
+                        (n - i) % 7,
+                        if i % 10 == 0 { 9 } else { 4 }
+                    )
+                    .into_bytes(),
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_plain_source_gets_one_call_with_every_distinct_pair() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let report = check_inputs(inputs(300), &source, &Options::default());
+        let calls = source.calls.into_inner().unwrap();
+        assert_eq!(calls.len(), 1);
+        let mut groups: Vec<&str> = calls[0].iter().map(|p| p.group.as_str()).collect();
+        groups.sort();
+        assert_eq!(groups, ["g0", "g1", "g2", "g3", "g4", "g5", "g6"]);
+        assert_eq!(report.summary().rejected, 30);
+        assert_eq!(report.summary().admitted, 270);
+    }
+
+    #[test]
+    fn files_stay_in_input_order_and_only_files_with_diagnostics_keep_their_text() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let report = check_inputs(inputs(500), &source, &Options::default());
+        let paths: Vec<String> = report.files.iter().map(|f| f.path.clone()).collect();
+        let expected: Vec<String> = (0..500).map(|i| format!("job-{i:04}.yaml")).collect();
+        assert_eq!(paths, expected);
+        for f in &report.files {
+            assert_eq!(f.source.is_some(), !f.diagnostics.is_empty(), "{}", f.path);
+        }
+    }
+
+    #[test]
+    fn notices_follow_the_order_in_which_pairs_first_appear() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: true,
+        };
+        let report = check_inputs(inputs(100), &source, &Options::default());
+        let groups: Vec<&str> = report
+            .notices
+            .iter()
+            .filter_map(|n| n.split('`').nth(1))
+            .collect();
+        // The first input uses g(100 % 7) = g2, then g1, g0, g6, …
+        assert_eq!(groups, ["g2", "g1", "g0", "g6", "g5", "g4", "g3"]);
+        assert_eq!(report.summary().unjudged, 100);
     }
 }

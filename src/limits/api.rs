@@ -4,12 +4,14 @@
 //! [`CONCURRENCY`] at a time), all bounded by one deadline and retried only on
 //! transient failures; answers go through a local [`Cache`].
 
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{StatusCode, Url};
@@ -368,207 +370,137 @@ enum Step {
 
 impl LimitSource for ApiSource {
     fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
-        let endpoint = self.url.as_str().to_string();
-        let identity = self.identity();
-        let keys: Vec<Key> = pairs
+        let (tx, rx) = mpsc::channel();
+        for pair in pairs {
+            let _ = tx.send(pair.clone());
+        }
+        drop(tx);
+        let mut got: HashMap<Pair, Lookup> = HashMap::new();
+        self.lookup_stream(rx, &mut |pair, lookup| {
+            got.insert(pair, lookup);
+        });
+        pairs
             .iter()
-            .map(|p| Key {
-                endpoint: &endpoint,
-                identity: &identity,
-                group: &p.group,
-                accelerator: p.accelerator.as_str(),
-            })
-            .collect();
-        let mut answers: Vec<Option<Lookup>> = vec![None; pairs.len()];
-        if self.mode != CacheMode::Refresh {
-            for (i, key) in keys.iter().enumerate() {
-                let Some(entry) = self.cache.get(key) else {
-                    continue;
-                };
-                if !entry.fresh && self.mode != CacheMode::Offline {
-                    continue;
-                }
-                if !entry.fresh {
-                    eprintln!(
-                        "warning: using a cached answer for resource group `{}` ({}) from {} ago, older than the cache TTL (--offline)",
-                        pairs[i].group,
-                        pairs[i].accelerator.as_str(),
-                        age_text(entry.age)
-                    );
-                }
-                answers[i] = Some(match entry.answer {
-                    Cached::Found(data) => Lookup::Found(limits_from_data(&data, &pairs[i])),
-                    Cached::UnknownGroup => Lookup::UnknownGroup { known: Vec::new() },
-                });
-            }
-        }
-        let missing: Vec<usize> = (0..pairs.len()).filter(|&i| answers[i].is_none()).collect();
-        if self.mode == CacheMode::Offline {
-            for &i in &missing {
-                answers[i] = Some(Lookup::Unavailable {
-                    reason: "--offline, and no cached answer for this pair; run once without --offline to fill the cache".into(),
-                });
-            }
-        } else if !missing.is_empty() {
-            let asked: Vec<Pair> = missing.iter().map(|&i| pairs[i].clone()).collect();
-            let outcomes = self.fetch_all(&asked);
-            let mut cache_ok = true;
-            for (&i, outcome) in missing.iter().zip(outcomes) {
-                let (lookup, remember) = match outcome {
-                    Outcome::Found(data) => (
-                        Lookup::Found(limits_from_data(&data, &pairs[i])),
-                        Some(Cached::Found(data)),
-                    ),
-                    Outcome::UnknownGroup => (
-                        Lookup::UnknownGroup { known: Vec::new() },
-                        Some(Cached::UnknownGroup),
-                    ),
-                    Outcome::Failed(reason) => (
-                        Lookup::Unavailable {
-                            reason: self.redact(&reason),
-                        },
-                        None,
-                    ),
-                };
-                if let Some(entry) = remember
-                    && cache_ok
-                    && !self.holds_token(&entry)
-                    && let Err(e) = self.cache.put(&keys[i], &entry)
-                {
-                    if e.whole_cache {
-                        eprintln!(
-                            "warning: {}; going on without the cache",
-                            self.redact(&e.message)
-                        );
-                        cache_ok = false;
-                    } else {
-                        eprintln!(
-                            "warning: {}; this answer is not cached",
-                            self.redact(&e.message)
-                        );
-                    }
-                }
-                answers[i] = Some(lookup);
-            }
-        }
-        answers
-            .into_iter()
-            .map(|a| {
-                a.unwrap_or(Lookup::Unavailable {
+            .map(|p| {
+                got.get(p).cloned().unwrap_or(Lookup::Unavailable {
                     reason: "no answer".into(),
                 })
             })
             .collect()
     }
-}
 
-impl ApiSource {
-    /// A server that echoes the token back must not get it into the cache.
-    fn holds_token(&self, entry: &Cached) -> bool {
-        match entry {
-            Cached::Found(data) => {
-                let text = data.to_string();
-                redact(&text, &self.token) != text
-            }
-            Cached::UnknownGroup => false,
-        }
-    }
-
-    fn fetch_all(&self, pairs: &[Pair]) -> Vec<Outcome> {
+    /// Cached pairs are answered at once; the others are fetched as soon as
+    /// they arrive (at most [`CONCURRENCY`] at a time), while the run goes on
+    /// reading files.
+    fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
+        let endpoint = self.url.as_str().to_string();
+        let identity = self.identity();
         let runtime = match tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
         {
             Ok(rt) => rt,
             Err(e) => {
-                return pairs
-                    .iter()
-                    .map(|_| Outcome::Failed(format!("cannot start the network runtime: {e}")))
-                    .collect();
+                for pair in super::distinct(pairs) {
+                    let lookup = self
+                        .cached_answer(&pair, &cache_key(&endpoint, &identity, &pair))
+                        .unwrap_or_else(|| Lookup::Unavailable {
+                            reason: format!("cannot start the network runtime: {e}"),
+                        });
+                    answer(pair, lookup);
+                }
+                return;
             }
         };
-        let client = match reqwest::Client::builder()
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            // A backstop: the fetch deadline below normally ends first.
-            .timeout(self.timeout + Duration::from_secs(1))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                let reason = format!("cannot set up the HTTP client: {}", error_chain(&e));
-                return pairs
-                    .iter()
-                    .map(|_| Outcome::Failed(reason.clone()))
-                    .collect();
+        // The pairs come from plain threads; a small bridge hands them to the
+        // runtime as they come.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Pair>();
+        let bridge = std::thread::spawn(move || {
+            for pair in pairs {
+                if tx.send(pair).is_err() {
+                    break;
+                }
             }
-        };
+        });
         let show_progress = self.progress && std::io::stderr().is_terminal();
         runtime.block_on(async {
-            let done = Arc::new(AtomicUsize::new(0));
-            let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
-            // One deadline for the whole fetch: a hung server costs at most
-            // --timeout, however many pairs wait in the queue.
-            let deadline_span = self.timeout;
-            let deadline = Instant::now() + deadline_span;
+            let mut seen: HashSet<Pair> = HashSet::new();
             let mut set = tokio::task::JoinSet::new();
-            for (i, pair) in pairs.iter().enumerate() {
-                let client = client.clone();
-                let mut url = self.url.clone();
-                url.query_pairs_mut()
-                    .append_pair("resourceGroup", &pair.group)
-                    .append_pair("acceleratorType", pair.accelerator.as_str());
-                let token = self.token.clone();
-                let limit = limit.clone();
-                let done = done.clone();
-                let verbose = self.verbose;
-                set.spawn(async move {
-                    let outcome = match limit.acquire_owned().await {
-                        Ok(_permit) => {
-                            let fetch = Fetch {
-                                client: &client,
-                                url: &url,
-                                token: &token,
-                                deadline,
-                                span: deadline_span,
-                                verbose,
+            let mut asked: HashMap<tokio::task::Id, Pair> = HashMap::new();
+            // The client, made on the first pair that must be fetched.
+            let mut fetch: Option<Result<Fetcher, String>> = None;
+            let mut progress: Option<tokio::task::JoinHandle<()>> = None;
+            let started = Arc::new(AtomicUsize::new(0));
+            let done = Arc::new(AtomicUsize::new(0));
+            let mut open = true;
+            let mut cache_ok = true;
+            loop {
+                tokio::select! {
+                    received = rx.recv(), if open => {
+                        let Some(pair) = received else {
+                            open = false;
+                            continue;
+                        };
+                        if !seen.insert(pair.clone()) {
+                            continue;
+                        }
+                        if let Some(lookup) = self.cached_answer(&pair, &cache_key(&endpoint, &identity, &pair)) {
+                            answer(pair, lookup);
+                            continue;
+                        }
+                        let fetcher = match fetch.get_or_insert_with(|| self.fetcher()) {
+                            Ok(f) => f,
+                            Err(reason) => {
+                                let reason = reason.clone();
+                                answer(pair, Lookup::Unavailable { reason });
+                                continue;
+                            }
+                        };
+                        if show_progress && progress.is_none() {
+                            progress = Some(tokio::spawn(show(started.clone(), done.clone())));
+                        }
+                        started.fetch_add(1, Ordering::Relaxed);
+                        let client = fetcher.client.clone();
+                        let mut url = self.url.clone();
+                        url.query_pairs_mut()
+                            .append_pair("resourceGroup", &pair.group)
+                            .append_pair("acceleratorType", pair.accelerator.as_str());
+                        let token = self.token.clone();
+                        let limit = fetcher.limit.clone();
+                        let (deadline, span) = (fetcher.deadline, self.timeout);
+                        let done = done.clone();
+                        let verbose = self.verbose;
+                        let handle = set.spawn(async move {
+                            let outcome = match limit.acquire_owned().await {
+                                Ok(_permit) => {
+                                    let fetch = Fetch {
+                                        client: &client,
+                                        url: &url,
+                                        token: &token,
+                                        deadline,
+                                        span,
+                                        verbose,
+                                    };
+                                    fetch.run().await
+                                }
+                                Err(_) => Outcome::Failed("the request queue closed".into()),
                             };
-                            fetch.run().await
-                        }
-                        Err(_) => Outcome::Failed("the request queue closed".into()),
-                    };
-                    done.fetch_add(1, Ordering::Relaxed);
-                    (i, outcome)
-                });
-            }
-            let progress = show_progress.then(|| {
-                let done = done.clone();
-                let total = pairs.len();
-                tokio::spawn(async move {
-                    tokio::time::sleep(PROGRESS_AFTER).await;
-                    let mut tick = 0usize;
-                    loop {
-                        let n = done.load(Ordering::Relaxed);
-                        let spin = ['|', '/', '-', '\\'][tick % 4];
-                        {
-                            let mut err = std::io::stderr().lock();
-                            let _ = write!(
-                                err,
-                                "\r\x1b[2K{spin} fetching limits from the platform: {n}/{total} resource groups"
-                            );
-                            let _ = err.flush();
-                        }
-                        tick += 1;
-                        tokio::time::sleep(Duration::from_millis(120)).await;
+                            done.fetch_add(1, Ordering::Relaxed);
+                            outcome
+                        });
+                        asked.insert(handle.id(), pair);
                     }
-                })
-            });
-            let mut outcomes: Vec<Option<Outcome>> = (0..pairs.len()).map(|_| None).collect();
-            while let Some(joined) = set.join_next().await {
-                if let Ok((i, outcome)) = joined
-                    && let Some(slot) = outcomes.get_mut(i)
-                {
-                    *slot = Some(outcome);
+                    Some(joined) = set.join_next_with_id(), if !set.is_empty() => {
+                        let (id, outcome) = match joined {
+                            Ok((id, outcome)) => (id, outcome),
+                            Err(e) => (e.id(), Outcome::Failed("the request task failed".into())),
+                        };
+                        if let Some(pair) = asked.remove(&id) {
+                            let lookup = self.settle(&pair, &cache_key(&endpoint, &identity, &pair), outcome, &mut cache_ok);
+                            answer(pair, lookup);
+                        }
+                    }
+                    else => break,
                 }
             }
             if let Some(handle) = progress {
@@ -578,11 +510,140 @@ impl ApiSource {
                 let _ = write!(err, "\r\x1b[2K");
                 let _ = err.flush();
             }
-            outcomes
-                .into_iter()
-                .map(|o| o.unwrap_or_else(|| Outcome::Failed("the request task failed".into())))
-                .collect()
+        });
+        let _ = bridge.join();
+    }
+}
+
+fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a> {
+    Key {
+        endpoint,
+        identity,
+        group: &pair.group,
+        accelerator: pair.accelerator.as_str(),
+    }
+}
+
+/// What fetching needs, made once per run on the first pair to fetch.
+struct Fetcher {
+    client: reqwest::Client,
+    limit: Arc<tokio::sync::Semaphore>,
+    /// One deadline for the whole fetch: a hung server costs at most
+    /// --timeout, however many pairs wait in the queue.
+    deadline: Instant,
+}
+
+/// The progress line, after [`PROGRESS_AFTER`], until aborted.
+async fn show(started: Arc<AtomicUsize>, done: Arc<AtomicUsize>) {
+    tokio::time::sleep(PROGRESS_AFTER).await;
+    let mut tick = 0usize;
+    loop {
+        let n = done.load(Ordering::Relaxed);
+        let total = started.load(Ordering::Relaxed);
+        let spin = ['|', '/', '-', '\\'][tick % 4];
+        {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r\x1b[2K{spin} fetching limits from the platform: {n}/{total} resource groups"
+            );
+            let _ = err.flush();
+        }
+        tick += 1;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+}
+
+impl ApiSource {
+    /// The cache's answer for a pair, if it may be used; with --offline, an
+    /// answer in every case.
+    fn cached_answer(&self, pair: &Pair, key: &Key) -> Option<Lookup> {
+        if self.mode != CacheMode::Refresh
+            && let Some(entry) = self.cache.get(key)
+            && (entry.fresh || self.mode == CacheMode::Offline)
+        {
+            if !entry.fresh {
+                eprintln!(
+                    "warning: using a cached answer for resource group `{}` ({}) from {} ago, older than the cache TTL (--offline)",
+                    pair.group,
+                    pair.accelerator.as_str(),
+                    age_text(entry.age)
+                );
+            }
+            return Some(match entry.answer {
+                Cached::Found(data) => Lookup::Found(limits_from_data(&data, pair)),
+                Cached::UnknownGroup => Lookup::UnknownGroup { known: Vec::new() },
+            });
+        }
+        (self.mode == CacheMode::Offline).then(|| Lookup::Unavailable {
+            reason: "--offline, and no cached answer for this pair; run once without --offline to fill the cache".into(),
         })
+    }
+
+    /// A fetched outcome as an answer, remembered in the cache when it is a
+    /// fact about the group.
+    fn settle(&self, pair: &Pair, key: &Key, outcome: Outcome, cache_ok: &mut bool) -> Lookup {
+        let (lookup, remember) = match outcome {
+            Outcome::Found(data) => (
+                Lookup::Found(limits_from_data(&data, pair)),
+                Some(Cached::Found(data)),
+            ),
+            Outcome::UnknownGroup => (
+                Lookup::UnknownGroup { known: Vec::new() },
+                Some(Cached::UnknownGroup),
+            ),
+            Outcome::Failed(reason) => (
+                Lookup::Unavailable {
+                    reason: self.redact(&reason),
+                },
+                None,
+            ),
+        };
+        if let Some(entry) = remember
+            && *cache_ok
+            && !self.holds_token(&entry)
+            && let Err(e) = self.cache.put(key, &entry)
+        {
+            if e.whole_cache {
+                eprintln!(
+                    "warning: {}; going on without the cache",
+                    self.redact(&e.message)
+                );
+                *cache_ok = false;
+            } else {
+                eprintln!(
+                    "warning: {}; this answer is not cached",
+                    self.redact(&e.message)
+                );
+            }
+        }
+        lookup
+    }
+
+    fn fetcher(&self) -> Result<Fetcher, String> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            // A backstop: the fetch deadline normally ends first.
+            .timeout(self.timeout + Duration::from_secs(1))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
+        Ok(Fetcher {
+            client,
+            limit: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
+            deadline: Instant::now() + self.timeout,
+        })
+    }
+
+    /// A server that echoes the token back must not get it into the cache.
+    fn holds_token(&self, entry: &Cached) -> bool {
+        match entry {
+            Cached::Found(data) => {
+                let text = data.to_string();
+                redact(&text, &self.token) != text
+            }
+            Cached::UnknownGroup => false,
+        }
     }
 }
 

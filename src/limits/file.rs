@@ -1,6 +1,9 @@
 //! `--limits FILE`: limit sets from a YAML/JSON file, either a list of limit
 //! sets as the API returns them in `data`, or one saved API response.
 
+use std::collections::HashSet;
+use std::sync::mpsc::Receiver;
+
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
 use crate::spec::AccelType;
@@ -170,37 +173,50 @@ fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
 
 impl LimitSource for FileSource {
     fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
-        pairs
+        pairs.iter().map(|pair| self.answer(pair)).collect()
+    }
+
+    /// Answers are in memory: each pair is answered the moment it arrives.
+    fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
+        let mut seen = HashSet::new();
+        for pair in pairs {
+            if !seen.contains(&pair) {
+                let lookup = self.answer(&pair);
+                seen.insert(pair.clone());
+                answer(pair, lookup);
+            }
+        }
+    }
+}
+
+impl FileSource {
+    fn answer(&self, pair: &Pair) -> Lookup {
+        let in_group: Vec<&Limits> = self
+            .sets
             .iter()
-            .map(|pair| {
-                let in_group: Vec<&Limits> = self
-                    .sets
-                    .iter()
-                    .filter(|s| s.resource_group == pair.group)
-                    .collect();
-                if in_group.is_empty() {
-                    let mut known: Vec<String> =
-                        self.sets.iter().map(|s| s.resource_group.clone()).collect();
-                    known.sort();
-                    known.dedup();
-                    return Lookup::UnknownGroup { known };
-                }
-                let exact = in_group
-                    .iter()
-                    .find(|s| s.accelerator_type == Some(pair.accelerator));
-                let any = in_group.iter().find(|s| s.accelerator_type.is_none());
-                match exact.or(any) {
-                    Some(limits) => Lookup::Found((*limits).clone()),
-                    None => {
-                        let mut offered: Vec<AccelType> =
-                            in_group.iter().filter_map(|s| s.accelerator_type).collect();
-                        offered.sort();
-                        offered.dedup();
-                        Lookup::UnsupportedType { offered }
-                    }
-                }
-            })
-            .collect()
+            .filter(|s| s.resource_group == pair.group)
+            .collect();
+        if in_group.is_empty() {
+            let mut known: Vec<String> =
+                self.sets.iter().map(|s| s.resource_group.clone()).collect();
+            known.sort();
+            known.dedup();
+            return Lookup::UnknownGroup { known };
+        }
+        let exact = in_group
+            .iter()
+            .find(|s| s.accelerator_type == Some(pair.accelerator));
+        let any = in_group.iter().find(|s| s.accelerator_type.is_none());
+        match exact.or(any) {
+            Some(limits) => Lookup::Found((*limits).clone()),
+            None => {
+                let mut offered: Vec<AccelType> =
+                    in_group.iter().filter_map(|s| s.accelerator_type).collect();
+                offered.sort();
+                offered.dedup();
+                Lookup::UnsupportedType { offered }
+            }
+        }
     }
 }
 

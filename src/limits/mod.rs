@@ -9,7 +9,9 @@ pub mod file;
 pub mod show;
 pub mod token;
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::mpsc::Receiver;
 
 use crate::spec::AccelType;
 use crate::units::TimeLimit;
@@ -201,4 +203,32 @@ pub enum Lookup {
 pub trait LimitSource {
     /// Answer every pair, in order. Implementations ask once per pair.
     fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup>;
+
+    /// Answer pairs as they arrive, until every sender of `pairs` is gone,
+    /// calling `answer` once for each distinct pair as soon as its answer is
+    /// known. A run sends each pair when it first sees it while the files
+    /// are still being read, so that slow answers (the network) overlap the
+    /// reading. Pairs may repeat; each distinct pair is asked once.
+    ///
+    /// The default waits for every pair and makes one [`LimitSource::lookup`]
+    /// call.
+    fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
+        let unique = distinct(pairs);
+        if unique.is_empty() {
+            return;
+        }
+        let answers = self.lookup(&unique);
+        for (pair, lookup) in unique.into_iter().zip(answers) {
+            answer(pair, lookup);
+        }
+    }
+}
+
+/// The distinct pairs of a stream, in the order first received.
+pub fn distinct(pairs: Receiver<Pair>) -> Vec<Pair> {
+    let mut seen = HashSet::new();
+    pairs
+        .into_iter()
+        .filter(|p| seen.insert(p.clone()))
+        .collect()
 }

@@ -2,18 +2,62 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::{Renderer, Report, Summary};
 
 pub struct Json;
 
+/// The report document. Jobs and diagnostics are serialized straight from
+/// the report as the writer takes them, without a list of their own.
 #[derive(Serialize)]
 struct Out<'a> {
     version: u32,
     summary: SummaryOut,
-    jobs: Vec<JobOut<'a>>,
-    diagnostics: Vec<DiagOut<'a>>,
+    jobs: Jobs<'a>,
+    diagnostics: Diags<'a>,
+}
+
+struct Jobs<'a>(&'a Report);
+
+impl Serialize for Jobs<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
+            f.jobs.iter().map(move |j| JobOut {
+                file: &f.path,
+                document: j.document,
+                name: j.name.as_deref(),
+                resource_group: j.resource_group.as_deref(),
+                accelerator_type: j.accelerator_type,
+                verdict: j.verdict.as_str(),
+                reason: j.reason.as_deref(),
+            })
+        }))
+    }
+}
+
+struct Diags<'a>(&'a Report);
+
+impl Serialize for Diags<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
+            f.diagnostics.iter().map(move |d| DiagOut {
+                code: d.code.as_str(),
+                severity: d.severity.as_str(),
+                message: &d.message,
+                help: d.help.as_deref(),
+                file: &f.path,
+                document: d.document,
+                line: d.position.map(|p| p.line),
+                column: d.position.map(|p| p.column),
+                end_line: d.position.map(|p| p.end_line),
+                end_column: d.position.map(|p| p.end_column),
+                field: d.field.as_deref(),
+                requested: d.requested.as_deref(),
+                limit: d.limit.as_deref(),
+            })
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -73,43 +117,11 @@ struct DiagOut<'a> {
 
 impl Renderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut jobs = Vec::new();
-        let mut diagnostics = Vec::new();
-        for f in &report.files {
-            for j in &f.jobs {
-                jobs.push(JobOut {
-                    file: &f.path,
-                    document: j.document,
-                    name: j.name.as_deref(),
-                    resource_group: j.resource_group.as_deref(),
-                    accelerator_type: j.accelerator_type.as_deref(),
-                    verdict: j.verdict.as_str(),
-                    reason: j.reason.as_deref(),
-                });
-            }
-            for d in &f.diagnostics {
-                diagnostics.push(DiagOut {
-                    code: d.code.as_str(),
-                    severity: d.severity.as_str(),
-                    message: &d.message,
-                    help: d.help.as_deref(),
-                    file: &f.path,
-                    document: d.document,
-                    line: d.position.map(|p| p.line),
-                    column: d.position.map(|p| p.column),
-                    end_line: d.position.map(|p| p.end_line),
-                    end_column: d.position.map(|p| p.end_column),
-                    field: d.field.as_deref(),
-                    requested: d.requested.as_deref(),
-                    limit: d.limit.as_deref(),
-                });
-            }
-        }
         let doc = Out {
             version: 1,
             summary: report.summary().into(),
-            jobs,
-            diagnostics,
+            jobs: Jobs(report),
+            diagnostics: Diags(report),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)

@@ -121,6 +121,13 @@ fn job_case<'a>(f: &'a FileReport, job: &'a JobEntry) -> Case<'a> {
     }
 }
 
+/// A file's testcases: one per job, and one for diagnostics of no job.
+fn cases_of(f: &FileReport) -> Vec<Case<'_>> {
+    let mut cases: Vec<Case> = f.jobs.iter().map(|j| job_case(f, j)).collect();
+    cases.extend(file_case(f));
+    cases
+}
+
 /// Diagnostics that belong to no job of the file, as one testcase.
 fn file_case(f: &FileReport) -> Option<Case<'_>> {
     let orphans: Vec<&Diagnostic> = f
@@ -151,15 +158,8 @@ fn file_case(f: &FileReport) -> Option<Case<'_>> {
 
 impl Renderer for Junit {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let suites: Vec<(&FileReport, Vec<Case>)> = report
-            .files
-            .iter()
-            .map(|f| {
-                let mut cases: Vec<Case> = f.jobs.iter().map(|j| job_case(f, j)).collect();
-                cases.extend(file_case(f));
-                (f, cases)
-            })
-            .collect();
+        // Cases are made file by file, once to count them and once to write
+        // them, so no list of every job's case is kept.
         let counts = |cases: &[Case]| {
             let failures = cases
                 .iter()
@@ -172,8 +172,8 @@ impl Renderer for Junit {
             (cases.len(), failures, skipped)
         };
         let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-        for (_, cases) in &suites {
-            let (t, f, s) = counts(cases);
+        for f in &report.files {
+            let (t, f, s) = counts(&cases_of(f));
             tests += t;
             failures += f;
             skipped += s;
@@ -183,14 +183,15 @@ impl Renderer for Junit {
             out,
             r#"<testsuites name="jobcheck" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}">"#
         )?;
-        for (f, cases) in &suites {
-            let (t, fl, s) = counts(cases);
+        for f in &report.files {
+            let cases = cases_of(f);
+            let (t, fl, s) = counts(&cases);
             let path = escape_attr(&f.path);
             writeln!(
                 out,
                 r#"  <testsuite name="{path}" tests="{t}" failures="{fl}" errors="0" skipped="{s}">"#
             )?;
-            for case in cases {
+            for case in &cases {
                 let name = escape_attr(&case.name);
                 write!(out, r#"    <testcase classname="{path}" name="{name}""#)?;
                 let out_text = (!case.text.is_empty())

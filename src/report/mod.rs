@@ -34,7 +34,7 @@ pub struct JobEntry {
     pub document: usize,
     pub name: Option<String>,
     pub resource_group: Option<String>,
-    pub accelerator_type: Option<String>,
+    pub accelerator_type: Option<&'static str>,
     pub verdict: Verdict,
     /// Why an unjudged job could not be judged.
     pub reason: Option<String>,

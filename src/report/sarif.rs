@@ -32,7 +32,37 @@ struct Run<'a> {
     tool: Tool,
     invocations: Vec<Invocation>,
     column_kind: &'static str,
-    results: Vec<SarifResult<'a>>,
+    results: Results<'a>,
+}
+
+/// The results, serialized straight from the report as the writer takes
+/// them, without a list of their own.
+struct Results<'a>(&'a Report);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
+            let (uri, absolute) = path_to_uri(&f.path);
+            f.diagnostics.iter().map(move |d| SarifResult {
+                rule_id: d.code.as_str(),
+                rule_index: rule_index(d.code),
+                level: level(d.severity),
+                message: Text { text: message(d) },
+                locations: vec![Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation {
+                            uri: uri.clone(),
+                            uri_base_id: (!absolute).then_some("%SRCROOT%"),
+                        },
+                        region: region(d),
+                    },
+                }],
+                partial_fingerprints: Fingerprints {
+                    v1: fingerprint(&f.path, d),
+                },
+            })
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -243,30 +273,6 @@ pub fn path_to_uri(path: &str) -> (String, bool) {
 
 impl Renderer for Sarif {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut results = Vec::new();
-        for f in &report.files {
-            let (uri, absolute) = path_to_uri(&f.path);
-            for d in &f.diagnostics {
-                results.push(SarifResult {
-                    rule_id: d.code.as_str(),
-                    rule_index: rule_index(d.code),
-                    level: level(d.severity),
-                    message: Text { text: message(d) },
-                    locations: vec![Location {
-                        physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation {
-                                uri: uri.clone(),
-                                uri_base_id: (!absolute).then_some("%SRCROOT%"),
-                            },
-                            region: region(d),
-                        },
-                    }],
-                    partial_fingerprints: Fingerprints {
-                        v1: fingerprint(&f.path, d),
-                    },
-                });
-            }
-        }
         let log = Log {
             schema: SCHEMA_URI,
             version: "2.1.0",
@@ -282,7 +288,7 @@ impl Renderer for Sarif {
                     execution_successful: true,
                 }],
                 column_kind: "unicodeCodePoints",
-                results,
+                results: Results(report),
             }],
         };
         serde_json::to_writer_pretty(&mut *out, &log)?;

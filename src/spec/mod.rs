@@ -97,6 +97,15 @@ pub struct Job {
 }
 
 impl Job {
+    /// The (group, accelerator type) pair whose limits apply, when the
+    /// group is known.
+    pub fn pair(&self) -> Option<crate::limits::Pair> {
+        self.group.as_ref().map(|g| crate::limits::Pair {
+            group: g.value.clone(),
+            accelerator: self.accelerator,
+        })
+    }
+
     pub fn field_name(&self, spec: &'static str, body: &'static str) -> &'static str {
         match self.kind {
             DocKind::JobSpec => spec,

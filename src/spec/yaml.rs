@@ -180,10 +180,143 @@ fn parse_one(file: &str, chunk: Span) -> Result<Node, SyntaxError> {
         Some(rest) => (rest, chunk.start + '\u{feff}'.len_utf8()),
         None => (text, chunk.start),
     };
+    if let Some(node) = parse_flat(text, base) {
+        return Ok(node);
+    }
+    parse_library(text, base)
+}
+
+fn parse_library(text: &str, base: usize) -> Result<Node, SyntaxError> {
     match serde_saphyr::from_str_with_options::<RawNode>(text, options()) {
         Ok(raw) => Ok(raw.into_node(text, base)),
         Err(err) => Err(syntax_error(&err, text, base)),
     }
+}
+
+/// The shape nearly every job file has, read without the YAML library (which
+/// costs some 20 µs a document): a mapping of `key: value` lines at column 0,
+/// with comments, blank lines and a leading `---`, where each key is a plain
+/// word and each value a single-line plain scalar whose type cannot be in
+/// doubt, or a quoted string without escapes. Anything else (indentation,
+/// tabs, CR, flow or block collections, anchors, tags, escapes, `true`,
+/// `null`, numbers in any form but a plain decimal, …) gives `None`, and the
+/// library reads the document. The tree and its spans are exactly the
+/// library's (a test compares the two on many documents).
+fn parse_flat(text: &str, base: usize) -> Option<Node> {
+    if text.contains(['\r', '\t']) {
+        return None;
+    }
+    let mut pairs: Vec<(Node, Node)> = Vec::new();
+    let mut offset = 0;
+    let mut leading = true;
+    for line in text.split_inclusive('\n') {
+        let start = base + offset;
+        offset += line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let content = line.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        if leading && line.trim_end_matches(' ') == "---" {
+            leading = false;
+            continue;
+        }
+        leading = false;
+        if content.len() != line.len() {
+            return None;
+        }
+        let key_len = line
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .unwrap_or(line.len());
+        let key = &line[..key_len];
+        if !key.starts_with(|c: char| c.is_ascii_alphabetic()) || reserved(key) {
+            return None;
+        }
+        let rest = line[key_len..].strip_prefix(':')?;
+        let after = rest.trim_start_matches(' ');
+        if after.len() == rest.len() {
+            return None;
+        }
+        let (kind, len) = flat_value(after)?;
+        let tail = &after[len..];
+        let comment = tail.trim_start_matches(' ');
+        if !(comment.is_empty() || (comment.starts_with('#') && comment.len() < tail.len())) {
+            return None;
+        }
+        let value_start = start + key_len + 1 + (rest.len() - after.len());
+        pairs.push((
+            Node {
+                kind: Kind::Str(key.to_string()),
+                span: Span::new(start, start + key_len),
+            },
+            Node {
+                kind,
+                span: Span::new(value_start, value_start + len),
+            },
+        ));
+    }
+    let first = pairs.first()?.0.span.start;
+    Some(Node {
+        kind: Kind::Map(pairs),
+        span: Span::new(first, first),
+    })
+}
+
+/// Plain words the library reads as something other than a string.
+fn reserved(word: &str) -> bool {
+    ["true", "false", "null"]
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(word))
+}
+
+/// A value on a `key: value` line: its kind and its length in bytes (quotes
+/// included), or `None` when only the library can tell.
+fn flat_value(s: &str) -> Option<(Kind, usize)> {
+    let quote = s.chars().next()?;
+    if quote == '"' || quote == '\'' {
+        let end = s[1..].find(quote)? + 1;
+        let inner = &s[1..end];
+        if inner.contains('\\') || inner.chars().any(char::is_control) {
+            return None;
+        }
+        if s[end + 1..].starts_with(quote) {
+            return None;
+        }
+        return Some((Kind::Str(inner.to_string()), end + 1));
+    }
+    let plain = s.find(" #").map_or(s, |i| &s[..i]).trim_end_matches(' ');
+    if plain.is_empty()
+        || !plain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._/:+- ".contains(&b))
+        || plain.contains(": ")
+        || plain.contains("  ")
+        || plain.ends_with(':')
+    {
+        return None;
+    }
+    let first = plain.as_bytes()[0];
+    let decimal = plain.len() <= 18
+        && plain.bytes().all(|b| b.is_ascii_digit())
+        && (first != b'0' || plain.len() == 1);
+    if decimal {
+        return Some((Kind::Int(plain.parse().ok()?), plain.len()));
+    }
+    let text = if first.is_ascii_alphabetic() {
+        !reserved(plain)
+    } else if first.is_ascii_digit() {
+        // No number of any YAML form has a `:`, a `-` without an exponent,
+        // or a letter past `f` other than the base markers o and x.
+        plain.contains(':')
+            || (plain.contains('-') && !plain.contains(['e', 'E']))
+            || plain.bytes().any(|b| {
+                b.is_ascii_alphabetic() && b.to_ascii_lowercase() > b'f' && !b"oOxX".contains(&b)
+            })
+    } else {
+        false
+    };
+    text.then(|| (Kind::Str(plain.to_string()), plain.len()))
 }
 
 fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxError {
@@ -376,6 +509,145 @@ impl<'de> Visitor<'de> for KindVisitor {
 
 #[cfg(test)]
 mod tests {
+    /// The fast reader gives exactly the library's tree, spans included,
+    /// whenever it answers at all.
+    #[test]
+    fn flat_reader_agrees_with_the_library() {
+        let samples = [
+            "1",
+            "0",
+            "08",
+            "+1",
+            "-1",
+            "1_000",
+            "0x10",
+            "0o17",
+            "0b11",
+            "1.5",
+            ".5",
+            "1e3",
+            "1E3",
+            "1e-3",
+            "16G",
+            "16E",
+            "16e",
+            "36h",
+            "1d12h",
+            "2-00:00:00",
+            "12:00:00",
+            "30:00",
+            "1:30",
+            "2001-12-14",
+            "0x1G",
+            "1.5G",
+            "120GiB",
+            "bench-000001",
+            "true",
+            "True",
+            "FALSE",
+            "yes",
+            "no",
+            "null",
+            "Null",
+            "~",
+            ".inf",
+            "nan",
+            "inf",
+            "\"2-00:00:00\"",
+            "'x'",
+            "'it''s'",
+            "\"a\\nb\"",
+            "a b",
+            "1 2",
+            "16 G",
+            "123456789012345678",
+            "1234567890123456789",
+            "G16",
+            "unlimited",
+            "-",
+            "a:b",
+            "a/b",
+            "x-owner",
+            "1-2",
+            "2d",
+            "a #c",
+            "a#c",
+            "\"q\" #c",
+            "\"q\"x",
+            "",
+            "[1, 2]",
+            "{a: 1}",
+            "&a x",
+            "*a",
+            "!tag x",
+            "|",
+            ">",
+            "@x",
+            "`x",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let alphabet: Vec<char> = "0123456789abcdefghoxGMKiBTtrunl.:-+/ _#\"'eE~"
+            .chars()
+            .collect();
+        let keys = [
+            "cpus", "memory", "x-owner", "name", "true", "a_b", "Null", "k9",
+        ];
+        let mut checked = 0;
+        for round in 0..40_000 {
+            let mut text = String::new();
+            if next(5) == 0 {
+                text.push_str("---\n");
+            }
+            for _ in 0..1 + next(4) {
+                match next(12) {
+                    0 => text.push_str("# a comment\n"),
+                    1 => text.push('\n'),
+                    2 => text.push_str("  indented: 1\n"),
+                    _ => {}
+                }
+                let key = keys[next(keys.len())];
+                let value = if round % 2 == 0 {
+                    samples[next(samples.len())].to_string()
+                } else {
+                    (0..1 + next(7))
+                        .map(|_| alphabet[next(alphabet.len())])
+                        .collect()
+                };
+                let gap = [" ", "  ", ""][next(3)];
+                let tail = ["", "   ", " # c", "#c"][next(4)];
+                text.push_str(&format!("{key}:{gap}{value}{tail}\n"));
+            }
+            let base = next(3);
+            if let Some(fast) = parse_flat(&text, base) {
+                let library = parse_library(&text, base);
+                assert_eq!(
+                    format!("{:?}", Ok::<_, SyntaxError>(fast)),
+                    format!("{library:?}"),
+                    "for {text:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 1000,
+            "only {checked} documents took the fast path"
+        );
+    }
+
+    #[test]
+    fn flat_reader_takes_job_files() {
+        let text = "# yaml-language-server: $schema=x\nname: a-job\nresourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G   # per node\nwalltime: \"2-00:00:00\"\nx-owner: nlp\n";
+        assert!(parse_flat(text, 0).is_some());
+        assert!(parse_flat("a:\n  b: 1\n", 0).is_none());
+        assert!(parse_flat("{\"a\": 1}", 0).is_none());
+    }
+
     use super::*;
 
     fn at<'a>(file: &'a str, node: &Node) -> &'a str {

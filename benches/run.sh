@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The jobcheck performance benchmark (issue 6). See docs/performance.md.
+#
+#   bash benches/run.sh [FILES]
+#
+# Environment: BENCH_FILES (default 10000, or the first argument),
+# BENCH_GROUPS (20), BENCH_LATENCY_MS (50), BENCH_RUNS (hyperfine runs per
+# command, at least 5), BENCH_DIR (work directory, default target/bench),
+# BENCH_SKIP_BUILD=1 (use the release binary as it is), BENCH_SKIP_RSS=1,
+# BENCH_BASELINE=PATH (another jobcheck binary, e.g. one built from an older
+# commit, timed in the same run for comparison).
+# Every request goes to a local server on 127.0.0.1.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+files=${1:-${BENCH_FILES:-10000}}
+groups=${BENCH_GROUPS:-20}
+latency=${BENCH_LATENCY_MS:-50}
+runs=${BENCH_RUNS:-5}
+(( runs >= 5 )) || runs=5
+work=${BENCH_DIR:-$root/target/bench}
+bin=$root/target/release/jobcheck
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need hyperfine; then
+    apt-get update -qq && apt-get install -y -qq hyperfine
+fi
+if ! need check-jsonschema; then
+    python3 -m pip install -q check-jsonschema
+fi
+if [ ! -x /usr/bin/time ]; then
+    apt-get update -qq && apt-get install -y -qq time
+fi
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    echo "== cargo build --release"
+    cargo build --release --quiet
+fi
+
+echo "== generating $files files, $groups groups in $work"
+mkdir -p "$work"
+python3 benches/gen.py "$work/main" --files "$files" --groups "$groups"
+jobs=$work/main/jobs
+limits=$work/main/limits.json
+one=$jobs/d0/job-000000.yaml
+
+echo "== starting the API stand-in (latency ${latency} ms)"
+rm -f "$work/port"
+python3 benches/server.py "$limits" "$work/port" --latency-ms "$latency" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+port=$(cat "$work/port")
+endpoint=http://127.0.0.1:$port
+api() { python3 -c "import json,sys,urllib.request; print(json.load(urllib.request.urlopen('$endpoint/$1'))['count'])"; }
+
+# A fake JWT (not verified locally) that expires in 2100.
+b64() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+export JOBCHECK_TOKEN="$(b64 '{"alg":"none","typ":"JWT"}').$(b64 '{"user":"bench","clusterId":"bench","expireTime":"4102444800000"}').c2lnbmF0dXJl"
+unset JOBCHECK_ENDPOINT JOBCHECK_FORMAT GITHUB_ACTIONS
+cold=$work/cache-cold
+warm=$work/cache-warm
+
+echo "== checking: a cold run asks exactly $groups requests"
+rm -rf "$cold" && mkdir -p "$cold"
+api __reset >/dev/null
+set +e
+JOBCHECK_CACHE_DIR=$cold "$bin" check --format json --endpoint "$endpoint" "$jobs" >"$work/cold.json"
+code=$?
+set -e
+asked=$(api __count)
+summary=$(python3 -c "import json; print(json.load(open('$work/cold.json'))['summary'])")
+echo "exit $code; $asked requests; $summary"
+if [ "$asked" != "$groups" ]; then
+    echo "FAIL: expected $groups requests in a cold run, the server saw $asked" >&2
+    exit 1
+fi
+if [ "$code" -ne 0 ] && [ "$code" -ne 1 ]; then
+    echo "FAIL: the cold run exited $code" >&2
+    exit 1
+fi
+# The offline run must say the same as the API run.
+set +e
+"$bin" check --format json --limits "$limits" "$jobs" >"$work/offline.json"
+set -e
+if ! cmp -s "$work/cold.json" "$work/offline.json"; then
+    echo "FAIL: the --limits report differs from the API report" >&2
+    exit 1
+fi
+rm -rf "$warm" && mkdir -p "$warm"
+JOBCHECK_CACHE_DIR=$warm "$bin" check --format json --endpoint "$endpoint" "$jobs" >/dev/null || true
+
+echo "== load: $(uptime)"
+hf() { # name, extra hyperfine args..., command
+    local name=$1; shift
+    hyperfine --style basic --runs "$runs" --warmup 1 -i --export-json "$work/hf-$name.json" "$@"
+}
+hf cat "cat $jobs/*/*.yaml > /dev/null"
+# jobcheck runs without a shell (-N), so even the 1-file run is timed fairly.
+hf cold -N --prepare "rm -rf $cold" \
+    "env JOBCHECK_CACHE_DIR=$cold $bin check --format json --endpoint $endpoint $jobs"
+hf warm -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $jobs"
+hf offline -N "$bin check --format json --limits $limits $jobs"
+hf single -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $one"
+base=${BENCH_BASELINE:-}
+if [ -n "$base" ]; then
+    hf base-cold -N --prepare "rm -rf $cold" \
+        "env JOBCHECK_CACHE_DIR=$cold $base check --format json --endpoint $endpoint $jobs"
+    hf base-warm -N "env JOBCHECK_CACHE_DIR=$warm $base check --format json --endpoint $endpoint $jobs"
+    hf base-offline -N "$base check --format json --limits $limits $jobs"
+fi
+hf schema "check-jsonschema --schemafile $root/schemas/job.schema.json $jobs/*/*.yaml"
+echo "== load: $(uptime)"
+
+rss_rows=()
+if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
+    echo "== peak RSS"
+    python3 benches/gen.py "$work/small" --files $(( files / 10 )) --groups "$groups"
+    python3 benches/gen.py "$work/bad" --files "$files" --groups "$groups" --bad 1.0
+    rss() { # label, dir, limits, extra args
+        local label=$1 dir=$2 lim=$3; shift 3
+        local kib
+        kib=$( { /usr/bin/time -f %M "$bin" check --format json --limits "$lim" "$@" "$dir" >/dev/null || true; } 2>&1 | tail -n 1)
+        local diags
+        diags=$( ("$bin" check --format concise --limits "$lim" "$@" "$dir" 2>/dev/null || true) | wc -l)
+        local base_kib=""
+        if [ -n "$base" ]; then
+            base_kib=$( { /usr/bin/time -f %M "$base" check --format json --limits "$lim" "$@" "$dir" >/dev/null || true; } 2>&1 | tail -n 1)
+        fi
+        rss_rows+=("$label|$diags|$kib|$base_kib")
+    }
+    rss "$(( files / 10 )) files, 5% bad" "$work/small/jobs" "$work/small/limits.json"
+    rss "$files files, 5% bad" "$jobs" "$limits"
+    rss "$files files, all bad" "$work/bad/jobs" "$work/bad/limits.json"
+fi
+
+python3 - "$work" "$files" "$groups" "$latency" "$asked" "${rss_rows[@]}" <<'PY'
+import json, os, statistics, sys
+work, files, groups, latency, asked = sys.argv[1:6]
+rss = sys.argv[6:]
+names = [
+    ("cat", "cat of all files (the floor)"),
+    ("cold", "jobcheck, API, cold cache"),
+    ("warm", "jobcheck, API, warm cache"),
+    ("offline", "jobcheck, --limits file"),
+    ("single", "jobcheck, 1 file, warm cache"),
+    ("schema", "check-jsonschema (schema only)"),
+]
+if os.path.exists(f"{work}/hf-base-cold.json") and os.environ.get("BENCH_BASELINE"):
+    names[5:5] = [
+        ("base-cold", "baseline binary, API, cold cache"),
+        ("base-warm", "baseline binary, API, warm cache"),
+        ("base-offline", "baseline binary, --limits file"),
+    ]
+med = {}
+for key, _ in names:
+    r = json.load(open(f"{work}/hf-{key}.json"))["results"][0]
+    med[key] = (statistics.median(r["times"]), min(r["times"]), max(r["times"]), len(r["times"]))
+print()
+print(f"{files} files, {groups} groups, {latency} ms API latency; cold run: {asked} requests")
+print()
+print("| run | median | min | max | runs | vs cat | check-jsonschema / this |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for key, label in names:
+    m, lo, hi, n = med[key]
+    print(f"| {label} | {m*1000:.1f} ms | {lo*1000:.1f} ms | {hi*1000:.1f} ms | {n} "
+          f"| {m/med['cat'][0]:.1f}x | {med['schema'][0]/m:.1f}x |")
+if rss:
+    print()
+    print("| peak RSS (--limits, --format json) | diagnostics | max RSS | baseline binary |")
+    print("|---|---:|---:|---:|")
+    for row in rss:
+        label, diags, kib, base_kib = row.split("|")
+        b = f"{int(base_kib)/1024:.1f} MiB" if base_kib else "-"
+        print(f"| {label} | {diags} | {int(kib)/1024:.1f} MiB | {b} |")
+PY
