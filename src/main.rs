@@ -260,15 +260,14 @@ fn load_config(args: &LimitArgs) -> Result<Config, u8> {
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    Config::load(&path, &run::display_path(&path)).map_err(|bad| {
-        let out = report::render_bad_file(
-            &bad,
-            style(ColorChoice::Auto, std::io::stderr().is_terminal()),
-            "configuration",
-        );
-        eprint!("{out}");
-        USAGE
-    })
+    Config::load(&path, &run::display_path(&path)).map_err(|bad| bad_file(&bad, "configuration"))
+}
+
+/// A limits or configuration file that cannot be used: shown, then exit 2.
+fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
+    let style = style(ColorChoice::Auto, std::io::stderr().is_terminal());
+    eprint!("{}", report::render_bad_file(bad, style, what));
+    USAGE
 }
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
@@ -280,15 +279,7 @@ fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource
             })?;
             FileSource::parse(&run::display_path(path), &text)
                 .map(|s| Box::new(s) as Box<dyn LimitSource>)
-                .map_err(|bad| {
-                    let out = report::render_bad_file(
-                        &bad,
-                        style(ColorChoice::Auto, std::io::stderr().is_terminal()),
-                        "limits file",
-                    );
-                    eprint!("{out}");
-                    USAGE
-                })
+                .map_err(|bad| bad_file(&bad, "limits file"))
         }
         (None, endpoint)
             if endpoint.is_some() || auth::credential_configured(args.token_file.as_deref()) =>

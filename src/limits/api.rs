@@ -56,14 +56,14 @@ impl SetupError {
         self.code
     }
 
-    fn usage(message: impl Into<String>) -> SetupError {
+    pub(crate) fn usage(message: impl Into<String>) -> SetupError {
         SetupError {
             message: message.into(),
             code: 2,
         }
     }
 
-    fn unavailable(message: impl Into<String>) -> SetupError {
+    pub(crate) fn unavailable(message: impl Into<String>) -> SetupError {
         SetupError {
             message: message.into(),
             code: 3,

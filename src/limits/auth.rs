@@ -76,21 +76,9 @@ fn env_text(name: &str) -> Result<Option<String>, SetupError> {
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => Ok(Some(v.trim().to_string())),
         Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(usage(format!("{name} is not valid text"))),
-    }
-}
-
-fn usage(message: impl Into<String>) -> SetupError {
-    SetupError {
-        message: message.into(),
-        code: 2,
-    }
-}
-
-fn unavailable(message: impl Into<String>) -> SetupError {
-    SetupError {
-        message: message.into(),
-        code: 3,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(SetupError::usage(format!("{name} is not valid text")))
+        }
     }
 }
 
@@ -112,7 +100,7 @@ impl AkSk {
             return Ok(None);
         }
         if !missing.is_empty() {
-            return Err(usage(format!(
+            return Err(SetupError::usage(format!(
                 "an access key needs JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY; {} not set",
                 missing.join(" and ")
             )));
@@ -219,7 +207,7 @@ pub fn choose<'c>(
                     .find(|c| c.name.trim().to_lowercase() == lower)
             })
             .ok_or_else(|| {
-                usage(format!(
+                SetupError::usage(format!(
                     "{from} is `{}`, which is neither the id nor the name of a cluster this access key has a token for; the clusters are:{}",
                     clip(w),
                     list_clusters(clusters)
@@ -229,11 +217,11 @@ pub fn choose<'c>(
     let regions: Vec<&ClusterToken> = clusters.iter().filter(|c| c.id != "0").collect();
     match regions.as_slice() {
         [one] => Ok(one),
-        [] => Err(unavailable(format!(
+        [] => Err(SetupError::unavailable(format!(
             "the token service gave no region token (only the platform token, clusterId 0, which cannot reach the AI service); ask the platform administrator to open a region for this account. The answer listed:{}",
             list_clusters(clusters)
         ))),
-        _ => Err(usage(format!(
+        _ => Err(SetupError::usage(format!(
             "this access key has tokens for several clusters; choose one with JOBCHECK_CLUSTER (its id or name) or `cluster` in jobcheck.toml:{}",
             list_clusters(clusters)
         ))),
@@ -259,29 +247,32 @@ fn now_ms() -> i64 {
 fn base_url(var: &str, default: &str) -> Result<Url, SetupError> {
     let text = env_text(var)?.unwrap_or_else(|| default.to_string());
     let url = Url::parse(&text)
-        .map_err(|e| usage(format!("{var} `{}` is not a URL ({e})", clip(&text))))?;
+        .map_err(|e| SetupError::usage(format!("{var} `{}` is not a URL ({e})", clip(&text))))?;
     match url.scheme() {
         "https" => {}
         "http" if api::is_loopback(&url) => {}
         "http" => {
-            return Err(usage(format!(
+            return Err(SetupError::usage(format!(
                 "{var} `{}` uses plain http://, which would send credentials unencrypted; use https:// \
                  (plain http is allowed only to loopback addresses)",
                 url.as_str()
             )));
         }
         other => {
-            return Err(usage(format!(
+            return Err(SetupError::usage(format!(
                 "{var} `{}`: the scheme `{other}` is not supported; use https://",
                 url.as_str()
             )));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(usage(format!("{var} `{}` has no host", url.as_str())));
+        return Err(SetupError::usage(format!(
+            "{var} `{}` has no host",
+            url.as_str()
+        )));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(usage(format!(
+        return Err(SetupError::usage(format!(
             "{var} must not carry a user name or password"
         )));
     }
@@ -318,7 +309,7 @@ pub fn credential(options: &ApiOptions) -> Result<Credential, SetupError> {
         return Ok(Credential { token, endpoint });
     }
     let Some(aksk) = AkSk::from_env()? else {
-        return Err(usage(format!(
+        return Err(SetupError::usage(format!(
             "no credential: set JOBCHECK_TOKEN or give --token-file PATH (or JOBCHECK_TOKEN_FILE), \
              or set JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY to mint tokens with an access key; \
              a token is never taken as a command-line value. To {}",
@@ -355,8 +346,9 @@ fn with_access_key(
         &aksk.access_key,
         wanted.as_ref().map(|(c, _)| c.as_str()).unwrap_or(""),
     ]);
-    let keys = SealKeys::new(&aksk.secret.0, &name)
-        .ok_or_else(|| unavailable("cannot derive the cache keys from the secret key"))?;
+    let keys = SealKeys::new(&aksk.secret.0, &name).ok_or_else(|| {
+        SetupError::unavailable("cannot derive the cache keys from the secret key")
+    })?;
     let now = now_ms();
     let offline = options.cache_mode == CacheMode::Offline;
     let cached = if options.cache_mode == CacheMode::Refresh {
@@ -369,7 +361,7 @@ fn with_access_key(
     let (mut entry, token, mut changed) = match cached {
         Some((entry, token)) if offline || now < entry.valid_until => (entry, token, false),
         _ if offline => {
-            return Err(unavailable(
+            return Err(SetupError::unavailable(
                 "--offline, and no cached token for this access key; run once without --offline to mint one",
             ));
         }
@@ -398,7 +390,7 @@ fn with_access_key(
         None => match entry.discovered(&ac_base) {
             Some(url) => url,
             None if offline => {
-                return Err(unavailable(
+                return Err(SetupError::unavailable(
                     "--offline, and the AI address has not been discovered yet; run once without --offline, or give --endpoint",
                 ));
             }
@@ -439,7 +431,7 @@ fn discover_for_given(
         return Ok(url);
     }
     if offline {
-        return Err(unavailable(
+        return Err(SetupError::unavailable(
             "--offline, and the AI address has not been discovered for this token yet; run once without --offline, or give --endpoint",
         ));
     }
@@ -475,10 +467,10 @@ pub fn mint(
         .unwrap_or(0)
         .to_string();
     let signature = signature(&aksk.secret.0, &aksk.access_key, &timestamp, &aksk.user)
-        .ok_or_else(|| unavailable("cannot compute the request signature"))?;
+        .ok_or_else(|| SetupError::unavailable("cannot compute the request signature"))?;
     let header = |name: &str, value: &str| {
         reqwest::header::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
-            usage(format!(
+            SetupError::usage(format!(
                 "{name} holds characters that cannot be sent in a header (line breaks or control characters)"
             ))
         })
@@ -495,10 +487,12 @@ pub fn mint(
             .header("signature", signature.as_str())
             .header("content-length", "0")
     })
-    .map_err(|e| unavailable(redact_secret(&format!("cannot mint a token: {e}"), aksk)))?;
+    .map_err(|e| {
+        SetupError::unavailable(redact_secret(&format!("cannot mint a token: {e}"), aksk))
+    })?;
     let code = code_of(&value);
     if code.as_deref() != Some("0") {
-        return Err(unavailable(redact_secret(
+        return Err(SetupError::unavailable(redact_secret(
             &format!(
                 "the token service refused to mint a token: {}; check JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY \
                  (a wrong secret key makes a bad signature), and that this computer's clock is right (the timestamp is signed)",
@@ -508,7 +502,7 @@ pub fn mint(
         )));
     }
     let Some(Value::Array(items)) = value.get("data") else {
-        return Err(unavailable(
+        return Err(SetupError::unavailable(
             "the token service answered success but without a `data` list of tokens",
         ));
     };
@@ -532,7 +526,7 @@ pub fn mint(
         });
     }
     if clusters.is_empty() {
-        return Err(unavailable(
+        return Err(SetupError::unavailable(
             "the token service answered success but listed no usable token",
         ));
     }
@@ -544,7 +538,7 @@ pub fn discover(token: &Token, ac_base: &Url, timeout: Duration) -> Result<Strin
     let url = join(ac_base, CENTER_PATH);
     let what = format!("the platform's center service at {}", origin(&url));
     let fail = |e: String| {
-        unavailable(redact_token(
+        SetupError::unavailable(redact_token(
             &format!(
                 "cannot discover the platform's AI address: {e}; give it with --endpoint (or JOBCHECK_ENDPOINT) to skip discovery"
             ),
