@@ -249,20 +249,37 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         }
     }
 
-    if let Some(nodes) = &job.nodes {
+    // A job spec without `nodes` runs on one node, checked like `nodes: 1`
+    // (pointing at the job, as there is no value to point at).
+    let default_nodes = Value {
+        value: 1,
+        span: job.anchor,
+        key: "nodes",
+    };
+    let nodes = match (&job.nodes, job.kind) {
+        (Some(n), _) => Some(n),
+        (None, DocKind::JobSpec) => Some(&default_nodes),
+        (None, DocKind::PlatformBody) => None,
+    };
+    if let Some(nodes) = nodes {
         if limits.node_number.is_none() && nodes.value > 1 {
             out.push(limit_unknown(job, nodes.span, nodes.key, "nodeNumber"));
         }
         if let Some(b) = bound(limits.node_number, cap_of(&caps.nodes, |v| v))
             && nodes.value > b.value
         {
+            let label = if job.nodes.is_some() {
+                format!("{} nodes requested", nodes.value)
+            } else {
+                "runs on 1 node (`nodes` defaults to 1)".to_string()
+            };
             out.push(over(
                 Rule {
                     code: Code::NodesOverLimit,
                     key: nodes.key,
                     span: nodes.span,
                     requested: nodes.value.to_string(),
-                    label: format!("{} nodes requested", nodes.value),
+                    label,
                     describe: &|v| format!("{v} {}", plural(v, "node", "nodes")),
                     fix: &|v| {
                         format!(
@@ -319,7 +336,8 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                 ));
             }
         }
-        (None, Some(b)) if b.value != u64::MAX => {
+        // An unreadable walltime was reported as such; it is not missing.
+        (None, Some(b)) if b.value != u64::MAX && !job.walltime_given => {
             let key = job.field_name("walltime", "timeoutLimit");
             let max = Duration { seconds: b.value };
             let whose = match b.policy {
@@ -366,7 +384,20 @@ fn check_cards(
         (Some(q), Some(_)) if q > 0 && platform.is_none_or(|(g, _)| q < g) => {
             platform = Some((q, true));
         }
-        (None, Some(field)) => out.push(limit_unknown(job, cards.span, cards.key, field)),
+        (None, Some(field)) => {
+            let mut d = limit_unknown(job, cards.span, cards.key, field);
+            if limits.gpu_number.is_some() {
+                // The group's cards are still checked; only the quota is not.
+                d.message = format!(
+                    "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
+                    job.group.as_ref().map_or("?", |g| g.value.as_str()),
+                    t.as_str(),
+                    cards.key
+                );
+                d.label = "quota not judged".to_string();
+            }
+            out.push(d);
+        }
         _ => {}
     }
     let cap = match t {

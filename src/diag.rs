@@ -244,7 +244,10 @@ impl<'a> LineIndex<'a> {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let column = self.text[self.starts[line]..offset].chars().count() + 1;
+        let before = &self.text[self.starts[line]..offset];
+        // A byte-order mark is not a column.
+        let before = before.strip_prefix('\u{feff}').unwrap_or(before);
+        let column = before.chars().count() + 1;
         (line + 1, column)
     }
 
@@ -306,6 +309,13 @@ mod tests {
         assert_eq!(idx.line_col(cpus), (2, 7));
         let after = text.find("é\n").unwrap() + 2;
         assert_eq!(idx.line_col(after), (1, 13));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let text = "\u{feff}cpus: 17\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text.find("17").unwrap()), (1, 7));
     }
 
     #[test]

@@ -231,6 +231,19 @@ enum Staged {
 /// The answers known so far, shared by the readers and the lookup.
 type Answers = RwLock<HashMap<Pair, Arc<Lookup>>>;
 
+/// The readers' thread pool, made once per process (a library caller that
+/// checks many times, such as the fuzz target, reuses its threads).
+fn reader_pool() -> &'static Option<rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(READER_STACK)
+            .thread_name(|i| format!("jobcheck-reader-{i}"))
+            .build()
+            .ok()
+    })
+}
+
 /// Check every input against a limit source: one lookup per distinct
 /// (group, accelerator type) pair, whatever the number of documents.
 ///
@@ -243,15 +256,11 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
     let answers: Answers = RwLock::new(HashMap::new());
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let (sender, pairs) = mpsc::channel::<Pair>();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(READER_STACK)
-        .thread_name(|i| format!("jobcheck-reader-{i}"))
-        .build()
-        .ok();
+    let pool = reader_pool();
     let staged: Vec<Staged> = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let work = || read_all(inputs, sender, &asked, &answers, options);
-            match &pool {
+            match pool {
                 Some(pool) => pool.install(work),
                 None => work(),
             }
@@ -283,7 +292,7 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
             }
         })
     };
-    match &pool {
+    match pool {
         Some(pool) => pool.install(judge_rest),
         None => judge_rest(),
     }
@@ -398,7 +407,8 @@ fn read_input(input: Input) -> ReadFile {
             documents: Vec::new(),
         },
         Ok(text) => {
-            let documents = spec::read_documents(&text);
+            let json = input.display.to_ascii_lowercase().ends_with(".json");
+            let documents = spec::read_file(&text, json);
             let problem = documents.is_empty().then(|| {
                 Diagnostic::new(
                     Code::InvalidValue,

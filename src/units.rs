@@ -99,12 +99,17 @@ impl Memory {
         format!("{} ({} MiB)", self.compact(), format_mib(self.bytes))
     }
 
-    /// The shortest exact form with a unit: `48G`, `1536M`, `512K`.
+    /// The shortest exact form with a unit: `48G`, `1536M`, `31888.5M`,
+    /// `512K`; parsing it gives the same number of bytes back.
     pub fn compact(&self) -> String {
         for (unit, size) in [("T", MIB * 1024 * 1024), ("G", MIB * 1024), ("M", MIB)] {
             if self.bytes >= size && self.bytes.is_multiple_of(size) {
                 return format!("{}{}", self.bytes / size, unit);
             }
+        }
+        // MiB with up to three exact decimals reads better than a count of KiB.
+        if self.bytes >= MIB && (u128::from(self.bytes) * 1000).is_multiple_of(u128::from(MIB)) {
+            return format!("{}M", format_mib(self.bytes));
         }
         if self.bytes.is_multiple_of(KIB) {
             return format!("{}K", self.bytes / KIB);
@@ -113,12 +118,13 @@ impl Memory {
     }
 }
 
-/// MiB with at most two decimals, trailing zeros dropped.
+/// MiB with as many decimals as it takes, up to six (a byte is about
+/// 0.000001 MiB), so that a value just over a limit never prints as equal.
 pub fn format_mib(bytes: u64) -> String {
     if bytes.is_multiple_of(MIB) {
         return (bytes / MIB).to_string();
     }
-    let s = format!("{:.2}", bytes as f64 / MIB as f64);
+    let s = format!("{:.6}", bytes as f64 / MIB as f64);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
@@ -295,7 +301,18 @@ fn parse_suffix(t: &str, lower: &str) -> Result<u64, TimeError> {
         if pos < next_unit || digits.is_empty() {
             return Err(TimeError::Malformed(t.to_string()));
         }
-        parts.push((number(&digits, t)?, units[pos].1));
+        let value = number(&digits, t)?;
+        // After a larger unit, a part stays below the next one up, as in the
+        // colon forms: `1d12h`, not `1d25h`.
+        if !parts.is_empty() {
+            let (max, field) = match units[pos].0 {
+                'h' => (24, "hours"),
+                'm' => (60, "minutes"),
+                _ => (60, "seconds"),
+            };
+            bounded(value, max, field, t)?;
+        }
+        parts.push((value, units[pos].1));
         digits.clear();
         next_unit = pos + 1;
     }
@@ -413,6 +430,19 @@ mod tests {
             "1536M (1536 MiB)"
         );
         assert_eq!(Memory::parse("512K").unwrap().describe(), "512K (0.5 MiB)");
+        assert_eq!(
+            Memory::parse("31888.5").unwrap().describe(),
+            "31888.5M (31888.5 MiB)"
+        );
+        // Just over 1024 MiB never reads as 1024 MiB.
+        assert_eq!(
+            Memory::parse("1.0000001G").unwrap().describe(),
+            "1024.000103M (1024.000103 MiB)"
+        );
+        assert_ne!(
+            format_mib(Memory::parse("1048577KiB").unwrap().bytes),
+            "1024"
+        );
     }
 
     #[test]

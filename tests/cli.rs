@@ -674,3 +674,85 @@ fn a_bad_config_is_a_usage_error_at_its_line() {
     assert!(err.contains("jobcheck.toml:3:10"), "{err}");
     assert!(err.contains("unknown memory unit"), "{err}");
 }
+
+/// Findings of a review by someone who had only the contract and the README.
+#[test]
+fn contract_review_regressions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "limits.yaml",
+        b"- {resourceGroup: Q, cpuNumber: 8, gpuNumber: 0, memorySize: 1024, nodeNumber: 0, maxTime: 90m}\n- {resourceGroup: P, cpuNumber: 8, gpuNumber: 4, memorySize: 1024, nodeNumber: 2, maxTime: unlimited}\n",
+    );
+    let run = |name: &str, text: &[u8]| {
+        write(dir.path(), name, text);
+        let out = jobcheck()
+            .current_dir(dir.path())
+            .args(["check", "-f", "json", "--limits", "limits.yaml", name])
+            .output()
+            .expect("runs");
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        (out.status.code(), report)
+    };
+
+    // A BOM is not a column.
+    let (_, r) = run(
+        "bom.yaml",
+        b"\xef\xbb\xbfcpus: 17\nresourceGroup: Q\nmemory: 1G\nnodes: 0\nwalltime: 1h\n",
+    );
+    assert!(
+        found(&r).contains(&("cpus-over-limit".to_string(), 1, 7)),
+        "{r:#}"
+    );
+
+    // An unreadable walltime is reported once, not also as missing.
+    let (_, r) = run(
+        "wt.yaml",
+        b"resourceGroup: P\ncpus: 1\nmemory: 1G\nwalltime: \"1:60\"\n",
+    );
+    assert_eq!(found(&r), [("invalid-value".to_string(), 4, 11)]);
+
+    // A leading zero is not "too large".
+    let (_, r) = run("lz.yaml", b"resourceGroup: P\ncpus: 017\nmemory: 1G\n");
+    let message = r["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("leading zero"), "{message}");
+
+    // `nodes` defaults to 1 and is checked as such.
+    let (code, r) = run(
+        "nodes.yaml",
+        b"resourceGroup: Q\ncpus: 1\nmemory: 1G\nwalltime: 1h\n",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(found(&r), [("nodes-over-limit".to_string(), 1, 1)]);
+
+    // Strict JSON in a .json file.
+    let (code, r) = run(
+        "sq.json",
+        b"{'resourceGroup': 'P', 'cpus': 1, 'memory': '1G'}\n",
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(found(&r), [("syntax-error".to_string(), 1, 2)]);
+
+    // Just over a limit never reads as equal to it.
+    let (_, r) = run(
+        "mem.yaml",
+        b"resourceGroup: P\ncpus: 1\nmemory: 1.0000001G\n",
+    );
+    let message = r["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert_eq!(
+        message,
+        "memory 1024.000103M (1024.000103 MiB) exceeds the group's 1024 MiB per node"
+    );
+
+    // Zero time and out-of-range suffix parts are invalid.
+    let (_, r) = run(
+        "t0.yaml",
+        b"resourceGroup: P\ncpus: 1\nmemory: 1G\nwalltime: 00:00\n",
+    );
+    assert_eq!(found(&r), [("invalid-value".to_string(), 4, 11)]);
+    let (_, r) = run(
+        "t1.yaml",
+        b"resourceGroup: P\ncpus: 1\nmemory: 1G\nwalltime: 1d25h\n",
+    );
+    assert_eq!(found(&r), [("invalid-value".to_string(), 4, 11)]);
+}

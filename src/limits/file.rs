@@ -4,10 +4,24 @@
 use std::collections::HashSet;
 use std::sync::mpsc::Receiver;
 
-use crate::diag::{Code, Diagnostic, LineIndex, Span};
+use crate::diag::{Code, Diagnostic, LineIndex, Span, did_you_mean};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
 use crate::spec::AccelType;
 use crate::spec::yaml::{self, Kind, Node};
+
+/// The fields of a limit set that jobcheck reads.
+const LIMIT_FIELDS: &[&str] = &[
+    "resourceGroup",
+    "acceleratorType",
+    "cpuNumber",
+    "gpuNumber",
+    "nvLimits",
+    "dcuLimits",
+    "mluLimits",
+    "memorySize",
+    "nodeNumber",
+    "maxTime",
+];
 
 #[derive(Debug, Clone)]
 pub struct FileSource {
@@ -154,6 +168,26 @@ fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
         );
         return;
     };
+    // Saved API answers carry other fields (`id`, `userName`, …), so only a
+    // key that looks like a misspelt limit is an error: it would otherwise
+    // turn silently into an unknown limit.
+    for (key, _) in pairs {
+        if let Kind::Str(name) = &key.kind
+            && !LIMIT_FIELDS.contains(&name.as_str())
+            && let Some(near) = did_you_mean(name, LIMIT_FIELDS.iter().copied())
+        {
+            diags.push(
+                Diagnostic::at(
+                    Code::UnknownField,
+                    key.span,
+                    format!("unknown field `{name}` in a limit set"),
+                )
+                .label("unknown field")
+                .help(format!("did you mean `{near}`?"))
+                .field(name.clone()),
+            );
+        }
+    }
     match Limits::from_fields(|name| loose(field(pairs, name).map(|(_, v)| v))) {
         Ok(limits) => sets.push(limits),
         Err(errors) => {
@@ -242,6 +276,18 @@ mod tests {
         let err = FileSource::parse("l.yaml", text).unwrap_err();
         let pos = err.diagnostics[0].position.unwrap();
         assert_eq!((pos.line, pos.column), (2, 14));
+    }
+
+    #[test]
+    fn a_misspelt_limit_is_an_error_other_fields_are_not() {
+        let text = "- resourceGroup: A\n  cpuNumbr: 4\n  userName: bob\n  id: 7\n";
+        let err = FileSource::parse("l.yaml", text).unwrap_err();
+        assert_eq!(err.diagnostics.len(), 1);
+        assert_eq!(
+            err.diagnostics[0].help.as_deref(),
+            Some("did you mean `cpuNumber`?")
+        );
+        assert!(FileSource::parse("l.yaml", "- {resourceGroup: A, userName: b, id: 1}\n").is_ok());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use miette::{
     Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
-    NamedSource, SourceCode,
+    MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{FileReport, Renderer, Report, Style, count};
@@ -31,6 +31,49 @@ impl Human {
     }
 }
 
+/// A file's text for miette, whose header (`file:line:col`) then counts
+/// columns in characters, as every other format does (miette counts bytes).
+struct Source {
+    named: NamedSource<String>,
+    name: String,
+    text: String,
+}
+
+impl Source {
+    fn new(name: &str, text: String) -> Source {
+        Source {
+            named: NamedSource::new(name, text.clone()),
+            name: name.to_string(),
+            text,
+        }
+    }
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let contents = self.named.read_span(span, before, after)?;
+        if before != 0 || after != 0 {
+            return Ok(contents);
+        }
+        // Only the header asks for no context lines: give it the column
+        // of the span's start in characters.
+        let (_, column) = crate::diag::LineIndex::new(&self.text).line_col(span.offset());
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column - 1,
+            contents.line_count(),
+        )))
+    }
+}
+
 /// One file, as one miette report whose related items are its diagnostics.
 struct FileItem<'a> {
     title: String,
@@ -40,7 +83,7 @@ struct FileItem<'a> {
 
 struct Item<'a> {
     diag: &'a Diagnostic,
-    source: Option<&'a NamedSource<String>>,
+    source: Option<&'a Source>,
     /// Second labels in other files (a policy cap in jobcheck.toml).
     elsewhere: Vec<Elsewhere>,
 }
@@ -49,7 +92,7 @@ struct Item<'a> {
 struct Elsewhere {
     label: String,
     span: crate::diag::Span,
-    source: NamedSource<String>,
+    source: Source,
 }
 
 impl fmt::Debug for Elsewhere {
@@ -185,7 +228,7 @@ impl Human {
             let source = file
                 .source
                 .as_ref()
-                .map(|text| NamedSource::new(&file.path, text.clone()));
+                .map(|text| Source::new(&file.path, text.clone()));
             let item = FileItem {
                 title: title(file),
                 severity: if file.diagnostics.iter().any(|d| d.is_error()) {
@@ -207,7 +250,7 @@ impl Human {
                                 Some(Elsewhere {
                                     label: n.label.clone(),
                                     span: origin.span,
-                                    source: NamedSource::new(&origin.path, origin.text.to_string()),
+                                    source: Source::new(&origin.path, origin.text.to_string()),
                                 })
                             })
                             .collect(),

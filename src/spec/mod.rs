@@ -92,6 +92,8 @@ pub struct Job {
     pub memory: Option<Value<Memory>>,
     pub nodes: Option<Value<u64>>,
     pub walltime: Option<Value<TimeLimit>>,
+    /// Whether a walltime was written at all (it may have been unreadable).
+    pub walltime_given: bool,
     /// Where job-wide diagnostics point (the document's first key).
     pub anchor: Span,
 }
@@ -166,6 +168,51 @@ const BODY_TO_SPEC: &[(&str, &str)] = &[
     ("instanceServiceName", "name"),
 ];
 
+/// Read a file: a `.json` file must be strict JSON (single quotes, bare
+/// keys, comments or trailing commas, which YAML would let pass, are a
+/// `syntax-error`); then every document is read.
+pub fn read_file(file: &str, json: bool) -> Vec<Document> {
+    if json && let Some(problem) = json_syntax_error(file) {
+        return vec![Document {
+            index: 1,
+            job: None,
+            diagnostics: vec![problem],
+        }];
+    }
+    read_documents(file)
+}
+
+fn json_syntax_error(file: &str) -> Option<Diagnostic> {
+    let text = file.strip_prefix('\u{feff}').unwrap_or(file);
+    if text.trim().is_empty() {
+        return None;
+    }
+    let err = serde_json::from_str::<serde::de::IgnoredAny>(text).err()?;
+    let base = file.len() - text.len();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(err.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line = text[line_start..].split('\n').next().unwrap_or("");
+    let at = crate::diag::floor_char_boundary(line, err.column().saturating_sub(1).min(line.len()));
+    let start = base + line_start + at;
+    let width = line[at..].chars().next().map_or(0, char::len_utf8);
+    let message = err.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    let mut d = Diagnostic::at(
+        Code::SyntaxError,
+        Span::new(start, start + width),
+        format!("not valid JSON: {message}"),
+    )
+    .label("here")
+    .help("a .json file must be strict JSON: double-quoted keys and strings, no comments, no trailing commas");
+    d.document = Some(1);
+    Some(d)
+}
+
 /// Read every document of a file.
 pub fn read_documents(file: &str) -> Vec<Document> {
     yaml::parse_documents(file)
@@ -197,10 +244,17 @@ pub fn read_documents(file: &str) -> Vec<Document> {
 
 fn read_job(file: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Job> {
     let Kind::Map(pairs) = &root.kind else {
+        // A block list starts with no width: underline its first line.
+        let mut span = root.span;
+        if span.is_empty() {
+            let rest = &file[span.start..];
+            span.end = span.start + rest.find('\n').unwrap_or(rest.len());
+            span.end = span.start + file[span.start..span.end].trim_end().len();
+        }
         diags.push(
             Diagnostic::at(
                 Code::InvalidValue,
-                root.span,
+                span,
                 format!(
                     "a job request must be a mapping of keys to values, but this document is {}",
                     root.type_name()
@@ -212,6 +266,9 @@ fn read_job(file: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Job>
         return None;
     };
     let keys = keys_of(file, pairs, diags);
+    for (_, value) in pairs {
+        nested_duplicates(file, value, diags);
+    }
     let kind = detect_kind(&keys);
     let anchor = keys
         .first()
@@ -284,6 +341,40 @@ fn keys_of<'n>(
     entries
 }
 
+/// Repeated keys in mappings inside values (`mountInfoList` items, `x-`
+/// blocks): reported too, as YAML and JSON forbid them everywhere.
+fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
+    match &node.kind {
+        Kind::Seq(items) => items
+            .iter()
+            .for_each(|item| nested_duplicates(file, item, diags)),
+        Kind::Map(pairs) => {
+            let mut seen: HashMap<String, Span> = HashMap::new();
+            for (key, value) in pairs {
+                if let Some(name) = key.scalar_text(file) {
+                    if let Some(first) = seen.get(&name) {
+                        diags.push(
+                            Diagnostic::at(
+                                Code::DuplicateKey,
+                                key.span,
+                                format!("`{name}` is given twice in this mapping"),
+                            )
+                            .label("repeated here")
+                            .note(*first, "first given here")
+                            .help(format!("keep one `{name}`"))
+                            .field(name),
+                        );
+                    } else {
+                        seen.insert(name, key.span);
+                    }
+                }
+                nested_duplicates(file, value, diags);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn detect_kind(entries: &[Entry]) -> DocKind {
     let is_body_only = |k: &str| BODY_KEYS.contains(&k) && !SPEC_KEYS.contains(&k);
     let is_spec_only = |k: &str| SPEC_KEYS.contains(&k) && !BODY_KEYS.contains(&k);
@@ -314,7 +405,10 @@ impl Reader<'_> {
                 .label(label)
                 .help(help)
                 .field(key)
-                .requested(node.raw(self.file).trim().to_string()),
+                .requested(match &node.kind {
+                    Kind::Seq(_) | Kind::Map(_) | Kind::Null => node.type_name().to_string(),
+                    _ => node.raw(self.file).trim().to_string(),
+                }),
         );
     }
 
@@ -384,10 +478,17 @@ impl Reader<'_> {
                 && digits.bytes().all(|b| b.is_ascii_digit())
                 && !node.is_quoted(self.file)
             {
-                (
-                    format!("`{key}` {text} is too large"),
-                    format!("{key} is a count of {unit}"),
-                )
+                match digits.parse::<u64>() {
+                    // YAML and JSON read `017` as no number at all.
+                    Ok(n) if digits.len() > 1 && digits.starts_with('0') => (
+                        format!("`{key}` {text} has a leading zero, so it is not read as a number"),
+                        format!("write `{key}: {n}`"),
+                    ),
+                    _ => (
+                        format!("`{key}` {text} is too large"),
+                        format!("{key} is a count of {unit}"),
+                    ),
+                }
             } else if let Kind::Str(s) = &node.kind {
                 if s.trim().parse::<i128>().is_ok() {
                     (
@@ -432,7 +533,7 @@ impl Reader<'_> {
                 key,
                 message,
                 "too small",
-                format!("request at least {min} {unit}"),
+                format!("request at least {min} {}", singular_if_one(min, unit)),
             );
             return None;
         }
@@ -608,6 +709,16 @@ impl Reader<'_> {
             _ => String::new(),
         };
         match TimeLimit::parse(&text) {
+            Ok(TimeLimit::Finite(d)) if d.seconds == 0 => {
+                self.invalid(
+                    node,
+                    key,
+                    format!("`{key}` must be longer than zero"),
+                    "no time at all",
+                    "write the longest time the job may run, e.g. \"2-00:00:00\" or 36h".into(),
+                );
+                None
+            }
             Ok(t) => Some(Value {
                 value: t,
                 span: node.span,
@@ -781,6 +892,7 @@ impl Reader<'_> {
             memory,
             nodes,
             walltime,
+            walltime_given: entries.iter().any(|e| e.key == "walltime"),
             anchor: self.anchor,
         }
     }
@@ -797,6 +909,7 @@ impl Reader<'_> {
             memory: None,
             nodes: None,
             walltime: None,
+            walltime_given: entries.iter().any(|e| e.key == "timeoutLimit"),
             anchor: self.anchor,
         };
         let mut explicit = None;
@@ -931,6 +1044,15 @@ impl Reader<'_> {
     }
 }
 
+/// `cores` → `core` when there is one.
+fn singular_if_one(n: u64, unit: &str) -> &str {
+    if n == 1 {
+        unit.strip_suffix('s').unwrap_or(unit)
+    } else {
+        unit
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1010,6 +1132,12 @@ mod tests {
         assert_eq!(codes(file), [(1, "accelerator-type-mismatch")]);
         let file = "resourceGroup: G\ncpus: 1\ngpus: 1\nmlus: 1\nmemory: 1G\n";
         assert_eq!(codes(file), [(1, "accelerator-type-mismatch")]);
+    }
+
+    #[test]
+    fn repeated_keys_inside_values_are_reported() {
+        let file = "resourceGroup: G\ncpus: 1\nmemory: 1G\nx-meta: {a: 1, a: 2}\n";
+        assert_eq!(codes(file), [(1, "duplicate-key")]);
     }
 
     #[test]

@@ -413,7 +413,12 @@ impl RawNode {
             .min(text.len());
         let len = s.byte_len().map(|b| b as usize).unwrap_or(0);
         let end = (start + len).min(text.len());
-        let span = Span::new(base + start, base + end);
+        let mut span = Span::new(base + start, base + end);
+        if !matches!(self.0.value, RawKind::Seq(_) | RawKind::Map(_)) {
+            // A block scalar's span runs on over its line break.
+            let kept = text[start..end].trim_end().len();
+            span.end = span.start + kept;
+        }
         let kind = match self.0.value {
             RawKind::Null => Kind::Null,
             RawKind::Bool(b) => Kind::Bool(b),
