@@ -155,34 +155,7 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
             endpoint.trim()
         ))
     })?;
-    match base.scheme() {
-        "https" => {}
-        "http" if is_loopback(&base) => {}
-        "http" => {
-            return Err(SetupError::usage(format!(
-                "--endpoint `{}` uses plain http://, which would send the token unencrypted; \
-                 use https:// (plain http is allowed only to loopback addresses)",
-                base.as_str()
-            )));
-        }
-        other => {
-            return Err(SetupError::usage(format!(
-                "--endpoint `{}`: the scheme `{other}` is not supported; use https://",
-                base.as_str()
-            )));
-        }
-    }
-    if base.host_str().is_none_or(str::is_empty) {
-        return Err(SetupError::usage(format!(
-            "--endpoint `{}` has no host",
-            base.as_str()
-        )));
-    }
-    if !base.username().is_empty() || base.password().is_some() {
-        return Err(SetupError::usage(
-            "--endpoint must not carry a user name or password; the token is given by JOBCHECK_TOKEN or --token-file",
-        ));
-    }
+    secure_base(&base, "--endpoint", "the token")?;
     let mut path = base.path().trim_end_matches('/').to_string();
     if path.ends_with("/ai") {
         path.truncate(path.len() - 3);
@@ -192,6 +165,42 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
     url.set_fragment(None);
     url.set_path(&format!("{path}/{RESOURCES_PATH}"));
     Ok(url)
+}
+
+/// An address that credentials are sent to: https (plain http only to a
+/// loopback host), with a host and no user name or password in it. `name`
+/// says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`), `sends` what
+/// would be exposed.
+pub(crate) fn secure_base(url: &Url, name: &str, sends: &str) -> Result<(), SetupError> {
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(SetupError::usage(format!(
+                "{name} `{}` uses plain http://, which would send {sends} unencrypted; \
+                 use https:// (plain http is allowed only to loopback addresses)",
+                url.as_str()
+            )));
+        }
+        other => {
+            return Err(SetupError::usage(format!(
+                "{name} `{}`: the scheme `{other}` is not supported; use https://",
+                url.as_str()
+            )));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(SetupError::usage(format!(
+            "{name} `{}` has no host",
+            url.as_str()
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SetupError::usage(format!(
+            "{name} must not carry a user name or password; credentials come from the environment or --token-file"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn is_loopback(url: &Url) -> bool {

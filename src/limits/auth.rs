@@ -248,34 +248,7 @@ fn base_url(var: &str, default: &str) -> Result<Url, SetupError> {
     let text = env_text(var)?.unwrap_or_else(|| default.to_string());
     let url = Url::parse(&text)
         .map_err(|e| SetupError::usage(format!("{var} `{}` is not a URL ({e})", clip(&text))))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if api::is_loopback(&url) => {}
-        "http" => {
-            return Err(SetupError::usage(format!(
-                "{var} `{}` uses plain http://, which would send credentials unencrypted; use https:// \
-                 (plain http is allowed only to loopback addresses)",
-                url.as_str()
-            )));
-        }
-        other => {
-            return Err(SetupError::usage(format!(
-                "{var} `{}`: the scheme `{other}` is not supported; use https://",
-                url.as_str()
-            )));
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(SetupError::usage(format!(
-            "{var} `{}` has no host",
-            url.as_str()
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(SetupError::usage(format!(
-            "{var} must not carry a user name or password"
-        )));
-    }
+    api::secure_base(&url, var, "credentials")?;
     Ok(url)
 }
 

@@ -319,15 +319,8 @@ fn keys_of<'n>(
         };
         if let Some(first) = seen.get(&name) {
             diags.push(
-                Diagnostic::at(
-                    Code::DuplicateKey,
-                    key.span,
-                    format!("`{name}` is given twice in this mapping"),
-                )
-                .label("repeated here")
-                .note(*first, "first given here")
-                .help(format!("keep one `{name}`; the first is the one checked"))
-                .field(name.clone()),
+                duplicate_key(&name, key.span, *first)
+                    .help(format!("keep one `{name}`; the first is the one checked")),
             );
             continue;
         }
@@ -339,6 +332,18 @@ fn keys_of<'n>(
         });
     }
     entries
+}
+
+fn duplicate_key(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::at(
+        Code::DuplicateKey,
+        span,
+        format!("`{name}` is given twice in this mapping"),
+    )
+    .label("repeated here")
+    .note(first, "first given here")
+    .help(format!("keep one `{name}`"))
+    .field(name)
 }
 
 /// Repeated keys in mappings inside values (`mountInfoList` items, `x-`
@@ -353,17 +358,7 @@ fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
             for (key, value) in pairs {
                 if let Some(name) = key.scalar_text(file) {
                     if let Some(first) = seen.get(&name) {
-                        diags.push(
-                            Diagnostic::at(
-                                Code::DuplicateKey,
-                                key.span,
-                                format!("`{name}` is given twice in this mapping"),
-                            )
-                            .label("repeated here")
-                            .note(*first, "first given here")
-                            .help(format!("keep one `{name}`"))
-                            .field(name),
-                        );
+                        diags.push(duplicate_key(&name, key.span, *first));
                     } else {
                         seen.insert(name, key.span);
                     }
