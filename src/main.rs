@@ -325,17 +325,20 @@ fn api_source(
     })
 }
 
+/// The configuration, then the limit source it and the flags choose.
+fn config_and_source(args: &LimitArgs) -> Result<(Config, Box<dyn LimitSource>), u8> {
+    let config = load_config(args)?;
+    let source = limit_source(args, &config)?;
+    Ok((config, source))
+}
+
 fn check(args: CheckArgs) -> u8 {
     let inputs = match run::collect_inputs(&args.paths, args.stdin_filename.as_deref()) {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
-    let config = match load_config(&args.limits) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let source = match limit_source(&args.limits, &config) {
-        Ok(s) => s,
+    let (config, source) = match config_and_source(&args.limits) {
+        Ok(both) => both,
         Err(code) => return code,
     };
     let format = args.format.or(config.format).unwrap_or_else(|| {
@@ -379,12 +382,8 @@ fn check(args: CheckArgs) -> u8 {
 }
 
 fn limits(args: LimitsArgs) -> u8 {
-    let config = match load_config(&args.limits) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let source = match limit_source(&args.limits, &config) {
-        Ok(s) => s,
+    let (_, source) = match config_and_source(&args.limits) {
+        Ok(both) => both,
         Err(code) => return code,
     };
     let pair = Pair {

@@ -180,14 +180,7 @@ impl Cache {
             whole_cache: true,
         })?;
         let name = key.file_name();
-        let tmp = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0)
-        ));
+        let tmp = temp_path(dir, &name);
         // The directory is at fault when a new file cannot be made in it;
         // the entry alone when only its place is taken (say, by a directory).
         if let Err(e) = write_private(&tmp, &text) {
@@ -209,19 +202,25 @@ impl Cache {
     }
 }
 
-/// Write `bytes` to `dir/name` atomically (a private temporary file renamed
-/// into place), the file 0600 and a new directory 0700.
-pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(dir)
-        .map_err(|e| format!("cannot create the cache directory {}: {e}", dir.display()))?;
-    let tmp = dir.join(format!(
+/// A temporary file beside `dir/name`, unique to this process and moment,
+/// to be renamed into place.
+fn temp_path(dir: &Path, name: &str) -> std::path::PathBuf {
+    dir.join(format!(
         ".{name}.{}.{}.tmp",
         std::process::id(),
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
-    ));
+    ))
+}
+
+/// Write `bytes` to `dir/name` atomically (a private temporary file renamed
+/// into place), the file 0600 and a new directory 0700.
+pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    create_private_dir(dir)
+        .map_err(|e| format!("cannot create the cache directory {}: {e}", dir.display()))?;
+    let tmp = temp_path(dir, name);
     let written = write_private(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, dir.join(name)));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
