@@ -30,6 +30,8 @@ pub enum MemoryError {
     UnknownUnit(String),
     #[error("memory must be greater than zero")]
     Zero,
+    #[error("memory cannot be negative (`{0}`)")]
+    Negative(String),
     #[error("memory `{0}` is too large")]
     TooLarge(String),
 }
@@ -47,6 +49,9 @@ impl Memory {
         let t = text.trim();
         if t.is_empty() {
             return Err(MemoryError::Empty);
+        }
+        if t.starts_with('-') && t[1..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            return Err(MemoryError::Negative(t.to_string()));
         }
         let split = t
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -404,7 +409,7 @@ mod tests {
         );
         assert!(matches!(
             Memory::parse("-3G"),
-            Err(MemoryError::NotANumber(_))
+            Err(MemoryError::Negative(_))
         ));
         assert!(matches!(
             Memory::parse("1.2.3G"),

@@ -744,6 +744,15 @@ fn contract_review_regressions() {
         "memory 1024.000103M (1024.000103 MiB) exceeds the group's 1024 MiB per node"
     );
 
+    // A tab in indentation is pointed at where it is.
+    let (_, r) = run("tab.yaml", b"resourceGroup: P\ncpus: 1\n\tmemory: 1G\n");
+    assert_eq!(found(&r), [("syntax-error".to_string(), 3, 1)]);
+
+    // Negative memory says so.
+    let (_, r) = run("neg.yaml", b"resourceGroup: P\ncpus: 1\nmemory: -4G\n");
+    let message = r["diagnostics"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot be negative"), "{message}");
+
     // Zero time and out-of-range suffix parts are invalid.
     let (_, r) = run(
         "t0.yaml",

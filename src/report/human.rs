@@ -102,12 +102,15 @@ impl fmt::Debug for Elsewhere {
 }
 impl fmt::Display for Elsewhere {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label)
+        f.write_str("set here")
     }
 }
 impl std::error::Error for Elsewhere {}
 
 impl MietteDiagnostic for Elsewhere {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.label))
+    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(miette::Severity::Advice)
     }

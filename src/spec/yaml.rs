@@ -339,10 +339,25 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
         }
         _ => Span::new(base, base),
     };
-    SyntaxError {
-        message: clean_message(&err.to_string()),
-        span,
-    }
+    let message = clean_message(&err.to_string());
+    // The scanner notices a tab where the token before it ends; point at
+    // the tab that indents a line instead, where there is one.
+    let span = if message.contains("tab") {
+        let mut offset = 0;
+        let mut found = None;
+        for line in text.split_inclusive('\n') {
+            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+            if let Some(i) = line[..indent].find('\t') {
+                found = Some(Span::new(base + offset + i, base + offset + i + 1));
+                break;
+            }
+            offset += line.len();
+        }
+        found.unwrap_or(span)
+    } else {
+        span
+    };
+    SyntaxError { message, span }
 }
 
 /// serde-saphyr's messages start with `error: line N column M: `; the
