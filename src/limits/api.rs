@@ -847,7 +847,7 @@ fn seconds_text(d: Duration) -> String {
     }
 }
 
-fn origin(url: &Url) -> String {
+pub(crate) fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
@@ -966,7 +966,7 @@ fn too_large() -> String {
 }
 
 /// Server text fit for a one-line message: control characters out, clipped.
-fn clip(text: &str) -> String {
+pub(crate) fn clip(text: &str) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

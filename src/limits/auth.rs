@@ -27,7 +27,7 @@ use reqwest::{StatusCode, Url};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::limits::api::{self, ApiOptions, CacheMode, SetupError, error_chain};
+use crate::limits::api::{self, ApiOptions, CacheMode, SetupError, clip, error_chain, origin};
 use crate::limits::cache;
 use crate::limits::token::{Token, hex};
 
@@ -582,24 +582,6 @@ fn code_text(code: Option<&str>, value: &Value) -> String {
             Some((meaning, _)) => format!("code {c} ({meaning}){said}"),
             None => format!("code {}{said}, which jobcheck does not know", clip(c)),
         },
-    }
-}
-
-fn origin(url: &Url) -> String {
-    url.origin().ascii_serialization()
-}
-
-/// Server text fit for a one-line message: control characters out, clipped.
-fn clip(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    if clean.chars().count() > 200 {
-        format!("{}…", clean.chars().take(200).collect::<String>())
-    } else {
-        clean.to_string()
     }
 }
 
