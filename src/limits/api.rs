@@ -335,7 +335,7 @@ impl ApiSource {
 }
 
 /// `text` with any occurrence of the token (or its JWT parts) blanked out.
-fn redact(text: &str, token: &Token) -> String {
+pub(crate) fn redact(text: &str, token: &Token) -> String {
     let secret = token.expose();
     let mut out = text.replace(secret, "<redacted>");
     for part in secret.split('.').filter(|p| p.len() >= 16) {

@@ -511,7 +511,7 @@ pub fn discover(token: &Token, ac_base: &Url, timeout: Duration) -> Result<Strin
     let url = join(ac_base, CENTER_PATH);
     let what = format!("the platform's center service at {}", origin(&url));
     let fail = |e: String| {
-        SetupError::unavailable(redact_token(
+        SetupError::unavailable(api::redact(
             &format!(
                 "cannot discover the platform's AI address: {e}; give it with --endpoint (or JOBCHECK_ENDPOINT) to skip discovery"
             ),
@@ -591,15 +591,6 @@ fn redact_secret(text: &str, aksk: &AkSk) -> String {
     } else {
         text.to_string()
     }
-}
-
-fn redact_token(text: &str, token: &Token) -> String {
-    let secret = token.expose();
-    let mut out = text.replace(secret, "<redacted>");
-    for part in secret.split('.').filter(|p| p.len() >= 16) {
-        out = out.replace(part, "<redacted>");
-    }
-    out
 }
 
 enum Attempt {
