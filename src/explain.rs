@@ -148,6 +148,18 @@ pub fn explanation(code: Code) -> Explanation {
             "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
             "set `walltime` explicitly, at most `maxTime`.",
         ),
+        Code::WalltimeAmbiguous => (
+            "Warns when a job spec's `walltime` is written in one of the two forms people \
+             misread. Two fields `A:B` are minutes:seconds, as Slurm reads them, so \
+             `24:00` is 24 minutes, not 24 hours; a bare number is minutes, so `90` is \
+             90 minutes. The job is still judged with that reading. (`timeoutLimit` in a \
+             platform body takes only `H:MM:SS` or `unlimited`.)",
+            "`maxTime` is checked with the value read as minutes:seconds or minutes.",
+            "# group CpuSmall: maxTime 12:00:00; read as 10 minutes\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00\"",
+            "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
+            "write the time unambiguously: `24:00:00` or `24h` for 24 hours, `24m` or \
+             `0:24:00` for 24 minutes.",
+        ),
         Code::MemoryUnitMissing => (
             "Warns when `memory` in a job spec is a bare number. It is read as MiB, so \
              `memory: 16` is 16 MiB, almost never what is meant. (`ramSize` in a \

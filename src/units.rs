@@ -1,16 +1,23 @@
 //! Memory and time grammars (DESIGN §2).
 //!
 //! Memory: an integer or decimal with an optional unit K, M, G, T (also KB/KiB,
-//! MB/MiB, GB/GiB, TB/TiB, any case), always base 1024; a bare number is MiB.
+//! MB/MiB, GB/GiB, TB/TiB and Kubernetes' Ki, Mi, Gi, Ti; any case), always
+//! base 1024; a bare number is MiB.
 //!
 //! Time: Slurm's `MM`, `MM:SS`, `HH:MM:SS`, `D-HH`, `D-HH:MM`, `D-HH:MM:SS`;
 //! suffix forms `90m`, `36h`, `2d`, `1d12h`, `1h30m15s`; and `unlimited`
 //! (`UNLIMITED`, `infinite`, `-1`).
+//!
+//! These grammars are lenient, as limits and policy files need. The stricter
+//! checks of job files (leading zeros, the platform's `H:MM:SS`) and the
+//! spellings suggested for near misses are separate functions below.
 
 use std::fmt;
 
 pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * 1024;
+const GIB: u64 = MIB * 1024;
+const TIB: u64 = GIB * 1024;
 
 /// An amount of memory, in bytes, with the unit it was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,8 +33,13 @@ pub enum MemoryError {
     Empty,
     #[error("`{0}` is not a number")]
     NotANumber(String),
-    #[error("unknown memory unit `{0}`: use K, M, G or T (base 1024)")]
-    UnknownUnit(String),
+    #[error("unknown memory unit `{unit}`: use K, M, G or T (base 1024)")]
+    UnknownUnit {
+        unit: String,
+        /// The amount in a known unit, when the unit is a near miss
+        /// (`32 GBs`, `16gig` → `32G`, `16G`).
+        suggestion: Option<String>,
+    },
     #[error("memory must be greater than zero")]
     Zero,
     #[error("memory cannot be negative (`{0}`)")]
@@ -63,14 +75,17 @@ impl Memory {
         }
         let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
             "" => MIB,
-            "k" | "kb" | "kib" => KIB,
-            "m" | "mb" | "mib" => MIB,
-            "g" | "gb" | "gib" => MIB * 1024,
-            "t" | "tb" | "tib" => MIB * 1024 * 1024,
+            "k" | "kb" | "kib" | "ki" => KIB,
+            "m" | "mb" | "mib" | "mi" => MIB,
+            "g" | "gb" | "gib" | "gi" => GIB,
+            "t" | "tb" | "tib" | "ti" => TIB,
             _ => {
                 // `1e3`, `1,5G`, `-3G` and friends are not numbers with a unit.
                 if unit.starts_with(|c: char| c.is_ascii_alphabetic()) {
-                    return Err(MemoryError::UnknownUnit(unit.to_string()));
+                    return Err(MemoryError::UnknownUnit {
+                        unit: unit.to_string(),
+                        suggestion: near_unit(unit).map(|u| format!("{number}{u}")),
+                    });
                 }
                 return Err(MemoryError::NotANumber(t.to_string()));
             }
@@ -161,6 +176,80 @@ fn scaled(number: &str, multiplier: u64) -> Option<u64> {
         total = total.checked_add(part.div_ceil(scale))?;
     }
     u64::try_from(total).ok()
+}
+
+/// The unit a near miss stands for: `GBs`, `Gb/s`, `Gbps`, `gig`, `GByte`,
+/// `gigabytes`, `Go` (gigaoctet), `G B` → `G`. Letters only, any case; a
+/// plural `s` or a per-second `ps` is dropped first.
+fn near_unit(unit: &str) -> Option<&'static str> {
+    let letters: String = unit
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let base = letters
+        .strip_suffix("ps")
+        .or_else(|| letters.strip_suffix('s'))
+        .unwrap_or(&letters);
+    let (first, rest) = base.split_at_checked(1)?;
+    let (unit, word, short) = match first {
+        "k" => ("K", "ilo", ""),
+        "m" => ("M", "ega", "eg"),
+        "g" => ("G", "iga", "ig"),
+        "t" => ("T", "era", ""),
+        _ => return None,
+    };
+    let near = [
+        "", "b", "i", "ib", "o", "byte", "ibyte", "ibibyte", "ebibyte",
+    ]
+    .contains(&rest)
+        || rest == word
+        || rest.strip_prefix(word) == Some("byte")
+        || (!short.is_empty() && rest == short);
+    near.then_some(unit)
+}
+
+/// `010G` → `10G`, `010` → `10`, `00.5G` → `0.5G`: the text without the
+/// leading zeros of its first number, when it has any. YAML 1.1 reads `010`
+/// as octal 8 and YAML 1.2 as 10, so a job file that writes a number so is
+/// refused rather than guessed (in every count, memory and time field).
+pub fn without_leading_zero(text: &str) -> Option<String> {
+    let t = text.trim();
+    let digits = t.len() - t.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits < 2 || !t.starts_with('0') {
+        return None;
+    }
+    let zeros = t.len() - t.trim_start_matches('0').len();
+    Some(t[zeros.min(digits - 1)..].to_string())
+}
+
+/// [`without_leading_zero`] for a time: a bare number or a suffix form
+/// (`010`, `08h`) has no leading zero; the fields of the colon and day forms
+/// may be padded to two digits (`08:00:00`, `00:30`, `01-12`), not more
+/// (`010:00:00`).
+pub fn time_without_leading_zero(text: &str) -> Option<String> {
+    let t = text.trim();
+    if !t.contains([':', '-']) {
+        return without_leading_zero(t);
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut changed = false;
+    let mut at = 0;
+    for field in t.split([':', '-']) {
+        if at > 0 {
+            // The separator that ended the previous field.
+            out.push(t.as_bytes()[at - 1] as char);
+        }
+        at += field.len() + 1;
+        if field.len() > 2 && field.starts_with('0') && field.bytes().all(|b| b.is_ascii_digit()) {
+            let trimmed = field.trim_start_matches('0');
+            out.push_str(if trimmed.is_empty() { "0" } else { trimmed });
+            changed = true;
+        } else {
+            out.push_str(field);
+        }
+    }
+    changed.then_some(out)
 }
 
 /// A run time in whole seconds.
@@ -358,6 +447,146 @@ impl Duration {
     pub fn describe(&self) -> String {
         format!("{} ({})", self.slurm(), self.human())
     }
+
+    /// The platform's `H:MM:SS`: hours unpadded and past 23 (`96:00:00`).
+    pub fn hms(&self) -> String {
+        let s = self.seconds;
+        format!("{}:{:02}:{:02}", s / HOUR, (s % HOUR) / MINUTE, s % MINUTE)
+    }
+
+    /// The shortest suffix form: `90m` → `1h30m`, `72 h` → `3d`, `24m`,
+    /// `1d12h`; `0s` for nothing.
+    pub fn suffix(&self) -> String {
+        let s = self.seconds;
+        let parts = [
+            (s / DAY, 'd'),
+            ((s % DAY) / HOUR, 'h'),
+            ((s % HOUR) / MINUTE, 'm'),
+            (s % MINUTE, 's'),
+        ];
+        let text: String = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, u)| format!("{n}{u}"))
+            .collect();
+        if text.is_empty() { "0s".into() } else { text }
+    }
+}
+
+/// Reads `timeoutLimit` of a platform body as the platform takes it:
+/// `unlimited`, or `H:MM:SS` with hours of any size (padded to two digits at
+/// most: `2:00:00`, `02:00:00`, `96:00:00`) and minutes and seconds of two
+/// digits below 60. Nothing else: no days, no suffixes, no spaces, no other
+/// case. The error holds the spelling to write (`H:MM:SS` or `unlimited`)
+/// when the text can be read some other way (`2h` → `2:00:00`).
+pub fn parse_timeout_limit(text: &str) -> Result<TimeLimit, Option<String>> {
+    if text == "unlimited" {
+        return Ok(TimeLimit::Unlimited);
+    }
+    let fields: Vec<&str> = text.split(':').collect();
+    if let [h, m, s] = fields.as_slice()
+        && [h, m, s]
+            .iter()
+            .all(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+        && m.len() == 2
+        && s.len() == 2
+        && !(h.len() > 2 && h.starts_with('0'))
+    {
+        let (m, s) = (number(m, text), number(s, text));
+        if let (Ok(h), Ok(m), Ok(s)) = (number(h, text), m, s)
+            && m < 60
+            && s < 60
+        {
+            return sum(&[(h, HOUR), (m, MINUTE), (s, 1)], text)
+                .map(|seconds| TimeLimit::Finite(Duration { seconds }))
+                .map_err(|_| None);
+        }
+    }
+    let t = text.trim();
+    let read = |t: &str| TimeLimit::parse(t).ok();
+    let reading = read(t)
+        .or_else(|| time_without_leading_zero(t).and_then(|t| read(&t)))
+        .or_else(|| spelled_out(t).and_then(|t| read(&t)));
+    Err(reading.map(|r| match r {
+        TimeLimit::Unlimited => "unlimited".to_string(),
+        TimeLimit::Finite(d) => d.hms(),
+    }))
+}
+
+/// The suffix spelling of a time written in words, in weeks or with a
+/// decimal: `3 days` → `3d`, `2 hours` → `2h`, `1w` → `7d`, `30 minutes` →
+/// `30m`, `1.5h` → `1h30m`, `1 day 12 hours` → `1d12h`. `None` when the
+/// text is not such a time.
+pub fn spelled_out(text: &str) -> Option<String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let mut tokens: Vec<(bool, String)> = Vec::new();
+    for c in lower.chars() {
+        let numeric = c.is_ascii_digit() || c == '.';
+        if !numeric && !c.is_ascii_alphabetic() {
+            if !(c.is_whitespace() || c == ',') {
+                return None;
+            }
+            tokens.push((false, String::new()));
+            continue;
+        }
+        match tokens.last_mut() {
+            Some((n, word)) if *n == numeric && !word.is_empty() => word.push(c),
+            _ => tokens.push((numeric, c.to_string())),
+        }
+    }
+    tokens.retain(|(_, w)| !w.is_empty() && w != "and");
+    if tokens.is_empty() || tokens.len() % 2 != 0 || tokens.len() > 16 {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut single = None;
+    for pair in tokens.chunks(2) {
+        let [(true, n), (false, word)] = pair else {
+            return None;
+        };
+        let (unit, letter) = match word.as_str() {
+            "w" | "wk" | "wks" | "week" | "weeks" => (7 * DAY, 'w'),
+            "d" | "day" | "days" => (DAY, 'd'),
+            "h" | "hr" | "hrs" | "hour" | "hours" => (HOUR, 'h'),
+            "m" | "min" | "mins" | "minute" | "minutes" => (MINUTE, 'm'),
+            "s" | "sec" | "secs" | "second" | "seconds" => (1, 's'),
+            _ => return None,
+        };
+        total = total.checked_add(scaled(n, unit)?)?;
+        single = (tokens.len() == 2 && letter != 'w' && !n.contains('.'))
+            .then(|| format!("{}{letter}", n.trim_start_matches('0')));
+    }
+    if total == 0 {
+        return None;
+    }
+    Some(single.unwrap_or_else(|| Duration { seconds: total }.suffix()))
+}
+
+/// A job spec walltime that Slurm reads differently from how people often
+/// mean it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ambiguity {
+    /// `A:B`: Slurm reads minutes:seconds; people often mean hours:minutes.
+    MinutesSeconds { minutes: u64, seconds: u64 },
+    /// A bare number: Slurm reads minutes; people often mean hours.
+    BareMinutes(u64),
+}
+
+/// Whether a time is written in one of the two forms people misread.
+pub fn ambiguity(text: &str) -> Option<Ambiguity> {
+    let t = text.trim();
+    let digits = |s: &str| {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    match t.split_once(':') {
+        Some((a, b)) => Some(Ambiguity::MinutesSeconds {
+            minutes: digits(a)?,
+            seconds: digits(b)?,
+        }),
+        None => digits(t).map(Ambiguity::BareMinutes),
+    }
 }
 
 impl fmt::Display for Duration {
@@ -401,11 +630,17 @@ mod tests {
     fn memory_rejects_bad_text() {
         assert_eq!(
             Memory::parse("16X"),
-            Err(MemoryError::UnknownUnit("X".into()))
+            Err(MemoryError::UnknownUnit {
+                unit: "X".into(),
+                suggestion: None
+            })
         );
         assert_eq!(
             Memory::parse("16GG"),
-            Err(MemoryError::UnknownUnit("GG".into()))
+            Err(MemoryError::UnknownUnit {
+                unit: "GG".into(),
+                suggestion: None
+            })
         );
         assert!(matches!(
             Memory::parse("-3G"),
@@ -417,7 +652,7 @@ mod tests {
         ));
         assert!(matches!(
             Memory::parse("1e3"),
-            Err(MemoryError::UnknownUnit(_))
+            Err(MemoryError::UnknownUnit { .. })
         ));
         assert_eq!(Memory::parse("0G"), Err(MemoryError::Zero));
         assert_eq!(Memory::parse(""), Err(MemoryError::Empty));

@@ -1,0 +1,512 @@
+//! How every count, memory amount and time of a job request is read
+//! (DESIGN §2: "Platform body", "Job spec leniency and ambiguity", "Memory",
+//! "Time").
+//!
+//! A job spec forgives spelling but is never silent: a value read in a way a
+//! person may not mean (`walltime: 24:00`, `walltime: 90`) earns a warning
+//! with the reading and the unambiguous spelling, and a near miss (`3 days`,
+//! `32 GBs`) is refused with the spelling to use. A platform body is read
+//! exactly as the platform takes it: JSON integers for counts and `ramSize`
+//! (MiB), `unlimited` or `H:MM:SS` for `timeoutLimit`. In both, a number with
+//! a leading zero (`010`) is refused: YAML 1.1 reads it as octal, 1.2 as
+//! decimal.
+
+use super::yaml::{Kind, Node};
+use super::{DocKind, Entry, Reader, Value};
+use crate::diag::{Code, Diagnostic};
+use crate::units::{self, Ambiguity, Duration, MIB, Memory, MemoryError, TimeLimit};
+
+/// `-?[0-9]+`: an integer as people write it, in decimal.
+fn plain_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `cores` → `core` when there is one.
+fn singular_if_one(n: u64, unit: &str) -> &str {
+    if n == 1 {
+        unit.strip_suffix('s').unwrap_or(unit)
+    } else {
+        unit
+    }
+}
+
+/// `` `"k": 16` or `"k": 17` ``, or only the upper one when the lower is
+/// below the field's minimum.
+fn either<T: PartialOrd + std::fmt::Display>(
+    lower: T,
+    upper: T,
+    min: T,
+    write: &dyn Fn(&dyn std::fmt::Display) -> String,
+) -> String {
+    if lower < min {
+        write(&upper)
+    } else {
+        format!("{} or {}", write(&lower), write(&upper))
+    }
+}
+
+impl Reader<'_> {
+    fn value<T>(node: &Node, key: &'static str, value: T) -> Option<Value<T>> {
+        Some(Value {
+            value,
+            span: node.span,
+            key,
+        })
+    }
+
+    /// A count of at least `min` (`cpus`, `gpus`, `nodes`; `cpuNumber`,
+    /// `gpuNumber`, `taskNumber`). In a job spec: a plain decimal integer
+    /// (`0x10`, `0o10`, `+8`, `1_000` and `010` are refused with the decimal
+    /// to write). In a platform body: a JSON integer.
+    pub(super) fn count(
+        &mut self,
+        e: &Entry,
+        key: &'static str,
+        min: u64,
+        unit: &str,
+    ) -> Option<Value<u64>> {
+        if self.kind == DocKind::PlatformBody {
+            let n = self.body_integer(e.value, key, min, unit)?;
+            return Self::value(e.value, key, n);
+        }
+        let node = e.value;
+        let text = node.scalar_text(self.file).unwrap_or_default();
+        let text = text.trim();
+        if !node.is_quoted(self.file)
+            && plain_decimal(text)
+            && let Some(fixed) = units::without_leading_zero(text)
+        {
+            self.leading_zero(node, key, text, format!("write `{key}: {fixed}`"));
+            return None;
+        }
+        if let Kind::Int(i) = &node.kind {
+            if !plain_decimal(text) {
+                self.invalid(
+                    node,
+                    key,
+                    format!("`{key}` {text} is not written as a decimal number"),
+                    "not a decimal number",
+                    format!("write `{key}: {i}`"),
+                );
+                return None;
+            }
+            let n = self.at_least(node, key, min, unit, *i)?;
+            return Self::value(node, key, n);
+        }
+        let digits = text.trim_start_matches(['-', '+']);
+        let (message, help) = if !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !node.is_quoted(self.file)
+        {
+            (
+                format!("`{key}` {text} is too large"),
+                format!("{key} is a count of {unit}"),
+            )
+        } else if let Kind::Str(s) = &node.kind {
+            match s.trim().parse::<i128>() {
+                Ok(n) => (
+                    format!(
+                        "`{key}` must be a number, not the string {}",
+                        node.raw(self.file).trim()
+                    ),
+                    format!("write `{key}: {n}` without quotes"),
+                ),
+                Err(_) => (
+                    format!("`{key}` must be a whole number of {unit}, not `{s}`"),
+                    format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
+                ),
+            }
+        } else if matches!(node.kind, Kind::Null) {
+            (
+                format!("`{key}` has no value"),
+                format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
+            )
+        } else {
+            (
+                format!(
+                    "`{key}` must be a whole number of {unit}, not {} ({text})",
+                    node.type_name(),
+                ),
+                format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
+            )
+        };
+        self.invalid(node, key, message, "not a whole number", help);
+        None
+    }
+
+    /// `number` if it is at least `min` and fits; else the diagnostic.
+    fn at_least(
+        &mut self,
+        node: &Node,
+        key: &'static str,
+        min: u64,
+        unit: &str,
+        number: i128,
+    ) -> Option<u64> {
+        if number < i128::from(min) {
+            let message = if number < 0 {
+                format!("`{key}` cannot be negative ({number})")
+            } else {
+                format!("`{key}` must be at least {min}, found {number}")
+            };
+            self.invalid(
+                node,
+                key,
+                message,
+                "too small",
+                format!("request at least {min} {}", singular_if_one(min, unit)),
+            );
+            return None;
+        }
+        let Ok(value) = u64::try_from(number) else {
+            self.invalid(
+                node,
+                key,
+                format!("`{key}` {number} is too large"),
+                "too large",
+                format!("{key} is a count of {unit}"),
+            );
+            return None;
+        };
+        Some(value)
+    }
+
+    fn leading_zero(&mut self, node: &Node, key: &'static str, text: &str, help: String) {
+        self.invalid(
+            node,
+            key,
+            format!(
+                "`{key}` {text} has a leading zero (YAML 1.1 reads `010` as octal 8, YAML 1.2 as 10)"
+            ),
+            "leading zero",
+            help,
+        );
+    }
+
+    /// A platform body's integer field (`cpuNumber`, `gpuNumber`,
+    /// `taskNumber`, `ramSize`) as the platform takes it: a JSON integer of
+    /// at least `min`. A string (`"8"`, `"40G"`) or a fraction (`16.5`) is
+    /// refused with the integer to write.
+    fn body_integer(
+        &mut self,
+        node: &Node,
+        key: &'static str,
+        min: u64,
+        unit: &str,
+    ) -> Option<u64> {
+        let text = node.scalar_text(self.file).unwrap_or_default();
+        let text = text.trim();
+        let write = |n: &dyn std::fmt::Display| format!("`\"{key}\": {n}`");
+        let (message, help) = match &node.kind {
+            Kind::Int(i) if plain_decimal(text) && units::without_leading_zero(text).is_none() => {
+                return self.at_least(node, key, min, unit, *i);
+            }
+            Kind::Int(i) => (
+                format!("`{key}` {text} is not written as a decimal integer"),
+                format!("write {}", write(i)),
+            ),
+            Kind::Float(f) if f.is_finite() && f.fract() == 0.0 => (
+                format!("`{key}` must be a JSON integer, not the decimal {text}"),
+                format!("the platform takes JSON integers: write {}", write(f)),
+            ),
+            Kind::Float(f) if f.is_finite() && f.abs() < 1e18 => (
+                format!("`{key}` must be a whole number of {unit}, not {text}"),
+                format!(
+                    "the platform takes JSON integers: write {}",
+                    either(f.floor(), f.ceil(), min as f64, &write)
+                ),
+            ),
+            Kind::Str(s) => {
+                let raw = node.raw(self.file).trim();
+                let message = format!("`{key}` must be a JSON integer, not the string {raw}");
+                let help = if key == "ramSize" {
+                    match Memory::parse(s) {
+                        Ok(m) if m.bytes.is_multiple_of(MIB) && m.had_unit => format!(
+                            "write {} ({} in MiB, without quotes)",
+                            write(&(m.bytes / MIB)),
+                            s.trim()
+                        ),
+                        Ok(m) if m.bytes.is_multiple_of(MIB) => {
+                            format!("write {} without quotes", write(&(m.bytes / MIB)))
+                        }
+                        Ok(m) => format!(
+                            "`ramSize` is whole MiB: write {}",
+                            either(m.bytes / MIB, m.bytes.div_ceil(MIB), min, &write)
+                        ),
+                        Err(_) => {
+                            format!("write the MiB as a JSON integer, e.g. {}", write(&16384))
+                        }
+                    }
+                } else {
+                    match s.trim().parse::<u64>() {
+                        Ok(n) => format!("write {} without quotes", write(&n)),
+                        Err(_) => format!("write a JSON integer, e.g. {}", write(&min.max(1))),
+                    }
+                };
+                (message, help)
+            }
+            _ => (
+                format!(
+                    "`{key}` must be a JSON integer of {unit}, not {}",
+                    node.type_name()
+                ),
+                format!("write a JSON integer, e.g. {}", write(&min.max(1))),
+            ),
+        };
+        self.invalid(node, key, message, "not a JSON integer", help);
+        None
+    }
+
+    /// `memory` of a job spec (a number with a unit, base 1024), or
+    /// `ramSize` of a platform body (a JSON integer of MiB).
+    pub(super) fn memory(&mut self, e: &Entry, key: &'static str) -> Option<Value<Memory>> {
+        let node = e.value;
+        if self.kind == DocKind::PlatformBody {
+            let mib = self.body_integer(node, key, 1, "MiB")?;
+            let Some(m) = Memory::from_mib(mib) else {
+                self.invalid(
+                    node,
+                    key,
+                    format!("`{key}` {mib} is too large"),
+                    "too large",
+                    "ramSize is the memory per node in MiB".into(),
+                );
+                return None;
+            };
+            return Self::value(node, key, m);
+        }
+        let text = match &node.kind {
+            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
+                node.scalar_text(self.file).unwrap_or_default()
+            }
+            _ => {
+                self.invalid(
+                    node,
+                    key,
+                    format!(
+                        "`{key}` must be an amount such as 16G, not {}",
+                        node.type_name()
+                    ),
+                    "not a memory amount",
+                    "write a number with a unit K, M, G or T (base 1024), e.g. 16G".into(),
+                );
+                return None;
+            }
+        };
+        let text = text.trim();
+        if let Some(fixed) = units::without_leading_zero(text) {
+            let unitless = fixed.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+            let help = if unitless {
+                format!("write `{key}: {fixed}G` for GiB, or `{fixed}M` if MiB is meant")
+            } else {
+                format!("write `{key}: {fixed}`")
+            };
+            self.leading_zero(node, key, text, help);
+            return None;
+        }
+        match Memory::parse(text) {
+            Ok(m) => {
+                if !m.had_unit {
+                    self.push(
+                        Diagnostic::at(
+                            Code::MemoryUnitMissing,
+                            node.span,
+                            format!("`{key}: {text}` has no unit, so it is read as {text} MiB"),
+                        )
+                        .label("no unit")
+                        .help(format!(
+                            "write `{text}M` if MiB is meant, or `{text}G` for GiB"
+                        ))
+                        .field(key)
+                        .requested(m.describe()),
+                    );
+                }
+                Self::value(node, key, m)
+            }
+            Err(err) => {
+                let help = match &err {
+                    MemoryError::UnknownUnit {
+                        suggestion: Some(s),
+                        ..
+                    } => format!("did you mean `{s}`? Units are K, M, G, T (base 1024)"),
+                    _ => "write a number with a unit K, M, G or T (base 1024), e.g. 16G or 1.5T"
+                        .into(),
+                };
+                self.invalid(
+                    node,
+                    key,
+                    format!("`{key}`: {err}"),
+                    "not a memory amount",
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    fn zero_time(&mut self, node: &Node, key: &'static str) {
+        self.invalid(
+            node,
+            key,
+            format!("`{key}` must be longer than zero"),
+            "no time at all",
+            "write the longest time the job may run, e.g. \"2-00:00:00\" or 36h".into(),
+        );
+    }
+
+    /// `walltime` of a job spec (Slurm's forms, suffix forms, unlimited), or
+    /// `timeoutLimit` of a platform body (`unlimited` or `H:MM:SS`).
+    pub(super) fn time(&mut self, e: &Entry, key: &'static str) -> Option<Value<TimeLimit>> {
+        let node = e.value;
+        if self.kind == DocKind::PlatformBody {
+            return self.timeout_limit(node, key);
+        }
+        let text = match &node.kind {
+            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
+                node.scalar_text(self.file).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        let text = text.trim();
+        if let Some(fixed) = units::time_without_leading_zero(text) {
+            let help = match units::ambiguity(&fixed) {
+                Some(Ambiguity::BareMinutes(n)) => {
+                    format!("write `{key}: {n}m` for {n} minutes, or `{n}h` for {n} hours")
+                }
+                _ => format!("write `{key}: {fixed}`"),
+            };
+            self.leading_zero(node, key, text, help);
+            return None;
+        }
+        match TimeLimit::parse(text) {
+            Ok(TimeLimit::Finite(d)) if d.seconds == 0 => {
+                self.zero_time(node, key);
+                None
+            }
+            Ok(t) => {
+                if let (TimeLimit::Finite(d), Some(a)) = (t, units::ambiguity(text)) {
+                    self.ambiguous(node, key, text, a, d);
+                }
+                Self::value(node, key, t)
+            }
+            Err(err) => {
+                let (message, help) = if text.is_empty() {
+                    (
+                        format!(
+                            "`{key}` must be a time such as 2-00:00:00, not {}",
+                            node.type_name()
+                        ),
+                        None,
+                    )
+                } else if let Some(s) = units::spelled_out(text) {
+                    (
+                        format!(
+                            "`{key}` `{text}` is not a time: the units are d, h, m and s, written without spaces"
+                        ),
+                        Some(format!("write `{key}: {s}`")),
+                    )
+                } else {
+                    (format!("`{key}`: {err}"), None)
+                };
+                self.invalid(
+                    node,
+                    key,
+                    message,
+                    "not a time",
+                    help.unwrap_or_else(|| {
+                        "write D-HH:MM:SS (e.g. \"2-00:00:00\"), HH:MM:SS, minutes, or 36h / 2d / 1d12h".into()
+                    }),
+                );
+                None
+            }
+        }
+    }
+
+    /// The `walltime-ambiguous` warning: the reading, and how to write
+    /// either meaning unambiguously.
+    fn ambiguous(&mut self, node: &Node, key: &'static str, text: &str, a: Ambiguity, d: Duration) {
+        let (message, help) = match a {
+            Ambiguity::MinutesSeconds { minutes, seconds } => {
+                let reading = if seconds == 0 {
+                    format!("{minutes} min")
+                } else {
+                    format!("{minutes} min {seconds} s")
+                };
+                let long = if seconds == 0 {
+                    format!("{minutes} minutes")
+                } else {
+                    reading.clone()
+                };
+                let meant = if seconds == 0 {
+                    format!("{minutes} hours")
+                } else {
+                    format!("{minutes} h {seconds} min")
+                };
+                (
+                    format!("`{key}: {text}` is read as {reading}: two fields are minutes:seconds"),
+                    format!(
+                        "write `{text}:00` for {meant}, or `{}` for {long}",
+                        d.suffix()
+                    ),
+                )
+            }
+            Ambiguity::BareMinutes(n) => (
+                format!("`{key}: {text}` is a bare number, read as {n} min"),
+                format!(
+                    "write `{n}m` or `{}` for {n} minutes, or `{n}h` for {n} hours",
+                    d.hms()
+                ),
+            ),
+        };
+        self.push(
+            Diagnostic::at(Code::WalltimeAmbiguous, node.span, message)
+                .label(format!("read as {}", d.human()))
+                .help(help)
+                .field(key)
+                .requested(d.describe()),
+        );
+    }
+
+    /// `timeoutLimit` as the platform takes it: `"unlimited"` or
+    /// `"H:MM:SS"`, with the spelling to write when it is read some other
+    /// way.
+    fn timeout_limit(&mut self, node: &Node, key: &'static str) -> Option<Value<TimeLimit>> {
+        let text = node.scalar_text(self.file).unwrap_or_default();
+        let parsed = match &node.kind {
+            Kind::Str(_) => units::parse_timeout_limit(&text),
+            // Unquoted `2:00:00` in a YAML body is still the text written.
+            Kind::Int(_) | Kind::Float(_) => units::parse_timeout_limit(&text).map_err(|_| None),
+            _ => Err(None),
+        };
+        let suggestion = match parsed {
+            Ok(TimeLimit::Finite(d)) if d.seconds == 0 => {
+                self.zero_time(node, key);
+                return None;
+            }
+            Ok(t) => return Self::value(node, key, t),
+            Err(suggestion) => suggestion,
+        };
+        let message = match &node.kind {
+            Kind::Str(s) => {
+                format!("`{key}` must be \"unlimited\" or H:MM:SS, not \"{s}\"")
+            }
+            _ => format!(
+                "`{key}` must be a string, \"unlimited\" or \"H:MM:SS\", not {}",
+                node.type_name()
+            ),
+        };
+        let help = match (suggestion, units::ambiguity(&text)) {
+            (Some(s), Some(Ambiguity::MinutesSeconds { .. })) => format!(
+                "write `\"{key}\": \"{}:00\"` if hours:minutes is meant, or `\"{s}\"` for minutes:seconds",
+                text.trim()
+            ),
+            (Some(s), _) => format!("write `\"{key}\": \"{s}\"`"),
+            (None, _) => format!(
+                "write `\"{key}\": \"2:00:00\"` (H:MM:SS, hours may exceed 23) or `\"unlimited\"`"
+            ),
+        };
+        self.invalid(node, key, message, "not H:MM:SS", help);
+        None
+    }
+}
