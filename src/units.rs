@@ -750,6 +750,178 @@ mod tests {
         assert_eq!(d("45s"), "00:00:45 (45 s)");
     }
 
+    #[test]
+    fn kubernetes_units_are_base_1024() {
+        assert_eq!(mem("32Gi"), 32768 * MIB);
+        assert_eq!(mem("32gi"), 32768 * MIB);
+        assert_eq!(mem("512Mi"), 512 * MIB);
+        assert_eq!(mem("64Ki"), 64 * KIB);
+        assert_eq!(mem("1Ti"), 1024 * 1024 * MIB);
+        assert_eq!(mem("1.5Gi"), 1536 * MIB);
+        assert_eq!(mem("16 GB"), 16 * 1024 * MIB);
+    }
+
+    #[test]
+    fn near_miss_units_get_the_unit_meant() {
+        let suggestion = |s: &str| match Memory::parse(s) {
+            Err(MemoryError::UnknownUnit { suggestion, .. }) => suggestion,
+            other => panic!("{s:?} gave {other:?}"),
+        };
+        for (text, meant) in [
+            ("32 GBs", "32G"),
+            ("32Gb/s", "32G"),
+            ("32Gbps", "32G"),
+            ("16gig", "16G"),
+            ("16 gigs", "16G"),
+            ("16 gigabytes", "16G"),
+            ("16GByte", "16G"),
+            ("16Go", "16G"),
+            ("16G.", "16G"),
+            ("16 G B", "16G"),
+            ("512 megs", "512M"),
+            ("512 megabytes", "512M"),
+            ("512MiBs", "512M"),
+            ("64 kilobytes", "64K"),
+            ("2 terabytes", "2T"),
+            ("1.5 gibibytes", "1.5G"),
+        ] {
+            assert_eq!(suggestion(text).as_deref(), Some(meant), "{text}");
+        }
+        for text in ["16X", "16GG", "16 bytes", "16 gallons", "1e3"] {
+            assert_eq!(suggestion(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn leading_zeros_are_found_with_the_spelling_without() {
+        let lz = |s: &str| without_leading_zero(s);
+        assert_eq!(lz("010").as_deref(), Some("10"));
+        assert_eq!(lz("010G").as_deref(), Some("10G"));
+        assert_eq!(lz("00.5G").as_deref(), Some("0.5G"));
+        assert_eq!(lz("000").as_deref(), Some("0"));
+        for fine in ["0", "10", "0.5G", "0G", "1010", "", "G"] {
+            assert_eq!(lz(fine), None, "{fine}");
+        }
+        let tz = |s: &str| time_without_leading_zero(s);
+        assert_eq!(tz("010").as_deref(), Some("10"));
+        assert_eq!(tz("08h").as_deref(), Some("8h"));
+        assert_eq!(tz("010:00:00").as_deref(), Some("10:00:00"));
+        assert_eq!(tz("1-005:00").as_deref(), Some("1-5:00"));
+        for fine in [
+            "08:00:00",
+            "00:30",
+            "01-12",
+            "0-00:00:01",
+            "-1",
+            "1d02h",
+            "0",
+            "90m",
+        ] {
+            assert_eq!(tz(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn timeout_limit_is_unlimited_or_h_mm_ss() {
+        let ok = |s: &str| parse_timeout_limit(s).unwrap();
+        assert_eq!(ok("unlimited"), TimeLimit::Unlimited);
+        let h = |n: u64| TimeLimit::Finite(Duration { seconds: n * 3600 });
+        assert_eq!(ok("2:00:00"), h(2));
+        assert_eq!(ok("02:00:00"), h(2));
+        assert_eq!(ok("96:00:00"), h(96));
+        assert_eq!(ok("100:00:00"), h(100));
+        assert_eq!(ok("0:30:15"), TimeLimit::Finite(Duration { seconds: 1815 }));
+        let refused = |s: &str| parse_timeout_limit(s).unwrap_err();
+        for (text, meant) in [
+            ("2h", Some("2:00:00")),
+            ("4-00:00:00", Some("96:00:00")),
+            ("90", Some("1:30:00")),
+            ("24:00", Some("0:24:00")),
+            ("2:0:0", Some("2:00:00")),
+            (" 2:00:00", Some("2:00:00")),
+            ("UNLIMITED", Some("unlimited")),
+            ("-1", Some("unlimited")),
+            ("010:00:00", Some("10:00:00")),
+            ("3 days", Some("72:00:00")),
+            ("2:60:00", None),
+            ("2:00:60", None),
+            ("soon", None),
+            ("", None),
+        ] {
+            assert_eq!(refused(text).as_deref(), meant, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn words_get_the_suffix_spelling() {
+        for (text, meant) in [
+            ("3 days", "3d"),
+            ("2 hours", "2h"),
+            ("1w", "7d"),
+            ("2 weeks", "14d"),
+            ("30 minutes", "30m"),
+            ("90 mins", "90m"),
+            ("36 Hours", "36h"),
+            ("45 sec", "45s"),
+            ("1.5h", "1h30m"),
+            ("1.5 days", "1d12h"),
+            ("1 day 12 hours", "1d12h"),
+            ("1h 30m", "1h30m"),
+            ("2 hours and 30 minutes", "2h30m"),
+        ] {
+            assert_eq!(spelled_out(text).as_deref(), Some(meant), "{text}");
+            let read = TimeLimit::parse(meant).expect("the spelling reads");
+            assert!(matches!(read, TimeLimit::Finite(_)), "{meant}");
+        }
+        for text in [
+            "soon",
+            "3",
+            "days",
+            "3 fortnights",
+            "0 days",
+            "1:30",
+            "3d 3",
+        ] {
+            assert_eq!(spelled_out(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_two_misread_forms_are_found() {
+        assert_eq!(
+            ambiguity("24:00"),
+            Some(Ambiguity::MinutesSeconds {
+                minutes: 24,
+                seconds: 0
+            })
+        );
+        assert_eq!(ambiguity("90"), Some(Ambiguity::BareMinutes(90)));
+        for fine in [
+            "24:00:00",
+            "1-12",
+            "90m",
+            "-1",
+            "unlimited",
+            "2d",
+            "1-00:30",
+        ] {
+            assert_eq!(ambiguity(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn platform_and_suffix_spellings() {
+        let d = |seconds| Duration { seconds };
+        assert_eq!(d(96 * 3600).hms(), "96:00:00");
+        assert_eq!(d(5400).hms(), "1:30:00");
+        assert_eq!(d(59).hms(), "0:00:59");
+        assert_eq!(d(5400).suffix(), "1h30m");
+        assert_eq!(d(72 * 3600).suffix(), "3d");
+        assert_eq!(d(36 * 3600).suffix(), "1d12h");
+        assert_eq!(d(24 * 60).suffix(), "24m");
+        assert_eq!(d(0).suffix(), "0s");
+    }
+
     mod props {
         use super::super::*;
         use proptest::prelude::*;
@@ -783,6 +955,43 @@ mod tests {
                     'k' => KIB, 'm' => MIB, 'g' => MIB * 1024, _ => MIB * 1024 * 1024,
                 };
                 prop_assert_eq!(Memory::parse(&format!("{n}{unit}")).unwrap().bytes, n * mult);
+            }
+
+            #[test]
+            fn value_helpers_never_panic(s in "\\PC{0,24}") {
+                let _ = parse_timeout_limit(&s);
+                let _ = spelled_out(&s);
+                let _ = ambiguity(&s);
+                let _ = without_leading_zero(&s);
+                let _ = time_without_leading_zero(&s);
+            }
+
+            #[test]
+            fn time_helpers_never_panic_on_time_like_text(s in "[0-9:dhmsw. -]{0,20}") {
+                let _ = parse_timeout_limit(&s);
+                let _ = spelled_out(&s);
+                let _ = time_without_leading_zero(&s);
+            }
+
+            #[test]
+            fn hms_is_what_the_platform_takes(seconds in 1u64..(10_000 * 86400)) {
+                let d = Duration { seconds };
+                prop_assert_eq!(parse_timeout_limit(&d.hms()), Ok(TimeLimit::Finite(d)));
+                prop_assert_eq!(TimeLimit::parse(&d.hms()), Ok(TimeLimit::Finite(d)));
+            }
+
+            #[test]
+            fn suffix_reads_back(seconds in 1u64..(10_000 * 86400)) {
+                let d = Duration { seconds };
+                prop_assert_eq!(TimeLimit::parse(&d.suffix()), Ok(TimeLimit::Finite(d)));
+            }
+
+            #[test]
+            fn a_leading_zero_removed_reads_the_same(n in 1u64..100_000, zeros in 1usize..4, unit in prop::sample::select(vec!["", "G", "Gi", "M"])) {
+                let text = format!("{}{n}{unit}", "0".repeat(zeros));
+                let fixed = without_leading_zero(&text).expect("a leading zero is found");
+                prop_assert_eq!(&fixed, &format!("{n}{unit}"));
+                prop_assert_eq!(Memory::parse(&fixed), Memory::parse(&text));
             }
 
             #[test]

@@ -39,7 +39,7 @@ fn either<T: PartialOrd + std::fmt::Display>(
     min: T,
     write: &dyn Fn(&dyn std::fmt::Display) -> String,
 ) -> String {
-    if lower < min {
+    if lower < min || lower == upper {
         write(&upper)
     } else {
         format!("{} or {}", write(&lower), write(&upper))
@@ -117,6 +117,15 @@ impl Reader<'_> {
                     format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
                 ),
             }
+        } else if let Kind::Float(f) = node.kind
+            && f.is_finite()
+            && f.abs() < 1e18
+        {
+            let write = |n: &dyn std::fmt::Display| format!("`{key}: {n}`");
+            (
+                format!("`{key}` must be a whole number of {unit}, not {text}"),
+                format!("write {}", either(f.floor(), f.ceil(), min as f64, &write)),
+            )
         } else if matches!(node.kind, Kind::Null) {
             (
                 format!("`{key}` has no value"),
@@ -399,6 +408,16 @@ impl Reader<'_> {
                         ),
                         None,
                     )
+                } else if let Some((m, h)) = units::spelled_out(&format!("{text}m"))
+                    .zip(units::spelled_out(&format!("{text}h")))
+                    .filter(|_| text.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+                {
+                    (
+                        format!("`{key}` {text} is not a time: a bare number is whole minutes"),
+                        Some(format!(
+                            "write `{key}: {m}` for {text} minutes, or `{h}` for {text} hours"
+                        )),
+                    )
                 } else if let Some(s) = units::spelled_out(text) {
                     (
                         format!(
@@ -428,20 +447,21 @@ impl Reader<'_> {
     fn ambiguous(&mut self, node: &Node, key: &'static str, text: &str, a: Ambiguity, d: Duration) {
         let (message, help) = match a {
             Ambiguity::MinutesSeconds { minutes, seconds } => {
-                let reading = if seconds == 0 {
-                    format!("{minutes} min")
-                } else {
-                    format!("{minutes} min {seconds} s")
+                // `24 min` / `1 min 30 s` / `30 s`, and what hours:minutes
+                // would be: `24 hours` / `1 h 30 min` / `30 min`.
+                let two = |a: u64, ua: &str, b: u64, ub: &str| match (a, b) {
+                    (_, 0) => format!("{a} {ua}"),
+                    (0, _) => format!("{b} {ub}"),
+                    _ => format!("{a} {ua} {b} {ub}"),
                 };
-                let long = if seconds == 0 {
-                    format!("{minutes} minutes")
-                } else {
-                    reading.clone()
+                let reading = two(minutes, "min", seconds, "s");
+                let plural = |n: u64, unit: &str| match n {
+                    1 => format!("1 {unit}"),
+                    _ => format!("{n} {unit}s"),
                 };
-                let meant = if seconds == 0 {
-                    format!("{minutes} hours")
-                } else {
-                    format!("{minutes} h {seconds} min")
+                let (long, meant) = match (minutes, seconds) {
+                    (_, 0) => (plural(minutes, "minute"), plural(minutes, "hour")),
+                    _ => (reading.clone(), two(minutes, "h", seconds, "min")),
                 };
                 (
                     format!("`{key}: {text}` is read as {reading}: two fields are minutes:seconds"),
@@ -508,5 +528,327 @@ impl Reader<'_> {
         };
         self.invalid(node, key, message, "not H:MM:SS", help);
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Job, read_documents};
+    use crate::diag::Diagnostic;
+    use crate::units::{Memory, TimeLimit};
+
+    /// The job and the (code, help) of each diagnostic of one document.
+    fn read(file: &str) -> (Job, Vec<(&'static str, String)>) {
+        let mut docs = read_documents(file);
+        let doc = docs.remove(0);
+        let found = doc
+            .diagnostics
+            .iter()
+            .map(|d: &Diagnostic| (d.code.as_str(), d.help.clone().unwrap_or_default()))
+            .collect();
+        (doc.job.expect("a job"), found)
+    }
+
+    fn spec(field: &str, value: &str) -> String {
+        let mut lines = vec![
+            "resourceGroup: G".to_string(),
+            "cpus: 8".into(),
+            "memory: 16G".into(),
+            "walltime: 1h".into(),
+        ];
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{field}:")));
+        let line = format!("{field}: {value}");
+        match at {
+            Some(i) => lines[i] = line,
+            None => lines.push(line),
+        }
+        lines.join("\n") + "\n"
+    }
+
+    fn body(fields: &str) -> String {
+        let mut pairs: Vec<(String, String)> = [
+            ("instanceServiceName", "\"nb\""),
+            ("acceleratorType", "\"gpu\""),
+            ("taskType", "\"jupyter\""),
+            ("version", "\"1\""),
+            ("imagePath", "\"img\""),
+            ("timeoutLimit", "\"2:00:00\""),
+            ("taskNumber", "1"),
+            ("resourceGroup", "\"G\""),
+            ("useStartScript", "false"),
+            ("startScriptActionScope", "\"all\""),
+            ("cpuNumber", "8"),
+            ("ramSize", "16384"),
+            ("gpuNumber", "1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for kv in fields.split(";").filter(|s| !s.is_empty()) {
+            let (k, v) = kv.split_once('=').expect("k=v");
+            match pairs.iter_mut().find(|(key, _)| key == k) {
+                Some(pair) => pair.1 = v.to_string(),
+                None => pairs.push((k.to_string(), v.to_string())),
+            }
+        }
+        let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", inner.join(","))
+    }
+
+    fn hours(job: &Job) -> Option<f64> {
+        match job.walltime.as_ref()?.value {
+            TimeLimit::Finite(d) => Some(d.seconds as f64 / 3600.0),
+            TimeLimit::Unlimited => None,
+        }
+    }
+
+    #[test]
+    fn two_field_and_bare_walltimes_are_ambiguous_but_judged() {
+        for (value, minutes, help) in [
+            (
+                "\"24:00\"",
+                24.0,
+                "write `24:00:00` for 24 hours, or `24m` for 24 minutes",
+            ),
+            (
+                "24:00",
+                24.0,
+                "write `24:00:00` for 24 hours, or `24m` for 24 minutes",
+            ),
+            (
+                "90",
+                90.0,
+                "write `90m` or `1:30:00` for 90 minutes, or `90h` for 90 hours",
+            ),
+            (
+                "\"90\"",
+                90.0,
+                "write `90m` or `1:30:00` for 90 minutes, or `90h` for 90 hours",
+            ),
+            (
+                "1:30",
+                1.5,
+                "write `1:30:00` for 1 h 30 min, or `1m30s` for 1 min 30 s",
+            ),
+        ] {
+            let (job, found) = read(&spec("walltime", value));
+            assert_eq!(found, [("walltime-ambiguous", help.to_string())], "{value}");
+            assert_eq!(hours(&job), Some(minutes / 60.0), "{value}");
+        }
+        for clear in [
+            "24:00:00",
+            "\"24:00:00\"",
+            "24h",
+            "24m",
+            "1-00",
+            "-1",
+            "unlimited",
+        ] {
+            let (_, found) = read(&spec("walltime", clear));
+            assert!(found.is_empty(), "{clear}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn time_words_are_refused_with_the_spelling_to_use() {
+        for (value, meant) in [
+            ("3 days", "3d"),
+            ("2 hours", "2h"),
+            ("1w", "7d"),
+            ("30 minutes", "30m"),
+            ("1.5h", "1h30m"),
+        ] {
+            let (job, found) = read(&spec("walltime", value));
+            assert_eq!(
+                found,
+                [("invalid-value", format!("write `walltime: {meant}`"))],
+                "{value}"
+            );
+            assert!(job.walltime.is_none() && job.walltime_given);
+        }
+        let (_, found) = read(&spec("walltime", "1.5"));
+        assert_eq!(
+            found,
+            [(
+                "invalid-value",
+                "write `walltime: 1m30s` for 1.5 minutes, or `1h30m` for 1.5 hours".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_leading_zero_is_refused_in_every_field() {
+        for (field, value, help) in [
+            ("cpus", "010", "write `cpus: 10`"),
+            ("nodes", "01", "write `nodes: 1`"),
+            ("gpus", "00", "write `gpus: 0`"),
+            ("memory", "010G", "write `memory: 10G`"),
+            (
+                "memory",
+                "010",
+                "write `memory: 10G` for GiB, or `10M` if MiB is meant",
+            ),
+            ("memory", "\"016Gi\"", "write `memory: 16Gi`"),
+            (
+                "walltime",
+                "010",
+                "write `walltime: 10m` for 10 minutes, or `10h` for 10 hours",
+            ),
+            ("walltime", "010:00:00", "write `walltime: 10:00:00`"),
+            ("walltime", "08h", "write `walltime: 8h`"),
+        ] {
+            let (_, found) = read(&spec(field, value));
+            assert_eq!(
+                found,
+                [("invalid-value", help.to_string())],
+                "{field}: {value}"
+            );
+        }
+        // Two-digit padding of the colon and day forms is not a leading zero.
+        for fine in ["08:00:00", "\"00:30:00\"", "01-12:00:00", "0.5G"] {
+            let field = if fine.ends_with('G') {
+                "memory"
+            } else {
+                "walltime"
+            };
+            let (_, found) = read(&spec(field, fine));
+            assert!(found.is_empty(), "{fine}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn counts_are_written_in_decimal() {
+        for (value, help) in [
+            ("0x10", "write `cpus: 16`"),
+            ("0o10", "write `cpus: 8`"),
+            ("+8", "write `cpus: 8`"),
+            ("8.0", "write `cpus: 8`"),
+            ("2.5", "write `cpus: 2` or `cpus: 3`"),
+            ("0.5", "write `cpus: 1`"),
+            ("\"8\"", "write `cpus: 8` without quotes"),
+        ] {
+            let (job, found) = read(&spec("cpus", value));
+            assert_eq!(found, [("invalid-value", help.to_string())], "{value}");
+            assert!(job.cpus.is_none());
+        }
+    }
+
+    #[test]
+    fn memory_forms() {
+        let mib = |value: &str| {
+            let (job, found) = read(&spec("memory", value));
+            assert!(found.is_empty(), "{value}: {found:?}");
+            job.memory.expect("memory").value.mib()
+        };
+        assert_eq!(mib("32Gi"), 32768.0);
+        assert_eq!(mib("32gi"), 32768.0);
+        assert_eq!(mib("32GiB"), 32768.0);
+        assert_eq!(mib("\"32 GB\""), 32768.0);
+        assert_eq!(mib("1.5G"), 1536.0);
+        assert_eq!(mib("512Mi"), 512.0);
+        for (value, meant) in [
+            ("32 GBs", "32G"),
+            ("32Gb/s", "32G"),
+            ("16gig", "16G"),
+            ("16 gigabytes", "16G"),
+        ] {
+            let (_, found) = read(&spec("memory", value));
+            assert_eq!(
+                found,
+                [(
+                    "invalid-value",
+                    format!("did you mean `{meant}`? Units are K, M, G, T (base 1024)")
+                )],
+                "{value}"
+            );
+        }
+        let (job, found) = read(&spec("memory", "16"));
+        assert_eq!(found[0].0, "memory-unit-missing");
+        assert_eq!(
+            job.memory.unwrap().value.bytes,
+            Memory::from_mib(16).unwrap().bytes
+        );
+    }
+
+    #[test]
+    fn a_platform_body_is_read_as_the_platform_takes_it() {
+        let (job, found) = read(&body(""));
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(job.cpus.as_ref().unwrap().value, 8);
+        assert_eq!(hours(&job), Some(2.0));
+        for fine in [
+            "timeoutLimit=\"02:00:00\"",
+            "timeoutLimit=\"100:00:00\"",
+            "timeoutLimit=\"unlimited\"",
+            "gpuNumber=0",
+        ] {
+            let (_, found) = read(&body(fine));
+            assert!(found.is_empty(), "{fine}: {found:?}");
+        }
+        for (fields, help) in [
+            (
+                "ramSize=\"40G\"",
+                "write `\"ramSize\": 40960` (40G in MiB, without quotes)",
+            ),
+            (
+                "ramSize=\"16384\"",
+                "write `\"ramSize\": 16384` without quotes",
+            ),
+            (
+                "ramSize=16.5",
+                "the platform takes JSON integers: write `\"ramSize\": 16` or `\"ramSize\": 17`",
+            ),
+            (
+                "ramSize=16384.0",
+                "the platform takes JSON integers: write `\"ramSize\": 16384`",
+            ),
+            ("cpuNumber=\"8\"", "write `\"cpuNumber\": 8` without quotes"),
+            (
+                "taskNumber=\"1\"",
+                "write `\"taskNumber\": 1` without quotes",
+            ),
+            ("gpuNumber=\"2\"", "write `\"gpuNumber\": 2` without quotes"),
+            (
+                "cpuNumber=true",
+                "write a JSON integer, e.g. `\"cpuNumber\": 1`",
+            ),
+            (
+                "timeoutLimit=\"2h\"",
+                "write `\"timeoutLimit\": \"2:00:00\"`",
+            ),
+            (
+                "timeoutLimit=\"4-00:00:00\"",
+                "write `\"timeoutLimit\": \"96:00:00\"`",
+            ),
+            (
+                "timeoutLimit=\"UNLIMITED\"",
+                "write `\"timeoutLimit\": \"unlimited\"`",
+            ),
+            (
+                "timeoutLimit=\"2:0:0\"",
+                "write `\"timeoutLimit\": \"2:00:00\"`",
+            ),
+            (
+                "timeoutLimit=\"24:00\"",
+                "write `\"timeoutLimit\": \"24:00:00\"` if hours:minutes is meant, or `\"0:24:00\"` for minutes:seconds",
+            ),
+            (
+                "timeoutLimit=7200",
+                "write `\"timeoutLimit\": \"2:00:00\"` (H:MM:SS, hours may exceed 23) or `\"unlimited\"`",
+            ),
+        ] {
+            let (_, found) = read(&body(fields));
+            assert_eq!(found, [("invalid-value", help.to_string())], "{fields}");
+        }
+    }
+
+    #[test]
+    fn a_yaml_platform_body_refuses_leading_zeros_too() {
+        let file = body("").replace("\"cpuNumber\":8", "\"cpuNumber\": 010");
+        let (_, found) = read(&file);
+        assert_eq!(found[0].0, "invalid-value", "{found:?}");
+        assert!(found[0].1.contains("`\"cpuNumber\": 10`"), "{found:?}");
     }
 }
