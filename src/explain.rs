@@ -97,7 +97,11 @@ pub fn explanation(code: Code) -> Explanation {
             "Checks that each value can be read: counts are whole numbers above zero \
              (cards may be 0), memory is a number with a unit K, M, G or T (base 1024), \
              a walltime is D-HH:MM:SS, HH:MM:SS, minutes, a suffix form such as 36h, or \
-             unlimited, and strings are strings.",
+             unlimited, and strings are strings. No number has a leading zero (`010`). \
+             In a platform body, `cpuNumber`, `gpuNumber`, `taskNumber` and `ramSize` \
+             (MiB) are JSON integers and `timeoutLimit` is \"unlimited\" or \"H:MM:SS\", \
+             as the platform takes them. The help gives the spelling to write when the \
+             value can be read another way (`3 days` → `3d`, `\"ramSize\": \"40G\"` → `40960`).",
             "None: the value is wrong whatever the limits are.",
             "resourceGroup: TeslaM40\ncpus: eight\nmemory: 16X\nwalltime: soon",
             "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G\nwalltime: \"2-00:00:00\"",

@@ -535,7 +535,7 @@ pub fn spelled_out(text: &str) -> Option<String> {
         }
     }
     tokens.retain(|(_, w)| !w.is_empty() && w != "and");
-    if tokens.is_empty() || tokens.len() % 2 != 0 || tokens.len() > 16 {
+    if tokens.is_empty() || !tokens.len().is_multiple_of(2) || tokens.len() > 16 {
         return None;
     }
     let mut total: u64 = 0;

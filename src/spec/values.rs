@@ -14,7 +14,7 @@
 use super::yaml::{Kind, Node};
 use super::{DocKind, Entry, Reader, Value};
 use crate::diag::{Code, Diagnostic};
-use crate::units::{self, Ambiguity, Duration, MIB, Memory, MemoryError, TimeLimit};
+use crate::units::{self, Ambiguity, Duration, MIB, Memory, MemoryError, TimeError, TimeLimit};
 
 /// `-?[0-9]+`: an integer as people write it, in decimal.
 fn plain_decimal(text: &str) -> bool {
@@ -418,10 +418,12 @@ impl Reader<'_> {
                             "write `{key}: {m}` for {text} minutes, or `{h}` for {text} hours"
                         )),
                     )
-                } else if let Some(s) = units::spelled_out(text) {
+                } else if let TimeError::Malformed(_) = err
+                    && let Some(s) = units::spelled_out(text)
+                {
                     (
                         format!(
-                            "`{key}` `{text}` is not a time: the units are d, h, m and s, written without spaces"
+                            "`{key}` `{text}` is not a time: write whole numbers with the units d, h, m and s, without spaces"
                         ),
                         Some(format!("write `{key}: {s}`")),
                     )
