@@ -846,6 +846,65 @@ mod tests {
         }
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn bare_and_two_field_walltimes_warn_and_keep_slurms_reading(
+                a in 1u64..100_000,
+                b in 0u64..60,
+                quoted in any::<bool>(),
+            ) {
+                let q = if quoted { "\"" } else { "" };
+                let (job, found) = read(&spec("walltime", &format!("{q}{a}{q}")));
+                prop_assert_eq!(found.len(), 1);
+                prop_assert_eq!(found[0].0, "walltime-ambiguous");
+                prop_assert_eq!(hours(&job), Some((a * 60) as f64 / 3600.0));
+                let (job, found) = read(&spec("walltime", &format!("{q}{a}:{b:02}{q}")));
+                prop_assert_eq!(found.len(), 1);
+                prop_assert_eq!(found[0].0, "walltime-ambiguous");
+                let start = format!("write `{a}:{b:02}:00` for ");
+                prop_assert!(found[0].1.starts_with(&start), "{}", found[0].1);
+                prop_assert_eq!(hours(&job), Some((a * 60 + b) as f64 / 3600.0));
+            }
+
+            #[test]
+            fn a_leading_zero_is_refused_in_counts_memory_and_time(
+                n in 1u64..100_000,
+                field in prop::sample::select(vec!["cpus", "nodes", "gpus", "memory", "walltime"]),
+                unit in prop::sample::select(vec!["", "G", "Gi"]),
+            ) {
+                let value = if field == "memory" { format!("0{n}{unit}") } else { format!("0{n}") };
+                let (_, found) = read(&spec(field, &value));
+                prop_assert_eq!(found.len(), 1);
+                prop_assert_eq!(found[0].0, "invalid-value");
+                let number = n.to_string();
+                prop_assert!(found[0].1.contains(&number), "{:?}", found);
+            }
+
+            #[test]
+            fn body_timeout_limit_in_h_mm_ss_is_accepted(seconds in 1u64..(10_000 * 3600)) {
+                let d = crate::units::Duration { seconds };
+                let (job, found) = read(&body(&format!("timeoutLimit=\"{}\"", d.hms())));
+                prop_assert!(found.is_empty(), "{:?}", found);
+                prop_assert_eq!(job.walltime.map(|w| w.value), Some(TimeLimit::Finite(d)));
+            }
+
+            #[test]
+            fn body_strings_are_refused_with_the_integer(n in 1u64..1_000_000) {
+                let (_, found) = read(&body(&format!("ramSize=\"{n}\";cpuNumber=\"{n}\"")));
+                prop_assert_eq!(found.len(), 2);
+                for (code, help) in &found {
+                    prop_assert_eq!(*code, "invalid-value");
+                    let integer = format!(": {n}`");
+                    prop_assert!(help.contains(&integer), "{}", help);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_yaml_platform_body_refuses_leading_zeros_too() {
         let file = body("").replace("\"cpuNumber\":8", "\"cpuNumber\": 010");
