@@ -99,10 +99,20 @@ impl Reader<'_> {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !node.is_quoted(self.file)
         {
-            (
-                format!("`{key}` {text} is too large"),
-                format!("{key} is a count of {unit}"),
-            )
+            match digits.parse::<u64>() {
+                // Digits not read as an integer that fit one: a value with a
+                // leading zero, reached through an alias.
+                Ok(n) => (
+                    format!(
+                        "`{key}` is written with a leading zero (YAML 1.1 reads `010` as octal 8, YAML 1.2 as 10)"
+                    ),
+                    format!("write `{key}: {n}`"),
+                ),
+                Err(_) => (
+                    format!("`{key}` {text} is too large"),
+                    format!("{key} is a count of {unit}"),
+                ),
+            }
         } else if let Kind::Str(s) = &node.kind {
             match s.trim().parse::<i128>() {
                 Ok(n) => (
