@@ -56,6 +56,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, "the same key appears twice in one mapping";
     SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
     WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
+    WalltimeAmbiguous = "walltime-ambiguous", Warning, "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
 }
@@ -298,7 +299,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 15);
+        assert_eq!(Code::ALL.len(), 16);
     }
 
     #[test]

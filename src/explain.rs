@@ -97,7 +97,11 @@ pub fn explanation(code: Code) -> Explanation {
             "Checks that each value can be read: counts are whole numbers above zero \
              (cards may be 0), memory is a number with a unit K, M, G or T (base 1024), \
              a walltime is D-HH:MM:SS, HH:MM:SS, minutes, a suffix form such as 36h, or \
-             unlimited, and strings are strings.",
+             unlimited, and strings are strings. No number has a leading zero (`010`). \
+             In a platform body, `cpuNumber`, `gpuNumber`, `taskNumber` and `ramSize` \
+             (MiB) are JSON integers and `timeoutLimit` is \"unlimited\" or \"H:MM:SS\", \
+             as the platform takes them. The help gives the spelling to write when the \
+             value can be read another way (`3 days` → `3d`, `\"ramSize\": \"40G\"` → `40960`).",
             "None: the value is wrong whatever the limits are.",
             "resourceGroup: TeslaM40\ncpus: eight\nmemory: 16X\nwalltime: soon",
             "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G\nwalltime: \"2-00:00:00\"",
@@ -147,6 +151,18 @@ pub fn explanation(code: Code) -> Explanation {
             "# group CpuSmall: maxTime 12:00:00\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G",
             "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
             "set `walltime` explicitly, at most `maxTime`.",
+        ),
+        Code::WalltimeAmbiguous => (
+            "Warns when a job spec's `walltime` is written in one of the two forms people \
+             misread. Two fields `A:B` are minutes:seconds, as Slurm reads them, so \
+             `24:00` is 24 minutes, not 24 hours; a bare number is minutes, so `90` is \
+             90 minutes. The job is still judged with that reading. (`timeoutLimit` in a \
+             platform body takes only `H:MM:SS` or `unlimited`.)",
+            "`maxTime` is checked with the value read as minutes:seconds or minutes.",
+            "# group CpuSmall: maxTime 12:00:00; read as 10 minutes\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00\"",
+            "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
+            "write the time unambiguously: `24:00:00` or `24h` for 24 hours, `24m` or \
+             `0:24:00` for 24 minutes.",
         ),
         Code::MemoryUnitMissing => (
             "Warns when `memory` in a job spec is a bare number. It is read as MiB, so \

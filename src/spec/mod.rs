@@ -3,6 +3,7 @@
 //! is reported at once; nothing here knows about limits.
 
 pub mod schema;
+mod values;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -457,98 +458,6 @@ impl Reader<'_> {
         );
     }
 
-    /// A whole number of at least `min`. Numeric strings are accepted in a
-    /// platform body (the platform accepts them), not in a job spec.
-    fn count(&mut self, e: &Entry, key: &'static str, min: u64, unit: &str) -> Option<Value<u64>> {
-        let node = e.value;
-        let text = node.scalar_text(self.file).unwrap_or_default();
-        let number: Option<i128> = match &node.kind {
-            Kind::Int(i) => Some(*i),
-            Kind::Str(s) if self.kind == DocKind::PlatformBody => s.trim().parse::<i128>().ok(),
-            _ => None,
-        };
-        let Some(number) = number else {
-            let digits = text.trim_start_matches(['-', '+']);
-            let (message, help) = if !digits.is_empty()
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !node.is_quoted(self.file)
-            {
-                match digits.parse::<u64>() {
-                    // YAML and JSON read `017` as no number at all.
-                    Ok(n) if digits.len() > 1 && digits.starts_with('0') => (
-                        format!("`{key}` {text} has a leading zero, so it is not read as a number"),
-                        format!("write `{key}: {n}`"),
-                    ),
-                    _ => (
-                        format!("`{key}` {text} is too large"),
-                        format!("{key} is a count of {unit}"),
-                    ),
-                }
-            } else if let Kind::Str(s) = &node.kind {
-                if s.trim().parse::<i128>().is_ok() {
-                    (
-                        format!(
-                            "`{key}` must be a number, not the string {}",
-                            node.raw(self.file).trim()
-                        ),
-                        format!("write `{key}: {}` without quotes", s.trim()),
-                    )
-                } else {
-                    (
-                        format!("`{key}` must be a whole number of {unit}, not `{s}`"),
-                        format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
-                    )
-                }
-            } else if matches!(node.kind, Kind::Null) {
-                (
-                    format!("`{key}` has no value"),
-                    format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
-                )
-            } else {
-                (
-                    format!(
-                        "`{key}` must be a whole number of {unit}, not {} ({})",
-                        node.type_name(),
-                        text.trim()
-                    ),
-                    format!("write a whole number, e.g. `{key}: {}`", min.max(1)),
-                )
-            };
-            self.invalid(node, key, message, "not a whole number", help);
-            return None;
-        };
-        if number < min as i128 {
-            let message = if number < 0 {
-                format!("`{key}` cannot be negative ({number})")
-            } else {
-                format!("`{key}` must be at least {min}, found {number}")
-            };
-            self.invalid(
-                node,
-                key,
-                message,
-                "too small",
-                format!("request at least {min} {}", singular_if_one(min, unit)),
-            );
-            return None;
-        }
-        let Ok(value) = u64::try_from(number) else {
-            self.invalid(
-                node,
-                key,
-                format!("`{key}` {number} is too large"),
-                "too large",
-                format!("{key} is a count of {unit}"),
-            );
-            return None;
-        };
-        Some(Value {
-            value,
-            span: node.span,
-            key,
-        })
-    }
-
     fn string(&mut self, e: &Entry, key: &'static str) -> Option<Value<String>> {
         let node = e.value;
         match &node.kind {
@@ -633,107 +542,6 @@ impl Reader<'_> {
                     format!("`{key}` must be true or false, not {}", node.type_name()),
                     "not a boolean",
                     format!("write `{key}: true` or `{key}: false`"),
-                );
-                None
-            }
-        }
-    }
-
-    fn memory(&mut self, e: &Entry, key: &'static str) -> Option<Value<Memory>> {
-        let node = e.value;
-        let text = match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
-                node.scalar_text(self.file).unwrap_or_default()
-            }
-            _ => {
-                self.invalid(
-                    node,
-                    key,
-                    format!(
-                        "`{key}` must be an amount such as 16G, not {}",
-                        node.type_name()
-                    ),
-                    "not a memory amount",
-                    "write a number with a unit K, M, G or T (base 1024), e.g. 16G".into(),
-                );
-                return None;
-            }
-        };
-        match Memory::parse(&text) {
-            Ok(m) => {
-                if !m.had_unit && self.kind == DocKind::JobSpec {
-                    self.push(
-                        Diagnostic::at(
-                            Code::MemoryUnitMissing,
-                            node.span,
-                            format!("`{key}: {text}` has no unit, so it is read as {text} MiB"),
-                        )
-                        .label("no unit")
-                        .help(format!(
-                            "write `{text}M` if MiB is meant, or `{text}G` for GiB"
-                        ))
-                        .field(key)
-                        .requested(m.describe()),
-                    );
-                }
-                Some(Value {
-                    value: m,
-                    span: node.span,
-                    key,
-                })
-            }
-            Err(err) => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}`: {err}"),
-                    "not a memory amount",
-                    "write a number with a unit K, M, G or T (base 1024), e.g. 16G or 1.5T".into(),
-                );
-                None
-            }
-        }
-    }
-
-    fn time(&mut self, e: &Entry, key: &'static str) -> Option<Value<TimeLimit>> {
-        let node = e.value;
-        let text = match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
-                node.scalar_text(self.file).unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        match TimeLimit::parse(&text) {
-            Ok(TimeLimit::Finite(d)) if d.seconds == 0 => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}` must be longer than zero"),
-                    "no time at all",
-                    "write the longest time the job may run, e.g. \"2-00:00:00\" or 36h".into(),
-                );
-                None
-            }
-            Ok(t) => Some(Value {
-                value: t,
-                span: node.span,
-                key,
-            }),
-            Err(err) => {
-                let message = if text.is_empty() {
-                    format!(
-                        "`{key}` must be a time such as 2-00:00:00, not {}",
-                        node.type_name()
-                    )
-                } else {
-                    format!("`{key}`: {err}")
-                };
-                self.invalid(
-                    node,
-                    key,
-                    message,
-                    "not a time",
-                    "write D-HH:MM:SS (e.g. \"2-00:00:00\"), HH:MM:SS, minutes, or 36h / 2d / 1d12h".into(),
                 );
                 None
             }
@@ -1039,15 +847,6 @@ impl Reader<'_> {
     }
 }
 
-/// `cores` → `core` when there is one.
-fn singular_if_one(n: u64, unit: &str) -> &str {
-    if n == 1 {
-        unit.strip_suffix('s').unwrap_or(unit)
-    } else {
-        unit
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1094,7 +893,7 @@ mod tests {
 
     #[test]
     fn reads_a_platform_body() {
-        let file = r#"{"instanceServiceName":"nb","acceleratorType":"dcu","taskType":"jupyter","version":"1","imagePath":"img","timeoutLimit":"01:00:00","taskNumber":1,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":"8","ramSize":16384,"gpuNumber":1}"#;
+        let file = r#"{"instanceServiceName":"nb","acceleratorType":"dcu","taskType":"jupyter","version":"1","imagePath":"img","timeoutLimit":"01:00:00","taskNumber":1,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":8,"ramSize":16384,"gpuNumber":1}"#;
         let docs = read_documents(file);
         assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
         let job = docs[0].job.as_ref().unwrap();
