@@ -246,7 +246,7 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
 /// `--config`, or `jobcheck.toml` found from the working directory upwards.
 fn load_config(args: &LimitArgs) -> Result<Config, u8> {
     let path = match &args.config {
-        Some(path) if !path.is_file() => {
+        Some(path) if !path.exists() => {
             return Err(usage_error(format!(
                 "the configuration `{}` does not exist",
                 path.display()
@@ -274,7 +274,7 @@ fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource
     let endpoint = args.endpoint.as_ref().or(config.endpoint.as_ref());
     match (&args.limits, endpoint) {
         (Some(path), _) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let text = jobcheck::fsread::read_text(path, jobcheck::fsread::TEXT_CAP).map_err(|e| {
                 usage_error(format!("cannot read limits file `{}`: {e}", path.display()))
             })?;
             FileSource::parse(&run::display_path(path), &text)
