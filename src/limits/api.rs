@@ -292,7 +292,7 @@ impl ApiSource {
         }
         // Only the ring provider is built in; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let cache = match options.cache_dir.or_else(cache::default_dir) {
+        let cache = match cache::trusted_dir(options.cache_dir).map_err(SetupError::usage)? {
             Some(dir) => Cache::new(Some(dir), options.cache_ttl),
             None => {
                 if options.cache_mode == CacheMode::Offline {
