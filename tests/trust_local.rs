@@ -260,7 +260,13 @@ fn special_files_are_refused_quickly() {
         for args in cases {
             let run = jobcheck(&args, &[], work.path());
             assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-            assert!(run.stderr.contains(special), "{args:?}: {}", run.stderr);
+            // The path is named (the configuration's relative to here).
+            let name = Path::new(special).file_name().unwrap().to_str().unwrap();
+            assert!(
+                run.stderr.contains(special) || run.stderr.contains(&format!("`{name}`")),
+                "{args:?}: {}",
+                run.stderr
+            );
             assert!(run.stderr.contains("not a regular file"), "{args:?}: {}", run.stderr);
             assert!(run.took < Duration::from_secs(10), "{args:?}: {:?}", run.took);
         }
@@ -291,6 +297,9 @@ fn unknown_keys(n: usize) -> String {
     (0..n).map(|i| format!("zzfield{i}: 1\n")).collect()
 }
 
+/// Rendering was quadratic: in a debug build, 8,000 unknown fields took
+/// 73 s in the human format; linear, 20,000 take about 7 s. The bound leaves
+/// room for a slow, busy machine, and none for quadratic time.
 #[test]
 fn twenty_thousand_unknown_fields_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
@@ -306,26 +315,28 @@ fn twenty_thousand_unknown_fields_render_in_linear_time() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.contains("zzfield19999"), "every field is shown");
     assert!(
-        run.took < Duration::from_secs(4),
+        run.took < Duration::from_secs(30),
         "20,000 unknown fields took {:?}",
         run.took
     );
 }
 
+/// In a debug build, 8,000 unknown rule names took 84 s; linear, 12,000
+/// take about 8 s.
 #[test]
-fn eight_thousand_unknown_rule_names_render_in_linear_time() {
+fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("limits.yaml"), "- {resourceGroup: CpuSmall, cpuNumber: 64}\n")
         .unwrap();
     std::fs::write(work.path().join("job.yaml"), BIG_JOB).unwrap();
-    let rules: String = (0..8_000).map(|i| format!("zzrule{i} = \"off\"\n")).collect();
+    let rules: String = (0..12_000).map(|i| format!("zzrule{i} = \"off\"\n")).collect();
     std::fs::write(work.path().join("jobcheck.toml"), format!("[rules]\n{rules}")).unwrap();
     let run = jobcheck(&["check", "job.yaml", "--limits", "limits.yaml"], &[], work.path());
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("zzrule7999"), "every name is shown");
+    assert!(run.stderr.contains("zzrule11999"), "every name is shown");
     assert!(
-        run.took < Duration::from_secs(4),
-        "8,000 unknown rule names took {:?}",
+        run.took < Duration::from_secs(30),
+        "12,000 unknown rule names took {:?}",
         run.took
     );
 }
@@ -352,8 +363,14 @@ fn help_never_shows_environment_values() {
         let run = jobcheck(args, &secrets, work.path());
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         for (name, value) in secrets {
+            // `junit` is also one of the formats listed.
+            let shown = if name == "JOBCHECK_FORMAT" {
+                format!("={value}")
+            } else {
+                value.to_string()
+            };
             assert!(
-                !run.stdout.contains(value) && !run.stderr.contains(value),
+                !run.stdout.contains(&shown) && !run.stderr.contains(&shown),
                 "{args:?} shows {name}: {}",
                 run.stdout
             );
