@@ -131,6 +131,34 @@ pub fn open_regular(path: &Path, how: Open) -> Result<(File, Metadata), ReadErro
     Ok((file, meta))
 }
 
+/// Open a job input for reading without waiting for a FIFO's writer: a
+/// FIFO that nobody writes to reads as empty instead of hanging the run,
+/// while a pipe being written (`<(…)`) reads as before. Any file is allowed
+/// (the caller caps the read).
+pub fn open_input(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+        let file = options.open(path)?;
+        // Reads block again once open: a pipe's writer may be slow.
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns.
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)
+    }
+}
+
 /// Read a whole regular file of at most `cap` bytes.
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
     read_with(path, cap, Open::default())

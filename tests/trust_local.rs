@@ -377,3 +377,25 @@ fn help_never_shows_environment_values() {
         }
     }
 }
+
+/// A FIFO among the job files, named or found by the walk, has no writer:
+/// it reads as empty instead of hanging the run; `/dev/zero` stops at the
+/// input cap.
+#[test]
+fn special_job_inputs_do_not_hang() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("limits.yaml"), "- {resourceGroup: CpuSmall, cpuNumber: 64}\n")
+        .unwrap();
+    let jobs = work.path().join("jobs");
+    std::fs::create_dir(&jobs).unwrap();
+    mkfifo(&jobs.join("pipe.yaml"));
+    for path in ["jobs", "jobs/pipe.yaml", "/dev/zero"] {
+        let run = jobcheck(
+            &["check", path, "--limits", "limits.yaml", "--format", "concise"],
+            &[],
+            work.path(),
+        );
+        assert_eq!(run.code, 1, "{path}: {}{}", run.stdout, run.stderr);
+        assert!(run.took < Duration::from_secs(20), "{path}: {:?}", run.took);
+    }
+}
