@@ -37,7 +37,11 @@ impl fmt::Display for ReadError {
                 write!(f, "it is {kind}, not a regular file, so it is not read")
             }
             ReadError::TooLarge(cap) => {
-                write!(f, "it is larger than {}, so it is not read", size_text(*cap))
+                write!(
+                    f,
+                    "it is larger than {}, so it is not read",
+                    size_text(*cap)
+                )
             }
             ReadError::NotOwned => f.write_str("it is owned by another user"),
         }
@@ -179,6 +183,11 @@ pub fn read_with(path: &Path, cap: u64, how: Open) -> Result<Vec<u8>, ReadError>
         return Err(ReadError::TooLarge(cap));
     }
     Ok(bytes)
+}
+
+/// Read a limits or configuration file: regular, UTF-8, at most [`TEXT_CAP`].
+pub fn read_small(path: &Path) -> Result<String, ReadError> {
+    read_text(path, TEXT_CAP)
 }
 
 /// Read a whole regular file of at most `cap` bytes as UTF-8 text.

@@ -137,8 +137,16 @@ fn a_world_writable_cache_directory_is_refused() {
     for extra in [&[][..], &["--offline"][..]] {
         let run = check_big(&server, work.path(), &cache, extra);
         assert_eq!(run.code, 2, "{extra:?}: {}{}", run.stdout, run.stderr);
-        assert!(run.stderr.contains(cache.to_str().unwrap()), "{}", run.stderr);
-        assert!(run.stderr.contains("writable by group or others"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains(cache.to_str().unwrap()),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("writable by group or others"),
+            "{}",
+            run.stderr
+        );
         assert!(run.stderr.contains("chmod 700"), "{}", run.stderr);
     }
     assert_eq!(server.count(), before, "no request with a refused cache");
@@ -164,8 +172,16 @@ fn a_cache_directory_owned_by_another_user_is_refused() {
     chown(&cache, OTHER_UID);
     let run = check_big(&server, work.path(), &cache, &["--offline"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("owned by another user"), "{}", run.stderr);
-    assert!(run.stderr.contains(cache.to_str().unwrap()), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("owned by another user"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(cache.to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -267,8 +283,16 @@ fn special_files_are_refused_quickly() {
                 "{args:?}: {}",
                 run.stderr
             );
-            assert!(run.stderr.contains("not a regular file"), "{args:?}: {}", run.stderr);
-            assert!(run.took < Duration::from_secs(10), "{args:?}: {:?}", run.took);
+            assert!(
+                run.stderr.contains("not a regular file"),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert!(
+                run.took < Duration::from_secs(10),
+                "{args:?}: {:?}",
+                run.took
+            );
         }
     }
 }
@@ -281,7 +305,14 @@ fn oversized_token_and_limits_files_are_refused() {
     std::fs::write(&big, vec![b'a'; 5 * 1024 * 1024]).unwrap();
     let big = big.to_str().unwrap();
     let run = jobcheck(
-        &["check", "job.yaml", "--endpoint", "http://127.0.0.1:9", "--token-file", big],
+        &[
+            "check",
+            "job.yaml",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--token-file",
+            big,
+        ],
         &[],
         work.path(),
     );
@@ -303,12 +334,22 @@ fn unknown_keys(n: usize) -> String {
 #[test]
 fn twenty_thousand_unknown_fields_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("limits.yaml"), "- {resourceGroup: CpuSmall, cpuNumber: 64}\n")
-        .unwrap();
+    std::fs::write(
+        work.path().join("limits.yaml"),
+        "- {resourceGroup: CpuSmall, cpuNumber: 64}\n",
+    )
+    .unwrap();
     let job = format!("{BIG_JOB}{}", unknown_keys(20_000));
     std::fs::write(work.path().join("job.yaml"), job).unwrap();
     let run = jobcheck(
-        &["check", "job.yaml", "--limits", "limits.yaml", "--format", "human"],
+        &[
+            "check",
+            "job.yaml",
+            "--limits",
+            "limits.yaml",
+            "--format",
+            "human",
+        ],
         &[],
         work.path(),
     );
@@ -326,12 +367,25 @@ fn twenty_thousand_unknown_fields_render_in_linear_time() {
 #[test]
 fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("limits.yaml"), "- {resourceGroup: CpuSmall, cpuNumber: 64}\n")
-        .unwrap();
+    std::fs::write(
+        work.path().join("limits.yaml"),
+        "- {resourceGroup: CpuSmall, cpuNumber: 64}\n",
+    )
+    .unwrap();
     std::fs::write(work.path().join("job.yaml"), BIG_JOB).unwrap();
-    let rules: String = (0..12_000).map(|i| format!("zzrule{i} = \"off\"\n")).collect();
-    std::fs::write(work.path().join("jobcheck.toml"), format!("[rules]\n{rules}")).unwrap();
-    let run = jobcheck(&["check", "job.yaml", "--limits", "limits.yaml"], &[], work.path());
+    let rules: String = (0..12_000)
+        .map(|i| format!("zzrule{i} = \"off\"\n"))
+        .collect();
+    std::fs::write(
+        work.path().join("jobcheck.toml"),
+        format!("[rules]\n{rules}"),
+    )
+    .unwrap();
+    let run = jobcheck(
+        &["check", "job.yaml", "--limits", "limits.yaml"],
+        &[],
+        work.path(),
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("zzrule11999"), "every name is shown");
     assert!(
@@ -384,14 +438,24 @@ fn help_never_shows_environment_values() {
 #[test]
 fn special_job_inputs_do_not_hang() {
     let work = tempfile::tempdir().unwrap();
-    std::fs::write(work.path().join("limits.yaml"), "- {resourceGroup: CpuSmall, cpuNumber: 64}\n")
-        .unwrap();
+    std::fs::write(
+        work.path().join("limits.yaml"),
+        "- {resourceGroup: CpuSmall, cpuNumber: 64}\n",
+    )
+    .unwrap();
     let jobs = work.path().join("jobs");
     std::fs::create_dir(&jobs).unwrap();
     mkfifo(&jobs.join("pipe.yaml"));
     for path in ["jobs", "jobs/pipe.yaml", "/dev/zero"] {
         let run = jobcheck(
-            &["check", path, "--limits", "limits.yaml", "--format", "concise"],
+            &[
+                "check",
+                path,
+                "--limits",
+                "limits.yaml",
+                "--format",
+                "concise",
+            ],
             &[],
             work.path(),
         );

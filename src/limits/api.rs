@@ -227,19 +227,20 @@ pub(crate) fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
         Some(path) => {
             // Regular files only, and only up to a cap: `/dev/zero` or a
             // FIFO is refused at once instead of filling memory or hanging.
-            let bytes = crate::fsread::read_capped(path, crate::fsread::TOKEN_CAP).map_err(|e| {
-                let why = match e {
-                    crate::fsread::ReadError::TooLarge(_) => format!(
-                        "it is larger than {}; it should hold just the token",
-                        crate::fsread::size_text(crate::fsread::TOKEN_CAP)
-                    ),
-                    other => other.to_string(),
-                };
-                SetupError::usage(format!(
-                    "cannot read the token file `{}`: {why}",
-                    path.display()
-                ))
-            })?;
+            let bytes =
+                crate::fsread::read_capped(path, crate::fsread::TOKEN_CAP).map_err(|e| {
+                    let why = match e {
+                        crate::fsread::ReadError::TooLarge(_) => format!(
+                            "it is larger than {}; it should hold just the token",
+                            crate::fsread::size_text(crate::fsread::TOKEN_CAP)
+                        ),
+                        other => other.to_string(),
+                    };
+                    SetupError::usage(format!(
+                        "cannot read the token file `{}`: {why}",
+                        path.display()
+                    ))
+                })?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 SetupError::usage(format!(
                     "the token file `{}` is not text (UTF-8)",

@@ -242,8 +242,12 @@ fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
         message,
         whole_cache: true,
     };
-    create_private_dir(dir)
-        .map_err(|e| whole(format!("cannot create the cache directory {}: {e}", dir.display())))?;
+    create_private_dir(dir).map_err(|e| {
+        whole(format!(
+            "cannot create the cache directory {}: {e}",
+            dir.display()
+        ))
+    })?;
     check_dir(dir).map_err(whole)?;
     // The directory is at fault when a new file cannot be made in it;
     // the entry alone when only its place is taken (say, by a directory).
@@ -257,10 +261,19 @@ fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
             tmp.as_file().sync_all()?;
             Ok(tmp)
         })
-        .map_err(|e| whole(format!("cannot write to the cache directory {}: {e}", dir.display())))?;
+        .map_err(|e| {
+            whole(format!(
+                "cannot write to the cache directory {}: {e}",
+                dir.display()
+            ))
+        })?;
     let target = dir.join(name);
     tmp.persist(&target).map_err(|e| PutError {
-        message: format!("cannot write the cache entry {}: {}", target.display(), e.error),
+        message: format!(
+            "cannot write the cache entry {}: {}",
+            target.display(),
+            e.error
+        ),
         whole_cache: false,
     })?;
     Ok(())
@@ -310,7 +323,12 @@ mod tests {
         // Not there yet: made private on the first write.
         assert_eq!(trusted_dir(Some(cache.clone())), Ok(Some(cache.clone())));
         std::fs::create_dir(&cache).unwrap();
-        for (mode, ok) in [(0o700, true), (0o755, true), (0o770, false), (0o1777, false)] {
+        for (mode, ok) in [
+            (0o700, true),
+            (0o755, true),
+            (0o770, false),
+            (0o1777, false),
+        ] {
             std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(mode)).unwrap();
             let checked = check_dir(&cache);
             assert_eq!(checked.is_ok(), ok, "{mode:o}: {checked:?}");
