@@ -116,7 +116,7 @@ impl Config {
     }
 
     pub fn load(path: &Path, shown: &str) -> Result<Config, BadFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| BadFile {
+        let text = crate::fsread::read_small(path).map_err(|e| BadFile {
             path: shown.to_string(),
             text: String::new(),
             diagnostics: vec![Diagnostic::new(

@@ -245,11 +245,18 @@ impl<'a> LineIndex<'a> {
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
-        let before = &self.text[self.starts[line]..offset];
+        (line + 1, Self::column_in(self.text, &self.starts, offset))
+    }
+
+    /// The 1-based column, in characters, of a byte offset in `text` whose
+    /// lines start at `starts` (as [`LineIndex::new`] finds them).
+    pub fn column_in(text: &str, starts: &[usize], offset: usize) -> usize {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = starts.partition_point(|&s| s <= offset) - 1;
+        let before = &text[starts[line]..offset];
         // A byte-order mark is not a column.
         let before = before.strip_prefix('\u{feff}').unwrap_or(before);
-        let column = before.chars().count() + 1;
-        (line + 1, column)
+        before.chars().count() + 1
     }
 
     pub fn position(&self, span: Span) -> Position {

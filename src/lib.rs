@@ -7,6 +7,7 @@ pub mod check;
 pub mod config;
 pub mod diag;
 pub mod explain;
+pub mod fsread;
 pub mod limits;
 pub mod report;
 pub mod run;

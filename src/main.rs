@@ -83,10 +83,20 @@ struct LimitArgs {
     /// The platform's AI address (https://host:port); limits are fetched from its API.
     /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
     /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
-    #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        env = "JOBCHECK_ENDPOINT",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
     endpoint: Option<String>,
     /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
-    #[arg(long, env = "JOBCHECK_TOKEN_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "JOBCHECK_TOKEN_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     token_file: Option<PathBuf>,
     /// Answer from the local cache only (stale entries too); fetch nothing.
     #[arg(long, conflicts_with = "refresh")]
@@ -95,17 +105,27 @@ struct LimitArgs {
     #[arg(long)]
     refresh: bool,
     /// Give up on the platform after this many seconds, retries included.
-    #[arg(long, env = "JOBCHECK_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    #[arg(long, env = "JOBCHECK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     timeout: std::time::Duration,
     /// How long cached answers stay fresh, in seconds [default: 900].
-    #[arg(long, env = "JOBCHECK_CACHE_TTL", value_name = "SECONDS")]
+    #[arg(
+        long,
+        env = "JOBCHECK_CACHE_TTL",
+        hide_env_values = true,
+        value_name = "SECONDS"
+    )]
     cache_ttl: Option<u64>,
     /// Log each request to the platform on stderr (method, URL, status, attempt,
     /// time, headers sent; the token is shown as <redacted>).
     #[arg(short, long)]
     verbose: bool,
     /// Configuration file [default: jobcheck.toml here or in a parent directory].
-    #[arg(long, env = "JOBCHECK_CONFIG", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "JOBCHECK_CONFIG",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     config: Option<PathBuf>,
 }
 
@@ -147,7 +167,13 @@ struct CheckArgs {
     #[command(flatten)]
     limits: LimitArgs,
     /// Output format [default: human, or github when GITHUB_ACTIONS=true].
-    #[arg(short, long, value_enum, env = "JOBCHECK_FORMAT")]
+    #[arg(
+        short,
+        long,
+        value_enum,
+        env = "JOBCHECK_FORMAT",
+        hide_env_values = true
+    )]
     format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
@@ -246,7 +272,7 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
 /// `--config`, or `jobcheck.toml` found from the working directory upwards.
 fn load_config(args: &LimitArgs) -> Result<Config, u8> {
     let path = match &args.config {
-        Some(path) if !path.is_file() => {
+        Some(path) if !path.exists() => {
             return Err(usage_error(format!(
                 "the configuration `{}` does not exist",
                 path.display()
@@ -274,7 +300,7 @@ fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource
     let endpoint = args.endpoint.as_ref().or(config.endpoint.as_ref());
     match (&args.limits, endpoint) {
         (Some(path), _) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let text = jobcheck::fsread::read_small(path).map_err(|e| {
                 usage_error(format!("cannot read limits file `{}`: {e}", path.display()))
             })?;
             FileSource::parse(&run::display_path(path), &text)

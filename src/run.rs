@@ -142,7 +142,7 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .lock()
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => std::fs::File::open(path).and_then(|f| {
+        Source::File(path) => crate::fsread::open_input(path).and_then(|f| {
             // Sized from the file's length, the read takes one call (and one
             // more to see the end) instead of growing by probes.
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);

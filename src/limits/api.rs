@@ -225,24 +225,22 @@ fn now_ms() -> i64 {
 pub(crate) fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
     let (text, origin) = match file {
         Some(path) => {
-            let meta = std::fs::metadata(path).map_err(|e| {
-                SetupError::usage(format!(
-                    "cannot read the token file `{}`: {e}",
-                    path.display()
-                ))
-            })?;
-            if meta.len() > 64 * 1024 {
-                return Err(SetupError::usage(format!(
-                    "the token file `{}` is larger than 64 KiB; it should hold just the token",
-                    path.display()
-                )));
-            }
-            let bytes = std::fs::read(path).map_err(|e| {
-                SetupError::usage(format!(
-                    "cannot read the token file `{}`: {e}",
-                    path.display()
-                ))
-            })?;
+            // Regular files only, and only up to a cap: `/dev/zero` or a
+            // FIFO is refused at once instead of filling memory or hanging.
+            let bytes =
+                crate::fsread::read_capped(path, crate::fsread::TOKEN_CAP).map_err(|e| {
+                    let why = match e {
+                        crate::fsread::ReadError::TooLarge(_) => format!(
+                            "it is larger than {}; it should hold just the token",
+                            crate::fsread::size_text(crate::fsread::TOKEN_CAP)
+                        ),
+                        other => other.to_string(),
+                    };
+                    SetupError::usage(format!(
+                        "cannot read the token file `{}`: {why}",
+                        path.display()
+                    ))
+                })?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 SetupError::usage(format!(
                     "the token file `{}` is not text (UTF-8)",
@@ -295,7 +293,7 @@ impl ApiSource {
         }
         // Only the ring provider is built in; a second install is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let cache = match options.cache_dir.or_else(cache::default_dir) {
+        let cache = match cache::trusted_dir(options.cache_dir).map_err(SetupError::usage)? {
             Some(dir) => Cache::new(Some(dir), options.cache_ttl),
             None => {
                 if options.cache_mode == CacheMode::Offline {

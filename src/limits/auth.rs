@@ -270,7 +270,7 @@ pub fn credential(options: &ApiOptions) -> Result<Credential, SetupError> {
         api::resources_url(endpoint)?;
     }
     let store = Store {
-        dir: options.cache_dir.clone().or_else(cache::default_dir),
+        dir: cache::trusted_dir(options.cache_dir.clone()).map_err(SetupError::usage)?,
     };
     let given = options.token_file.is_some() || std::env::var_os("JOBCHECK_TOKEN").is_some();
     if given {
@@ -847,12 +847,8 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
 
 impl Store {
     fn load(&self, name: &str) -> Option<Entry> {
-        let path = self.dir.as_ref()?.join(name);
-        let meta = std::fs::metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
-            return None;
-        }
-        let value: Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
+        let bytes = cache::read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
+        let value: Value = serde_json::from_slice(&bytes).ok()?;
         if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
             return None;
         }

@@ -3,6 +3,11 @@
 //! that key, private to the user (files 0600, directory 0700), written
 //! atomically. Only answers that are facts about the group are kept: limits
 //! found, and "no such group".
+//!
+//! Another user must not be able to plant answers: a cache directory owned
+//! by someone else or writable by group or others is refused (as ssh refuses
+//! such a `~/.ssh`), and an entry is read only if it is a regular file of
+//! ours, opened without following a symbolic link.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,21 +84,76 @@ pub struct Cache {
     ttl: Duration,
 }
 
-/// The cache directory: `JOBCHECK_CACHE_DIR`, else `$XDG_CACHE_HOME/jobcheck`,
-/// else `~/.cache/jobcheck`.
+/// The cache directory: `JOBCHECK_CACHE_DIR`, else the platform's cache
+/// directory (`$XDG_CACHE_HOME`, else `~/.cache`, on Linux) + `jobcheck`.
 pub fn default_dir() -> Option<PathBuf> {
-    let env_dir = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
+    if let Some(dir) = std::env::var_os("JOBCHECK_CACHE_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().ok()?;
+    Some(base.cache_dir().join("jobcheck"))
+}
+
+/// The cache directory to use: `given`, else [`default_dir`]; an error
+/// (to be shown, then exit 2) when it exists but is not safely ours. A
+/// directory that does not exist yet is fine: it is made private.
+pub fn trusted_dir(given: Option<PathBuf>) -> Result<Option<PathBuf>, String> {
+    let Some(dir) = given.or_else(default_dir) else {
+        return Ok(None);
     };
-    if let Some(dir) = env_dir("JOBCHECK_CACHE_DIR") {
-        return Some(dir);
+    check_dir(&dir)?;
+    Ok(Some(dir))
+}
+
+/// Refuse an existing directory owned by another user or writable by group
+/// or others: anyone who can write it can plant answers.
+#[cfg(unix)]
+pub fn check_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(dir) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
+        // Not usable, but not a way in either: writing to it fails later.
+        return Ok(());
     }
-    if let Some(xdg) = env_dir("XDG_CACHE_HOME").filter(|p| p.is_absolute()) {
-        return Some(xdg.join("jobcheck"));
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != me {
+        return Err(format!(
+            "the cache directory {} is owned by another user (uid {}), so its answers cannot be trusted; \
+             remove it, or set JOBCHECK_CACHE_DIR to a directory of your own",
+            dir.display(),
+            meta.uid()
+        ));
     }
-    env_dir("HOME").map(|home| home.join(".cache").join("jobcheck"))
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Err(format!(
+            "the cache directory {} is writable by group or others (mode {mode:04o}), so another user \
+             could plant answers in it; make it private with `chmod 700 {}`, or set JOBCHECK_CACHE_DIR \
+             to a private directory",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+pub fn check_dir(_dir: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// The bytes of the entry `dir/name`, if it is a regular file of ours (not
+/// a symbolic link) of at most `cap` bytes.
+pub(crate) fn read_entry(dir: &Path, name: &str, cap: u64) -> Option<Vec<u8>> {
+    let how = crate::fsread::Open {
+        no_follow: true,
+        owned: true,
+    };
+    crate::fsread::read_with(&dir.join(name), cap, how).ok()
 }
 
 fn now_secs() -> u64 {
@@ -123,12 +183,7 @@ impl Cache {
     /// The entry for a key, fresh or stale. A missing, unreadable or corrupt
     /// file is no entry (a later `put` replaces it).
     pub fn get(&self, key: &Key) -> Option<Entry> {
-        let path = self.dir.as_ref()?.join(key.file_name());
-        let meta = std::fs::metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
-            return None;
-        }
-        let text = std::fs::read(&path).ok()?;
+        let text = read_entry(self.dir.as_ref()?, &key.file_name(), MAX_ENTRY_BYTES)?;
         let value: Value = serde_json::from_slice(&text).ok()?;
         if value.get("version").and_then(Value::as_u64) != Some(VERSION)
             || value.get("group").and_then(Value::as_str) != Some(key.group)
@@ -175,61 +230,58 @@ impl Cache {
             message: format!("cannot encode a cache entry: {e}"),
             whole_cache: false,
         })?;
-        create_private_dir(dir).map_err(|e| PutError {
-            message: format!("cannot create the cache directory {}: {e}", dir.display()),
-            whole_cache: true,
-        })?;
-        let name = key.file_name();
-        let tmp = temp_path(dir, &name);
-        // The directory is at fault when a new file cannot be made in it;
-        // the entry alone when only its place is taken (say, by a directory).
-        if let Err(e) = write_private(&tmp, &text) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(PutError {
-                message: format!("cannot write to the cache directory {}: {e}", dir.display()),
-                whole_cache: true,
-            });
-        }
-        let target = dir.join(&name);
-        if let Err(e) = std::fs::rename(&tmp, &target) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(PutError {
-                message: format!("cannot write the cache entry {}: {e}", target.display()),
-                whole_cache: false,
-            });
-        }
-        Ok(())
+        write_entry(dir, &key.file_name(), &text)
     }
 }
 
-/// A temporary file beside `dir/name`, unique to this process and moment,
-/// to be renamed into place.
-fn temp_path(dir: &Path, name: &str) -> std::path::PathBuf {
-    dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-    ))
-}
-
-/// Write `bytes` to `dir/name` atomically (a private temporary file renamed
-/// into place), the file 0600 and a new directory 0700.
-pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(dir)
-        .map_err(|e| format!("cannot create the cache directory {}: {e}", dir.display()))?;
-    let tmp = temp_path(dir, name);
-    let written = write_private(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, dir.join(name)));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!(
-            "cannot write to the cache directory {}: {e}",
+/// Write `bytes` to `dir/name` atomically: a private (0600) temporary file
+/// in `dir`, renamed into place (a link there is replaced, not followed),
+/// in a directory made 0700 if new and checked to be ours.
+fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
+    let whole = |message: String| PutError {
+        message,
+        whole_cache: true,
+    };
+    create_private_dir(dir).map_err(|e| {
+        whole(format!(
+            "cannot create the cache directory {}: {e}",
             dir.display()
-        ));
-    }
+        ))
+    })?;
+    check_dir(dir).map_err(whole)?;
+    // The directory is at fault when a new file cannot be made in it;
+    // the entry alone when only its place is taken (say, by a directory).
+    // tempfile makes the file 0600 on Unix.
+    let tmp = tempfile::Builder::new()
+        .prefix(".jobcheck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .and_then(|mut tmp| {
+            tmp.write_all(bytes)?;
+            tmp.as_file().sync_all()?;
+            Ok(tmp)
+        })
+        .map_err(|e| {
+            whole(format!(
+                "cannot write to the cache directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+    let target = dir.join(name);
+    tmp.persist(&target).map_err(|e| PutError {
+        message: format!(
+            "cannot write the cache entry {}: {}",
+            target.display(),
+            e.error
+        ),
+        whole_cache: false,
+    })?;
     Ok(())
+}
+
+/// Write `bytes` to `dir/name` as [`Cache::put`] writes entries.
+pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    write_entry(dir, name, bytes).map_err(|e| e.message)
 }
 
 #[cfg(unix)]
@@ -249,19 +301,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +312,38 @@ mod tests {
             group,
             accelerator: "gpu",
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_private_directory_of_ours_is_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("c");
+        // Not there yet: made private on the first write.
+        assert_eq!(trusted_dir(Some(cache.clone())), Ok(Some(cache.clone())));
+        std::fs::create_dir(&cache).unwrap();
+        for (mode, ok) in [
+            (0o700, true),
+            (0o755, true),
+            (0o770, false),
+            (0o1777, false),
+        ] {
+            std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(mode)).unwrap();
+            let checked = check_dir(&cache);
+            assert_eq!(checked.is_ok(), ok, "{mode:o}: {checked:?}");
+        }
+        // A put into a directory that has become shared is refused too.
+        let c = Cache::new(Some(cache.clone()), Duration::from_secs(60));
+        let e = c.put(&key("A"), &Cached::UnknownGroup).unwrap_err();
+        assert!(e.whole_cache && e.message.contains("chmod 700"), "{e}");
+        // An entry that is a link is not read, even to a good entry.
+        std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o700)).unwrap();
+        c.put(&key("A"), &Cached::UnknownGroup).unwrap();
+        let real = cache.join(key("A").file_name());
+        std::fs::rename(&real, cache.join("real.json")).unwrap();
+        std::os::unix::fs::symlink(cache.join("real.json"), &real).unwrap();
+        assert_eq!(c.get(&key("A")), None);
     }
 
     #[test]

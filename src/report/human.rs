@@ -1,12 +1,13 @@
 //! The human format: one miette graphical report per file with every
 //! diagnostic of the file and its source snippet, then a summary line.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
     Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
-    MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
+    MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{FileReport, Renderer, Report, Style, count};
@@ -33,19 +34,50 @@ impl Human {
 
 /// A file's text for miette, whose header (`file:line:col`) then counts
 /// columns in characters, as every other format does (miette counts bytes).
+///
+/// miette finds a span's lines by reading the text from its start, once per
+/// label and header: with thousands of diagnostics in a big file that is
+/// quadratic. The line starts are found once here, and miette is handed
+/// only the few lines around a span.
 struct Source {
-    named: NamedSource<String>,
     name: String,
     text: String,
+    /// Where each line starts, a line ending at `\n`, `\r\n` or a lone `\r`
+    /// as miette counts them.
+    breaks: Vec<usize>,
+    /// Where each line starts, a line ending at `\n` as `LineIndex` counts.
+    newlines: Vec<usize>,
 }
 
 impl Source {
     fn new(name: &str, text: String) -> Source {
+        let bytes = text.as_bytes();
+        let mut breaks = vec![0];
+        let mut newlines = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                breaks.push(i + 1);
+                newlines.push(i + 1);
+            } else if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                breaks.push(i + 1);
+            }
+        }
         Source {
-            named: NamedSource::new(name, text.clone()),
             name: name.to_string(),
             text,
+            breaks,
+            newlines,
         }
+    }
+
+    /// The 0-based line (as miette counts) holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.breaks.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// The column of `offset` in characters, 1-based (as `LineIndex` counts).
+    fn char_column(&self, offset: usize) -> usize {
+        crate::diag::LineIndex::column_in(&self.text, &self.newlines, offset)
     }
 }
 
@@ -56,20 +88,32 @@ impl SourceCode for Source {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let contents = self.named.read_span(span, before, after)?;
-        if before != 0 || after != 0 {
-            return Ok(contents);
-        }
-        // Only the header asks for no context lines: give it the column
-        // of the span's start in characters.
-        let (_, column) = crate::diag::LineIndex::new(&self.text).line_col(span.offset());
+        // A window of whole lines from `before` + 1 lines above the span (an
+        // empty span ends on the byte before it) to a few more than `after`
+        // lines below it reads, for miette, as the whole text does; its
+        // positions are then moved back into the file.
+        let first = self.line_of(span.offset()).saturating_sub(before + 1);
+        let last = self.line_of(span.offset() + span.len()) + after + 3;
+        let start = self.breaks[first];
+        let end = self.breaks.get(last).copied().unwrap_or(self.text.len());
+        let window = &self.text.as_bytes()[start..end];
+        let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
+        let contents = window.read_span(&local, before, after)?;
+        let column = if before == 0 && after == 0 {
+            // Only the header asks for no context lines: give it the column
+            // of the span's start in characters.
+            self.char_column(span.offset()) - 1
+        } else {
+            contents.column()
+        };
+        let found = contents.span();
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             contents.data(),
-            *contents.span(),
-            contents.line(),
-            column - 1,
-            contents.line_count(),
+            SourceSpan::new((found.offset() + start).into(), found.len()),
+            contents.line() + first,
+            column,
+            contents.line_count() + first,
         )))
     }
 }
@@ -85,29 +129,29 @@ struct Item<'a> {
     diag: &'a Diagnostic,
     source: Option<&'a Source>,
     /// Second labels in other files (a policy cap in jobcheck.toml).
-    elsewhere: Vec<Elsewhere>,
+    elsewhere: Vec<Elsewhere<'a>>,
 }
 
 /// A label in another file, drawn as a related note under its diagnostic.
-struct Elsewhere {
+struct Elsewhere<'a> {
     label: String,
     span: crate::diag::Span,
-    source: Source,
+    source: &'a Source,
 }
 
-impl fmt::Debug for Elsewhere {
+impl fmt::Debug for Elsewhere<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label)
     }
 }
-impl fmt::Display for Elsewhere {
+impl fmt::Display for Elsewhere<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("set here")
     }
 }
-impl std::error::Error for Elsewhere {}
+impl std::error::Error for Elsewhere<'_> {}
 
-impl MietteDiagnostic for Elsewhere {
+impl MietteDiagnostic for Elsewhere<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(&self.label))
     }
@@ -115,7 +159,7 @@ impl MietteDiagnostic for Elsewhere {
         Some(miette::Severity::Advice)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        Some(self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(
@@ -232,6 +276,18 @@ impl Human {
                 .source
                 .as_ref()
                 .map(|text| Source::new(&file.path, text.clone()));
+            // Each other file once, however many notes point into it.
+            let mut others: HashMap<&str, Source> = HashMap::new();
+            for origin in file
+                .diagnostics
+                .iter()
+                .flat_map(|d| &d.notes)
+                .filter_map(|n| n.origin.as_ref())
+            {
+                others
+                    .entry(origin.path.as_str())
+                    .or_insert_with(|| Source::new(&origin.path, origin.text.to_string()));
+            }
             let item = FileItem {
                 title: title(file),
                 severity: if file.diagnostics.iter().any(|d| d.is_error()) {
@@ -253,7 +309,7 @@ impl Human {
                                 Some(Elsewhere {
                                     label: n.label.clone(),
                                     span: origin.span,
-                                    source: Source::new(&origin.path, origin.text.to_string()),
+                                    source: others.get(origin.path.as_str())?,
                                 })
                             })
                             .collect(),
@@ -278,5 +334,64 @@ impl Renderer for Human {
             writeln!(out, "{notice}")?;
         }
         writeln!(out, "{}", report.summary().line())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What miette reads for a span from the whole text.
+    fn whole(text: &str, span: &SourceSpan, before: usize, after: usize) -> Option<Seen> {
+        let c = text.as_bytes().read_span(span, before, after).ok()?;
+        Some(Seen::of(&*c))
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Seen {
+        data: Vec<u8>,
+        offset: usize,
+        len: usize,
+        line: usize,
+        column: usize,
+        line_count: usize,
+    }
+
+    impl Seen {
+        fn of(c: &dyn SpanContents<'_>) -> Seen {
+            Seen {
+                data: c.data().to_vec(),
+                offset: c.span().offset(),
+                len: c.span().len(),
+                line: c.line(),
+                column: c.column(),
+                line_count: c.line_count(),
+            }
+        }
+    }
+
+    proptest! {
+        /// The windowed read gives miette what the whole text gives it
+        /// (but the header's column, counted in characters on purpose).
+        #[test]
+        fn a_window_reads_as_the_whole_text(
+            text in "([a-c é]{0,6}(\n|\r\n|\r)){0,30}[a-c]{0,4}",
+            at in 0usize..300,
+            len in 0usize..40,
+            context in 1usize..3,
+        ) {
+            let source = Source::new("f", text.clone());
+            let span = SourceSpan::new(at.min(text.len()).into(), len);
+            let expected = whole(&text, &span, context, context);
+            let got = source.read_span(&span, context, context).ok().map(|c| Seen::of(&*c));
+            prop_assert_eq!(got, expected);
+            let expected = whole(&text, &span, 0, 0).map(|s| (s.data, s.offset, s.line, s.line_count));
+            let got = source
+                .read_span(&span, 0, 0)
+                .ok()
+                .map(|c| (c.data().to_vec(), c.span().offset(), c.line(), c.line_count()));
+            prop_assert_eq!(got, expected);
+        }
     }
 }
