@@ -1,8 +1,8 @@
-//! `jobcheck limits`: one group's limits as a table or as JSON.
+//! `jobcheck limits`: limit sets as tables or as JSON.
 
 use serde_json::{Value, json};
 
-use crate::limits::{Limits, Pair};
+use crate::limits::Limits;
 use crate::spec::AccelType;
 use crate::units::TimeLimit;
 
@@ -32,12 +32,20 @@ fn quota(v: Option<u64>) -> String {
     }
 }
 
-/// A readable table of one limit set, for the pair asked about.
-pub fn table(limits: &Limits, pair: &Pair) -> String {
-    let accel = limits.accelerator_type.unwrap_or(pair.accelerator);
+/// The accelerator type a set is shown with: its own, else the one asked
+/// about, else "any" (a set without a type applies to every type).
+fn accel_name(limits: &Limits, asked: Option<AccelType>) -> &'static str {
+    limits
+        .accelerator_type
+        .or(asked)
+        .map_or("any", |t| t.as_str())
+}
+
+/// A readable table of one limit set (`asked`: the type asked about).
+pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
     let mut rows: Vec<(String, String)> = vec![
         ("resource group".into(), limits.resource_group.clone()),
-        ("accelerator type".into(), accel.as_str().to_string()),
+        ("accelerator type".into(), accel_name(limits, asked).to_string()),
         ("cpu cores".into(), count(limits.cpu_number, " per node")),
         ("cards".into(), count(limits.gpu_number, " per node")),
     ];
@@ -73,14 +81,14 @@ pub fn table(limits: &Limits, pair: &Pair) -> String {
 }
 
 /// The limit set as JSON, in the API's field names (null where unknown).
-pub fn json(limits: &Limits, pair: &Pair) -> Value {
+pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
     let max_time = limits.max_time.map(|t| match t {
         TimeLimit::Unlimited => "unlimited".to_string(),
         TimeLimit::Finite(d) => d.slurm(),
     });
     json!({
         "resourceGroup": limits.resource_group,
-        "acceleratorType": limits.accelerator_type.unwrap_or(pair.accelerator).as_str(),
+        "acceleratorType": accel_name(limits, asked),
         "cpuNumber": limits.cpu_number,
         "gpuNumber": limits.gpu_number,
         "nvLimits": limits.nv_limits,
