@@ -196,9 +196,7 @@ const USAGE: u8 = 2;
 
 /// Whether a first argument is meant as a path (so `check` is implied).
 fn looks_like_path(arg: &str) -> bool {
-    arg.starts_with('-')
-        || arg.contains(['/', '\\', '.'])
-        || std::path::Path::new(arg).exists()
+    arg.starts_with('-') || arg.contains(['/', '\\', '.']) || std::path::Path::new(arg).exists()
 }
 
 fn main() -> ExitCode {
@@ -406,9 +404,7 @@ fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
     match choose(args, config)? {
-        Choice::File(path) => {
-            read_limits_file(&path).map(|s| Box::new(s) as Box<dyn LimitSource>)
-        }
+        Choice::File(path) => read_limits_file(&path).map(|s| Box::new(s) as Box<dyn LimitSource>),
         Choice::Api(endpoint) => api_source(args, config, endpoint),
     }
 }
@@ -571,9 +567,8 @@ fn limits_from_file(file: &FileSource, args: &LimitsArgs) -> Result<Shown, u8> {
         return Ok(sets
             .iter()
             .filter(|s| {
-                args.accelerator.is_none_or(|a| {
-                    s.accelerator_type.is_none_or(|t| t == a)
-                })
+                args.accelerator
+                    .is_none_or(|a| s.accelerator_type.is_none_or(|t| t == a))
             })
             .map(|s| (s.clone(), s.accelerator_type.or(args.accelerator)))
             .collect());
@@ -582,9 +577,10 @@ fn limits_from_file(file: &FileSource, args: &LimitsArgs) -> Result<Shown, u8> {
     for group in &args.group {
         let own: Vec<_> = sets.iter().filter(|s| &s.resource_group == group).collect();
         if own.is_empty() {
-            let hint = jobcheck::diag::did_you_mean(group, sets.iter().map(|s| s.resource_group.as_str()))
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
+            let hint =
+                jobcheck::diag::did_you_mean(group, sets.iter().map(|s| s.resource_group.as_str()))
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
             eprintln!("error: unknown resource group `{group}`{hint}");
             return Err(1);
         }
@@ -614,7 +610,11 @@ fn limits_from_file(file: &FileSource, args: &LimitsArgs) -> Result<Shown, u8> {
 }
 
 /// The groups named, from the platform.
-fn limits_from_source(source: &dyn LimitSource, args: &LimitsArgs, accelerator: AccelType) -> Result<Shown, u8> {
+fn limits_from_source(
+    source: &dyn LimitSource,
+    args: &LimitsArgs,
+    accelerator: AccelType,
+) -> Result<Shown, u8> {
     let pairs: Vec<Pair> = args
         .group
         .iter()
@@ -627,7 +627,11 @@ fn limits_from_source(source: &dyn LimitSource, args: &LimitsArgs, accelerator: 
     let mut shown = Vec::new();
     let mut worst = 0;
     for (pair, answer) in pairs.iter().zip(answers) {
-        let what = format!("resource group `{}` ({})", pair.group, pair.accelerator.as_str());
+        let what = format!(
+            "resource group `{}` ({})",
+            pair.group,
+            pair.accelerator.as_str()
+        );
         match answer {
             Lookup::Found(limits) => shown.push((limits, Some(accelerator))),
             Lookup::UnknownGroup { known } => {

@@ -11,8 +11,14 @@ pub struct Page {
 }
 
 const EXIT_STATUS: &[(&str, &str)] = &[
-    ("0", "Every job admitted (warnings allowed unless --deny-warnings)."),
-    ("1", "At least one job rejected, or a document could not be read as a job."),
+    (
+        "0",
+        "Every job admitted (warnings allowed unless --deny-warnings).",
+    ),
+    (
+        "1",
+        "At least one job rejected, or a document could not be read as a job.",
+    ),
     (
         "2",
         "Usage error: bad flags, a path that does not exist, no inputs, a bad limits or \
@@ -26,39 +32,66 @@ const EXIT_STATUS: &[(&str, &str)] = &[
 
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("JOBCHECK_LIMITS", "A limits file, as --limits."),
-    ("JOBCHECK_ENDPOINT", "The platform's AI address, as --endpoint."),
+    (
+        "JOBCHECK_ENDPOINT",
+        "The platform's AI address, as --endpoint.",
+    ),
     ("JOBCHECK_TOKEN", "The platform token."),
-    ("JOBCHECK_TOKEN_FILE", "A file holding the token, as --token-file."),
+    (
+        "JOBCHECK_TOKEN_FILE",
+        "A file holding the token, as --token-file.",
+    ),
     (
         "JOBCHECK_USER, JOBCHECK_ACCESS_KEY, JOBCHECK_SECRET_KEY",
         "Credentials to mint a token with.",
     ),
-    ("JOBCHECK_AUTH_URL, JOBCHECK_AC_URL", "The token and discovery services."),
+    (
+        "JOBCHECK_AUTH_URL, JOBCHECK_AC_URL",
+        "The token and discovery services.",
+    ),
     ("JOBCHECK_CLUSTER", "Whose token to mint."),
     ("JOBCHECK_CONFIG", "The project configuration, as --config."),
     ("JOBCHECK_FORMAT", "The report format, as --format."),
-    ("JOBCHECK_TIMEOUT, JOBCHECK_CACHE_TTL", "As --timeout and --cache-ttl."),
+    (
+        "JOBCHECK_TIMEOUT, JOBCHECK_CACHE_TTL",
+        "As --timeout and --cache-ttl.",
+    ),
     (
         "XDG_CONFIG_HOME",
         "Where the user's configuration is read: $XDG_CONFIG_HOME/jobcheck/config.toml \
          (else ~/.config/jobcheck/config.toml).",
     ),
-    ("GITHUB_ACTIONS", "When \"true\", the default format is github."),
-    ("NO_COLOR", "When set and not empty, no colour on a terminal."),
+    (
+        "GITHUB_ACTIONS",
+        "When \"true\", the default format is github.",
+    ),
+    (
+        "NO_COLOR",
+        "When set and not empty, no colour on a terminal.",
+    ),
 ];
 
 /// Examples per page (the top page shows them all).
 fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
     let check = vec![
-        ("jobcheck check --limits limits.yaml jobs/", "Check every job file under jobs/."),
+        (
+            "jobcheck check --limits limits.yaml jobs/",
+            "Check every job file under jobs/.",
+        ),
         (
             "jobcheck jobs/ --exclude 'jobs/drafts/' -f json -o report.json",
             "Leave a folder out and write a JSON report.",
         ),
-        ("cat job.yaml | jobcheck check - --stdin-filename job.yaml", "Check standard input."),
+        (
+            "cat job.yaml | jobcheck check - --stdin-filename job.yaml",
+            "Check standard input.",
+        ),
     ];
     let limits = vec![
-        ("jobcheck limits --limits limits.yaml", "List every group of a limits file."),
+        (
+            "jobcheck limits --limits limits.yaml",
+            "List every group of a limits file.",
+        ),
         (
             "jobcheck limits --group TeslaM40 --accelerator gpu",
             "One group's limits from the platform.",
@@ -69,7 +102,10 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
         "jobcheck-check" => check,
         "jobcheck-limits" => limits,
         "jobcheck-explain" => explain,
-        "jobcheck-schema" => vec![("jobcheck schema job > job.schema.json", "The job file schema.")],
+        "jobcheck-schema" => vec![(
+            "jobcheck schema job > job.schema.json",
+            "The job file schema.",
+        )],
         "jobcheck-completions" => vec![(
             "jobcheck completions bash > /etc/bash_completion.d/jobcheck",
             "Install bash completions.",

@@ -315,7 +315,11 @@ fn read_caps(
         let span = span_of(value);
         let count = |min: i64, errors: &mut Vec<Diagnostic>| -> Option<Cap<u64>> {
             let Some(n) = integer(value.get_ref()) else {
-                errors.push(wrong_type(&format!("policy `{name}`"), value, "a whole number"));
+                errors.push(wrong_type(
+                    &format!("policy `{name}`"),
+                    value,
+                    "a whole number",
+                ));
                 return None;
             };
             if n < min {

@@ -80,7 +80,11 @@ fn check_owner(meta: &std::fs::Metadata) -> Result<(), String> {
         return Err(format!(
             "the file is writable by {} (mode {:o}); a configuration others can change is \
              refused, as ssh refuses such files (fix it with `chmod go-w`)",
-            if mode & 0o002 != 0 { "everyone" } else { "its group" },
+            if mode & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            },
             mode & 0o7777
         ));
     }

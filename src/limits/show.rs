@@ -45,7 +45,10 @@ fn accel_name(limits: &Limits, asked: Option<AccelType>) -> &'static str {
 pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
     let mut rows: Vec<(String, String)> = vec![
         ("resource group".into(), limits.resource_group.clone()),
-        ("accelerator type".into(), accel_name(limits, asked).to_string()),
+        (
+            "accelerator type".into(),
+            accel_name(limits, asked).to_string(),
+        ),
         ("cpu cores".into(), count(limits.cpu_number, " per node")),
         ("cards".into(), count(limits.gpu_number, " per node")),
     ];
