@@ -24,6 +24,7 @@ const OUTPUT: &str = "Output";
 #[command(
     name = "jobcheck",
     version,
+    propagate_version = true,
     about = "Check container job requests against the Sugon AC / SCNet platform's resource limits",
     long_about = "Check container job requests against the Sugon AC / SCNet platform's resource limits.\n\n\
                   `jobcheck PATHS…` is short for `jobcheck check PATHS…`.",

@@ -161,7 +161,9 @@ fn page(cmd: clap::Command) -> std::io::Result<Page> {
         extra.text([bold("jobcheck"), roman("(1)")]);
     }
     extra.to_writer(&mut out)?;
-    man.render_version_section(&mut out)?;
+    if cmd.get_version().is_some() {
+        man.render_version_section(&mut out)?;
+    }
     Ok(Page {
         file_name: man.get_filename(),
         roff: out,
