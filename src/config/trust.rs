@@ -42,7 +42,7 @@ pub fn user_file(xdg_config_home: Option<&Path>, home: Option<&Path>) -> Option<
 /// no device), owned by the user running jobcheck or by root, and writable
 /// by no one else, as ssh asks of its files. At most [`MAX_CONFIG_BYTES`].
 pub fn read_trusted(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    let file = open(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot read the file: {e}"))?;
@@ -61,6 +61,22 @@ pub fn read_trusted(path: &Path) -> Result<String, String> {
         ));
     }
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
+}
+
+/// Open for reading without waiting on a FIFO (whose open blocks until a
+/// writer comes); what was opened is checked after.
+#[cfg(unix)]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 #[cfg(unix)]
