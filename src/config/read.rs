@@ -137,6 +137,8 @@ pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config,
             })
             .collect();
         diagnostics.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
+        // Recovery after a syntax error may say the same thing twice.
+        diagnostics.dedup_by(|a, b| a.span == b.span && a.message == b.message);
         BadFile {
             path: path.to_string(),
             text: text.to_string(),
