@@ -279,4 +279,17 @@ mod tests {
             assert!(markdown(code).contains("```yaml"), "{code}");
         }
     }
+
+    #[test]
+    fn suggestions_for_unknown_codes() {
+        let names = |w: &str| -> Vec<&str> { suggest(w).iter().map(|c| c.as_str()).collect() };
+        assert_eq!(
+            names("memory"),
+            ["memory-over-limit", "memory-unit-missing"]
+        );
+        assert_eq!(names("cpus-over-limt"), ["cpus-over-limit"]);
+        assert!(names("walltim").contains(&"walltime-over-limit"));
+        assert!(names("zz").is_empty());
+        assert!(names("").is_empty());
+    }
 }

@@ -290,3 +290,63 @@ fn every_config_error_is_reported_at_once_each_at_its_place() {
         out.stderr
     );
 }
+
+#[test]
+fn the_users_own_config_may_name_the_token_service_and_the_environment_wins() {
+    let mine = platform();
+    let env = platform();
+    let dir = repo();
+    write(
+        &dir.path().join("xdg/jobcheck/config.toml"),
+        &format!(
+            "auth-url = \"{}\"\nac-url = \"{}\"\n",
+            mine.url(),
+            mine.url()
+        ),
+    );
+    let keys = [
+        ("JOBCHECK_USER", "alice"),
+        ("JOBCHECK_ACCESS_KEY", "ak"),
+        ("JOBCHECK_SECRET_KEY", "sk"),
+    ];
+    let mut cmd_env: Vec<(&str, &str)> = keys.to_vec();
+    // No token: one is minted at the user's token service.
+    let out = run_without_token(dir.path(), &cmd_env);
+    assert!(mine.count() >= 1, "{}", out.stderr);
+    let before = mine.count();
+    let env_url = env.url();
+    cmd_env.push(("JOBCHECK_AUTH_URL", &env_url));
+    cmd_env.push(("JOBCHECK_AC_URL", &env_url));
+    let out = run_without_token(dir.path(), &cmd_env);
+    assert!(env.count() >= 1, "{}", out.stderr);
+    assert_eq!(
+        mine.count(),
+        before,
+        "the environment wins over the user's file"
+    );
+}
+
+fn run_without_token(dir: &Path, env: &[(&str, &str)]) -> Out {
+    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    cmd.current_dir(dir.join("repo"))
+        .env_remove("JOBCHECK_ENDPOINT")
+        .env_remove("JOBCHECK_LIMITS")
+        .env_remove("JOBCHECK_TOKEN")
+        .env_remove("JOBCHECK_TOKEN_FILE")
+        .env_remove("JOBCHECK_AUTH_URL")
+        .env_remove("JOBCHECK_AC_URL")
+        .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg"))
+        .env("HOME", dir.join("home"))
+        .args(["check", "--timeout", "10", "jobs"])
+        .timeout(std::time::Duration::from_secs(60));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
