@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use jobcheck::config::{self, Config, Scope};
+use jobcheck::config::{Config, Places, Scope};
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
-use jobcheck::limits::{LimitSource, Lookup, Pair, show};
+use jobcheck::limits::{LimitSource, Pair, show};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::run::{self, Options, Selection};
 use jobcheck::spec::AccelType;
@@ -301,45 +301,18 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
     }
 }
 
-fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
-}
-
 /// The user's own configuration, then the project's (`--config`, or
 /// `jobcheck.toml` found from the working directory up to the repository
 /// root or home), the project's over the user's.
 fn load_config(args: &LimitArgs) -> Result<Config, u8> {
-    let home = home_dir();
-    let xdg = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from);
-    let user = match config::user_file(xdg.as_deref(), home.as_deref()) {
-        Some(path) if std::fs::symlink_metadata(&path).is_ok() => Some(
-            Config::load(&path, &path.display().to_string(), Scope::User)
-                .map_err(|bad| bad_file(&bad, "user configuration"))?,
-        ),
-        _ => None,
-    };
-    let project_path = match &args.config {
-        Some(path) if std::fs::metadata(path).is_err() => {
-            return Err(usage_error(format!(
-                "the configuration `{}` does not exist",
-                path.display()
-            )));
-        }
-        Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| config::discover(&cwd, home.as_deref())),
-    };
-    let project = match project_path {
-        Some(path) => Some(
-            Config::load(&path, &run::display_path(&path), Scope::Project)
-                .map_err(|bad| bad_file(&bad, "configuration"))?,
-        ),
-        None => None,
-    };
-    let config = Config::layered(user, project);
+    let config =
+        Config::load_all(&Places::from_env(args.config.clone())).map_err(|(bad, scope)| {
+            let what = match scope {
+                Scope::User => "user configuration",
+                Scope::Project => "configuration",
+            };
+            bad_file(&bad, what)
+        })?;
     pass_service_urls(&config);
     Ok(config)
 }
@@ -513,7 +486,7 @@ fn limits(args: LimitsArgs) -> u8 {
     };
     let shown = match choice {
         Choice::File(path) => match read_limits_file(&path) {
-            Ok(file) => limits_from_file(&file, &args),
+            Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
             Err(code) => return code,
         },
         Choice::Api(endpoint) => {
@@ -527,137 +500,37 @@ fn limits(args: LimitsArgs) -> u8 {
                     "give --group GROUP: the platform's groups are listed only from a limits file",
                 );
             }
-            match api_source(&args.limits, &config, endpoint) {
-                Ok(source) => limits_from_source(source.as_ref(), &args, accelerator),
+            let source = match api_source(&args.limits, &config, endpoint) {
+                Ok(source) => source,
                 Err(code) => return code,
-            }
-        }
-    };
-    let (found, code) = match shown {
-        Ok(found) => (found, 0),
-        Err(code) => return code,
-    };
-    let text = match args.format {
-        LimitsFormat::Table => found
-            .iter()
-            .map(|(limits, accel)| show::table(limits, *accel))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        LimitsFormat::Json => {
-            let items: Vec<serde_json::Value> = found
-                .iter()
-                .map(|(limits, accel)| show::json(limits, *accel))
-                .collect();
-            let value = match (args.group.len(), items.len()) {
-                (1, 1) => items.into_iter().next().unwrap_or_default(),
-                _ => serde_json::Value::Array(items),
             };
-            format!("{value:#}\n")
+            let pairs: Vec<Pair> = args
+                .group
+                .iter()
+                .map(|g| Pair {
+                    group: g.clone(),
+                    accelerator,
+                })
+                .collect();
+            let answers = source.lookup(&pairs);
+            show::from_answers(&pairs, answers)
         }
     };
-    emit(text.as_bytes(), code)
-}
-
-type Shown = Vec<(jobcheck::limits::Limits, Option<AccelType>)>;
-
-/// The limit sets of a file: every one, or those of the groups named (and
-/// of the accelerator type, when given or when the group has only one).
-fn limits_from_file(file: &FileSource, args: &LimitsArgs) -> Result<Shown, u8> {
-    let sets = file.sets();
-    if args.group.is_empty() {
-        return Ok(sets
-            .iter()
-            .filter(|s| {
-                args.accelerator
-                    .is_none_or(|a| s.accelerator_type.is_none_or(|t| t == a))
-            })
-            .map(|s| (s.clone(), s.accelerator_type.or(args.accelerator)))
-            .collect());
-    }
-    let mut shown = Vec::new();
-    for group in &args.group {
-        let own: Vec<_> = sets.iter().filter(|s| &s.resource_group == group).collect();
-        if own.is_empty() {
-            let hint =
-                jobcheck::diag::did_you_mean(group, sets.iter().map(|s| s.resource_group.as_str()))
-                    .map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default();
-            eprintln!("error: unknown resource group `{group}`{hint}");
-            return Err(1);
+    match shown {
+        Ok(shown) => {
+            let json = args.format == LimitsFormat::Json;
+            emit(
+                show::render(&shown, json, args.group.len() == 1).as_bytes(),
+                0,
+            )
         }
-        let matching: Vec<_> = own
-            .iter()
-            .filter(|s| match (args.accelerator, s.accelerator_type) {
-                (Some(a), Some(t)) => a == t,
-                _ => true,
-            })
-            .collect();
-        if matching.is_empty() {
-            let offered: Vec<&str> = own
-                .iter()
-                .filter_map(|s| s.accelerator_type.map(|t| t.as_str()))
-                .collect();
-            eprintln!(
-                "error: resource group `{group}`: the group does not offer this accelerator type (it offers {})",
-                offered.join(", ")
-            );
-            return Err(1);
-        }
-        for s in matching {
-            shown.push(((*s).clone(), s.accelerator_type.or(args.accelerator)));
+        Err(refusal) => {
+            for message in &refusal.messages {
+                eprintln!("error: {message}");
+            }
+            refusal.code
         }
     }
-    Ok(shown)
-}
-
-/// The groups named, from the platform.
-fn limits_from_source(
-    source: &dyn LimitSource,
-    args: &LimitsArgs,
-    accelerator: AccelType,
-) -> Result<Shown, u8> {
-    let pairs: Vec<Pair> = args
-        .group
-        .iter()
-        .map(|g| Pair {
-            group: g.clone(),
-            accelerator,
-        })
-        .collect();
-    let answers = source.lookup(&pairs);
-    let mut shown = Vec::new();
-    let mut worst = 0;
-    for (pair, answer) in pairs.iter().zip(answers) {
-        let what = format!(
-            "resource group `{}` ({})",
-            pair.group,
-            pair.accelerator.as_str()
-        );
-        match answer {
-            Lookup::Found(limits) => shown.push((limits, Some(accelerator))),
-            Lookup::UnknownGroup { known } => {
-                let hint =
-                    jobcheck::diag::did_you_mean(&pair.group, known.iter().map(String::as_str))
-                        .map(|n| format!(" (did you mean `{n}`?)"))
-                        .unwrap_or_default();
-                eprintln!("error: unknown {what}{hint}");
-                worst = worst.max(1);
-            }
-            Lookup::UnsupportedType { offered } => {
-                let offered: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
-                eprintln!(
-                    "error: {what}: the group does not offer this accelerator type (it offers {})",
-                    offered.join(", ")
-                );
-                worst = worst.max(1);
-            }
-            Lookup::Unavailable { reason } => {
-                eprintln!("error: limits unavailable for {what}: {reason}");
-                worst = worst.max(3);
-            }
-        }
-    }
-    if worst > 0 { Err(worst) } else { Ok(shown) }
 }
 
 fn explain(code: Option<&str>, list: bool) -> u8 {

@@ -28,6 +28,33 @@ pub const FILE_NAME: &str = "jobcheck.toml";
 /// How the user's configuration file is named in messages.
 pub const USER_FILE_HINT: &str = "$XDG_CONFIG_HOME/jobcheck/config.toml";
 
+/// Where configuration files are looked for.
+#[derive(Clone, Debug, Default)]
+pub struct Places {
+    /// `--config` / `JOBCHECK_CONFIG`: the project's file, not searched for.
+    pub explicit: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+}
+
+impl Places {
+    /// The process's working directory, `HOME` and `XDG_CONFIG_HOME`.
+    pub fn from_env(explicit: Option<PathBuf>) -> Places {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Places {
+            explicit,
+            cwd: std::env::current_dir().ok(),
+            home: var("HOME"),
+            xdg_config_home: var("XDG_CONFIG_HOME"),
+        }
+    }
+}
+
 /// Whose file a configuration is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Scope {
@@ -159,6 +186,33 @@ impl Config {
     /// Read a configuration's text; `dir` is where its relative paths start.
     pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config, BadFile> {
         read::parse(path, dir, text, scope)
+    }
+
+    /// The user's configuration and the project's, layered; the error says
+    /// whose file could not be used.
+    pub fn load_all(places: &Places) -> Result<Config, (BadFile, Scope)> {
+        let user = match user_file(places.xdg_config_home.as_deref(), places.home.as_deref()) {
+            Some(path) if std::fs::symlink_metadata(&path).is_ok() => Some(
+                Config::load(&path, &path.display().to_string(), Scope::User)
+                    .map_err(|bad| (bad, Scope::User))?,
+            ),
+            _ => None,
+        };
+        let project_path = match &places.explicit {
+            Some(path) => Some(path.clone()),
+            None => places
+                .cwd
+                .as_deref()
+                .and_then(|cwd| discover(cwd, places.home.as_deref())),
+        };
+        let project = match project_path {
+            Some(path) => Some(
+                Config::load(&path, &crate::select::display_path(&path), Scope::Project)
+                    .map_err(|bad| (bad, Scope::Project))?,
+            ),
+            None => None,
+        };
+        Ok(Config::layered(user, project))
     }
 
     /// The user's defaults with the project's settings over them. Credential
