@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use jobcheck::config::{Config, Places, Scope};
+use jobcheck::config::{self, Config, Places, Scope};
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
@@ -371,7 +371,8 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
 }
 
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
-    let text = std::fs::read_to_string(path)
+    // A limits file is a few kilobytes; the cap is the one for job files.
+    let text = config::read_regular(path, run::MAX_FILE_BYTES, |_| Ok(()))
         .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
     FileSource::parse(&run::display_path(path), &text).map_err(|bad| bad_file(&bad, "limits file"))
 }

@@ -338,3 +338,22 @@ fn limits_from_the_platform_asks_for_a_group_and_type() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--accelerator"), "{}", out.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_limits_file_that_is_not_a_regular_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("limits.yaml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for path in [fifo.to_str().unwrap(), "/dev/zero"] {
+        let out = jobcheck()
+            .args(["check", "--limits", path, "examples/jobs/good"])
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{path}: {stderr}");
+    }
+}

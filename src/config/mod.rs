@@ -21,7 +21,7 @@ use crate::limits::file::BadFile;
 use crate::report::Format;
 use crate::units::{Memory, TimeLimit};
 pub use read::CREDENTIAL_KEYS;
-pub use trust::{MAX_CONFIG_BYTES, discover, user_file};
+pub use trust::{MAX_CONFIG_BYTES, discover, read_regular, user_file};
 
 pub const FILE_NAME: &str = "jobcheck.toml";
 

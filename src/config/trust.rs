@@ -42,6 +42,17 @@ pub fn user_file(xdg_config_home: Option<&Path>, home: Option<&Path>) -> Option<
 /// no device), owned by the user running jobcheck or by root, and writable
 /// by no one else, as ssh asks of its files. At most [`MAX_CONFIG_BYTES`].
 pub fn read_trusted(path: &Path) -> Result<String, String> {
+    read_regular(path, MAX_CONFIG_BYTES, check_owner)
+}
+
+/// Read a regular file's text, at most `cap` bytes (no FIFO, device or
+/// `/dev/zero`: a FIFO is opened without waiting for a writer, then
+/// refused). `check` sees the file's metadata before anything is read.
+pub fn read_regular(
+    path: &Path,
+    cap: u64,
+    check: impl Fn(&std::fs::Metadata) -> Result<(), String>,
+) -> Result<String, String> {
     let file = open(path).map_err(|e| format!("cannot read the file: {e}"))?;
     let meta = file
         .metadata()
@@ -49,16 +60,17 @@ pub fn read_trusted(path: &Path) -> Result<String, String> {
     if !meta.is_file() {
         return Err("not a regular file, so it is not read".to_string());
     }
-    check_owner(&meta)?;
+    check(&meta)?;
     let mut bytes = Vec::new();
-    file.take(MAX_CONFIG_BYTES + 1)
+    file.take(cap + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file: {e}"))?;
-    if bytes.len() as u64 > MAX_CONFIG_BYTES {
-        return Err(format!(
-            "larger than {} KiB; a configuration is a few lines, so it is not read",
-            MAX_CONFIG_BYTES / 1024
-        ));
+    if bytes.len() as u64 > cap {
+        return Err(if cap >= 1024 * 1024 {
+            format!("larger than {} MiB, so it is not read", cap / (1024 * 1024))
+        } else {
+            format!("larger than {} KiB, so it is not read", cap / 1024)
+        });
     }
     String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_string())
 }
