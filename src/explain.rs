@@ -248,6 +248,37 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// The codes an unknown name may have meant: those whose name holds it
+/// (`memory` → memory-over-limit, memory-unit-missing), else the nearest.
+pub fn suggest(word: &str) -> Vec<Code> {
+    let word = word.trim().to_lowercase();
+    if word.is_empty() {
+        return Vec::new();
+    }
+    let holding: Vec<Code> = Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| word.len() >= 3 && c.as_str().contains(&word))
+        .collect();
+    if !holding.is_empty() {
+        return holding;
+    }
+    // A near miss of a whole code, or of one part of it (`walltim`).
+    let near = crate::diag::did_you_mean(&word, Code::ALL.iter().map(|c| c.as_str()));
+    if let Some(near) = near.and_then(Code::parse) {
+        return vec![near];
+    }
+    Code::ALL
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.as_str()
+                .split('-')
+                .any(|part| part.len() > 3 && crate::diag::did_you_mean(&word, [part]).is_some())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +294,18 @@ mod tests {
             assert_ne!(e.bad, e.good, "{code}");
             assert!(markdown(code).contains("```yaml"), "{code}");
         }
+    }
+
+    #[test]
+    fn suggestions_for_unknown_codes() {
+        let names = |w: &str| -> Vec<&str> { suggest(w).iter().map(|c| c.as_str()).collect() };
+        assert_eq!(
+            names("memory"),
+            ["memory-over-limit", "memory-unit-missing"]
+        );
+        assert_eq!(names("cpus-over-limt"), ["cpus-over-limit"]);
+        assert!(names("walltim").contains(&"walltime-over-limit"));
+        assert!(names("zz").is_empty());
+        assert!(names("").is_empty());
     }
 }

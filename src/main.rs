@@ -6,37 +6,57 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use jobcheck::config::Config;
+use jobcheck::config::{Config, Places, Scope};
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
-use jobcheck::limits::{LimitSource, Lookup, Pair, show};
+use jobcheck::limits::{LimitSource, Pair, show};
 use jobcheck::report::{self, Format, Style};
-use jobcheck::run::{self, Options};
+use jobcheck::run::{self, Options, Selection};
 use jobcheck::spec::AccelType;
+
+const INPUTS: &str = "Inputs";
+const LIMITS: &str = "Limits";
+const CREDENTIALS: &str = "Credentials";
+const OUTPUT: &str = "Output";
 
 #[derive(Parser)]
 #[command(
     name = "jobcheck",
     version,
+    propagate_version = true,
     about = "Check container job requests against the Sugon AC / SCNet platform's resource limits",
     long_about = "Check container job requests against the Sugon AC / SCNet platform's resource limits.\n\n\
-                  `jobcheck PATHS…` is short for `jobcheck check PATHS…`."
+                  `jobcheck PATHS…` is short for `jobcheck check PATHS…`.",
+    after_help = "Exit status: 0 admitted, 1 rejected, 2 usage error, 3 limits unavailable.\n\
+                  `jobcheck man --out-dir DIR` writes the manual pages."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// The subcommands' names, for `jobcheck PATHS…` and "did you mean".
+const COMMANDS: [&str; 7] = [
+    "check",
+    "limits",
+    "explain",
+    "schema",
+    "completions",
+    "man",
+    "help",
+];
+
 #[derive(Subcommand)]
 enum Command {
     /// Check job files (YAML/JSON job specs and platform bodies) against limits.
     Check(CheckArgs),
-    /// Fetch and show one resource group's limits.
+    /// Show resource groups' limits: every group of a limits file, or the groups named.
     Limits(LimitsArgs),
     /// Describe a rule: what it checks and how to fix it.
     Explain {
         /// A rule code, e.g. cpus-over-limit.
+        #[arg(value_name = "CODE")]
         code: Option<String>,
         /// List every code.
         #[arg(long)]
@@ -49,11 +69,15 @@ enum Command {
     },
     /// Print a shell completion script (e.g. `jobcheck completions bash > /etc/bash_completion.d/jobcheck`).
     Completions {
-        #[arg(value_enum)]
+        #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `jobcheck man > jobcheck.1`.
-    Man,
+    /// Print the man page (roff), or write every page (jobcheck.1, jobcheck-check.1, …) to a directory.
+    Man {
+        /// Write jobcheck.1 and a page per subcommand into this directory.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -78,69 +102,50 @@ enum LimitsFormat {
 #[derive(Args)]
 struct LimitArgs {
     /// Limits from a YAML/JSON file (a list of limit sets, or a saved API response).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "JOBCHECK_LIMITS", hide_env_values = true, value_name = "FILE", help_heading = LIMITS)]
     limits: Option<PathBuf>,
     /// The platform's AI address (https://host:port); limits are fetched from its API.
     /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
     /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
-    #[arg(
-        long,
-        env = "JOBCHECK_ENDPOINT",
-        hide_env_values = true,
-        value_name = "URL"
-    )]
+    #[arg(long, env = "JOBCHECK_ENDPOINT", hide_env_values = true, value_name = "URL", help_heading = CREDENTIALS)]
     endpoint: Option<String>,
     /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
-    #[arg(
-        long,
-        env = "JOBCHECK_TOKEN_FILE",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    #[arg(long, env = "JOBCHECK_TOKEN_FILE", hide_env_values = true, value_name = "PATH", help_heading = CREDENTIALS)]
     token_file: Option<PathBuf>,
     /// Answer from the local cache only (stale entries too); fetch nothing.
-    #[arg(long, conflicts_with = "refresh")]
+    #[arg(long, conflicts_with = "refresh", help_heading = LIMITS)]
     offline: bool,
     /// Ignore cached answers and fetch them again.
-    #[arg(long)]
+    #[arg(long, help_heading = LIMITS)]
     refresh: bool,
     /// Give up on the platform after this many seconds, retries included.
-    #[arg(long, env = "JOBCHECK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    #[arg(long, env = "JOBCHECK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds, help_heading = LIMITS)]
     timeout: std::time::Duration,
     /// How long cached answers stay fresh, in seconds [default: 900].
-    #[arg(
-        long,
-        env = "JOBCHECK_CACHE_TTL",
-        hide_env_values = true,
-        value_name = "SECONDS"
-    )]
+    #[arg(long, env = "JOBCHECK_CACHE_TTL", hide_env_values = true, value_name = "SECONDS", help_heading = LIMITS)]
     cache_ttl: Option<u64>,
     /// Log each request to the platform on stderr (method, URL, status, attempt,
     /// time, headers sent; the token is shown as <redacted>).
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = OUTPUT)]
     verbose: bool,
-    /// Configuration file [default: jobcheck.toml here or in a parent directory].
-    #[arg(
-        long,
-        env = "JOBCHECK_CONFIG",
-        hide_env_values = true,
-        value_name = "PATH"
-    )]
+    /// The project configuration [default: jobcheck.toml here or in a parent directory,
+    /// up to the repository root or home]. It may not say where credentials go.
+    #[arg(long, env = "JOBCHECK_CONFIG", hide_env_values = true, value_name = "PATH", help_heading = INPUTS)]
     config: Option<PathBuf>,
 }
 
 #[derive(Args)]
 struct LimitsArgs {
-    /// The resource group, e.g. TeslaM40.
-    #[arg(long, value_name = "G")]
-    group: String,
-    /// The accelerator type: gpu, dcu, mlu or cpu.
-    #[arg(long, value_name = "T", value_parser = parse_accel)]
-    accelerator: AccelType,
+    /// A resource group, e.g. TeslaM40 (repeatable) [default: every group of the limits file].
+    #[arg(long, value_name = "GROUP")]
+    group: Vec<String>,
+    /// The accelerator type: gpu, dcu, mlu or cpu [default: the group's only type].
+    #[arg(long, value_name = "TYPE", value_parser = parse_accel)]
+    accelerator: Option<AccelType>,
     #[command(flatten)]
     limits: LimitArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
+    /// Output format (json: an object for one --group, else an array).
+    #[arg(short, long, value_enum, default_value = "table", value_name = "FORMAT", help_heading = OUTPUT)]
     format: LimitsFormat,
 }
 
@@ -161,54 +166,56 @@ fn parse_accel(text: &str) -> Result<AccelType, String> {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// Files, directories (searched for *.yaml, *.yml, *.json) or `-` for standard input.
-    #[arg(value_name = "PATHS")]
+    /// Files (always checked), directories (walked for *.yaml, *.yml, *.json, honouring
+    /// .gitignore, .ignore and hidden names) or `-` for standard input.
+    #[arg(value_name = "PATHS", help_heading = INPUTS)]
     paths: Vec<PathBuf>,
+    /// Leave out what a glob matches in walked directories (.gitignore syntax, relative to
+    /// the working directory; repeatable). Files named on the command line are still checked.
+    #[arg(long, value_name = "GLOB", help_heading = INPUTS)]
+    exclude: Vec<String>,
+    /// The name standard input goes by in reports.
+    #[arg(long, value_name = "NAME", help_heading = INPUTS)]
+    stdin_filename: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Output format [default: human, or github when GITHUB_ACTIONS=true].
-    #[arg(
-        short,
-        long,
-        value_enum,
-        env = "JOBCHECK_FORMAT",
-        hide_env_values = true
-    )]
+    #[arg(short, long, value_enum, env = "JOBCHECK_FORMAT", hide_env_values = true, value_name = "FORMAT", help_heading = OUTPUT)]
     format: Option<Format>,
     /// Write the report to this file instead of standard output.
-    #[arg(long, value_name = "PATH")]
+    #[arg(short, long, value_name = "PATH", help_heading = OUTPUT)]
     output_file: Option<PathBuf>,
     /// Colour in the human format.
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN", help_heading = OUTPUT)]
     color: ColorChoice,
     /// Exit 1 when there are warnings, and count jobs with warnings as rejected.
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     deny_warnings: bool,
-    /// The name standard input goes by in reports.
-    #[arg(long, value_name = "NAME")]
-    stdin_filename: Option<String>,
 }
 
 const USAGE: u8 = 2;
 
+/// Whether a first argument is meant as a path (so `check` is implied).
+fn looks_like_path(arg: &str) -> bool {
+    arg.starts_with('-') || arg.contains(['/', '\\', '.']) || std::path::Path::new(arg).exists()
+}
+
 fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    // `jobcheck PATHS…` means `jobcheck check PATHS…`.
+    // `jobcheck PATHS…` means `jobcheck check PATHS…`; a near miss of a
+    // subcommand that is not a path gets a suggestion instead.
     if let Some(first) = args.get(1).and_then(|a| a.to_str()) {
-        let known = [
-            "check",
-            "limits",
-            "explain",
-            "schema",
-            "completions",
-            "man",
-            "help",
-            "-h",
-            "--help",
-            "-V",
-            "--version",
-        ];
-        if !known.contains(&first) {
+        let flags = ["-h", "--help", "-V", "--version"];
+        if !COMMANDS.contains(&first) && !flags.contains(&first) {
+            if !looks_like_path(first)
+                && let Some(near) = jobcheck::diag::did_you_mean(first, COMMANDS)
+            {
+                eprintln!(
+                    "error: unrecognized subcommand `{first}`\n\n  tip: did you mean `{near}`?\n\n\
+                     For more information, try `jobcheck --help`."
+                );
+                return ExitCode::from(USAGE);
+            }
             args.insert(1, "check".into());
         }
     }
@@ -228,26 +235,51 @@ fn main() -> ExitCode {
                 SchemaKind::Job => jobcheck::spec::schema::job_schema(),
                 SchemaKind::Report => jobcheck::report::json::REPORT_SCHEMA.to_string(),
             };
-            println!("{}", text.trim_end());
-            0
+            emit(format!("{}\n", text.trim_end()).as_bytes(), 0)
         }
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "jobcheck", &mut std::io::stdout());
-            0
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "jobcheck", &mut script);
+            emit(&script, 0)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            match clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .and_then(|()| std::io::stdout().write_all(&out))
-            {
-                Ok(()) => 0,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-                Err(e) => usage_error(format!("cannot write the man page: {e}")),
-            }
-        }
+        Command::Man { out_dir } => man(out_dir),
     })
+}
+
+/// Write to standard output. A closed pipe (`| head -1`) ends the output
+/// quietly, as other tools do, and the command keeps its exit code.
+fn emit(bytes: &[u8], code: u8) -> u8 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+        Err(e) => usage_error(format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn man(out_dir: Option<PathBuf>) -> u8 {
+    let pages = match jobcheck::man::pages(Cli::command()) {
+        Ok(pages) => pages,
+        Err(e) => return usage_error(format!("cannot render the man pages: {e}")),
+    };
+    let Some(dir) = out_dir else {
+        // The top page on standard output: `jobcheck man > jobcheck.1`.
+        return emit(&pages[0].roff, 0);
+    };
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return usage_error(format!("cannot create `{}`: {e}", dir.display()));
+    }
+    let mut written = Vec::new();
+    for page in &pages {
+        let path = dir.join(&page.file_name);
+        if let Err(e) = std::fs::write(&path, &page.roff) {
+            return usage_error(format!("cannot write `{}`: {e}", path.display()));
+        }
+        written.push(format!("{}\n", path.display()));
+    }
+    emit(written.concat().as_bytes(), 0)
 }
 
 fn usage_error(message: impl std::fmt::Display) -> u8 {
@@ -269,24 +301,38 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
     }
 }
 
-/// `--config`, or `jobcheck.toml` found from the working directory upwards.
+/// The user's own configuration, then the project's (`--config`, or
+/// `jobcheck.toml` found from the working directory up to the repository
+/// root or home), the project's over the user's.
 fn load_config(args: &LimitArgs) -> Result<Config, u8> {
-    let path = match &args.config {
-        Some(path) if !path.exists() => {
-            return Err(usage_error(format!(
-                "the configuration `{}` does not exist",
-                path.display()
-            )));
+    let config =
+        Config::load_all(&Places::from_env(args.config.clone())).map_err(|(bad, scope)| {
+            let what = match scope {
+                Scope::User => "user configuration",
+                Scope::Project => "configuration",
+            };
+            bad_file(&bad, what)
+        })?;
+    pass_service_urls(&config);
+    Ok(config)
+}
+
+/// The token and discovery services are read from the environment; the
+/// user's configuration fills in what the environment leaves unset.
+fn pass_service_urls(config: &Config) {
+    for (var, value) in [
+        ("JOBCHECK_AUTH_URL", &config.auth_url),
+        ("JOBCHECK_AC_URL", &config.ac_url),
+    ] {
+        if let Some(value) = value
+            && std::env::var_os(var).is_none()
+        {
+            // SAFETY: called from `main` before any thread is started (the
+            // reader pool and the HTTP runtime come later), so no other
+            // thread reads the environment meanwhile.
+            unsafe { std::env::set_var(var, value) };
         }
-        Some(path) => Some(path.clone()),
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|cwd| Config::discover(&cwd)),
-    };
-    let Some(path) = path else {
-        return Ok(Config::default());
-    };
-    Config::load(&path, &run::display_path(&path)).map_err(|bad| bad_file(&bad, "configuration"))
+    }
 }
 
 /// A limits or configuration file that cannot be used: shown, then exit 2.
@@ -296,26 +342,44 @@ fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
     USAGE
 }
 
+/// Where limits come from: `--limits` / `JOBCHECK_LIMITS`, then
+/// `--endpoint` / `JOBCHECK_ENDPOINT`, then the configuration's `limits`,
+/// then the user configuration's endpoint or a token alone (discovery).
+enum Choice<'a> {
+    File(PathBuf),
+    Api(Option<&'a String>),
+}
+
+fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8> {
+    if let Some(path) = &args.limits {
+        return Ok(Choice::File(path.clone()));
+    }
+    if args.endpoint.is_some() {
+        return Ok(Choice::Api(args.endpoint.as_ref()));
+    }
+    if let Some(path) = &config.limits {
+        return Ok(Choice::File(path.clone()));
+    }
+    if config.endpoint.is_some() || auth::credential_configured(args.token_file.as_deref()) {
+        return Ok(Choice::Api(config.endpoint.as_ref()));
+    }
+    Err(usage_error(
+        "no limits: pass --limits FILE (or JOBCHECK_LIMITS, or `limits` in jobcheck.toml), or \
+         --endpoint URL (or JOBCHECK_ENDPOINT) with a token, or a token or access key alone to \
+         discover the endpoint (see the README, \"Credentials\")",
+    ))
+}
+
+fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
+    let text = jobcheck::fsread::read_small(path)
+        .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
+    FileSource::parse(&run::display_path(path), &text).map_err(|bad| bad_file(&bad, "limits file"))
+}
+
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
-    let endpoint = args.endpoint.as_ref().or(config.endpoint.as_ref());
-    match (&args.limits, endpoint) {
-        (Some(path), _) => {
-            let text = jobcheck::fsread::read_small(path).map_err(|e| {
-                usage_error(format!("cannot read limits file `{}`: {e}", path.display()))
-            })?;
-            FileSource::parse(&run::display_path(path), &text)
-                .map(|s| Box::new(s) as Box<dyn LimitSource>)
-                .map_err(|bad| bad_file(&bad, "limits file"))
-        }
-        (None, endpoint)
-            if endpoint.is_some() || auth::credential_configured(args.token_file.as_deref()) =>
-        {
-            api_source(args, config, endpoint)
-        }
-        (None, _) => Err(usage_error(
-            "no limits: pass --limits FILE, or --endpoint URL (or JOBCHECK_ENDPOINT) with a token, \
-             or a token or access key alone to discover the endpoint (see the README, \"Credentials\")",
-        )),
+    match choose(args, config)? {
+        Choice::File(path) => read_limits_file(&path).map(|s| Box::new(s) as Box<dyn LimitSource>),
+        Choice::Api(endpoint) => api_source(args, config, endpoint),
     }
 }
 
@@ -351,20 +415,24 @@ fn api_source(
     })
 }
 
-/// The configuration, then the limit source it and the flags choose.
-fn config_and_source(args: &LimitArgs) -> Result<(Config, Box<dyn LimitSource>), u8> {
-    let config = load_config(args)?;
-    let source = limit_source(args, &config)?;
-    Ok((config, source))
-}
-
 fn check(args: CheckArgs) -> u8 {
-    let inputs = match run::collect_inputs(&args.paths, args.stdin_filename.as_deref()) {
+    let config = match load_config(&args.limits) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let selection = Selection {
+        stdin_name: args.stdin_filename.clone(),
+        exclude: args.exclude.clone(),
+        config_dir: config.dir.clone(),
+        include: config.include.clone(),
+        config_exclude: config.exclude.clone(),
+    };
+    let inputs = match run::collect_inputs(&args.paths, &selection) {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
-    let (config, source) = match config_and_source(&args.limits) {
-        Ok(both) => both,
+    let source = match limit_source(&args.limits, &config) {
+        Ok(source) => source,
         Err(code) => return code,
     };
     let format = args.format.or(config.format).unwrap_or_else(|| {
@@ -408,52 +476,59 @@ fn check(args: CheckArgs) -> u8 {
 }
 
 fn limits(args: LimitsArgs) -> u8 {
-    let (_, source) = match config_and_source(&args.limits) {
-        Ok(both) => both,
+    let config = match load_config(&args.limits) {
+        Ok(config) => config,
         Err(code) => return code,
     };
-    let pair = Pair {
-        group: args.group.clone(),
-        accelerator: args.accelerator,
+    let choice = match choose(&args.limits, &config) {
+        Ok(choice) => choice,
+        Err(code) => return code,
     };
-    let answer = source
-        .lookup(std::slice::from_ref(&pair))
-        .into_iter()
-        .next()
-        .unwrap_or(Lookup::Unavailable {
-            reason: "no answer".into(),
-        });
-    let what = format!(
-        "resource group `{}` ({})",
-        pair.group,
-        pair.accelerator.as_str()
-    );
-    match answer {
-        Lookup::Found(limits) => {
-            match args.format {
-                LimitsFormat::Table => print!("{}", show::table(&limits, &pair)),
-                LimitsFormat::Json => println!("{:#}", show::json(&limits, &pair)),
+    let shown = match choice {
+        Choice::File(path) => match read_limits_file(&path) {
+            Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
+            Err(code) => return code,
+        },
+        Choice::Api(endpoint) => {
+            let Some(accelerator) = args.accelerator else {
+                return usage_error(
+                    "give --accelerator TYPE: the platform answers for one accelerator type at a time",
+                );
+            };
+            if args.group.is_empty() {
+                return usage_error(
+                    "give --group GROUP: the platform's groups are listed only from a limits file",
+                );
             }
-            0
+            let source = match api_source(&args.limits, &config, endpoint) {
+                Ok(source) => source,
+                Err(code) => return code,
+            };
+            let pairs: Vec<Pair> = args
+                .group
+                .iter()
+                .map(|g| Pair {
+                    group: g.clone(),
+                    accelerator,
+                })
+                .collect();
+            let answers = source.lookup(&pairs);
+            show::from_answers(&pairs, answers)
         }
-        Lookup::UnknownGroup { known } => {
-            let hint = jobcheck::diag::did_you_mean(&pair.group, known.iter().map(String::as_str))
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
-            eprintln!("error: unknown {what}{hint}");
-            1
+    };
+    match shown {
+        Ok(shown) => {
+            let json = args.format == LimitsFormat::Json;
+            emit(
+                show::render(&shown, json, args.group.len() == 1).as_bytes(),
+                0,
+            )
         }
-        Lookup::UnsupportedType { offered } => {
-            let offered: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
-            eprintln!(
-                "error: {what}: the group does not offer this accelerator type (it offers {})",
-                offered.join(", ")
-            );
-            1
-        }
-        Lookup::Unavailable { reason } => {
-            eprintln!("error: limits unavailable for {what}: {reason}");
-            3
+        Err(refusal) => {
+            for message in &refusal.messages {
+                eprintln!("error: {message}");
+            }
+            refusal.code
         }
     }
 }
@@ -461,31 +536,33 @@ fn limits(args: LimitsArgs) -> u8 {
 fn explain(code: Option<&str>, list: bool) -> u8 {
     use jobcheck::diag::Code;
     if list || code.is_none() {
-        for c in Code::ALL {
-            println!(
-                "{:<26} {:<8} {}",
-                c.as_str(),
-                c.default_severity().as_str(),
-                c.summary()
-            );
-        }
-        return if list { 0 } else { USAGE };
+        let text: String = Code::ALL
+            .iter()
+            .map(|c| {
+                format!(
+                    "{:<26} {:<8} {}\n",
+                    c.as_str(),
+                    c.default_severity().as_str(),
+                    c.summary()
+                )
+            })
+            .collect();
+        return emit(text.as_bytes(), if list { 0 } else { USAGE });
     }
     let name = code.unwrap_or_default();
     match Code::parse(name) {
-        Some(c) => {
-            print!("{}", jobcheck::explain::explain(c));
-            0
-        }
+        Some(c) => emit(jobcheck::explain::explain(c).as_bytes(), 0),
         None => {
-            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            let hint = jobcheck::diag::did_you_mean(name, names.iter().copied())
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
-            eprintln!("error: unknown code `{name}`{hint}; the codes are:");
-            for n in names {
-                eprintln!("  {n}");
-            }
+            let near = jobcheck::explain::suggest(name);
+            let names: Vec<String> = near.iter().map(|c| format!("`{c}`")).collect();
+            let hint = match names.len() {
+                0 => String::new(),
+                1 => format!("\n\n  tip: did you mean {}?", names[0]),
+                _ => format!("\n\n  tip: did you mean one of {}?", names.join(", ")),
+            };
+            eprintln!(
+                "error: unknown code `{name}`{hint}\n\n`jobcheck explain --list` lists every code."
+            );
             USAGE
         }
     }

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use rayon::prelude::*;
@@ -36,103 +36,7 @@ pub struct Input {
     pub source: Source,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum UsageError {
-    #[error("`{0}` does not exist")]
-    NotFound(String),
-    #[error("no input files: give files, directories or `-` for standard input")]
-    NoInputs,
-    #[error("cannot read directory `{0}`: {1}")]
-    Unreadable(String, String),
-}
-
-/// Expand the command line's paths: files as given, directories searched
-/// recursively (sorted; hidden entries skipped) for `*.yaml`, `*.yml`,
-/// `*.json`, and `-` for standard input.
-pub fn collect_inputs(
-    paths: &[PathBuf],
-    stdin_name: Option<&str>,
-) -> Result<Vec<Input>, UsageError> {
-    let mut inputs = Vec::new();
-    let cwd = std::env::current_dir().ok();
-    for path in paths {
-        if path.as_os_str() == "-" {
-            inputs.push(Input {
-                display: stdin_name.unwrap_or("<stdin>").to_string(),
-                source: Source::Stdin,
-            });
-            continue;
-        }
-        let meta = std::fs::metadata(path).map_err(|_| UsageError::NotFound(display_path(path)))?;
-        if meta.is_dir() {
-            walk(path, cwd.as_deref(), &mut inputs)?;
-        } else {
-            inputs.push(Input {
-                display: display_path(path),
-                source: Source::File(path.clone()),
-            });
-        }
-    }
-    if inputs.is_empty() {
-        return Err(UsageError::NoInputs);
-    }
-    Ok(inputs)
-}
-
-fn walk(dir: &Path, cwd: Option<&Path>, inputs: &mut Vec<Input>) -> Result<(), UsageError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| UsageError::Unreadable(display_in(dir, cwd), e.to_string()))?;
-    // The entry's type comes with the directory listing (no stat per file);
-    // a symbolic link is a link here, so links to directories are not
-    // followed (no cycles).
-    let mut found: Vec<(PathBuf, bool)> = entries
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let is_dir = e.file_type().ok()?.is_dir();
-            Some((e.path(), is_dir))
-        })
-        .collect();
-    found.sort();
-    for (path, is_dir) in found {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
-        if is_dir {
-            walk(&path, cwd, inputs)?;
-        } else if is_job_file(&path) {
-            inputs.push(Input {
-                display: display_in(&path, cwd),
-                source: Source::File(path),
-            });
-        }
-    }
-    Ok(())
-}
-
-fn is_job_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
-}
-
-/// A path as reports show it: relative to the working directory when it is
-/// inside it, with forward slashes.
-pub fn display_path(path: &Path) -> String {
-    display_in(path, std::env::current_dir().ok().as_deref())
-}
-
-/// [`display_path`] with the working directory already known.
-fn display_in(path: &Path, cwd: Option<&Path>) -> String {
-    let shown = cwd
-        .and_then(|cwd| path.strip_prefix(cwd).ok())
-        .unwrap_or(path);
-    let text = shown.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
-}
+pub use crate::select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
 
 /// Read a file's text, or say why it cannot be a job file.
 pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {

@@ -332,7 +332,7 @@ fn explain_every_code() {
 }
 
 #[test]
-fn explain_unknown_code_exits_2_with_the_codes() {
+fn explain_unknown_code_exits_2_with_the_nearest_codes() {
     let output = jobcheck()
         .args(["explain", "cpu-over-limit"])
         .output()
@@ -340,9 +340,9 @@ fn explain_unknown_code_exits_2_with_the_codes() {
     assert_eq!(output.status.code(), Some(2));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("did you mean `cpus-over-limit`"), "{err}");
-    for code in Code::ALL {
-        assert!(err.contains(code.as_str()), "{code}");
-    }
+    // The nearest code, and where the full list is; not every code.
+    assert!(err.contains("jobcheck explain --list"), "{err}");
+    assert!(!err.contains("memory-unit-missing"), "{err}");
 }
 
 /// Each explanation's failing example fails with its code against

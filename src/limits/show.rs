@@ -1,8 +1,9 @@
-//! `jobcheck limits`: one group's limits as a table or as JSON.
+//! `jobcheck limits`: limit sets as tables or as JSON.
 
 use serde_json::{Value, json};
 
-use crate::limits::{Limits, Pair};
+use crate::diag::did_you_mean;
+use crate::limits::{Limits, Lookup, Pair};
 use crate::spec::AccelType;
 use crate::units::TimeLimit;
 
@@ -32,12 +33,23 @@ fn quota(v: Option<u64>) -> String {
     }
 }
 
-/// A readable table of one limit set, for the pair asked about.
-pub fn table(limits: &Limits, pair: &Pair) -> String {
-    let accel = limits.accelerator_type.unwrap_or(pair.accelerator);
+/// The accelerator type a set is shown with: its own, else the one asked
+/// about, else "any" (a set without a type applies to every type).
+fn accel_name(limits: &Limits, asked: Option<AccelType>) -> &'static str {
+    limits
+        .accelerator_type
+        .or(asked)
+        .map_or("any", |t| t.as_str())
+}
+
+/// A readable table of one limit set (`asked`: the type asked about).
+pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
     let mut rows: Vec<(String, String)> = vec![
         ("resource group".into(), limits.resource_group.clone()),
-        ("accelerator type".into(), accel.as_str().to_string()),
+        (
+            "accelerator type".into(),
+            accel_name(limits, asked).to_string(),
+        ),
         ("cpu cores".into(), count(limits.cpu_number, " per node")),
         ("cards".into(), count(limits.gpu_number, " per node")),
     ];
@@ -73,14 +85,14 @@ pub fn table(limits: &Limits, pair: &Pair) -> String {
 }
 
 /// The limit set as JSON, in the API's field names (null where unknown).
-pub fn json(limits: &Limits, pair: &Pair) -> Value {
+pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
     let max_time = limits.max_time.map(|t| match t {
         TimeLimit::Unlimited => "unlimited".to_string(),
         TimeLimit::Finite(d) => d.slurm(),
     });
     json!({
         "resourceGroup": limits.resource_group,
-        "acceleratorType": limits.accelerator_type.unwrap_or(pair.accelerator).as_str(),
+        "acceleratorType": accel_name(limits, asked),
         "cpuNumber": limits.cpu_number,
         "gpuNumber": limits.gpu_number,
         "nvLimits": limits.nv_limits,
@@ -92,6 +104,138 @@ pub fn json(limits: &Limits, pair: &Pair) -> Value {
     })
 }
 
+/// Limit sets to show, each with the type it is shown under.
+pub type Shown = Vec<(Limits, Option<AccelType>)>;
+
+/// A listing that cannot be given: what to say, and the exit code.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub messages: Vec<String>,
+    pub code: u8,
+}
+
+fn refuse(message: String) -> Refusal {
+    Refusal {
+        messages: vec![message],
+        code: 1,
+    }
+}
+
+fn offers(sets: &[&Limits]) -> String {
+    let offered: Vec<&str> = sets
+        .iter()
+        .filter_map(|s| s.accelerator_type.map(|t| t.as_str()))
+        .collect();
+    offered.join(", ")
+}
+
+/// The sets of a limits file: every one, or those of the groups named; of
+/// the type given, or every type the group has (one, usually).
+pub fn from_file(
+    sets: &[Limits],
+    groups: &[String],
+    accelerator: Option<AccelType>,
+) -> Result<Shown, Refusal> {
+    let fits = |s: &Limits| match (accelerator, s.accelerator_type) {
+        (Some(a), Some(t)) => a == t,
+        _ => true,
+    };
+    if groups.is_empty() {
+        return Ok(sets
+            .iter()
+            .filter(|s| fits(s))
+            .map(|s| (s.clone(), s.accelerator_type.or(accelerator)))
+            .collect());
+    }
+    let mut shown = Vec::new();
+    for group in groups {
+        let own: Vec<&Limits> = sets.iter().filter(|s| &s.resource_group == group).collect();
+        if own.is_empty() {
+            let hint = did_you_mean(group, sets.iter().map(|s| s.resource_group.as_str()))
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            return Err(refuse(format!("unknown resource group `{group}`{hint}")));
+        }
+        let matching: Vec<&&Limits> = own.iter().filter(|s| fits(s)).collect();
+        if matching.is_empty() {
+            return Err(refuse(format!(
+                "resource group `{group}`: the group does not offer this accelerator type (it offers {})",
+                offers(&own)
+            )));
+        }
+        for s in matching {
+            shown.push(((*s).clone(), s.accelerator_type.or(accelerator)));
+        }
+    }
+    Ok(shown)
+}
+
+/// The platform's answers for the pairs asked about.
+pub fn from_answers(pairs: &[Pair], answers: Vec<Lookup>) -> Result<Shown, Refusal> {
+    let mut shown = Vec::new();
+    let mut refusal = Refusal {
+        messages: Vec::new(),
+        code: 0,
+    };
+    for (pair, answer) in pairs.iter().zip(answers) {
+        let what = format!(
+            "resource group `{}` ({})",
+            pair.group,
+            pair.accelerator.as_str()
+        );
+        let (message, code) = match answer {
+            Lookup::Found(limits) => {
+                shown.push((limits, Some(pair.accelerator)));
+                continue;
+            }
+            Lookup::UnknownGroup { known } => {
+                let hint = did_you_mean(&pair.group, known.iter().map(String::as_str))
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
+                (format!("unknown {what}{hint}"), 1)
+            }
+            Lookup::UnsupportedType { offered } => {
+                let offered: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
+                let offered = offered.join(", ");
+                (
+                    format!(
+                        "{what}: the group does not offer this accelerator type (it offers {offered})"
+                    ),
+                    1,
+                )
+            }
+            Lookup::Unavailable { reason } => {
+                (format!("limits unavailable for {what}: {reason}"), 3)
+            }
+        };
+        refusal.messages.push(message);
+        refusal.code = refusal.code.max(code);
+    }
+    if refusal.code > 0 {
+        Err(refusal)
+    } else {
+        Ok(shown)
+    }
+}
+
+/// Tables one after another, or JSON: one object when `one` (a single
+/// group asked for and found once), else an array.
+pub fn render(shown: &Shown, json_format: bool, one: bool) -> String {
+    if !json_format {
+        return shown
+            .iter()
+            .map(|(limits, accel)| table(limits, *accel))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    let items: Vec<Value> = shown.iter().map(|(l, a)| json(l, *a)).collect();
+    let value = match (one, items.len()) {
+        (true, 1) => items.into_iter().next().unwrap_or_default(),
+        _ => Value::Array(items),
+    };
+    format!("{value:#}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +245,46 @@ mod tests {
         assert_eq!(memory_text(31888), "31888 MiB (31.1G)");
         assert_eq!(memory_text(2048), "2048 MiB (2G)");
         assert_eq!(memory_text(512), "512 MiB");
+    }
+
+    fn set(group: &str, t: Option<AccelType>) -> Limits {
+        Limits {
+            resource_group: group.into(),
+            accelerator_type: t,
+            cpu_number: Some(8),
+            gpu_number: Some(1),
+            nv_limits: Some(0),
+            dcu_limits: Some(0),
+            mlu_limits: Some(0),
+            memory_size: Some(1024),
+            node_number: Some(1),
+            max_time: None,
+        }
+    }
+
+    #[test]
+    fn listing_a_file() {
+        let sets = [
+            set("A", Some(AccelType::Gpu)),
+            set("B", None),
+            set("C", Some(AccelType::Dcu)),
+            set("C", Some(AccelType::Gpu)),
+        ];
+        assert_eq!(from_file(&sets, &[], None).unwrap().len(), 4);
+        assert_eq!(
+            from_file(&sets, &[], Some(AccelType::Dcu)).unwrap().len(),
+            2
+        );
+        let a = from_file(&sets, &["A".into()], None).unwrap();
+        assert_eq!(a[0].1, Some(AccelType::Gpu));
+        assert_eq!(from_file(&sets, &["C".into()], None).unwrap().len(), 2);
+        let b = from_file(&sets, &["B".into()], None).unwrap();
+        assert!(table(&b[0].0, b[0].1).contains("any"));
+        let e = from_file(&sets, &["A".into()], Some(AccelType::Mlu)).unwrap_err();
+        assert!(e.messages[0].contains("offers gpu"), "{e:?}");
+        let e = from_file(&sets, &["a".into()], None).unwrap_err();
+        assert!(e.messages[0].contains("did you mean `A`?"), "{e:?}");
+        assert!(render(&a, true, true).starts_with('{'));
+        assert!(render(&a, true, false).starts_with('['));
     }
 }

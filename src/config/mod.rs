@@ -1,0 +1,349 @@
+//! Configuration: defaults, local policy caps stricter than the platform's,
+//! rule severities, the limits file and which files are job files.
+//!
+//! Two files are read (DESIGN §10). The user's own
+//! (`$XDG_CONFIG_HOME/jobcheck/config.toml`, else
+//! `~/.config/jobcheck/config.toml`) may say where credentials go. A
+//! project's `jobcheck.toml`, found from the working directory up to the
+//! repository root or the home directory (or given with `--config`), may
+//! not: anyone who can send a pull request can edit it. Where both set a
+//! value, the project's wins.
+
+mod read;
+mod trust;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use crate::diag::Origin;
+use crate::diag::{Code, Diagnostic, Severity};
+use crate::limits::file::BadFile;
+use crate::report::Format;
+use crate::units::{Memory, TimeLimit};
+pub use read::CREDENTIAL_KEYS;
+pub use trust::{MAX_CONFIG_BYTES, discover, user_file};
+
+pub const FILE_NAME: &str = "jobcheck.toml";
+
+/// How the user's configuration file is named in messages.
+pub const USER_FILE_HINT: &str = "$XDG_CONFIG_HOME/jobcheck/config.toml";
+
+/// Where configuration files are looked for.
+#[derive(Clone, Debug, Default)]
+pub struct Places {
+    /// `--config` / `JOBCHECK_CONFIG`: the project's file, not searched for.
+    pub explicit: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+}
+
+impl Places {
+    /// The process's working directory, `HOME` and `XDG_CONFIG_HOME`.
+    pub fn from_env(explicit: Option<PathBuf>) -> Places {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Places {
+            explicit,
+            cwd: std::env::current_dir().ok(),
+            home: var("HOME"),
+            xdg_config_home: var("XDG_CONFIG_HOME"),
+        }
+    }
+}
+
+/// Whose file a configuration is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// A project's `jobcheck.toml` (or `--config`): no credential addresses.
+    #[default]
+    Project,
+    /// The user's own `config.toml`.
+    User,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cap<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// Local caps for a group; `None` where the policy says nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Caps {
+    pub cpus: Option<Cap<u64>>,
+    pub gpus: Option<Cap<u64>>,
+    pub dcus: Option<Cap<u64>>,
+    pub mlus: Option<Cap<u64>>,
+    pub memory: Option<Cap<Memory>>,
+    pub nodes: Option<Cap<u64>>,
+    pub walltime: Option<Cap<TimeLimit>>,
+}
+
+impl Caps {
+    /// `other`'s caps where it has them, else `self`'s.
+    fn overlay(&self, other: &Caps) -> Caps {
+        Caps {
+            cpus: other.cpus.clone().or_else(|| self.cpus.clone()),
+            gpus: other.gpus.clone().or_else(|| self.gpus.clone()),
+            dcus: other.dcus.clone().or_else(|| self.dcus.clone()),
+            mlus: other.mlus.clone().or_else(|| self.mlus.clone()),
+            memory: other.memory.clone().or_else(|| self.memory.clone()),
+            nodes: other.nodes.clone().or_else(|| self.nodes.clone()),
+            walltime: other.walltime.clone().or_else(|| self.walltime.clone()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Caps::default()
+    }
+}
+
+/// What `[rules]` may set a code to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The project file read (`None` without one).
+    pub path: Option<PathBuf>,
+    pub scope: Scope,
+    /// The directory `include` / `exclude` are relative to.
+    pub dir: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub auth_url: Option<String>,
+    pub ac_url: Option<String>,
+    pub cluster: Option<String>,
+    pub format: Option<Format>,
+    pub cache_ttl: Option<u64>,
+    /// `limits = "FILE"`, already joined to the file's directory.
+    pub limits: Option<PathBuf>,
+    /// Globs (gitignore syntax) relative to `dir`: only files matching one
+    /// of `include` (when given) and none of `exclude` are walked into.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// `[policy."*"]`.
+    pub every_group: Caps,
+    pub groups: BTreeMap<String, Caps>,
+    pub rules: BTreeMap<Code, Level>,
+}
+
+impl Config {
+    /// The caps for a group: its own section over `[policy."*"]`.
+    pub fn caps(&self, group: &str) -> Caps {
+        match self.groups.get(group) {
+            Some(own) => self.every_group.overlay(own),
+            None => self.every_group.clone(),
+        }
+    }
+
+    pub fn has_policy(&self) -> bool {
+        !self.every_group.is_empty() || !self.groups.is_empty()
+    }
+
+    /// Apply `[rules]`: drop what is off, set the severity of the rest.
+    pub fn apply_rules(&self, diagnostics: &mut Vec<Diagnostic>) {
+        if self.rules.is_empty() {
+            return;
+        }
+        diagnostics.retain_mut(|d| match self.rules.get(&d.code) {
+            Some(Level::Off) => false,
+            Some(Level::Error) => {
+                d.severity = Severity::Error;
+                true
+            }
+            Some(Level::Warning) => {
+                d.severity = Severity::Warning;
+                true
+            }
+            None => true,
+        });
+    }
+
+    /// Read a configuration file: refused unless it is a regular file,
+    /// ours (or root's) and writable by no one else; every problem in it
+    /// reported at once.
+    pub fn load(path: &Path, shown: &str, scope: Scope) -> Result<Config, BadFile> {
+        let text = trust::read_trusted(path).map_err(|message| BadFile {
+            path: shown.to_string(),
+            text: String::new(),
+            diagnostics: vec![Diagnostic::new(Code::InvalidValue, None, message)],
+        })?;
+        let mut config = Config::parse(shown, &read::dir_of(path), &text, scope)?;
+        if scope == Scope::Project {
+            config.path = Some(path.to_path_buf());
+        }
+        Ok(config)
+    }
+
+    /// Read a configuration's text; `dir` is where its relative paths start.
+    pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config, BadFile> {
+        read::parse(path, dir, text, scope)
+    }
+
+    /// The user's configuration and the project's, layered; the error says
+    /// whose file could not be used.
+    pub fn load_all(places: &Places) -> Result<Config, (BadFile, Scope)> {
+        let user = match user_file(places.xdg_config_home.as_deref(), places.home.as_deref()) {
+            Some(path) if std::fs::symlink_metadata(&path).is_ok() => Some(
+                Config::load(&path, &path.display().to_string(), Scope::User)
+                    .map_err(|bad| (bad, Scope::User))?,
+            ),
+            _ => None,
+        };
+        let project_path = match &places.explicit {
+            Some(path) => Some(path.clone()),
+            None => places
+                .cwd
+                .as_deref()
+                .and_then(|cwd| discover(cwd, places.home.as_deref())),
+        };
+        let project = match project_path {
+            Some(path) => Some(
+                Config::load(&path, &crate::select::display_path(&path), Scope::Project)
+                    .map_err(|bad| (bad, Scope::Project))?,
+            ),
+            None => None,
+        };
+        Ok(Config::layered(user, project))
+    }
+
+    /// The user's defaults with the project's settings over them. Credential
+    /// addresses come from the user's file only.
+    pub fn layered(user: Option<Config>, project: Option<Config>) -> Config {
+        let (user, project) = match (user, project) {
+            (None, None) => return Config::default(),
+            (Some(user), None) => return user,
+            (None, Some(project)) => return project,
+            (Some(user), Some(project)) => (user, project),
+        };
+        let mut groups = user.groups.clone();
+        for (name, caps) in project.groups {
+            let merged = match groups.get(&name) {
+                Some(mine) => mine.overlay(&caps),
+                None => caps,
+            };
+            groups.insert(name, merged);
+        }
+        let mut rules = user.rules.clone();
+        rules.extend(project.rules);
+        Config {
+            path: project.path,
+            scope: Scope::Project,
+            dir: project.dir,
+            endpoint: user.endpoint,
+            auth_url: user.auth_url,
+            ac_url: user.ac_url,
+            cluster: project.cluster.or(user.cluster),
+            format: project.format.or(user.format),
+            cache_ttl: project.cache_ttl.or(user.cache_ttl),
+            limits: project.limits.or(user.limits),
+            include: project.include,
+            exclude: project.exclude,
+            every_group: user.every_group.overlay(&project.every_group),
+            groups,
+            rules,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+endpoint = "https://ai.example:8443"
+format = "concise"
+cache-ttl = "10m"
+
+[policy."*"]
+walltime = "12:00:00"
+
+[policy.TeslaM40]
+cpus = 16
+memory = "24G"
+walltime = "1d"
+
+[rules]
+walltime-missing = "error"
+memory-unit-missing = "off"
+"#;
+
+    #[test]
+    fn reads_defaults_policy_and_rules() {
+        let c = Config::parse("jobcheck.toml", Path::new("."), GOOD, Scope::User).unwrap();
+        assert_eq!(c.endpoint.as_deref(), Some("https://ai.example:8443"));
+        assert_eq!(c.format, Some(Format::Concise));
+        assert_eq!(c.cache_ttl, Some(600));
+        let caps = c.caps("TeslaM40");
+        assert_eq!(caps.cpus.as_ref().map(|c| c.value), Some(16));
+        assert_eq!(
+            caps.walltime.as_ref().map(|c| c.value.describe()),
+            Some("1-00:00:00 (24 h)".into())
+        );
+        assert_eq!(
+            caps.cpus.as_ref().unwrap().origin.location(),
+            "jobcheck.toml:10:8"
+        );
+        let other = c.caps("K100");
+        assert_eq!(
+            other.walltime.as_ref().map(|c| c.value.describe()),
+            Some("12:00:00 (12 h)".into())
+        );
+        assert!(other.cpus.is_none());
+        assert_eq!(c.rules.get(&Code::WalltimeMissing), Some(&Level::Error));
+        assert_eq!(c.rules.get(&Code::MemoryUnitMissing), Some(&Level::Off));
+    }
+
+    #[test]
+    fn the_readme_example_is_valid() {
+        let readme = include_str!("../../README.md");
+        let section = readme
+            .split("## Local policy")
+            .nth(1)
+            .expect("README has a Local policy section");
+        let toml_text = section
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .expect("the section has a toml example");
+        let c = Config::parse("jobcheck.toml", Path::new("."), toml_text, Scope::Project).unwrap();
+        assert_eq!(c.caps("TeslaM40").cpus.map(|c| c.value), Some(16));
+        assert!(
+            c.caps("TeslaM40").walltime.is_some(),
+            "inherited from \"*\""
+        );
+    }
+
+    fn first_error(text: &str) -> (String, usize, usize) {
+        let bad = Config::parse("jobcheck.toml", Path::new("."), text, Scope::Project).unwrap_err();
+        let d = &bad.diagnostics[0];
+        let p = d.position.unwrap();
+        (d.message.clone(), p.line, p.column)
+    }
+
+    #[test]
+    fn bad_configs_point_at_the_line() {
+        let (m, l, c) = first_error("[policy.A]\ncpus = 4\nmemroy = \"1G\"\n");
+        assert!(m.contains("memroy"), "{m}");
+        assert_eq!((l, c), (3, 1));
+        let (m, l, c) = first_error("[policy.A]\nmemory = \"16X\"\n");
+        assert!(m.contains("unknown memory unit"), "{m}");
+        assert_eq!((l, c), (2, 10));
+        let (m, l, _) = first_error("[policy.A]\ncpus = \"many\"\n");
+        assert!(!m.is_empty());
+        assert_eq!(l, 2);
+        let (m, l, c) = first_error("[rules]\ncpus-over-limt = \"warning\"\n");
+        assert!(m.contains("not a rule code"), "{m}");
+        assert_eq!((l, c), (2, 1));
+        let (_, l, c) = first_error("[rules]\ncpus-over-limit = \"loud\"\n");
+        assert_eq!((l, c), (2, 19));
+    }
+}

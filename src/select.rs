@@ -1,0 +1,295 @@
+//! Which files are job files (DESIGN §9): paths named on the command line
+//! are always checked; directories are walked as ripgrep walks them.
+//!
+//! In a walked directory, hidden files and directories are skipped,
+//! `.ignore` files are honoured everywhere and `.gitignore` (with
+//! `.git/info/exclude` and git's global excludes) inside a git repository,
+//! as in ripgrep; only `*.yaml`, `*.yml` and `*.json` files are read.
+//! `--exclude` globs (relative to the working directory) and the
+//! configuration's `include` / `exclude` globs (relative to its directory)
+//! narrow the walk further. Globs use the `.gitignore` syntax. Each file is
+//! read once, however many times it is named.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::run::{Input, Source};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UsageError {
+    #[error("`{0}` does not exist")]
+    NotFound(String),
+    #[error("no input files: give files, directories or `-` for standard input")]
+    NoInputs,
+    #[error("cannot read directory `{0}`: {1}")]
+    Unreadable(String, String),
+    #[error("`{0}` is not a glob: {1}")]
+    BadGlob(String, String),
+}
+
+/// What narrows a walk, beside ignore files and hidden names.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// The name standard input goes by.
+    pub stdin_name: Option<String>,
+    /// `--exclude`: globs relative to the working directory.
+    pub exclude: Vec<String>,
+    /// The configuration's directory, where its globs start.
+    pub config_dir: Option<PathBuf>,
+    /// The configuration's `include` globs: when any, only files matching
+    /// one of them are taken from a walk.
+    pub include: Vec<String>,
+    /// The configuration's `exclude` globs.
+    pub config_exclude: Vec<String>,
+}
+
+/// Compiled globs, each set with the directory it is relative to.
+#[derive(Clone, Default)]
+struct Matchers {
+    exclude: Vec<Gitignore>,
+    include: Option<Gitignore>,
+}
+
+fn build(root: &Path, globs: &[String]) -> Result<Gitignore, UsageError> {
+    let mut builder = GitignoreBuilder::new(root);
+    for glob in globs {
+        if let Err(e) = builder.add_line(None, glob) {
+            return Err(UsageError::BadGlob(glob.clone(), e.to_string()));
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| UsageError::BadGlob(globs.join(" "), e.to_string()))
+}
+
+/// Whether a set of globs matches the path itself (the walk has already
+/// looked at its parents).
+fn hits(m: &Gitignore, path: &Path, is_dir: bool) -> bool {
+    path.starts_with(m.path()) && path != m.path() && m.matched(path, is_dir).is_ignore()
+}
+
+impl Matchers {
+    fn new(selection: &Selection, cwd: &Path) -> Result<Matchers, UsageError> {
+        let mut m = Matchers::default();
+        if !selection.exclude.is_empty() {
+            m.exclude.push(build(cwd, &selection.exclude)?);
+        }
+        if let Some(dir) = &selection.config_dir {
+            let dir = absolute(dir, cwd);
+            if !selection.config_exclude.is_empty() {
+                m.exclude.push(build(&dir, &selection.config_exclude)?);
+            }
+            if !selection.include.is_empty() {
+                m.include = Some(build(&dir, &selection.include)?);
+            }
+        }
+        Ok(m)
+    }
+
+    fn excluded(&self, path: &Path, is_dir: bool) -> bool {
+        self.exclude.iter().any(|m| hits(m, path, is_dir))
+    }
+
+    /// Outside the configuration's directory its `include` says nothing.
+    fn included(&self, path: &Path) -> bool {
+        match &self.include {
+            Some(m) if path.starts_with(m.path()) => {
+                m.matched_path_or_any_parents(path, false).is_ignore()
+            }
+            _ => true,
+        }
+    }
+}
+
+/// `path` made absolute against `cwd`, `.` and `..` resolved by name (links
+/// are not followed: globs speak of paths as written).
+fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Expand the command line's paths: files as given, directories walked
+/// (sorted by name) for job files, and `-` for standard input.
+pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<Input>, UsageError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let matchers = Arc::new(Matchers::new(selection, &cwd)?);
+    let mut inputs = Vec::new();
+    let mut seen = HashSet::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                display: selection
+                    .stdin_name
+                    .clone()
+                    .unwrap_or_else(|| "<stdin>".to_string()),
+                source: Source::Stdin,
+            });
+            continue;
+        }
+        let meta = std::fs::metadata(path)
+            .map_err(|_| UsageError::NotFound(display_in(path, Some(&cwd))))?;
+        if meta.is_dir() {
+            walk(path, &cwd, &matchers, &mut seen, &mut inputs)?;
+        } else {
+            push_once(path.clone(), &cwd, &mut seen, &mut inputs);
+        }
+    }
+    if inputs.is_empty() {
+        return Err(UsageError::NoInputs);
+    }
+    Ok(inputs)
+}
+
+/// Add a file unless it was added already under another name.
+fn push_once(path: PathBuf, cwd: &Path, seen: &mut HashSet<PathBuf>, inputs: &mut Vec<Input>) {
+    let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| absolute(&path, cwd));
+    if seen.insert(identity) {
+        inputs.push(Input {
+            display: display_in(&path, Some(cwd)),
+            source: Source::File(path),
+        });
+    }
+}
+
+fn walk(
+    dir: &Path,
+    cwd: &Path,
+    matchers: &Arc<Matchers>,
+    seen: &mut HashSet<PathBuf>,
+    inputs: &mut Vec<Input>,
+) -> Result<(), UsageError> {
+    let mut builder = ignore::WalkBuilder::new(dir);
+    // ripgrep's defaults: hidden names skipped, `.ignore` everywhere,
+    // `.gitignore` and git's excludes inside a repository, links not followed.
+    builder
+        .standard_filters(true)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    let filter = Arc::clone(matchers);
+    let base = cwd.to_path_buf();
+    builder.filter_entry(move |entry| {
+        // A directory named on the command line is walked whatever the globs.
+        entry.depth() == 0 || {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !filter.excluded(&absolute(entry.path(), &base), is_dir)
+        }
+    });
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(e) => match e.io_error() {
+                // A directory that cannot be listed; a bad line in an
+                // ignore file is skipped, as ripgrep does.
+                Some(io) => {
+                    return Err(UsageError::Unreadable(
+                        display_in(dir, Some(cwd)),
+                        io.to_string(),
+                    ));
+                }
+                None => continue,
+            },
+        };
+        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+        if is_file && is_job_file(entry.path()) && matchers.included(&absolute(entry.path(), cwd)) {
+            push_once(entry.into_path(), cwd, seen, inputs);
+        }
+    }
+    Ok(())
+}
+
+/// A name a walk reads as a job file: `*.yaml`, `*.yml`, `*.json`.
+pub fn is_job_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
+}
+
+/// A path as reports show it: relative to the working directory when it is
+/// inside it, with forward slashes.
+pub fn display_path(path: &Path) -> String {
+    display_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] with the working directory already known.
+fn display_in(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_resolves_dots_by_name() {
+        let cwd = Path::new("/w/repo");
+        assert_eq!(
+            absolute(Path::new("./jobs/a.yaml"), cwd),
+            Path::new("/w/repo/jobs/a.yaml")
+        );
+        assert_eq!(absolute(Path::new("../x/./y"), cwd), Path::new("/w/x/y"));
+        assert_eq!(absolute(Path::new("/abs"), cwd), Path::new("/abs"));
+    }
+
+    #[test]
+    fn globs_are_relative_to_their_directory() {
+        let selection = Selection {
+            exclude: vec!["scratch/".into(), "*.tmp.yaml".into()],
+            config_dir: Some(PathBuf::from("/w/repo")),
+            include: vec!["jobs/".into()],
+            config_exclude: vec!["/jobs/old".into()],
+            ..Selection::default()
+        };
+        let m = Matchers::new(&selection, Path::new("/w/repo/sub")).unwrap();
+        assert!(m.excluded(Path::new("/w/repo/sub/scratch"), true));
+        assert!(
+            !m.excluded(Path::new("/w/repo/scratch"), true),
+            "relative to the working directory"
+        );
+        assert!(m.excluded(Path::new("/w/repo/sub/deep/a.tmp.yaml"), false));
+        assert!(m.excluded(Path::new("/w/repo/jobs/old"), true));
+        assert!(
+            !m.excluded(Path::new("/w/repo/sub/jobs/old"), true),
+            "anchored"
+        );
+        assert!(m.included(Path::new("/w/repo/jobs/a.yaml")));
+        assert!(m.included(Path::new("/w/repo/jobs/deep/a.yaml")));
+        assert!(!m.included(Path::new("/w/repo/ci/limits.yaml")));
+        assert!(
+            m.included(Path::new("/elsewhere/a.yaml")),
+            "outside the config's directory"
+        );
+    }
+
+    #[test]
+    fn a_bad_glob_is_a_usage_error() {
+        let selection = Selection {
+            exclude: vec!["jobs/[z-a]".into()],
+            ..Selection::default()
+        };
+        assert!(matches!(
+            Matchers::new(&selection, Path::new("/w")),
+            Err(UsageError::BadGlob(..))
+        ));
+    }
+}
