@@ -115,7 +115,10 @@ fn assert_no_runs(secrets: &[String], run: &Run, dirs: &[&Path]) {
     for secret in secrets {
         for (what, text) in &places {
             let runs = secret_runs(secret, text, 12);
-            assert!(runs.is_empty(), "pieces of a secret in {what}: {runs:?}\n{text}");
+            assert!(
+                runs.is_empty(),
+                "pieces of a secret in {what}: {runs:?}\n{text}"
+            );
         }
     }
 }
@@ -255,7 +258,11 @@ fn proxies_are_never_used_for_loopback() {
         );
         assert_eq!(r.code, 0, "{host}: {}", r.all());
         assert_eq!(server.count(), before + 1, "{host}");
-        assert_eq!(proxy.count(), 0, "the proxy saw a loopback request ({host})");
+        assert_eq!(
+            proxy.count(),
+            0,
+            "the proxy saw a loopback request ({host})"
+        );
     }
 }
 
@@ -396,12 +403,17 @@ fn a_certificate_error_is_not_retried_and_says_so() {
     assert_eq!(r.code, 3, "{}", r.all());
     assert!(r.all().contains("certificate"), "{}", r.all());
     assert!(!r.all().contains("gave up after"), "{}", r.all());
-    assert_eq!(tls.count(), 1, "a certificate error was retried: {}", r.all());
+    assert_eq!(
+        tls.count(),
+        1,
+        "a certificate error was retried: {}",
+        r.all()
+    );
     assert_no_runs(&[token], &r, &[]);
 }
 
 #[test]
-fn plain_tcp_behind_https_is_not_retried() {
+fn plain_tcp_behind_https_fails_cleanly() {
     let plain = Recorder::start();
     let work = workdir();
     let token = token_for("11250", 1);

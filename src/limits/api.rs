@@ -10,7 +10,7 @@ use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,19 +20,18 @@ use tokio::time::Instant;
 
 use crate::limits::auth;
 use crate::limits::cache::{self, Cache, Cached, Key};
-use crate::limits::token::{self, Claims, TOKEN_HELP, Token};
+use crate::limits::net::{self, Step, error_chain, shown, shown_text};
+use crate::limits::token::{Claims, TOKEN_HELP, Token};
+
+pub use crate::limits::net::{MAX_ATTEMPTS, MAX_RETRY_AFTER};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
 
 /// The path under the AI base.
 pub const RESOURCES_PATH: &str = "ai/openapi/v2/instance-service/resources";
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
-/// Attempts per pair, the first included.
-pub const MAX_ATTEMPTS: u32 = 3;
 /// Answers larger than this are refused.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The longest `Retry-After` honoured; a longer wait gives up.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 /// Fetching longer than this shows a progress line (on a terminal).
@@ -92,7 +91,8 @@ pub struct ApiOptions {
     pub cluster: Option<String>,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
-    /// The most the fetch may take, retries included.
+    /// The most the whole run's requests may take (minting, discovery and
+    /// limits, retries included), counted from [`ApiSource::from_env`].
     pub timeout: Duration,
     pub cache_ttl: Duration,
     pub cache_mode: CacheMode,
@@ -127,6 +127,8 @@ pub struct ApiSource {
     token: Token,
     claims: Claims,
     timeout: Duration,
+    /// `timeout` after the run's first request could be made.
+    deadline: Instant,
     cache: Cache,
     mode: CacheMode,
     progress: bool,
@@ -152,7 +154,7 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
     let base = Url::parse(endpoint.trim()).map_err(|e| {
         SetupError::usage(format!(
             "--endpoint `{}` is not a URL ({e}); give the platform's AI address, e.g. https://host:port",
-            endpoint.trim()
+            clip(&shown_text(endpoint))
         ))
     })?;
     secure_base(&base, "--endpoint", "the token")?;
@@ -168,51 +170,57 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
 }
 
 /// An address that credentials are sent to: https (plain http only to a
-/// loopback host), with a host and no user name or password in it. `name`
-/// says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`), `sends` what
-/// would be exposed.
+/// loopback address), with a host and no user name or password in it.
+/// `name` says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`),
+/// `sends` what would be exposed. Messages never echo the user information.
 pub(crate) fn secure_base(url: &Url, name: &str, sends: &str) -> Result<(), SetupError> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SetupError::usage(format!(
+            "{name} `{}` must not carry a user name or password (left out here); \
+             credentials come from the environment or --token-file",
+            shown(url)
+        )));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(url) => {}
         "http" => {
             return Err(SetupError::usage(format!(
                 "{name} `{}` uses plain http://, which would send {sends} unencrypted; \
-                 use https:// (plain http is allowed only to loopback addresses)",
-                url.as_str()
+                 use https:// (plain http is allowed only to loopback addresses: \
+                 127.0.0.0/8, [::1] and `localhost`)",
+                shown(url)
             )));
         }
         other => {
             return Err(SetupError::usage(format!(
                 "{name} `{}`: the scheme `{other}` is not supported; use https://",
-                url.as_str()
+                shown(url)
             )));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(SetupError::usage(format!(
             "{name} `{}` has no host",
-            url.as_str()
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(SetupError::usage(format!(
-            "{name} must not carry a user name or password; credentials come from the environment or --token-file"
+            shown(url)
         )));
     }
     Ok(())
 }
 
+/// A loopback address: a literal 127.0.0.0/8 or ::1, or exactly the name
+/// `localhost` (which resolvers answer locally). Other names, even under
+/// `.localhost`, may be resolved through DNS and are not loopback.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return ip.is_loopback();
+    // IPv6 hosts come bracketed; the URL parser has normalised IPv4 ones.
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    match literal.unwrap_or(host).parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
-    let d = host.trim_end_matches('.').to_ascii_lowercase();
-    d == "localhost" || d.ends_with(".localhost")
 }
 
 fn now_ms() -> i64 {
@@ -272,29 +280,18 @@ impl ApiSource {
     /// file, or minted with an access key), discover the endpoint when none
     /// is given, and refuse an expired token before anything else is sent.
     pub fn from_env(options: ApiOptions) -> Result<ApiSource, SetupError> {
-        let auth::Credential { token, endpoint } = auth::credential(&options)?;
+        // One deadline for every request of the run.
+        let deadline = Instant::now() + options.timeout;
+        let auth::Credential { token, endpoint } = auth::credential(&options, deadline)?;
         let url = resources_url(&endpoint)?;
         let claims = token.claims();
-        if let Some(expiry) = claims.expire_ms
-            && expiry <= now_ms()
-        {
-            let who = match (&claims.user, &claims.cluster_id) {
-                (Some(u), Some(c)) => format!(" (user {u}, cluster {c})"),
-                (Some(u), None) => format!(" (user {u})"),
-                _ => String::new(),
-            };
-            let message = format!(
-                "the token expired on {}{who}; {TOKEN_HELP}",
-                token::utc_text(expiry)
-            );
+        if let Some(message) = token.expired(now_ms()) {
             if options.cache_mode == CacheMode::Offline {
                 eprintln!("warning: {message}; answering from the cache only (--offline)");
             } else {
                 return Err(SetupError::unavailable(message));
             }
         }
-        // Only the ring provider is built in; a second install is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let cache = match options.cache_dir.or_else(cache::default_dir) {
             Some(dir) => Cache::new(Some(dir), options.cache_ttl),
             None => {
@@ -311,6 +308,7 @@ impl ApiSource {
             token,
             claims,
             timeout: options.timeout,
+            deadline,
             cache,
             mode: options.cache_mode,
             progress: options.progress,
@@ -334,14 +332,9 @@ impl ApiSource {
     }
 }
 
-/// `text` with any occurrence of the token (or its JWT parts) blanked out.
+/// `text` with the token, and any long piece of it, blanked out.
 pub(crate) fn redact(text: &str, token: &Token) -> String {
-    let secret = token.expose();
-    let mut out = text.replace(secret, "<redacted>");
-    for part in secret.split('.').filter(|p| p.len() >= 16) {
-        out = out.replace(part, "<redacted>");
-    }
-    out
+    token.redact(text)
 }
 
 /// A JSON value with the token blanked out of every string and key.
@@ -366,15 +359,6 @@ enum Outcome {
     Found(Value),
     UnknownGroup,
     Failed(String),
-}
-
-/// One attempt's result.
-enum Step {
-    Done(Outcome),
-    Transient {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
 }
 
 impl LimitSource for ApiSource {
@@ -404,18 +388,13 @@ impl LimitSource for ApiSource {
     fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
         let endpoint = self.url.as_str().to_string();
         let identity = self.identity();
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
+        let runtime = match net::runtime() {
             Ok(rt) => rt,
             Err(e) => {
                 for pair in super::distinct(pairs) {
                     let lookup = self
                         .cached_answer(&pair, &cache_key(&endpoint, &identity, &pair))
-                        .unwrap_or_else(|| Lookup::Unavailable {
-                            reason: format!("cannot start the network runtime: {e}"),
-                        });
+                        .unwrap_or_else(|| Lookup::Unavailable { reason: e.clone() });
                     answer(pair, lookup);
                 }
                 return;
@@ -537,8 +516,8 @@ fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a
 struct Fetcher {
     client: reqwest::Client,
     limit: Arc<tokio::sync::Semaphore>,
-    /// One deadline for the whole fetch: a hung server costs at most
-    /// --timeout, however many pairs wait in the queue.
+    /// The run's deadline: a hung server costs at most --timeout in all,
+    /// however many pairs wait in the queue.
     deadline: Instant,
 }
 
@@ -630,17 +609,10 @@ impl ApiSource {
     }
 
     fn fetcher(&self) -> Result<Fetcher, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            // A backstop: the fetch deadline normally ends first.
-            .timeout(self.timeout + Duration::from_secs(1))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
         Ok(Fetcher {
-            client,
+            client: net::client(&self.url, self.timeout)?,
             limit: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-            deadline: Instant::now() + self.timeout,
+            deadline: self.deadline,
         })
     }
 
@@ -666,38 +638,6 @@ fn age_text(age: Duration) -> String {
     }
 }
 
-/// A reqwest error with its causes: "error sending request … : connection
-/// reset by peer". URLs carry no secret (the token is a header).
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
-static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
-
-/// Exponential backoff with jitter: ~250 ms, ~500 ms, … plus up to half again.
-fn backoff(attempt: u32) -> Duration {
-    let base = 250u64 << attempt.saturating_sub(1).min(6);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = JITTER.fetch_add(nanos | 1, Ordering::Relaxed) ^ nanos;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    Duration::from_millis(base + x % (base / 2 + 1))
-}
-
 /// One pair's fetch: attempts, retries, and the `--verbose` log.
 struct Fetch<'a> {
     client: &'a reqwest::Client,
@@ -718,90 +658,46 @@ impl Fetch<'_> {
     }
 
     async fn run(&self) -> Outcome {
-        let (client, url, token, deadline, span) =
-            (self.client, self.url, self.token, self.deadline, self.span);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let (client, url, token) = (self.client, self.url, self.token);
+        let what = format!("the platform at {}", origin(url));
+        // The same headers go with every attempt.
+        let sent = match (self.verbose, build_request(client, url, token)) {
+            (true, Ok(request)) => headers_text(&request),
+            _ => String::new(),
+        };
+        let sent = sent.as_str();
+        let attempt = |n: u32| async move {
             let started = Instant::now();
             let request = match build_request(client, url, token) {
                 Ok(r) => r,
                 Err(e) => {
-                    return Outcome::Failed(format!(
+                    return Step::Done(Outcome::Failed(format!(
                         "cannot build the request: {}",
                         error_chain(&e.without_url())
-                    ));
+                    )));
                 }
-            };
-            let sent = if self.verbose {
-                headers_text(&request)
-            } else {
-                String::new()
             };
             let mut status = None;
-            let step = match tokio::time::timeout_at(
-                deadline,
-                attempt_once(client, request, token, &mut status),
-            )
-            .await
-            {
-                Ok(step) => step,
-                Err(_) => {
-                    self.log(&format!(
-                        "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {}, no complete answer within the timeout after {} ms; headers sent: {sent}",
-                        status.map_or("no status".to_string(), |s| format!("HTTP {s}")),
-                        started.elapsed().as_millis()
-                    ));
-                    return Outcome::Failed(format!(
-                        "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
-                        origin(url),
-                        seconds_text(span)
-                    ));
-                }
-            };
+            let step = attempt_once(client, request, token, &mut status).await;
             if self.verbose {
                 let what = match (&status, &step) {
                     (Some(s), _) => format!("HTTP {s}"),
                     (None, Step::Done(Outcome::Failed(reason)))
-                    | (None, Step::Transient { reason, .. }) => format!("no status ({reason})"),
+                    | (None, Step::Retry { reason, .. }) => format!("no status ({reason})"),
                     (None, _) => "no status".to_string(),
                 };
                 self.log(&format!(
-                    "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {what} in {} ms; headers sent: {sent}",
+                    "GET {url} (attempt {n} of {MAX_ATTEMPTS}): {what} in {} ms; headers sent: {sent}",
                     started.elapsed().as_millis()
                 ));
             }
-            let (reason, retry_after) = match step {
-                Step::Done(outcome) => return outcome,
-                Step::Transient {
-                    reason,
-                    retry_after,
-                } => (reason, retry_after),
-            };
-            if attempt >= MAX_ATTEMPTS {
-                return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
-            }
-            if let Some(wait) = retry_after
-                && wait > MAX_RETRY_AFTER
-            {
-                return Outcome::Failed(format!(
-                    "{reason}; the server asks to wait {} before retrying, so try again later",
-                    seconds_text(wait)
-                ));
-            }
-            let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-            if Instant::now() + wait >= deadline {
-                return Outcome::Failed(format!(
-                    "{reason} (no time left to retry within the {} timeout)",
-                    seconds_text(span)
-                ));
-            }
-            self.log(&format!(
-                "GET {url}: retrying in {} ms ({reason})",
-                wait.as_millis()
-            ));
-            tokio::time::sleep(wait).await;
-        }
+            step
+        };
+        net::retrying(self.deadline, self.span, &what, attempt, |line| {
+            self.log(&format!("GET {url} {line}; headers sent: {sent}"))
+        })
+        .await
+        .unwrap_or_else(Outcome::Failed)
     }
 }
 
@@ -838,15 +734,6 @@ fn headers_text(request: &reqwest::Request) -> String {
         .join(", ")
 }
 
-fn seconds_text(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
 pub(crate) fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
@@ -858,53 +745,23 @@ async fn attempt_once(
     request: reqwest::Request,
     token: &Token,
     status_seen: &mut Option<StatusCode>,
-) -> Step {
+) -> Step<Outcome> {
     let url = request.url().clone();
     let response = match client.execute(request).await {
         Ok(r) => r,
-        Err(e) => {
-            if e.is_timeout() {
-                return Step::Done(Outcome::Failed(format!(
-                    "no answer from {} within the timeout (change it with --timeout SECONDS)",
-                    origin(&url)
-                )));
-            }
-            let (connect, builder) = (e.is_connect(), e.is_builder());
-            let cause = error_chain(&e.without_url());
-            if connect {
-                return Step::Transient {
-                    reason: format!("cannot connect to {}: {cause}", origin(&url)),
-                    retry_after: None,
-                };
-            }
-            if builder {
-                return Step::Done(Outcome::Failed(format!(
-                    "cannot build the request: {cause}"
-                )));
-            }
-            // Resets and connections closed before an answer.
-            return Step::Transient {
-                reason: format!("the connection to {} failed: {cause}", origin(&url)),
-                retry_after: None,
-            };
-        }
+        Err(e) => return net::send_failure(e, &origin(&url), Outcome::Failed),
     };
     let status = response.status();
     *status_seen = Some(status);
     if status == StatusCode::TOO_MANY_REQUESTS {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        return Step::Transient {
+        let retry_after = net::retry_after(&response);
+        return Step::Retry {
             reason: format!("the platform is rate limiting requests (HTTP {status})"),
             retry_after,
         };
     }
     if status.is_server_error() {
-        return Step::Transient {
+        return Step::Retry {
             reason: format!("the platform answered HTTP {status}"),
             retry_after: None,
         };
@@ -917,7 +774,7 @@ async fn attempt_once(
             .unwrap_or("elsewhere");
         return Step::Done(Outcome::Failed(format!(
             "the platform redirected (HTTP {status}) to {}; redirects are not followed so the token is not sent elsewhere: set --endpoint to the platform's AI address",
-            clip(&redact(to, token))
+            clip(&redact(&shown_text(to), token))
         )));
     }
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
@@ -948,7 +805,7 @@ async fn attempt_once(
             }
             Ok(None) => break,
             Err(e) => {
-                return Step::Transient {
+                return Step::Retry {
                     reason: format!("the answer was cut off: {}", error_chain(&e.without_url())),
                     retry_after: None,
                 };
@@ -1016,7 +873,7 @@ pub(crate) fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
 /// What an answer's body means. Whatever of it may reach a message or the
 /// limits has the token blanked out first, so that clipping a long text
 /// cannot cut the token in two and slip a piece past [`redact`].
-fn interpret(body: &[u8], token: &Token) -> Step {
+fn interpret(body: &[u8], token: &Token) -> Step<Outcome> {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -1080,7 +937,7 @@ fn interpret(body: &[u8], token: &Token) -> Step {
         ),
     };
     if code == "10012" {
-        return Step::Transient {
+        return Step::Retry {
             reason: text,
             retry_after: None,
         };
@@ -1228,7 +1085,7 @@ mod tests {
         assert_eq!(l.cpu_number, Some(1));
     }
 
-    fn interpret_(body: &[u8]) -> Step {
+    fn interpret_(body: &[u8]) -> Step<Outcome> {
         interpret(body, &Token::new("unit-test-token-0123456789").unwrap())
     }
 
@@ -1240,7 +1097,7 @@ mod tests {
         ));
         assert!(matches!(
             interpret_(br#"{"code":"10012"}"#),
-            Step::Transient { .. }
+            Step::Retry { .. }
         ));
         let Step::Done(Outcome::Failed(m)) = interpret_(br#"{"code":"99999","msg":"odd"}"#) else {
             panic!()
@@ -1251,13 +1108,5 @@ mod tests {
             Step::Done(Outcome::Found(_))
         ));
         assert!(matches!(interpret_(b"[1]"), Step::Done(Outcome::Failed(_))));
-    }
-
-    #[test]
-    fn backoff_grows() {
-        let a = backoff(1);
-        let b = backoff(2);
-        assert!(a >= Duration::from_millis(250) && a <= Duration::from_millis(375));
-        assert!(b >= Duration::from_millis(500) && b <= Duration::from_millis(750));
     }
 }

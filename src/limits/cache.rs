@@ -215,23 +215,6 @@ fn temp_path(dir: &Path, name: &str) -> std::path::PathBuf {
     ))
 }
 
-/// Write `bytes` to `dir/name` atomically (a private temporary file renamed
-/// into place), the file 0600 and a new directory 0700.
-pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    create_private_dir(dir)
-        .map_err(|e| format!("cannot create the cache directory {}: {e}", dir.display()))?;
-    let tmp = temp_path(dir, name);
-    let written = write_private(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, dir.join(name)));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!(
-            "cannot write to the cache directory {}: {e}",
-            dir.display()
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;

@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod file;
+pub mod net;
+pub mod sealed;
 pub mod show;
 pub mod token;
 
