@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod fetch;
 pub mod file;
 pub mod net;
 pub mod sealed;
