@@ -83,7 +83,12 @@ struct LimitArgs {
     /// The platform's AI address (https://host:port); limits are fetched from its API.
     /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
     /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
-    #[arg(long, env = "JOBCHECK_ENDPOINT", value_name = "URL")]
+    #[arg(
+        long,
+        env = "JOBCHECK_ENDPOINT",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     endpoint: Option<String>,
     /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
     #[arg(long, env = "JOBCHECK_TOKEN_FILE", value_name = "PATH")]
@@ -94,7 +99,8 @@ struct LimitArgs {
     /// Ignore cached answers and fetch them again.
     #[arg(long)]
     refresh: bool,
-    /// Give up on the platform after this many seconds, retries included.
+    /// Give up on the platform after this many seconds in all: minting, discovery and
+    /// every limits request together, retries included.
     #[arg(long, env = "JOBCHECK_TIMEOUT", value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     timeout: std::time::Duration,
     /// How long cached answers stay fresh, in seconds [default: 900].

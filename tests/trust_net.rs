@@ -227,6 +227,23 @@ fn a_password_in_a_url_is_never_echoed() {
     }
 }
 
+#[test]
+fn help_does_not_show_an_endpoint_with_a_password() {
+    let work = workdir();
+    for args in [&["check", "--help"][..], &["limits", "--help"][..]] {
+        let out = Command::cargo_bin("jobcheck")
+            .unwrap()
+            .current_dir(work.path())
+            .args(args)
+            .env("JOBCHECK_ENDPOINT", "https://user:hunter2pw@example.com")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("--endpoint"), "{text}");
+        assert!(!text.contains("hunter2pw"), "{text}");
+    }
+}
+
 // ---- 3. no proxy for loopback ----
 
 #[test]
