@@ -283,6 +283,37 @@ fn proxies_are_never_used_for_loopback() {
     }
 }
 
+#[test]
+fn proxies_are_never_used_for_loopback_minting_and_discovery() {
+    let proxy = Recorder::start();
+    let (server, minted) = minting_platform();
+    let work = workdir();
+    let cache = tempfile::tempdir().unwrap();
+    let (p, url) = (proxy.url(), server.url());
+    let r = run(
+        work.path(),
+        &["--refresh"],
+        &[
+            ("JOBCHECK_USER", "alice"),
+            ("JOBCHECK_ACCESS_KEY", "AKID0123456789"),
+            ("JOBCHECK_SECRET_KEY", SK),
+            ("JOBCHECK_AUTH_URL", &url),
+            ("JOBCHECK_AC_URL", &url),
+            ("JOBCHECK_CACHE_DIR", cache.path().to_str().unwrap()),
+            ("http_proxy", &p),
+            ("HTTPS_PROXY", &p),
+            ("ALL_PROXY", &p),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.all());
+    // Minting, discovery and the limits.
+    assert_eq!(server.count(), 3);
+    assert_eq!(proxy.count(), 0, "the proxy saw a loopback request");
+    let mut secrets = minted.lock().unwrap().clone();
+    secrets.push(SK.to_string());
+    assert_no_runs(&secrets, &r, &[cache.path()]);
+}
+
 // ---- 4. only literal loopback addresses and `localhost` ----
 
 #[test]

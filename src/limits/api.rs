@@ -663,6 +663,17 @@ mod tests {
         assert!(resources_url("http://127.0.0.1:1").is_ok());
         assert!(resources_url("http://[::1]:1").is_ok());
         assert!(resources_url("http://localhost:1").is_ok());
+        assert!(resources_url("http://127.8.9.10:1").is_ok());
+        assert!(resources_url("http://LOCALHOST:1").is_ok());
+        for name in [
+            "http://foo.localhost:1",
+            "http://localhost.:1",
+            "http://localhost.example:1",
+            "http://[::2]:1",
+            "http://0.0.0.0:1",
+        ] {
+            assert_eq!(resources_url(name).unwrap_err().code, 2, "{name}");
+        }
         assert_eq!(resources_url("http://example.invalid").unwrap_err().code, 2);
         assert_eq!(resources_url("ftp://h").unwrap_err().code, 2);
         assert_eq!(resources_url("not a url").unwrap_err().code, 2);

@@ -126,31 +126,33 @@ fn tls_kind(e: &rustls::Error) -> Tls {
     }
 }
 
-/// The TLS failure in an error's chain, if any. `io::Error` hides its inner
-/// error from `source()`, so each I/O error is looked into as well.
-pub(crate) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<Tls> {
+/// The TLS failure in an error's chain, if any, with rustls' own words for
+/// it. `io::Error` hides its inner error from `source()`, so each I/O error
+/// is looked into as well.
+pub(crate) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(Tls, String)> {
+    let found = |t: &rustls::Error| Some((tls_kind(t), t.to_string()));
     let mut next = Some(e);
     while let Some(err) = next {
         if let Some(t) = err.downcast_ref::<rustls::Error>() {
-            return Some(tls_kind(t));
+            return found(t);
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
         {
             if let Some(t) = inner.downcast_ref::<rustls::Error>() {
-                return Some(tls_kind(t));
+                return found(t);
             }
-            if let Some(found) = tls_failure(inner) {
-                return Some(found);
+            if let Some(deeper) = tls_failure(inner) {
+                return Some(deeper);
             }
         }
         next = err.source();
     }
     let text = error_chain(e);
     if text.contains("No CA certificates") {
-        Some(Tls::NoRoots)
+        Some((Tls::NoRoots, text))
     } else if text.contains("certificate") {
-        Some(Tls::Certificate)
+        Some((Tls::Certificate, text))
     } else {
         None
     }
@@ -167,15 +169,15 @@ pub(crate) fn send_failure<T>(
     let e = e.without_url();
     let cause = error_chain(&e);
     match tls_failure(&e) {
-        Some(Tls::Certificate) => {
+        Some((Tls::Certificate, cause)) => {
             return Step::Done(final_(format!(
                 "the certificate of {what} was not accepted ({cause}); check that the address is the \
                  platform's and that this machine's clock is right; if the platform uses a private CA, \
                  set SSL_CERT_FILE to a PEM bundle holding it (certificate errors are not retried)"
             )));
         }
-        Some(Tls::NoRoots) => return Step::Done(final_(no_ca_certificates())),
-        Some(Tls::Handshake) => {
+        Some((Tls::NoRoots, _)) => return Step::Done(final_(no_ca_certificates())),
+        Some((Tls::Handshake, cause)) => {
             return Step::Done(final_(format!(
                 "the TLS handshake with {what} failed ({cause}); check that the address is the \
                  platform's https:// address (not retried)"
@@ -374,15 +376,17 @@ mod tests {
         let cert = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         assert_eq!(tls_kind(&cert), Tls::Certificate);
         let wrapped = std::io::Error::other(cert);
-        assert_eq!(tls_failure(&wrapped), Some(Tls::Certificate));
+        let (kind, words) = tls_failure(&wrapped).unwrap();
+        assert_eq!(kind, Tls::Certificate);
+        assert!(words.contains("UnknownIssuer"), "{words}");
         let roots = std::io::Error::other(rustls::Error::General(
             "No CA certificates were loaded from the system".into(),
         ));
-        assert_eq!(tls_failure(&roots), Some(Tls::NoRoots));
+        assert_eq!(tls_failure(&roots).unwrap().0, Tls::NoRoots);
         let corrupt = std::io::Error::other(rustls::Error::InvalidMessage(
             rustls::InvalidMessage::InvalidContentType,
         ));
-        assert_eq!(tls_failure(&corrupt), Some(Tls::Handshake));
+        assert_eq!(tls_failure(&corrupt).unwrap().0, Tls::Handshake);
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
         assert_eq!(tls_failure(&reset), None);
     }
