@@ -173,6 +173,38 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A regular file's bytes, up to [`MAX_ENTRY_BYTES`], never through a
+/// symbolic link: the path is examined without following links, and the
+/// file then opened must be that same file (a link swapped in between is
+/// caught by its different identity).
+fn read_regular(path: &Path) -> Option<Vec<u8>> {
+    let before = std::fs::symlink_metadata(path).ok()?;
+    if !before.is_file() || before.len() > MAX_ENTRY_BYTES {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let opened = file.metadata().ok()?;
+    if !opened.is_file() || !same_file(&before, &opened) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    (bytes.len() as u64 <= MAX_ENTRY_BYTES).then_some(bytes)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
+}
+
 /// The credential cache directory (`None`: nothing is kept).
 pub(crate) struct Store {
     pub dir: Option<PathBuf>,
@@ -182,16 +214,7 @@ impl Store {
     /// The entry `name`, if present, readable, and sealed with `key`.
     pub(crate) fn load(&self, name: &str, key: &SealKey) -> Option<(Entry, Option<Token>)> {
         let path = self.dir.as_ref()?.join(name);
-        let meta = std::fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ENTRY_BYTES {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(&path)
-            .ok()?
-            .take(MAX_ENTRY_BYTES)
-            .read_to_end(&mut bytes)
-            .ok()?;
+        let bytes = read_regular(&path)?;
         let value: Value = serde_json::from_slice(&bytes).ok()?;
         if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
             return None;
@@ -338,6 +361,15 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace("ai.example", "evil.example")).unwrap();
         assert!(store.load(&name, &key).is_none());
+        // A link to a genuine entry is not followed.
+        store.save(&name, &key, &entry(), None).unwrap();
+        #[cfg(unix)]
+        {
+            let elsewhere = dir.path().join("real.json");
+            std::fs::rename(&path, &elsewhere).unwrap();
+            std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+            assert!(store.load(&name, &key).is_none());
+        }
         assert_eq!(unhex(&hex(b"\x00\xff")).unwrap(), b"\x00\xff");
         assert!(unhex("abc").is_none() && unhex("zz").is_none());
     }
