@@ -118,7 +118,8 @@ struct LimitArgs {
     /// Ignore cached answers and fetch them again.
     #[arg(long, help_heading = LIMITS)]
     refresh: bool,
-    /// Give up on the platform after this many seconds, retries included.
+    /// Give up on the platform after this many seconds in all: minting, discovery and
+    /// every limits request together, retries included.
     #[arg(long, env = "JOBCHECK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds, help_heading = LIMITS)]
     timeout: std::time::Duration,
     /// How long cached answers stay fresh, in seconds [default: 900].

@@ -10,29 +10,31 @@ use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::limits::auth;
 use crate::limits::cache::{self, Cache, Cached, Key};
-use crate::limits::token::{self, Claims, TOKEN_HELP, Token};
-use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
+use crate::limits::fetch::Fetch;
+use crate::limits::net::{self, shown, shown_text};
+use crate::limits::token::{Claims, TOKEN_HELP, Token};
+
+pub use crate::limits::fetch::limits_from_data;
+pub(crate) use crate::limits::fetch::{clip, code_meaning, origin};
+pub use crate::limits::net::{MAX_ATTEMPTS, MAX_RETRY_AFTER};
+use crate::limits::{LimitSource, Lookup, Pair};
 
 /// The path under the AI base.
 pub const RESOURCES_PATH: &str = "ai/openapi/v2/instance-service/resources";
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
-/// Attempts per pair, the first included.
-pub const MAX_ATTEMPTS: u32 = 3;
 /// Answers larger than this are refused.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// The longest `Retry-After` honoured; a longer wait gives up.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
 /// Fetching longer than this shows a progress line (on a terminal).
@@ -92,7 +94,8 @@ pub struct ApiOptions {
     pub cluster: Option<String>,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
-    /// The most the fetch may take, retries included.
+    /// The most the whole run's requests may take (minting, discovery and
+    /// limits, retries included), counted from [`ApiSource::from_env`].
     pub timeout: Duration,
     pub cache_ttl: Duration,
     pub cache_mode: CacheMode,
@@ -127,6 +130,8 @@ pub struct ApiSource {
     token: Token,
     claims: Claims,
     timeout: Duration,
+    /// `timeout` after the run's first request could be made.
+    deadline: Instant,
     cache: Cache,
     mode: CacheMode,
     progress: bool,
@@ -152,7 +157,7 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
     let base = Url::parse(endpoint.trim()).map_err(|e| {
         SetupError::usage(format!(
             "--endpoint `{}` is not a URL ({e}); give the platform's AI address, e.g. https://host:port",
-            endpoint.trim()
+            clip(&shown_text(endpoint))
         ))
     })?;
     secure_base(&base, "--endpoint", "the token")?;
@@ -168,51 +173,57 @@ pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
 }
 
 /// An address that credentials are sent to: https (plain http only to a
-/// loopback host), with a host and no user name or password in it. `name`
-/// says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`), `sends` what
-/// would be exposed.
+/// loopback address), with a host and no user name or password in it.
+/// `name` says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`),
+/// `sends` what would be exposed. Messages never echo the user information.
 pub(crate) fn secure_base(url: &Url, name: &str, sends: &str) -> Result<(), SetupError> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(SetupError::usage(format!(
+            "{name} `{}` must not carry a user name or password (left out here); \
+             credentials come from the environment or --token-file",
+            shown(url)
+        )));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(url) => {}
         "http" => {
             return Err(SetupError::usage(format!(
                 "{name} `{}` uses plain http://, which would send {sends} unencrypted; \
-                 use https:// (plain http is allowed only to loopback addresses)",
-                url.as_str()
+                 use https:// (plain http is allowed only to loopback addresses: \
+                 127.0.0.0/8, [::1] and `localhost`)",
+                shown(url)
             )));
         }
         other => {
             return Err(SetupError::usage(format!(
                 "{name} `{}`: the scheme `{other}` is not supported; use https://",
-                url.as_str()
+                shown(url)
             )));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(SetupError::usage(format!(
             "{name} `{}` has no host",
-            url.as_str()
-        )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(SetupError::usage(format!(
-            "{name} must not carry a user name or password; credentials come from the environment or --token-file"
+            shown(url)
         )));
     }
     Ok(())
 }
 
+/// A loopback address: a literal 127.0.0.0/8 or ::1, or exactly the name
+/// `localhost` (which resolvers answer locally). Other names, even under
+/// `.localhost`, may be resolved through DNS and are not loopback.
 pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return ip.is_loopback();
+    // IPv6 hosts come bracketed; the URL parser has normalised IPv4 ones.
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    match literal.unwrap_or(host).parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
-    let d = host.trim_end_matches('.').to_ascii_lowercase();
-    d == "localhost" || d.ends_with(".localhost")
 }
 
 fn now_ms() -> i64 {
@@ -270,29 +281,18 @@ impl ApiSource {
     /// file, or minted with an access key), discover the endpoint when none
     /// is given, and refuse an expired token before anything else is sent.
     pub fn from_env(options: ApiOptions) -> Result<ApiSource, SetupError> {
-        let auth::Credential { token, endpoint } = auth::credential(&options)?;
+        // One deadline for every request of the run.
+        let deadline = Instant::now() + options.timeout;
+        let auth::Credential { token, endpoint } = auth::credential(&options, deadline)?;
         let url = resources_url(&endpoint)?;
         let claims = token.claims();
-        if let Some(expiry) = claims.expire_ms
-            && expiry <= now_ms()
-        {
-            let who = match (&claims.user, &claims.cluster_id) {
-                (Some(u), Some(c)) => format!(" (user {u}, cluster {c})"),
-                (Some(u), None) => format!(" (user {u})"),
-                _ => String::new(),
-            };
-            let message = format!(
-                "the token expired on {}{who}; {TOKEN_HELP}",
-                token::utc_text(expiry)
-            );
+        if let Some(message) = token.expired(now_ms()) {
             if options.cache_mode == CacheMode::Offline {
                 eprintln!("warning: {message}; answering from the cache only (--offline)");
             } else {
                 return Err(SetupError::unavailable(message));
             }
         }
-        // Only the ring provider is built in; a second install is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let cache = match cache::trusted_dir(options.cache_dir).map_err(SetupError::usage)? {
             Some(dir) => Cache::new(Some(dir), options.cache_ttl),
             None => {
@@ -309,6 +309,7 @@ impl ApiSource {
             token,
             claims,
             timeout: options.timeout,
+            deadline,
             cache,
             mode: options.cache_mode,
             progress: options.progress,
@@ -332,18 +333,13 @@ impl ApiSource {
     }
 }
 
-/// `text` with any occurrence of the token (or its JWT parts) blanked out.
+/// `text` with the token, and any long piece of it, blanked out.
 pub(crate) fn redact(text: &str, token: &Token) -> String {
-    let secret = token.expose();
-    let mut out = text.replace(secret, "<redacted>");
-    for part in secret.split('.').filter(|p| p.len() >= 16) {
-        out = out.replace(part, "<redacted>");
-    }
-    out
+    token.redact(text)
 }
 
 /// A JSON value with the token blanked out of every string and key.
-fn redact_value(value: Value, token: &Token) -> Value {
+pub(crate) fn redact_value(value: Value, token: &Token) -> Value {
     match value {
         Value::String(s) => Value::String(redact(&s, token)),
         Value::Array(items) => {
@@ -360,19 +356,10 @@ fn redact_value(value: Value, token: &Token) -> Value {
 
 /// What one pair came to.
 #[derive(Debug)]
-enum Outcome {
+pub(crate) enum Outcome {
     Found(Value),
     UnknownGroup,
     Failed(String),
-}
-
-/// One attempt's result.
-enum Step {
-    Done(Outcome),
-    Transient {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
 }
 
 impl LimitSource for ApiSource {
@@ -402,18 +389,13 @@ impl LimitSource for ApiSource {
     fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
         let endpoint = self.url.as_str().to_string();
         let identity = self.identity();
-        let runtime = match tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        {
+        let runtime = match net::runtime() {
             Ok(rt) => rt,
             Err(e) => {
                 for pair in super::distinct(pairs) {
                     let lookup = self
                         .cached_answer(&pair, &cache_key(&endpoint, &identity, &pair))
-                        .unwrap_or_else(|| Lookup::Unavailable {
-                            reason: format!("cannot start the network runtime: {e}"),
-                        });
+                        .unwrap_or_else(|| Lookup::Unavailable { reason: e.clone() });
                     answer(pair, lookup);
                 }
                 return;
@@ -535,8 +517,8 @@ fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a
 struct Fetcher {
     client: reqwest::Client,
     limit: Arc<tokio::sync::Semaphore>,
-    /// One deadline for the whole fetch: a hung server costs at most
-    /// --timeout, however many pairs wait in the queue.
+    /// The run's deadline: a hung server costs at most --timeout in all,
+    /// however many pairs wait in the queue.
     deadline: Instant,
 }
 
@@ -628,17 +610,10 @@ impl ApiSource {
     }
 
     fn fetcher(&self) -> Result<Fetcher, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
-            // A backstop: the fetch deadline normally ends first.
-            .timeout(self.timeout + Duration::from_secs(1))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
         Ok(Fetcher {
-            client,
+            client: net::client(&self.url, self.timeout)?,
             limit: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-            deadline: Instant::now() + self.timeout,
+            deadline: self.deadline,
         })
     }
 
@@ -664,525 +639,9 @@ fn age_text(age: Duration) -> String {
     }
 }
 
-/// A reqwest error with its causes: "error sending request … : connection
-/// reset by peer". URLs carry no secret (the token is a header).
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let part = s.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = s.source();
-    }
-    text
-}
-
-static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
-
-/// Exponential backoff with jitter: ~250 ms, ~500 ms, … plus up to half again.
-fn backoff(attempt: u32) -> Duration {
-    let base = 250u64 << attempt.saturating_sub(1).min(6);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = JITTER.fetch_add(nanos | 1, Ordering::Relaxed) ^ nanos;
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    Duration::from_millis(base + x % (base / 2 + 1))
-}
-
-/// One pair's fetch: attempts, retries, and the `--verbose` log.
-struct Fetch<'a> {
-    client: &'a reqwest::Client,
-    url: &'a Url,
-    token: &'a Token,
-    deadline: Instant,
-    span: Duration,
-    verbose: bool,
-}
-
-impl Fetch<'_> {
-    /// A `--verbose` line on stderr, with the token blanked out however it
-    /// got there.
-    fn log(&self, line: &str) {
-        if self.verbose {
-            eprintln!("debug: {}", redact(line, self.token));
-        }
-    }
-
-    async fn run(&self) -> Outcome {
-        let (client, url, token, deadline, span) =
-            (self.client, self.url, self.token, self.deadline, self.span);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let started = Instant::now();
-            let request = match build_request(client, url, token) {
-                Ok(r) => r,
-                Err(e) => {
-                    return Outcome::Failed(format!(
-                        "cannot build the request: {}",
-                        error_chain(&e.without_url())
-                    ));
-                }
-            };
-            let sent = if self.verbose {
-                headers_text(&request)
-            } else {
-                String::new()
-            };
-            let mut status = None;
-            let step = match tokio::time::timeout_at(
-                deadline,
-                attempt_once(client, request, token, &mut status),
-            )
-            .await
-            {
-                Ok(step) => step,
-                Err(_) => {
-                    self.log(&format!(
-                        "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {}, no complete answer within the timeout after {} ms; headers sent: {sent}",
-                        status.map_or("no status".to_string(), |s| format!("HTTP {s}")),
-                        started.elapsed().as_millis()
-                    ));
-                    return Outcome::Failed(format!(
-                        "no answer from {} within {} (the timeout; change it with --timeout SECONDS)",
-                        origin(url),
-                        seconds_text(span)
-                    ));
-                }
-            };
-            if self.verbose {
-                let what = match (&status, &step) {
-                    (Some(s), _) => format!("HTTP {s}"),
-                    (None, Step::Done(Outcome::Failed(reason)))
-                    | (None, Step::Transient { reason, .. }) => format!("no status ({reason})"),
-                    (None, _) => "no status".to_string(),
-                };
-                self.log(&format!(
-                    "GET {url} (attempt {attempt} of {MAX_ATTEMPTS}): {what} in {} ms; headers sent: {sent}",
-                    started.elapsed().as_millis()
-                ));
-            }
-            let (reason, retry_after) = match step {
-                Step::Done(outcome) => return outcome,
-                Step::Transient {
-                    reason,
-                    retry_after,
-                } => (reason, retry_after),
-            };
-            if attempt >= MAX_ATTEMPTS {
-                return Outcome::Failed(format!("{reason} (gave up after {attempt} attempts)"));
-            }
-            if let Some(wait) = retry_after
-                && wait > MAX_RETRY_AFTER
-            {
-                return Outcome::Failed(format!(
-                    "{reason}; the server asks to wait {} before retrying, so try again later",
-                    seconds_text(wait)
-                ));
-            }
-            let wait = retry_after.unwrap_or_else(|| backoff(attempt));
-            if Instant::now() + wait >= deadline {
-                return Outcome::Failed(format!(
-                    "{reason} (no time left to retry within the {} timeout)",
-                    seconds_text(span)
-                ));
-            }
-            self.log(&format!(
-                "GET {url}: retrying in {} ms ({reason})",
-                wait.as_millis()
-            ));
-            tokio::time::sleep(wait).await;
-        }
-    }
-}
-
-fn build_request(
-    client: &reqwest::Client,
-    url: &Url,
-    token: &Token,
-) -> reqwest::Result<reqwest::Request> {
-    client
-        .get(url.clone())
-        .header("token", token.expose())
-        .header("accept", "application/json")
-        .header(
-            "user-agent",
-            concat!("jobcheck/", env!("CARGO_PKG_VERSION")),
-        )
-        .build()
-}
-
-/// The headers a request carries, for `--verbose`: the token's value is
-/// never shown.
-fn headers_text(request: &reqwest::Request) -> String {
-    request
-        .headers()
-        .iter()
-        .map(|(name, value)| {
-            if name.as_str().eq_ignore_ascii_case("token") {
-                format!("{name}: <redacted>")
-            } else {
-                format!("{name}: {}", clip(value.to_str().unwrap_or("<not text>")))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn seconds_text(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
-    }
-}
-
-pub(crate) fn origin(url: &Url) -> String {
-    url.origin().ascii_serialization()
-}
-
-/// One request. `status` is set as soon as the answer's head arrives, so a
-/// caller that gives up on a slow body can still say what it was.
-async fn attempt_once(
-    client: &reqwest::Client,
-    request: reqwest::Request,
-    token: &Token,
-    status_seen: &mut Option<StatusCode>,
-) -> Step {
-    let url = request.url().clone();
-    let response = match client.execute(request).await {
-        Ok(r) => r,
-        Err(e) => {
-            if e.is_timeout() {
-                return Step::Done(Outcome::Failed(format!(
-                    "no answer from {} within the timeout (change it with --timeout SECONDS)",
-                    origin(&url)
-                )));
-            }
-            let (connect, builder) = (e.is_connect(), e.is_builder());
-            let cause = error_chain(&e.without_url());
-            if connect {
-                return Step::Transient {
-                    reason: format!("cannot connect to {}: {cause}", origin(&url)),
-                    retry_after: None,
-                };
-            }
-            if builder {
-                return Step::Done(Outcome::Failed(format!(
-                    "cannot build the request: {cause}"
-                )));
-            }
-            // Resets and connections closed before an answer.
-            return Step::Transient {
-                reason: format!("the connection to {} failed: {cause}", origin(&url)),
-                retry_after: None,
-            };
-        }
-    };
-    let status = response.status();
-    *status_seen = Some(status);
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        return Step::Transient {
-            reason: format!("the platform is rate limiting requests (HTTP {status})"),
-            retry_after,
-        };
-    }
-    if status.is_server_error() {
-        return Step::Transient {
-            reason: format!("the platform answered HTTP {status}"),
-            retry_after: None,
-        };
-    }
-    if status.is_redirection() {
-        let to = response
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("elsewhere");
-        return Step::Done(Outcome::Failed(format!(
-            "the platform redirected (HTTP {status}) to {}; redirects are not followed so the token is not sent elsewhere: set --endpoint to the platform's AI address",
-            clip(&redact(to, token))
-        )));
-    }
-    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        return Step::Done(Outcome::Failed(format!(
-            "the platform refused the token (HTTP {status}); {TOKEN_HELP}"
-        )));
-    }
-    if !status.is_success() {
-        return Step::Done(Outcome::Failed(format!(
-            "the platform answered HTTP {status}; check that --endpoint is the platform's AI address"
-        )));
-    }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Step::Done(Outcome::Failed(too_large()));
-    }
-    let mut body: Vec<u8> = Vec::new();
-    let mut response = response;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Step::Done(Outcome::Failed(too_large()));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                return Step::Transient {
-                    reason: format!("the answer was cut off: {}", error_chain(&e.without_url())),
-                    retry_after: None,
-                };
-            }
-        }
-    }
-    interpret(&body, token)
-}
-
-fn too_large() -> String {
-    format!(
-        "the platform's answer is larger than {} MiB, which no limits answer is; refused",
-        MAX_BODY_BYTES / (1024 * 1024)
-    )
-}
-
-/// Server text fit for a one-line message: control characters out, clipped.
-pub(crate) fn clip(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let clean = clean.trim();
-    if clean.chars().count() > 200 {
-        format!("{}…", clean.chars().take(200).collect::<String>())
-    } else {
-        clean.to_string()
-    }
-}
-
-/// The meaning of a platform error code, and what to do about it.
-pub(crate) fn code_meaning(code: &str) -> Option<(&'static str, &'static str)> {
-    Some(match code {
-        "10001" => ("internal error", "the platform failed; try again later"),
-        "10003" => (
-            "missing parameters",
-            "the request lacked a parameter; check the job's resourceGroup and accelerator type",
-        ),
-        "10004" => (
-            "invalid parameters",
-            "the resource group or accelerator type is not valid",
-        ),
-        "10007" => (
-            "user frozen",
-            "the account is frozen: ask the platform administrator to unfreeze it",
-        ),
-        "10008" => (
-            "insufficient permission",
-            "ask the platform administrator for access to this resource group, or if the token is stale",
-        ),
-        "10009" => (
-            "no permission for this API",
-            "ask the platform administrator to grant this user the instance-service API, or if the token is stale",
-        ),
-        "10010" => ("file check failed", "try again later"),
-        "10011" => ("file too large", "try again later"),
-        "10012" => (
-            "connection interrupted",
-            "the platform's connection broke; try again",
-        ),
-        _ => return None,
-    })
-}
-
-/// What an answer's body means. Whatever of it may reach a message or the
-/// limits has the token blanked out first, so that clipping a long text
-/// cannot cut the token in two and slip a piece past [`redact`].
-fn interpret(body: &[u8], token: &Token) -> Step {
-    let value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => {
-            let text = redact(&String::from_utf8_lossy(body), token);
-            let start: String = text.chars().take(80).collect();
-            return Step::Done(Outcome::Failed(format!(
-                "the platform's answer is not JSON ({e}); it starts with `{}`",
-                clip(&start)
-            )));
-        }
-    };
-    let Value::Object(map) = &value else {
-        return Step::Done(Outcome::Failed(
-            "the platform's answer has the wrong shape: expected an object with `code` and `data`"
-                .into(),
-        ));
-    };
-    let code = match map.get("code") {
-        Some(Value::String(s)) => redact(s.trim(), token),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
-            return Step::Done(Outcome::Failed(
-                "the platform's answer has the wrong shape: no `code` string".into(),
-            ));
-        }
-    };
-    let msg = map
-        .get("msg")
-        .and_then(Value::as_str)
-        .map(|m| clip(&redact(m, token)))
-        .filter(|m| !m.is_empty());
-    if code == "0" {
-        return match map.get("data") {
-            Some(data @ Value::Object(_)) => {
-                Step::Done(Outcome::Found(redact_value(data.clone(), token)))
-            }
-            Some(Value::Null) | None => Step::Done(Outcome::Failed(
-                "the platform answered success (code \"0\") but without `data`".into(),
-            )),
-            Some(_) => Step::Done(Outcome::Failed(
-                "the platform's answer has the wrong shape: `data` is not an object".into(),
-            )),
-        };
-    }
-    if code == "10004" {
-        return Step::Done(Outcome::UnknownGroup);
-    }
-    let said = msg.map(|m| format!(": \"{m}\"")).unwrap_or_default();
-    let text = match code_meaning(&code) {
-        Some((meaning, todo)) => {
-            let todo = if matches!(code.as_str(), "10008" | "10009") {
-                format!("{todo}: {TOKEN_HELP}")
-            } else {
-                todo.to_string()
-            };
-            format!("the platform answered code {code} ({meaning}){said}; {todo}")
-        }
-        None => format!(
-            "the platform answered error code {}{said}, which jobcheck does not know; the limits could not be had",
-            clip(&code)
-        ),
-    };
-    if code == "10012" {
-        return Step::Transient {
-            reason: text,
-            retry_after: None,
-        };
-    }
-    Step::Done(Outcome::Failed(text))
-}
-
-fn loose(v: Option<&Value>) -> Loose<'_> {
-    match v {
-        None => Loose::Missing,
-        Some(Value::Null) => Loose::Null,
-        Some(Value::Number(n)) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => Loose::Int(i as i128),
-            (_, Some(u), _) => Loose::Int(u as i128),
-            (_, _, Some(f)) => Loose::Float(f),
-            _ => Loose::Other("a number"),
-        },
-        Some(Value::String(s)) => Loose::Str(s),
-        Some(Value::Bool(_)) => Loose::Other("a boolean"),
-        Some(Value::Array(_)) => Loose::Other("a list"),
-        Some(Value::Object(_)) => Loose::Other("a mapping"),
-    }
-}
-
-/// A limit set from an answer's `data`, leniently: a field that cannot be
-/// read is unknown (`None`, so its rule warns `limit-unknown`), with a note
-/// on stderr; a missing `resourceGroup` is the one asked for.
-pub fn limits_from_data(data: &Value, pair: &Pair) -> Limits {
-    let mut bad: Vec<&'static str> = Vec::new();
-    loop {
-        let get = |name: &str| {
-            if bad.contains(&name) {
-                return Loose::Missing;
-            }
-            match (name, loose(data.get(name))) {
-                ("resourceGroup", Loose::Missing | Loose::Null) => Loose::Str(&pair.group),
-                ("resourceGroup", Loose::Str(s)) if s.trim().is_empty() => Loose::Str(&pair.group),
-                (_, l) => l,
-            }
-        };
-        match Limits::from_fields(get) {
-            Ok(mut limits) => {
-                if limits.accelerator_type.is_none() {
-                    limits.accelerator_type = Some(pair.accelerator);
-                }
-                return limits;
-            }
-            Err(errors) => {
-                let before = bad.len();
-                for (field, message) in errors {
-                    if field == "resourceGroup" {
-                        continue;
-                    }
-                    if !bad.contains(&field) {
-                        eprintln!(
-                            "warning: the platform's `{field}` for resource group `{}` cannot be read ({}); that limit is treated as unknown",
-                            pair.group,
-                            clip(&message)
-                        );
-                        bad.push(field);
-                    }
-                }
-                if bad.len() == before {
-                    // Only resourceGroup was wrong (e.g. not a string): use the pair's.
-                    let mut limits = Limits::from_fields(|name| {
-                        if name == "resourceGroup" {
-                            Loose::Str(&pair.group)
-                        } else if bad.contains(&name) {
-                            Loose::Missing
-                        } else {
-                            loose(data.get(name))
-                        }
-                    })
-                    .unwrap_or_else(|_| empty_limits(pair));
-                    if limits.accelerator_type.is_none() {
-                        limits.accelerator_type = Some(pair.accelerator);
-                    }
-                    return limits;
-                }
-            }
-        }
-    }
-}
-
-fn empty_limits(pair: &Pair) -> Limits {
-    Limits {
-        resource_group: pair.group.clone(),
-        accelerator_type: Some(pair.accelerator),
-        cpu_number: None,
-        gpu_number: None,
-        nv_limits: None,
-        dcu_limits: None,
-        mlu_limits: None,
-        memory_size: None,
-        node_number: None,
-        max_time: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::AccelType;
-    use serde_json::json;
 
     #[test]
     fn urls() {
@@ -1202,60 +661,19 @@ mod tests {
         assert!(resources_url("http://127.0.0.1:1").is_ok());
         assert!(resources_url("http://[::1]:1").is_ok());
         assert!(resources_url("http://localhost:1").is_ok());
+        assert!(resources_url("http://127.8.9.10:1").is_ok());
+        assert!(resources_url("http://LOCALHOST:1").is_ok());
+        for name in [
+            "http://foo.localhost:1",
+            "http://localhost.:1",
+            "http://localhost.example:1",
+            "http://[::2]:1",
+            "http://0.0.0.0:1",
+        ] {
+            assert_eq!(resources_url(name).unwrap_err().code, 2, "{name}");
+        }
         assert_eq!(resources_url("http://example.invalid").unwrap_err().code, 2);
         assert_eq!(resources_url("ftp://h").unwrap_err().code, 2);
         assert_eq!(resources_url("not a url").unwrap_err().code, 2);
-    }
-
-    #[test]
-    fn lenient_data() {
-        let pair = Pair {
-            group: "G".into(),
-            accelerator: AccelType::Gpu,
-        };
-        let l = limits_from_data(
-            &json!({"cpuNumber": "40", "gpuNumber": "many", "memorySize": null, "maxTime": [1]}),
-            &pair,
-        );
-        assert_eq!(l.resource_group, "G");
-        assert_eq!(l.cpu_number, Some(40));
-        assert_eq!(l.gpu_number, None);
-        assert_eq!(l.memory_size, None);
-        assert_eq!(l.max_time, None);
-        let l = limits_from_data(&json!({"resourceGroup": 7, "cpuNumber": 1}), &pair);
-        assert_eq!(l.cpu_number, Some(1));
-    }
-
-    fn interpret_(body: &[u8]) -> Step {
-        interpret(body, &Token::new("unit-test-token-0123456789").unwrap())
-    }
-
-    #[test]
-    fn codes() {
-        assert!(matches!(
-            interpret_(br#"{"code":"10004","msg":"x"}"#),
-            Step::Done(Outcome::UnknownGroup)
-        ));
-        assert!(matches!(
-            interpret_(br#"{"code":"10012"}"#),
-            Step::Transient { .. }
-        ));
-        let Step::Done(Outcome::Failed(m)) = interpret_(br#"{"code":"99999","msg":"odd"}"#) else {
-            panic!()
-        };
-        assert!(m.contains("99999") && m.contains("odd"));
-        assert!(matches!(
-            interpret_(br#"{"code":"0","data":{"cpuNumber":1}}"#),
-            Step::Done(Outcome::Found(_))
-        ));
-        assert!(matches!(interpret_(b"[1]"), Step::Done(Outcome::Failed(_))));
-    }
-
-    #[test]
-    fn backoff_grows() {
-        let a = backoff(1);
-        let b = backoff(2);
-        assert!(a >= Duration::from_millis(250) && a <= Duration::from_millis(375));
-        assert!(b >= Duration::from_millis(500) && b <= Duration::from_millis(750));
     }
 }

@@ -10,25 +10,28 @@
 //! - **Discovery**: `GET {acBase}/ac/openapi/v2/center` with header `token`;
 //!   the first `data.aiUrls` entry whose `enable` is "true" gives the AI
 //!   address.
-//! - **Cache**: one file per (auth base, user, access key id, cluster asked
-//!   for), 0600, written atomically, kept until [`RENEW_MARGIN`] before the
-//!   token's `expireTime`. The token in it is sealed (encrypted and
-//!   authenticated) with keys derived from the secret key, so no cache file
-//!   holds a usable token in clear, and a changed secret key simply mints
-//!   again. The secret key itself is never stored or printed.
+//! - **Cache**: one entry per (auth base, user, access key id, cluster asked
+//!   for), and one per given token's discovered address, kept until
+//!   [`RENEW_MARGIN`] before the token's `expireTime`, sealed as
+//!   [`crate::limits::sealed`] describes: no cache file holds a usable token
+//!   in clear, and no one without the secret key (or the token) can change
+//!   where the token is sent. A changed secret key simply mints again. The
+//!   secret key itself is never stored or printed.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
 use reqwest::{StatusCode, Url};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
+use sha2::Sha256;
+use tokio::time::Instant;
 
-use crate::limits::api::{self, ApiOptions, CacheMode, SetupError, clip, error_chain, origin};
+use crate::limits::api::{self, ApiOptions, CacheMode, SetupError, clip, origin};
 use crate::limits::cache;
+use crate::limits::net::{self, Step, error_chain, shown_text};
+use crate::limits::sealed::{Entry, SealKey, Store, entry_name};
 use crate::limits::token::{Token, hex};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -41,11 +44,6 @@ pub const CENTER_PATH: &str = "ac/openapi/v2/center";
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// Answers larger than this are refused.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Cache files larger than this are not read.
-const MAX_ENTRY_BYTES: u64 = 64 * 1024;
-const VERSION: u64 = 1;
-/// Attempts per request, the first included (transient failures only).
-const MAX_ATTEMPTS: u32 = 3;
 
 const AKSK_VARS: [&str; 3] = [
     "JOBCHECK_USER",
@@ -243,11 +241,15 @@ fn now_ms() -> i64 {
 }
 
 /// A service base (`JOBCHECK_AUTH_URL`, `JOBCHECK_AC_URL`): https, or plain
-/// http to a loopback host only.
+/// http to a loopback address only.
 fn base_url(var: &str, default: &str) -> Result<Url, SetupError> {
     let text = env_text(var)?.unwrap_or_else(|| default.to_string());
-    let url = Url::parse(&text)
-        .map_err(|e| SetupError::usage(format!("{var} `{}` is not a URL ({e})", clip(&text))))?;
+    let url = Url::parse(&text).map_err(|e| {
+        SetupError::usage(format!(
+            "{var} `{}` is not a URL ({e})",
+            clip(&shown_text(&text))
+        ))
+    })?;
     api::secure_base(&url, var, "credentials")?;
     Ok(url)
 }
@@ -261,23 +263,41 @@ fn join(base: &Url, path: &str) -> Url {
     url
 }
 
+/// The run's deadline and the `--timeout` it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    pub at: Instant,
+    pub budget: Duration,
+}
+
 /// Resolve the token and the AI address from the options and environment:
 /// a given token (`--token-file`, `JOBCHECK_TOKEN`) wins over an access key;
-/// `options.endpoint` wins over discovery.
-pub fn credential(options: &ApiOptions) -> Result<Credential, SetupError> {
+/// `options.endpoint` wins over discovery. Every request made here ends by
+/// `deadline` (`--timeout` counted from the start of the run).
+pub fn credential(options: &ApiOptions, deadline: Instant) -> Result<Credential, SetupError> {
     if let Some(endpoint) = &options.endpoint {
         // A bad endpoint is refused before any credential is sent anywhere.
         api::resources_url(endpoint)?;
     }
+    let deadline = Deadline {
+        at: deadline,
+        budget: options.timeout,
+    };
     let store = Store {
         dir: cache::trusted_dir(options.cache_dir.clone()).map_err(SetupError::usage)?,
     };
     let given = options.token_file.is_some() || std::env::var_os("JOBCHECK_TOKEN").is_some();
     if given {
         let token = api::read_token(options.token_file.as_ref())?;
+        // An expired token is sent nowhere, discovery included.
+        if options.cache_mode != CacheMode::Offline
+            && let Some(message) = token.expired(now_ms())
+        {
+            return Err(SetupError::unavailable(message));
+        }
         let endpoint = match &options.endpoint {
             Some(e) => e.clone(),
-            None => discover_for_given(&token, options, &store)?,
+            None => discover_for_given(&token, options, &store, deadline)?,
         };
         return Ok(Credential { token, endpoint });
     }
@@ -289,7 +309,7 @@ pub fn credential(options: &ApiOptions) -> Result<Credential, SetupError> {
             crate::limits::token::TOKEN_HELP
         )));
     };
-    with_access_key(&aksk, options, &store)
+    with_access_key(&aksk, options, &store, deadline)
 }
 
 fn cluster_wanted(options: &ApiOptions) -> Result<Option<(String, &'static str)>, SetupError> {
@@ -308,6 +328,7 @@ fn with_access_key(
     aksk: &AkSk,
     options: &ApiOptions,
     store: &Store,
+    deadline: Deadline,
 ) -> Result<Credential, SetupError> {
     let auth_base = base_url("JOBCHECK_AUTH_URL", DEFAULT_AUTH_BASE)?;
     let ac_base = base_url("JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
@@ -319,8 +340,8 @@ fn with_access_key(
         &aksk.access_key,
         wanted.as_ref().map(|(c, _)| c.as_str()).unwrap_or(""),
     ]);
-    let keys = SealKeys::new(&aksk.secret.0, &name).ok_or_else(|| {
-        SetupError::unavailable("cannot derive the cache keys from the secret key")
+    let key = SealKey::new(aksk.secret.0.as_bytes(), &name).ok_or_else(|| {
+        SetupError::unavailable("cannot derive the cache key from the secret key")
     })?;
     let now = now_ms();
     let offline = options.cache_mode == CacheMode::Offline;
@@ -328,8 +349,8 @@ fn with_access_key(
         None
     } else {
         store
-            .load(&name)
-            .and_then(|e| e.unseal(&keys).map(|t| (e, t)))
+            .load(&name, &key)
+            .and_then(|(entry, token)| token.map(|t| (entry, t)))
     };
     let (mut entry, token, mut changed) = match cached {
         Some((entry, token)) if offline || now < entry.valid_until => (entry, token, false),
@@ -339,7 +360,7 @@ fn with_access_key(
             ));
         }
         _ => {
-            let clusters = mint(aksk, &auth_base, options.timeout)?;
+            let clusters = mint(aksk, &auth_base, deadline)?;
             let wanted = wanted.as_ref().map(|(c, from)| (c.as_str(), *from));
             let chosen = choose(&clusters, wanted)?;
             let claims = chosen.token.claims();
@@ -350,17 +371,15 @@ fn with_access_key(
             let entry = Entry {
                 valid_until,
                 cluster_id: chosen.id.clone(),
-                cluster_name: chosen.name.clone(),
                 ac_base: None,
                 ai_url: None,
-                sealed: None,
             };
             (entry, chosen.token.clone(), true)
         }
     };
     let endpoint = match &options.endpoint {
         Some(e) => e.clone(),
-        None => match entry.discovered(&ac_base) {
+        None => match entry.discovered(ac_base.as_str()) {
             Some(url) => url,
             None if offline => {
                 return Err(SetupError::unavailable(
@@ -368,7 +387,7 @@ fn with_access_key(
                 ));
             }
             None => {
-                let url = discover(&token, &ac_base, options.timeout)?;
+                let url = discover(&token, &ac_base, deadline)?;
                 entry.ac_base = Some(ac_base.as_str().to_string());
                 entry.ai_url = Some(url.clone());
                 changed = true;
@@ -376,30 +395,31 @@ fn with_access_key(
             }
         },
     };
-    if changed {
-        entry.seal(&keys, &token);
-        if let Err(e) = store.save(&name, &entry) {
-            eprintln!("warning: {e}; the token will be minted again next time");
-        }
+    if changed && let Err(e) = store.save(&name, &key, &entry, Some(&token)) {
+        eprintln!("warning: {e}; the token will be minted again next time");
     }
     Ok(Credential { token, endpoint })
 }
 
 /// Discovery for a token given by the user, remembered for the token's
-/// lifetime (or the cache TTL when it carries no expiry).
+/// lifetime (or the cache TTL when it carries no expiry), sealed with a key
+/// derived from the token itself.
 fn discover_for_given(
     token: &Token,
     options: &ApiOptions,
     store: &Store,
+    deadline: Deadline,
 ) -> Result<String, SetupError> {
     let ac_base = base_url("JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
     let name = entry_name(&["token", &token.fingerprint()]);
+    let key = SealKey::new(token.expose().as_bytes(), &name)
+        .ok_or_else(|| SetupError::unavailable("cannot derive the cache key from the token"))?;
     let now = now_ms();
     let offline = options.cache_mode == CacheMode::Offline;
     if options.cache_mode != CacheMode::Refresh
-        && let Some(entry) = store.load(&name)
+        && let Some((entry, _)) = store.load(&name, &key)
         && (offline || now < entry.valid_until)
-        && let Some(url) = entry.discovered(&ac_base)
+        && let Some(url) = entry.discovered(ac_base.as_str())
     {
         return Ok(url);
     }
@@ -408,7 +428,7 @@ fn discover_for_given(
             "--offline, and the AI address has not been discovered for this token yet; run once without --offline, or give --endpoint",
         ));
     }
-    let url = discover(token, &ac_base, options.timeout)?;
+    let url = discover(token, &ac_base, deadline)?;
     let claims = token.claims();
     let entry = Entry {
         valid_until: match claims.expire_ms {
@@ -416,12 +436,10 @@ fn discover_for_given(
             None => now + options.cache_ttl.as_millis() as i64,
         },
         cluster_id: claims.cluster_id.unwrap_or_default(),
-        cluster_name: String::new(),
         ac_base: Some(ac_base.as_str().to_string()),
         ai_url: Some(url.clone()),
-        sealed: None,
     };
-    if let Err(e) = store.save(&name, &entry) {
+    if let Err(e) = store.save(&name, &key, &entry, None) {
         eprintln!("warning: {e}; the AI address will be discovered again next time");
     }
     Ok(url)
@@ -431,7 +449,7 @@ fn discover_for_given(
 pub fn mint(
     aksk: &AkSk,
     auth_base: &Url,
-    timeout: Duration,
+    deadline: Deadline,
 ) -> Result<Vec<ClusterToken>, SetupError> {
     let url = join(auth_base, TOKENS_PATH);
     let timestamp = SystemTime::now()
@@ -451,7 +469,8 @@ pub fn mint(
     let user = header("JOBCHECK_USER", &aksk.user)?;
     let access_key = header("JOBCHECK_ACCESS_KEY", &aksk.access_key)?;
     let what = format!("the token service at {}", origin(&url));
-    let value = http_json(&what, timeout, |client| {
+    let hide = |text: &str| redact_secret(text, aksk);
+    let value = http_json(&what, &url, deadline, |client| {
         client
             .post(url.clone())
             .header("user", user.clone())
@@ -460,18 +479,13 @@ pub fn mint(
             .header("signature", signature.as_str())
             .header("content-length", "0")
     })
-    .map_err(|e| {
-        SetupError::unavailable(redact_secret(&format!("cannot mint a token: {e}"), aksk))
-    })?;
+    .map_err(|e| SetupError::unavailable(hide(&format!("cannot mint a token: {e}"))))?;
     let code = code_of(&value);
     if code.as_deref() != Some("0") {
-        return Err(SetupError::unavailable(redact_secret(
-            &format!(
-                "the token service refused to mint a token: {}; check JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY \
-                 (a wrong secret key makes a bad signature), and that this computer's clock is right (the timestamp is signed)",
-                code_text(code.as_deref(), &value)
-            ),
-            aksk,
+        return Err(SetupError::unavailable(format!(
+            "the token service refused to mint a token: {}; check JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY \
+             (a wrong secret key makes a bad signature), and that this computer's clock is right (the timestamp is signed)",
+            code_text(code.as_deref(), &value, &hide)
         )));
     }
     let Some(Value::Array(items)) = value.get("data") else {
@@ -503,22 +517,31 @@ pub fn mint(
             "the token service answered success but listed no usable token",
         ));
     }
+    // Names and ids are shown in messages: no token (nor the secret key)
+    // may hide in them.
+    let tokens: Vec<Token> = clusters.iter().map(|c| c.token.clone()).collect();
+    let clean = |text: &str| {
+        tokens
+            .iter()
+            .fold(hide(text), |text, token| token.redact(&text))
+    };
+    for c in &mut clusters {
+        c.name = clean(&c.name);
+        c.id = clean(&c.id);
+    }
     Ok(clusters)
 }
 
 /// The AI address for a token: the first enabled `data.aiUrls` entry.
-pub fn discover(token: &Token, ac_base: &Url, timeout: Duration) -> Result<String, SetupError> {
+pub fn discover(token: &Token, ac_base: &Url, deadline: Deadline) -> Result<String, SetupError> {
     let url = join(ac_base, CENTER_PATH);
     let what = format!("the platform's center service at {}", origin(&url));
     let fail = |e: String| {
-        SetupError::unavailable(api::redact(
-            &format!(
-                "cannot discover the platform's AI address: {e}; give it with --endpoint (or JOBCHECK_ENDPOINT) to skip discovery"
-            ),
-            token,
-        ))
+        SetupError::unavailable(token.redact(&format!(
+            "cannot discover the platform's AI address: {e}; give it with --endpoint (or JOBCHECK_ENDPOINT) to skip discovery"
+        )))
     };
-    let value = http_json(&what, timeout, |client| {
+    let value = http_json(&what, &url, deadline, |client| {
         client
             .get(url.clone())
             .header("token", token.expose())
@@ -529,7 +552,7 @@ pub fn discover(token: &Token, ac_base: &Url, timeout: Duration) -> Result<Strin
     if code.as_deref() != Some("0") {
         return Err(fail(format!(
             "{what} answered {}",
-            code_text(code.as_deref(), &value)
+            code_text(code.as_deref(), &value, &|t| token.redact(t))
         )));
     }
     let urls = value.pointer("/data/aiUrls").and_then(Value::as_array);
@@ -568,19 +591,21 @@ fn code_of(value: &Value) -> Option<String> {
     }
 }
 
-fn code_text(code: Option<&str>, value: &Value) -> String {
+/// An error answer in words; `hide` blanks out secrets before anything is
+/// shortened.
+fn code_text(code: Option<&str>, value: &Value, hide: &dyn Fn(&str) -> String) -> String {
     let said = value
         .get("msg")
         .and_then(Value::as_str)
-        .map(clip)
+        .map(|m| clip(&hide(m)))
         .filter(|m| !m.is_empty())
         .map(|m| format!(": \"{m}\""))
         .unwrap_or_default();
-    match code {
+    match code.map(hide) {
         None => format!("without a `code`{said}"),
-        Some(c) => match api::code_meaning(c) {
+        Some(c) => match api::code_meaning(&c) {
             Some((meaning, _)) => format!("code {c} ({meaning}){said}"),
-            None => format!("code {}{said}, which jobcheck does not know", clip(c)),
+            None => format!("code {}{said}, which jobcheck does not know", clip(&c)),
         },
     }
 }
@@ -593,87 +618,44 @@ fn redact_secret(text: &str, aksk: &AkSk) -> String {
     }
 }
 
-enum Attempt {
-    Done(Result<Value, String>),
-    Transient(String),
-}
-
-/// One JSON request with bounded retries on transient failures, all within
-/// `timeout`. Redirects are not followed (credentials stay where they were
-/// sent).
+/// One JSON request through the shared client and retry policy, within the
+/// run's deadline. Redirects are not followed (credentials stay where they
+/// were sent).
 fn http_json(
     what: &str,
-    timeout: Duration,
+    target: &Url,
+    deadline: Deadline,
     build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
 ) -> Result<Value, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
-    let client = reqwest::Client::builder()
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))?;
+    let runtime = net::runtime()?;
+    let client = net::client(target, deadline.budget)?;
     runtime.block_on(async {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let step = match tokio::time::timeout_at(deadline, once(what, build(&client))).await {
-                Ok(step) => step,
-                Err(_) => {
-                    return Err(format!(
-                        "no answer from {what} within the timeout (change it with --timeout SECONDS)"
-                    ));
-                }
-            };
-            match step {
-                Attempt::Done(result) => return result,
-                Attempt::Transient(reason) if attempt >= MAX_ATTEMPTS => {
-                    return Err(format!("{reason} (gave up after {attempt} attempts)"));
-                }
-                Attempt::Transient(reason) => {
-                    let wait = Duration::from_millis(250 << attempt.min(4));
-                    if tokio::time::Instant::now() + wait >= deadline {
-                        return Err(format!("{reason} (no time left to retry)"));
-                    }
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        let attempt = |_| once(what, build(&client));
+        net::retrying(deadline.at, deadline.budget, what, attempt, |_| {})
+            .await
+            .and_then(|r| r)
     })
 }
 
-async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
+async fn once(what: &str, request: reqwest::RequestBuilder) -> Step<Result<Value, String>> {
     let response = match request.send().await {
         Ok(r) => r,
-        Err(e) => {
-            let (timeout, builder) = (e.is_timeout(), e.is_builder());
-            let cause = error_chain(&e.without_url());
-            if timeout {
-                return Attempt::Done(Err(format!("no answer from {what} within the timeout")));
-            }
-            if builder {
-                return Attempt::Done(Err(format!("cannot build the request: {cause}")));
-            }
-            return Attempt::Transient(format!("cannot reach {what}: {cause}"));
-        }
+        Err(e) => return net::send_failure(e, what, Err),
     };
     let status = response.status();
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
-        return Attempt::Transient(format!("{what} answered HTTP {status}"));
+        return Step::Retry {
+            reason: format!("{what} answered HTTP {status}"),
+            retry_after: net::retry_after(&response),
+        };
     }
     if status.is_redirection() {
-        return Attempt::Done(Err(format!(
+        return Step::Done(Err(format!(
             "{what} redirected (HTTP {status}); redirects are not followed so credentials are not sent elsewhere"
         )));
     }
     if !status.is_success() {
-        return Attempt::Done(Err(format!("{what} answered HTTP {status}")));
+        return Step::Done(Err(format!("{what} answered HTTP {status}")));
     }
     let mut body: Vec<u8> = Vec::new();
     let mut response = response;
@@ -681,7 +663,7 @@ async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Attempt::Done(Err(format!(
+                    return Step::Done(Err(format!(
                         "the answer of {what} is larger than 1 MiB; refused"
                     )));
                 }
@@ -689,210 +671,20 @@ async fn once(what: &str, request: reqwest::RequestBuilder) -> Attempt {
             }
             Ok(None) => break,
             Err(e) => {
-                return Attempt::Transient(format!(
-                    "the answer of {what} was cut off: {}",
-                    error_chain(&e.without_url())
-                ));
+                return Step::Retry {
+                    reason: format!(
+                        "the answer of {what} was cut off: {}",
+                        error_chain(&e.without_url())
+                    ),
+                    retry_after: None,
+                };
             }
         }
     }
     match serde_json::from_slice::<Value>(&body) {
-        Ok(v @ Value::Object(_)) => Attempt::Done(Ok(v)),
-        Ok(_) => Attempt::Done(Err(format!("the answer of {what} is not a JSON object"))),
-        Err(e) => Attempt::Done(Err(format!("the answer of {what} is not JSON ({e})"))),
-    }
-}
-
-// ---- the credential cache ----
-
-/// The file name for a key: a hash of its parts, so the file name holds
-/// neither the user nor the access key.
-fn entry_name(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"jobcheck-credential-v1");
-    for part in parts {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part.as_bytes());
-    }
-    format!("credential-{}.json", hex(&h.finalize()))
-}
-
-/// Keys derived from the secret key: one to encrypt the cached token, one
-/// to authenticate it, both bound to the entry's name.
-struct SealKeys {
-    encrypt: Vec<u8>,
-    authenticate: Vec<u8>,
-}
-
-impl SealKeys {
-    fn new(secret: &str, name: &str) -> Option<SealKeys> {
-        let derive = |label: &str| {
-            hmac_sha256(
-                secret.as_bytes(),
-                &[
-                    b"jobcheck credential cache v1\0",
-                    label.as_bytes(),
-                    b"\0",
-                    name.as_bytes(),
-                ],
-            )
-        };
-        Some(SealKeys {
-            encrypt: derive("encrypt")?,
-            authenticate: derive("authenticate")?,
-        })
-    }
-
-    /// HMAC-SHA256 in counter mode as a key stream, XORed with `data`.
-    fn apply(&self, nonce: &[u8], data: &[u8]) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(data.len());
-        for (i, block) in data.chunks(32).enumerate() {
-            let stream = hmac_sha256(&self.encrypt, &[nonce, &(i as u64).to_be_bytes()])?;
-            out.extend(block.iter().zip(stream).map(|(a, b)| a ^ b));
-        }
-        Some(out)
-    }
-
-    fn tag(&self, nonce: &[u8], data: &[u8]) -> Option<Vec<u8>> {
-        hmac_sha256(&self.authenticate, &[nonce, data])
-    }
-
-    fn verify(&self, nonce: &[u8], data: &[u8], tag: &[u8]) -> bool {
-        let Ok(mut mac) = <HmacSha256 as KeyInit>::new_from_slice(&self.authenticate) else {
-            return false;
-        };
-        mac.update(nonce);
-        mac.update(data);
-        mac.verify_slice(tag).is_ok()
-    }
-}
-
-static NONCE_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-fn nonce() -> Vec<u8> {
-    let mut h = Sha256::new();
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.update(t.to_le_bytes());
-    h.update(std::process::id().to_le_bytes());
-    h.update(NONCE_COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-    h.finalize()[..16].to_vec()
-}
-
-#[derive(Clone, Debug)]
-struct Sealed {
-    nonce: Vec<u8>,
-    data: Vec<u8>,
-    tag: Vec<u8>,
-}
-
-#[derive(Clone, Debug)]
-struct Entry {
-    /// Epoch milliseconds after which the entry is renewed.
-    valid_until: i64,
-    cluster_id: String,
-    cluster_name: String,
-    /// The center service the AI address was discovered from.
-    ac_base: Option<String>,
-    ai_url: Option<String>,
-    sealed: Option<Sealed>,
-}
-
-impl Entry {
-    fn discovered(&self, ac_base: &Url) -> Option<String> {
-        (self.ac_base.as_deref() == Some(ac_base.as_str()))
-            .then(|| self.ai_url.clone())
-            .flatten()
-    }
-
-    fn seal(&mut self, keys: &SealKeys, token: &Token) {
-        let nonce = nonce();
-        self.sealed = keys
-            .apply(&nonce, token.expose().as_bytes())
-            .and_then(|data| {
-                keys.tag(&nonce, &data).map(|tag| Sealed {
-                    nonce: nonce.clone(),
-                    data,
-                    tag,
-                })
-            });
-    }
-
-    /// The token, if this entry was sealed with these keys.
-    fn unseal(&self, keys: &SealKeys) -> Option<Token> {
-        let s = self.sealed.as_ref()?;
-        if !keys.verify(&s.nonce, &s.data, &s.tag) {
-            return None;
-        }
-        let plain = keys.apply(&s.nonce, &s.data)?;
-        Token::new(std::str::from_utf8(&plain).ok()?).ok()
-    }
-}
-
-struct Store {
-    dir: Option<PathBuf>,
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
-
-impl Store {
-    fn load(&self, name: &str) -> Option<Entry> {
-        let bytes = cache::read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
-        let value: Value = serde_json::from_slice(&bytes).ok()?;
-        if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
-            return None;
-        }
-        let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
-        let sealed = match value.get("sealedToken") {
-            Some(Value::Object(s)) => {
-                let field = |k: &str| s.get(k).and_then(Value::as_str).and_then(unhex);
-                Some(Sealed {
-                    nonce: field("nonce")?,
-                    data: field("data")?,
-                    tag: field("tag")?,
-                })
-            }
-            _ => None,
-        };
-        Some(Entry {
-            valid_until: value.get("validUntil").and_then(Value::as_i64)?,
-            cluster_id: text("clusterId").unwrap_or_default(),
-            cluster_name: text("clusterName").unwrap_or_default(),
-            ac_base: text("acBase"),
-            ai_url: text("aiUrl"),
-            sealed,
-        })
-    }
-
-    fn save(&self, name: &str, entry: &Entry) -> Result<(), String> {
-        let Some(dir) = &self.dir else {
-            return Ok(());
-        };
-        let sealed = entry
-            .sealed
-            .as_ref()
-            .map(|s| json!({"nonce": hex(&s.nonce), "data": hex(&s.data), "tag": hex(&s.tag)}));
-        let body = json!({
-            "version": VERSION,
-            "validUntil": entry.valid_until,
-            "clusterId": entry.cluster_id,
-            "clusterName": entry.cluster_name,
-            "acBase": entry.ac_base,
-            "aiUrl": entry.ai_url,
-            "sealedToken": sealed,
-        });
-        let text = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
-        cache::write_private_file(dir, name, &text)
+        Ok(v @ Value::Object(_)) => Step::Done(Ok(v)),
+        Ok(_) => Step::Done(Err(format!("the answer of {what} is not a JSON object"))),
+        Err(e) => Step::Done(Err(format!("the answer of {what} is not JSON ({e})"))),
     }
 }
 
@@ -957,36 +749,6 @@ mod tests {
         assert!(e.message.contains("Xi'an (id 11276)"), "{}", e.message);
         assert_eq!(choose(&all[..2], None).unwrap().id, "11250");
         assert_eq!(choose(&all[..1], None).unwrap_err().code, 3);
-    }
-
-    #[test]
-    fn sealing_round_trips_and_rejects_another_key() {
-        let token = Token::new("header.payload-that-is-long.sig").unwrap();
-        let keys = SealKeys::new("secret", "entry").unwrap();
-        let mut entry = Entry {
-            valid_until: 1,
-            cluster_id: "1".into(),
-            cluster_name: String::new(),
-            ac_base: None,
-            ai_url: None,
-            sealed: None,
-        };
-        entry.seal(&keys, &token);
-        let sealed = entry.sealed.clone().unwrap();
-        assert!(!String::from_utf8_lossy(&sealed.data).contains("payload"));
-        assert_eq!(entry.unseal(&keys).unwrap().expose(), token.expose());
-        assert!(
-            entry
-                .unseal(&SealKeys::new("other", "entry").unwrap())
-                .is_none()
-        );
-        assert!(
-            entry
-                .unseal(&SealKeys::new("secret", "moved").unwrap())
-                .is_none()
-        );
-        assert_eq!(unhex(&hex(&sealed.nonce)).unwrap(), sealed.nonce);
-        assert!(unhex("abc").is_none() && unhex("zz").is_none());
     }
 
     #[test]

@@ -237,7 +237,7 @@ impl Cache {
 /// Write `bytes` to `dir/name` atomically: a private (0600) temporary file
 /// in `dir`, renamed into place (a link there is replaced, not followed),
 /// in a directory made 0700 if new and checked to be ours.
-fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
+pub(crate) fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
     let whole = |message: String| PutError {
         message,
         whole_cache: true,
@@ -277,11 +277,6 @@ fn write_entry(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), PutError> {
         whole_cache: false,
     })?;
     Ok(())
-}
-
-/// Write `bytes` to `dir/name` as [`Cache::put`] writes entries.
-pub(crate) fn write_private_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    write_entry(dir, name, bytes).map_err(|e| e.message)
 }
 
 #[cfg(unix)]

@@ -5,7 +5,10 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod fetch;
 pub mod file;
+pub mod net;
+pub mod sealed;
 pub mod show;
 pub mod token;
 

@@ -13,6 +13,9 @@ pub const TOKEN_HELP: &str = "get a new token from https://www.scnet.cn/ac/opena
      (or the AK/SK method, POST https://api.scnet.cn/api/user/v3/tokens) and put it in \
      JOBCHECK_TOKEN or a file named by --token-file / JOBCHECK_TOKEN_FILE";
 
+/// Runs of this many characters of a token are never shown.
+pub const REDACT_RUN: usize = 12;
+
 /// A secret token. Its `Debug` and `Display` never show the value; the only
 /// way to the text is [`Token::expose`], used to build the request header.
 #[derive(Clone)]
@@ -75,6 +78,61 @@ impl Token {
     /// The secret itself, for the request header only.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// `text` with the token blanked out: the whole token, and any run of
+    /// [`REDACT_RUN`] or more of its characters (a server that echoes part
+    /// of it, a message clipped in its middle). Linear in `text`.
+    pub fn redact(&self, text: &str) -> String {
+        let secret = self.0.as_bytes();
+        if secret.len() < REDACT_RUN {
+            return text.replace(&self.0, "<redacted>");
+        }
+        let windows: std::collections::HashSet<&[u8]> = secret.windows(REDACT_RUN).collect();
+        let bytes = text.as_bytes();
+        // Mark every byte inside a window that is also a window of the token.
+        let mut covered_until = 0usize;
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for i in 0..bytes.len().saturating_sub(REDACT_RUN - 1) {
+            if windows.contains(&bytes[i..i + REDACT_RUN]) {
+                let end = i + REDACT_RUN;
+                match ranges.last_mut() {
+                    Some(last) if i <= covered_until => last.1 = end,
+                    _ => ranges.push((i, end)),
+                }
+                covered_until = end;
+            }
+        }
+        if ranges.is_empty() {
+            return text.to_string();
+        }
+        // The token is ASCII, so every range starts and ends on a character
+        // boundary.
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in ranges {
+            out.push_str(&text[at..start]);
+            out.push_str("<redacted>");
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+
+    /// When the token carries an expiry that has passed (at `now_ms`), what
+    /// to tell the user.
+    pub fn expired(&self, now_ms: i64) -> Option<String> {
+        let claims = self.claims();
+        let expiry = claims.expire_ms.filter(|e| *e <= now_ms)?;
+        let who = match (&claims.user, &claims.cluster_id) {
+            (Some(u), Some(c)) => format!(" (user {u}, cluster {c})"),
+            (Some(u), None) => format!(" (user {u})"),
+            _ => String::new(),
+        };
+        Some(format!(
+            "the token expired on {}{who}; {TOKEN_HELP}",
+            utc_text(expiry)
+        ))
     }
 
     /// A digest of the token, to tell tokens apart without keeping them.
@@ -189,6 +247,33 @@ mod tests {
     fn never_shows_itself() {
         let t = Token::new("s3cr3t").unwrap();
         assert!(!format!("{t:?} {t}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn redacts_the_token_and_any_long_piece_of_it() {
+        let t = Token::new("aaaa.0123456789abcdefghij.zzzz").unwrap();
+        assert_eq!(
+            t.redact("x aaaa.0123456789abcdefghij.zzzz y"),
+            "x <redacted> y"
+        );
+        // A piece cut by clipping, and one inside other text.
+        assert_eq!(t.redact("…3456789abcdef"), "…<redacted>");
+        assert_eq!(t.redact("é0123456789abé"), "é<redacted>é");
+        // Eleven characters are not a run.
+        assert_eq!(t.redact("0123456789a"), "0123456789a");
+        assert_eq!(
+            Token::new("short").unwrap().redact("a short b"),
+            "a <redacted> b"
+        );
+        assert_eq!(t.redact(""), "");
+    }
+
+    #[test]
+    fn expiry() {
+        let t = Token::new(&jwt(r#"{"user":"u","expireTime":"1000"}"#)).unwrap();
+        assert!(t.expired(1000).unwrap().contains("expired on 1970-01-01"));
+        assert!(t.expired(999).is_none());
+        assert!(Token::new("opaque").unwrap().expired(i64::MAX).is_none());
     }
 
     #[test]

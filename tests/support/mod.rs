@@ -57,6 +57,8 @@ pub enum Reply {
     TrickleHead,
     /// A proper head, then an endless body, one byte per 200 ms.
     TrickleBody,
+    /// Wait this long, then give the reply.
+    Delay(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -161,7 +163,11 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
         }
         let request = Request { target, headers };
         seen.lock().unwrap().push(request.clone());
-        let reply = handler(&request);
+        let mut reply = handler(&request);
+        while let Reply::Delay(wait, then) = reply {
+            thread::sleep(wait);
+            reply = *then;
+        }
         let announced = matches!(reply, Reply::Huge(_));
         match reply {
             Reply::Http(status, extra, body) => {
@@ -178,7 +184,7 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
                 let _ = stream.flush();
                 return;
             }
-            Reply::Close => return,
+            Reply::Close | Reply::Delay(..) => return,
             Reply::Hang => {
                 thread::sleep(Duration::from_secs(40));
                 return;
@@ -278,4 +284,97 @@ pub fn jwt(payload: &str) -> String {
 /// alice's token on cluster 11250, valid for years.
 pub fn good_token() -> String {
     jwt(r#"{"user":"alice","clusterId":"11250","expireTime":"4102444800000"}"#)
+}
+
+/// A listener on 127.0.0.1 that only counts the connections made to it and
+/// closes them: a proxy (or any address) that must see nothing.
+pub struct Recorder {
+    pub port: u16,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Recorder {
+    pub fn start() -> Recorder {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = connections.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Recorder { port, connections }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn count(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// An HTTPS server on 127.0.0.1 with a self-signed certificate (for
+/// 127.0.0.1 and localhost) that no trust store accepts. It counts the
+/// connections and completes handshakes where the client lets it.
+pub fn self_signed_tls() -> Recorder {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let cert = CertificateDer::from_pem_file(data.join("selfsigned-cert.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_file(data.join("selfsigned-key.pem")).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let config = config.clone();
+            thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let mut tls = rustls::Stream::new(&mut conn, &mut stream);
+                let mut buf = [0u8; 4096];
+                if matches!(tls.read(&mut buf), Ok(n) if n > 0) {
+                    let _ = tls.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                    );
+                }
+            });
+        }
+    });
+    Recorder { port, connections }
+}
+
+/// Every run of `n` characters of `secret` found in `text`, for assertions
+/// that no piece of a token shows anywhere.
+pub fn secret_runs(secret: &str, text: &str, n: usize) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < n {
+        return if text.contains(secret) {
+            vec![secret.to_string()]
+        } else {
+            Vec::new()
+        };
+    }
+    chars
+        .windows(n)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|w| text.contains(w.as_str()))
+        .collect()
 }
