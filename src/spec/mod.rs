@@ -2,7 +2,9 @@
 //! value with the span it came from. Every structural problem of a document
 //! is reported at once; nothing here knows about limits.
 
+pub mod fields;
 pub mod schema;
+mod values;
 pub mod yaml;
 
 use std::collections::HashMap;
@@ -124,49 +126,6 @@ pub struct Document {
     pub job: Option<Job>,
     pub diagnostics: Vec<Diagnostic>,
 }
-
-const SPEC_KEYS: &[&str] = &[
-    "name",
-    "resourceGroup",
-    "acceleratorType",
-    "nodes",
-    "cpus",
-    "gpus",
-    "dcus",
-    "mlus",
-    "memory",
-    "walltime",
-];
-
-const BODY_KEYS: &[&str] = &[
-    "instanceServiceName",
-    "description",
-    "acceleratorType",
-    "taskType",
-    "version",
-    "imagePath",
-    "timeoutLimit",
-    "taskNumber",
-    "resourceGroup",
-    "useStartScript",
-    "startScriptActionScope",
-    "startScriptContent",
-    "cpuNumber",
-    "ramSize",
-    "gpuNumber",
-    "mountInfoList",
-    "containerPortInfoList",
-];
-
-/// Keys that only a platform body has, and what a job spec calls them.
-const BODY_TO_SPEC: &[(&str, &str)] = &[
-    ("cpuNumber", "cpus"),
-    ("ramSize", "memory"),
-    ("gpuNumber", "gpus"),
-    ("taskNumber", "nodes"),
-    ("timeoutLimit", "walltime"),
-    ("instanceServiceName", "name"),
-];
 
 /// Read a file: a `.json` file must be strict JSON (single quotes, bare
 /// keys, comments or trailing commas, which YAML would let pass, are a
@@ -371,10 +330,8 @@ fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
 }
 
 fn detect_kind(entries: &[Entry]) -> DocKind {
-    let is_body_only = |k: &str| BODY_KEYS.contains(&k) && !SPEC_KEYS.contains(&k);
-    let is_spec_only = |k: &str| SPEC_KEYS.contains(&k) && !BODY_KEYS.contains(&k);
-    let body = entries.iter().filter(|e| is_body_only(&e.key)).count();
-    let spec = entries.iter().filter(|e| is_spec_only(&e.key)).count();
+    let body = entries.iter().filter(|e| fields::body_only(&e.key)).count();
+    let spec = entries.iter().filter(|e| fields::spec_only(&e.key)).count();
     if body > spec {
         DocKind::PlatformBody
     } else {
@@ -424,25 +381,34 @@ impl Reader<'_> {
         );
     }
 
-    fn unknown(&mut self, entry: &Entry, known: &[&str]) {
+    fn unknown(&mut self, entry: &Entry) {
         let key = entry.key.as_str();
-        let (severity, what) = match self.kind {
-            DocKind::JobSpec => (Severity::Error, "a job spec"),
-            DocKind::PlatformBody => (Severity::Warning, "a platform body"),
+        let known = fields::keys(self.kind);
+        let (severity, what, other, other_what) = match self.kind {
+            DocKind::JobSpec => (
+                Severity::Error,
+                "a job spec",
+                DocKind::PlatformBody,
+                "a platform body",
+            ),
+            DocKind::PlatformBody => (
+                Severity::Warning,
+                "a platform body",
+                DocKind::JobSpec,
+                "a job spec",
+            ),
         };
-        let help = if let Some((_, spec)) = BODY_TO_SPEC
-            .iter()
-            .find(|(b, _)| *b == key)
-            .filter(|_| self.kind == DocKind::JobSpec)
-        {
-            format!("`{key}` belongs to a platform body; a job spec writes `{spec}`")
+        let help = if let Some(same) = fields::get(other, key).and_then(|f| f.equivalent) {
+            format!("`{key}` belongs to {other_what}; {what} writes `{same}`")
         } else if let Some(near) = did_you_mean(key, known.iter().copied()) {
             format!("did you mean `{near}`?")
-        } else {
+        } else if self.kind == DocKind::JobSpec {
             format!(
                 "known keys: {}; keys starting with `x-` are ignored",
                 known.join(", ")
             )
+        } else {
+            format!("the platform's documented keys: {}", known.join(", "))
         };
         self.push(
             Diagnostic::at(
@@ -549,96 +515,6 @@ impl Reader<'_> {
         })
     }
 
-    fn string(&mut self, e: &Entry, key: &'static str) -> Option<Value<String>> {
-        let node = e.value;
-        match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
-                let text = node.scalar_text(self.file).unwrap_or_default();
-                if text.trim().is_empty() {
-                    self.invalid(
-                        node,
-                        key,
-                        format!("`{key}` is empty"),
-                        "empty",
-                        format!("give `{key}` a value"),
-                    );
-                    return None;
-                }
-                Some(Value {
-                    value: text,
-                    span: node.span,
-                    key,
-                })
-            }
-            _ => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}` must be a string, not {}", node.type_name()),
-                    "not a string",
-                    format!("write `{key}` as text"),
-                );
-                None
-            }
-        }
-    }
-
-    fn one_of(&mut self, e: &Entry, key: &'static str, allowed: &[&str]) -> Option<Value<String>> {
-        let v = self.string(e, key)?;
-        if let Some(found) = allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(v.value.trim()))
-        {
-            return Some(Value {
-                value: found.to_string(),
-                ..v
-            });
-        }
-        let help = match did_you_mean(&v.value, allowed.iter().copied()) {
-            Some(near) => format!("did you mean `{near}`? (one of {})", allowed.join(", ")),
-            None => format!("use one of {}", allowed.join(", ")),
-        };
-        self.invalid(
-            e.value,
-            key,
-            format!(
-                "`{key}` must be one of {}, not `{}`",
-                allowed.join(", "),
-                v.value
-            ),
-            "not a known value",
-            help,
-        );
-        None
-    }
-
-    fn boolean(&mut self, e: &Entry, key: &'static str) -> Option<Value<bool>> {
-        let node = e.value;
-        let value = match &node.kind {
-            Kind::Bool(b) => Some(*b),
-            Kind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
-            Kind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
-            _ => None,
-        };
-        match value {
-            Some(value) => Some(Value {
-                value,
-                span: node.span,
-                key,
-            }),
-            None => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}` must be true or false, not {}", node.type_name()),
-                    "not a boolean",
-                    format!("write `{key}: true` or `{key}: false`"),
-                );
-                None
-            }
-        }
-    }
-
     fn memory(&mut self, e: &Entry, key: &'static str) -> Option<Value<Memory>> {
         let node = e.value;
         let text = match &node.kind {
@@ -740,16 +616,6 @@ impl Reader<'_> {
         }
     }
 
-    fn accelerator_type(&mut self, e: &Entry) -> Option<Value<AccelType>> {
-        let allowed: Vec<&str> = AccelType::ALL.iter().map(|t| t.as_str()).collect();
-        let v = self.one_of(e, "acceleratorType", &allowed)?;
-        AccelType::parse(&v.value).map(|t| Value {
-            value: t,
-            span: v.span,
-            key: "acceleratorType",
-        })
-    }
-
     fn job_spec(&mut self, entries: &[Entry]) -> Job {
         let mut name = None;
         let mut group = None;
@@ -758,8 +624,13 @@ impl Reader<'_> {
         let (mut cpus, mut memory, mut nodes, mut walltime) = (None, None, None, None);
         for e in entries {
             match e.key.as_str() {
-                "name" => name = self.string(e, "name").map(|v| v.value),
-                "resourceGroup" => group = self.string(e, "resourceGroup"),
+                "name" => {
+                    name = self
+                        .text(e, "name")
+                        .map(|v| v.value)
+                        .filter(|n| !n.trim().is_empty())
+                }
+                "resourceGroup" => group = self.text(e, "resourceGroup"),
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "nodes" => nodes = self.count(e, "nodes", 1, "nodes"),
                 "cpus" => cpus = self.count(e, "cpus", 1, "cores"),
@@ -781,21 +652,10 @@ impl Reader<'_> {
                 "memory" => memory = self.memory(e, "memory"),
                 "walltime" => walltime = self.time(e, "walltime"),
                 k if k.starts_with("x-") => {}
-                _ => self.unknown(e, SPEC_KEYS),
+                _ => self.unknown(e),
             }
         }
-        if group.is_none() && !entries.iter().any(|e| e.key == "resourceGroup") {
-            self.missing(
-                "resourceGroup",
-                "add `resourceGroup: <group>`, the platform's resource group to run in",
-            );
-        }
-        if cpus.is_none() && !entries.iter().any(|e| e.key == "cpus") {
-            self.missing("cpus", "add `cpus: N`, the cores per node");
-        }
-        if memory.is_none() && !entries.iter().any(|e| e.key == "memory") {
-            self.missing("memory", "add `memory: 16G`, the memory per node");
-        }
+        self.required(entries);
 
         // At most one card kind; it must match a stated type.
         let mut chosen: Option<(AccelType, Span, Option<Value<u64>>)> = None;
@@ -912,106 +772,33 @@ impl Reader<'_> {
         for e in entries {
             match e.key.as_str() {
                 "instanceServiceName" => {
-                    job.name = self.string(e, "instanceServiceName").map(|v| v.value)
+                    job.name = self.text(e, "instanceServiceName").map(|v| v.value)
                 }
-                "description" if matches!(e.value.kind, Kind::Null) => {}
-                "description" => {
-                    self.string(e, "description");
-                }
-                "version" => {
-                    self.string(e, "version");
-                }
-                "imagePath" => {
-                    self.string(e, "imagePath");
-                }
-                "startScriptContent" => {
-                    self.string(e, "startScriptContent");
+                "description" | "version" | "imagePath" | "startScriptContent" => {
+                    let key = fields::get(DocKind::PlatformBody, &e.key).map_or("", |f| f.key);
+                    self.text(e, key);
                 }
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "taskType" => {
-                    self.one_of(e, "taskType", &["ssh", "jupyter", "codeserver", "rstudio"]);
+                    self.one_of(e, "taskType");
                 }
                 "startScriptActionScope" => {
-                    self.one_of(e, "startScriptActionScope", &["all", "header"]);
+                    self.one_of(e, "startScriptActionScope");
                 }
                 "useStartScript" => use_start_script = self.boolean(e, "useStartScript"),
                 "timeoutLimit" => job.walltime = self.time(e, "timeoutLimit"),
                 "taskNumber" => job.nodes = self.count(e, "taskNumber", 1, "nodes"),
-                "resourceGroup" => job.group = self.string(e, "resourceGroup"),
+                "resourceGroup" => job.group = self.text(e, "resourceGroup"),
                 "cpuNumber" => job.cpus = self.count(e, "cpuNumber", 1, "cores"),
                 "ramSize" => job.memory = self.memory(e, "ramSize"),
                 "gpuNumber" => job.cards = self.count(e, "gpuNumber", 0, "cards"),
-                "mountInfoList" | "containerPortInfoList" => {
-                    if !matches!(e.value.kind, Kind::Seq(_) | Kind::Null) {
-                        let key = if e.key == "mountInfoList" {
-                            "mountInfoList"
-                        } else {
-                            "containerPortInfoList"
-                        };
-                        self.invalid(
-                            e.value,
-                            key,
-                            format!("`{key}` must be a list, not {}", e.value.type_name()),
-                            "not a list",
-                            format!("write `{key}` as a JSON array"),
-                        );
-                    }
-                }
-                _ => self.unknown(e, BODY_KEYS),
+                "mountInfoList" => self.list(e, "mountInfoList"),
+                "containerPortInfoList" => self.list(e, "containerPortInfoList"),
+                _ => self.unknown(e),
             }
         }
-        let required: &[(&str, &str)] = &[
-            ("instanceServiceName", "add the instance's name"),
-            (
-                "acceleratorType",
-                "add `\"acceleratorType\": \"gpu\"` (mlu, dcu, gpu or cpu)",
-            ),
-            (
-                "taskType",
-                "add `\"taskType\"`: ssh, jupyter, codeserver or rstudio",
-            ),
-            ("version", "add the image `\"version\"`"),
-            (
-                "imagePath",
-                "add the `\"imagePath\"` of the container image",
-            ),
-            (
-                "timeoutLimit",
-                "add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\"",
-            ),
-            ("taskNumber", "add `\"taskNumber\"`, the number of nodes"),
-            ("resourceGroup", "add the `\"resourceGroup\"` to run in"),
-            ("useStartScript", "add `\"useStartScript\": false`"),
-            (
-                "startScriptActionScope",
-                "add `\"startScriptActionScope\"`: all or header",
-            ),
-            ("cpuNumber", "add `\"cpuNumber\"`, the cores per node"),
-            ("ramSize", "add `\"ramSize\"`, the memory per node in MiB"),
-            (
-                "gpuNumber",
-                "add `\"gpuNumber\"`, the cards per node (0 for none)",
-            ),
-        ];
-        for (key, help) in required {
-            if !entries.iter().any(|e| e.key == *key) {
-                self.missing(key, help);
-            }
-        }
-        if let Some(flag) = use_start_script.filter(|v| v.value)
-            && !entries.iter().any(|e| e.key == "startScriptContent")
-        {
-            self.push(
-                Diagnostic::at(
-                    Code::MissingField,
-                    flag.span,
-                    "useStartScript is true, but this platform body has no `startScriptContent`",
-                )
-                .label("a start script is asked for here")
-                .help("add the script in `\"startScriptContent\"`, or set useStartScript to false")
-                .field("startScriptContent"),
-            );
-        }
+        self.required(entries);
+        self.start_script(use_start_script, entries);
         if let Some(t) = &explicit {
             job.accelerator = t.value;
             job.accelerator_span = Some(t.span);
