@@ -580,7 +580,9 @@ impl ApiSource {
                 );
             }
             return Some(match entry.answer {
-                Cached::Found(data) => Lookup::Found(limits_from_data(&data, pair)),
+                Cached::Found(data) => {
+                    Lookup::from_limits(limits_from_data(&data, pair), "the cached answer")
+                }
                 Cached::UnknownGroup => Lookup::UnknownGroup { known: Vec::new() },
             });
         }
@@ -594,7 +596,7 @@ impl ApiSource {
     fn settle(&self, pair: &Pair, key: &Key, outcome: Outcome, cache_ok: &mut bool) -> Lookup {
         let (lookup, remember) = match outcome {
             Outcome::Found(data) => (
-                Lookup::Found(limits_from_data(&data, pair)),
+                Lookup::from_limits(limits_from_data(&data, pair), "the platform's answer"),
                 Some(Cached::Found(data)),
             ),
             Outcome::UnknownGroup => (
@@ -1107,7 +1109,9 @@ fn loose(v: Option<&Value>) -> Loose<'_> {
 
 /// A limit set from an answer's `data`, leniently: a field that cannot be
 /// read is unknown (`None`, so its rule warns `limit-unknown`), with a note
-/// on stderr; a missing `resourceGroup` is the one asked for.
+/// on stderr; a missing `resourceGroup` is the one asked for. An answer in
+/// which nothing at all can be read is no answer: [`Lookup::from_limits`]
+/// makes its jobs unjudged.
 pub fn limits_from_data(data: &Value, pair: &Pair) -> Limits {
     let mut bad: Vec<&'static str> = Vec::new();
     loop {
