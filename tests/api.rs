@@ -274,7 +274,12 @@ fn an_answer_with_no_readable_limit_fails_closed() {
     let one = work.path().join("one.yaml");
     std::fs::write(&one, "- {resourceGroup: Empty, cpuNumber: 40}\n").unwrap();
     let judged = jobcheck(
-        &["check", job.to_str().unwrap(), "--limits", one.to_str().unwrap()],
+        &[
+            "check",
+            job.to_str().unwrap(),
+            "--limits",
+            one.to_str().unwrap(),
+        ],
         &token,
         &cache,
     );

@@ -1,0 +1,478 @@
+//! The conformance corpus (`tests/conformance/`, see its README): platform
+//! bodies the platform takes are admitted by a group they fit, the bodies
+//! it refuses are rejected with `invalid-value` at the value and a help
+//! saying what to write, and `schemas/job.schema.json` gives every example
+//! and corpus document the same structural verdict as the CLI.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use jobcheck::diag::{Code, Severity};
+use jobcheck::spec::yaml::{self, Kind, Node};
+use serde_json::{Map, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus(dir: &str) -> PathBuf {
+    root().join("tests/conformance").join(dir)
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("json" | "yaml" | "yml")
+            ) {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn check(args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("jobcheck")
+        .expect("binary")
+        .current_dir(root())
+        .args([
+            "check",
+            "-f",
+            "json",
+            "--limits",
+            "tests/conformance/limits.yaml",
+        ])
+        .args(args)
+        .env_remove("JOBCHECK_LIMITS")
+        .env_remove("JOBCHECK_ENDPOINT")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), report)
+}
+
+#[test]
+fn the_documented_example_and_client_bodies_are_admitted() {
+    let (code, report) = check(&["tests/conformance/admitted"]);
+    assert_eq!(code, 0, "{report:#}");
+    let jobs = report["jobs"].as_array().expect("jobs");
+    assert_eq!(jobs.len(), files_under(&corpus("admitted")).len());
+    for job in jobs {
+        assert_eq!(job["verdict"], "admitted", "{job}");
+    }
+    for d in report["diagnostics"].as_array().expect("diagnostics") {
+        assert_ne!(d["severity"], "error", "{d}");
+    }
+    // The documented example is read as what it says.
+    let (_, report) = check(&["tests/conformance/admitted/documented-example.json"]);
+    let job = &report["jobs"][0];
+    assert_eq!(job["name"], "Instances_2205113838");
+    assert_eq!(job["resourceGroup"], "TeslaM40");
+    assert_eq!(job["acceleratorType"], "gpu");
+    assert!(report["diagnostics"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_body_that_does_not_fit_its_group_is_rejected_by_the_limit() {
+    let text = std::fs::read_to_string(corpus("admitted/documented-example.json")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.json");
+    std::fs::write(
+        &path,
+        text.replace("\"ramSize\": 15360", "\"ramSize\": 40960"),
+    )
+    .unwrap();
+    let (code, report) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["diagnostics"][0]["code"], "memory-over-limit");
+}
+
+/// A refused variant of the documented example: the file, the text written
+/// where the platform refuses it (the value that must be pointed at), the
+/// diagnostic's field, and what its help must say.
+struct Refused {
+    file: &'static str,
+    written: &'static str,
+    field: &'static str,
+    help: &'static str,
+}
+
+const REFUSED: &[Refused] = &[
+    Refused {
+        file: "acceleratortype-upper",
+        written: "\"acceleratorType\": \"GPU\"",
+        field: "acceleratorType",
+        help: "did you mean `gpu`",
+    },
+    Refused {
+        file: "acceleratortype-unknown",
+        written: "\"acceleratorType\": \"tpu\"",
+        field: "acceleratorType",
+        help: "gpu",
+    },
+    Refused {
+        file: "tasktype-upper",
+        written: "\"taskType\": \"SSH\"",
+        field: "taskType",
+        help: "did you mean `ssh`",
+    },
+    Refused {
+        file: "tasktype-unknown",
+        written: "\"taskType\": \"notebook\"",
+        field: "taskType",
+        help: "ssh, jupyter, codeserver, rstudio",
+    },
+    Refused {
+        file: "scope-upper",
+        written: "\"startScriptActionScope\": \"ALL\"",
+        field: "startScriptActionScope",
+        help: "did you mean `all`",
+    },
+    Refused {
+        file: "usestartscript-string",
+        written: "\"useStartScript\": \"false\"",
+        field: "useStartScript",
+        help: "`\"useStartScript\": false` without quotes",
+    },
+    Refused {
+        file: "usestartscript-number",
+        written: "\"useStartScript\": 0",
+        field: "useStartScript",
+        help: "`\"useStartScript\": false`",
+    },
+    Refused {
+        file: "start-script-empty",
+        written: "\"startScriptContent\": \"\"",
+        field: "startScriptContent",
+        help: "set useStartScript to false",
+    },
+    Refused {
+        file: "mount-relative-source",
+        written: "\"sourcePath\": \"test_mount\"",
+        field: "mountInfoList[0].sourcePath",
+        help: "\"sourcePath\": \"/public/home/<user>/test_mount\"",
+    },
+    Refused {
+        file: "mount-relative-target",
+        written: "\"targetPath\": \"mnt/test_mount\"",
+        field: "mountInfoList[0].targetPath",
+        help: "\"targetPath\": \"/mnt/mnt/test_mount\"",
+    },
+    Refused {
+        file: "port-too-large",
+        written: "\"containerPort\": \"70000\"",
+        field: "containerPortInfoList[0].containerPort",
+        help: "1 to 65535",
+    },
+    Refused {
+        file: "port-zero",
+        written: "\"containerPort\": 0",
+        field: "containerPortInfoList[0].containerPort",
+        help: "1 to 65535",
+    },
+    Refused {
+        file: "port-not-digits",
+        written: "\"containerPort\": \"http\"",
+        field: "containerPortInfoList[0].containerPort",
+        help: "1 to 65535",
+    },
+    Refused {
+        file: "resourcegroup-empty",
+        written: "\"resourceGroup\": \"\"",
+        field: "resourceGroup",
+        help: "give `resourceGroup` a value",
+    },
+    Refused {
+        file: "imagepath-empty",
+        written: "\"imagePath\": \"\"",
+        field: "imagePath",
+        help: "give `imagePath` a value",
+    },
+    Refused {
+        file: "gpunumber-fraction",
+        written: "\"gpuNumber\": 1.5",
+        field: "gpuNumber",
+        help: "gpuNumber",
+    },
+];
+
+/// The variants refused by the strict reading of numbers and run times in
+/// a platform body (DESIGN §2).
+const REFUSED_NUMBERS: &[Refused] = &[
+    Refused {
+        file: "ramsize-with-unit",
+        written: "\"ramSize\": \"16G\"",
+        field: "ramSize",
+        help: "16384",
+    },
+    Refused {
+        file: "ramsize-fraction",
+        written: "\"ramSize\": 16.5",
+        field: "ramSize",
+        help: "ramSize",
+    },
+    Refused {
+        file: "ramsize-digit-string",
+        written: "\"ramSize\": \"15360\"",
+        field: "ramSize",
+        help: "15360",
+    },
+    Refused {
+        file: "cpunumber-digit-string",
+        written: "\"cpuNumber\": \"3\"",
+        field: "cpuNumber",
+        help: "3",
+    },
+    Refused {
+        file: "tasknumber-digit-string",
+        written: "\"taskNumber\": \"1\"",
+        field: "taskNumber",
+        help: "1",
+    },
+    Refused {
+        file: "timeoutlimit-days",
+        written: "\"timeoutLimit\": \"2d\"",
+        field: "timeoutLimit",
+        help: "48:00:00",
+    },
+    Refused {
+        file: "timeoutlimit-two-fields",
+        written: "\"timeoutLimit\": \"01:00\"",
+        field: "timeoutLimit",
+        help: "timeoutLimit",
+    },
+];
+
+/// 1-based line and column of the value in `written`, found once in `text`.
+fn value_position(text: &str, written: &str) -> (u64, u64) {
+    assert_eq!(text.matches(written).count(), 1, "`{written}` once");
+    let key_at = text.find(written).unwrap();
+    let value_at = key_at + written.find(": ").unwrap() + 2;
+    let line_start = text[..value_at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[..value_at].matches('\n').count() as u64 + 1;
+    let column = text[line_start..value_at].chars().count() as u64 + 1;
+    (line, column)
+}
+
+fn assert_refused(cases: &[Refused]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let rel = format!("tests/conformance/refused/{}.json", case.file);
+        let text = std::fs::read_to_string(root().join(&rel)).expect("corpus file");
+        let (code, report) = check(&[&rel]);
+        let (line, column) = value_position(&text, case.written);
+        let diags = report["diagnostics"].as_array().expect("diagnostics");
+        let found = diags.iter().find(|d| {
+            d["code"] == "invalid-value"
+                && d["field"] == case.field
+                && d["line"] == line
+                && d["column"] == column
+        });
+        match found {
+            Some(d) if code == 1 && d["help"].as_str().is_some_and(|h| h.contains(case.help)) => {}
+            Some(d) => failures.push(format!(
+                "{}: exit {code}, help {} lacks `{}`",
+                case.file, d["help"], case.help
+            )),
+            None => failures.push(format!(
+                "{}: exit {code}, no invalid-value for `{}` at {line}:{column}; got {:#}",
+                case.file,
+                case.field,
+                Value::Array(diags.clone())
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn refused_variants_are_rejected_at_the_value() {
+    assert_refused(REFUSED);
+}
+
+#[test]
+#[ignore = "needs the strict reading of counts, ramSize and timeoutLimit in platform bodies"]
+fn refused_numbers_are_rejected_at_the_value() {
+    assert_refused(REFUSED_NUMBERS);
+}
+
+#[test]
+fn every_refused_file_is_listed() {
+    let mut listed: Vec<String> = REFUSED
+        .iter()
+        .chain(REFUSED_NUMBERS)
+        .map(|c| format!("{}.json", c.file))
+        .collect();
+    listed.sort();
+    let mut files: Vec<String> = files_under(&corpus("refused"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(listed, files);
+}
+
+// ---- schema = CLI -------------------------------------------------------
+
+/// A document as the JSON a schema validator sees.
+fn to_json(node: &Node, file: &str) -> Value {
+    match &node.kind {
+        Kind::Null => Value::Null,
+        Kind::Bool(b) => Value::Bool(*b),
+        Kind::Int(i) => i64::try_from(*i)
+            .map(Value::from)
+            .or_else(|_| u64::try_from(*i).map(Value::from))
+            .unwrap_or_else(|_| Value::from(*i as f64)),
+        Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Kind::Str(s) => Value::String(s.clone()),
+        Kind::Seq(items) => Value::Array(items.iter().map(|i| to_json(i, file)).collect()),
+        Kind::Map(pairs) => {
+            let map: Map<String, Value> = pairs
+                .iter()
+                .map(|(k, v)| (k.scalar_text(file).unwrap_or_default(), to_json(v, file)))
+                .collect();
+            Value::Object(map)
+        }
+    }
+}
+
+struct Verdicts {
+    /// (file, document, schema accepts, CLI accepts, what each said)
+    rows: Vec<(String, usize, bool, bool, String)>,
+}
+
+fn verdicts(files: &[PathBuf]) -> Verdicts {
+    let schema: Value = serde_json::from_str(include_str!("../schemas/job.schema.json")).unwrap();
+    let validator = jsonschema::draft7::new(&schema).expect("the job schema compiles");
+    let mut rows = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(path).expect("file");
+        let json = path.extension().is_some_and(|e| e == "json");
+        let read = jobcheck::spec::read_file(&text, json);
+        let raw = yaml::parse_documents(&text);
+        let name = path
+            .strip_prefix(root())
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        for doc in read {
+            // Syntax and repeated keys are below what a schema sees.
+            if doc
+                .diagnostics
+                .iter()
+                .any(|d| matches!(d.code, Code::SyntaxError | Code::DuplicateKey))
+            {
+                continue;
+            }
+            let Some(Ok(node)) = raw.iter().find(|r| r.index == doc.index).map(|r| &r.root) else {
+                continue;
+            };
+            let value = to_json(node, &text);
+            let schema_errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| format!("{}: {e}", e.instance_path()))
+                .collect();
+            let cli_errors: Vec<String> = doc
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect();
+            rows.push((
+                name.clone(),
+                doc.index,
+                schema_errors.is_empty(),
+                cli_errors.is_empty(),
+                format!("schema: {schema_errors:?}\ncli: {cli_errors:?}"),
+            ));
+        }
+    }
+    Verdicts { rows }
+}
+
+fn pending(path: &Path) -> bool {
+    let name = path.file_stem().unwrap_or_default().to_string_lossy();
+    REFUSED_NUMBERS.iter().any(|c| c.file == name)
+}
+
+fn corpus_and_examples() -> Vec<PathBuf> {
+    let mut files = files_under(&root().join("examples/jobs"));
+    files.extend(files_under(&corpus("admitted")));
+    files.extend(files_under(&corpus("refused")));
+    files.extend(files_under(&corpus("specs")));
+    files
+}
+
+#[test]
+fn the_schema_and_the_cli_agree_on_every_example_and_corpus_document() {
+    let files: Vec<PathBuf> = corpus_and_examples()
+        .into_iter()
+        .filter(|p| !pending(p))
+        .collect();
+    let v = verdicts(&files);
+    assert!(v.rows.len() > 40, "only {} documents", v.rows.len());
+    let disagree: Vec<String> = v
+        .rows
+        .iter()
+        .filter(|r| r.2 != r.3)
+        .map(|r| format!("{} #{}: schema {}, cli {}\n{}", r.0, r.1, r.2, r.3, r.4))
+        .collect();
+    assert!(disagree.is_empty(), "{}", disagree.join("\n\n"));
+    // And both give the verdict the corpus expects.
+    for (file, doc, schema_ok, _, said) in &v.rows {
+        let expect = if file.contains("/admitted/") || file.contains("examples/jobs/good") {
+            Some(true)
+        } else if file.contains("/refused/") {
+            Some(false)
+        } else {
+            None
+        };
+        if let Some(expect) = expect {
+            assert_eq!(*schema_ok, expect, "{file} #{doc}\n{said}");
+        }
+    }
+}
+
+#[test]
+fn spec_documents_get_the_verdict_they_expect() {
+    let path = corpus("specs/leniency.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v = verdicts(std::slice::from_ref(&path));
+    let expects: Vec<bool> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("x-expect: "))
+        .map(|e| e.trim() == "accept")
+        .collect();
+    assert_eq!(v.rows.len(), expects.len());
+    for ((_, doc, schema_ok, cli_ok, said), expect) in v.rows.iter().zip(expects) {
+        assert_eq!((*schema_ok, *cli_ok), (expect, expect), "#{doc}\n{said}");
+    }
+}
+
+#[test]
+#[ignore = "needs the strict reading of counts, ramSize and timeoutLimit in platform bodies"]
+fn the_schema_and_the_cli_agree_on_the_strict_numbers() {
+    let files: Vec<PathBuf> = corpus_and_examples()
+        .into_iter()
+        .filter(|p| pending(p))
+        .collect();
+    let v = verdicts(&files);
+    assert_eq!(v.rows.len(), REFUSED_NUMBERS.len());
+    for (file, doc, schema_ok, cli_ok, said) in &v.rows {
+        assert_eq!(
+            (*schema_ok, *cli_ok),
+            (false, false),
+            "{file} #{doc}\n{said}"
+        );
+    }
+}
