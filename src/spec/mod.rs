@@ -2,6 +2,8 @@
 //! value with the span it came from. Every structural problem of a document
 //! is reported at once; nothing here knows about limits.
 
+mod accel;
+mod cards;
 pub mod fields;
 pub mod schema;
 mod values;
@@ -9,61 +11,11 @@ pub mod yaml;
 
 use std::collections::HashMap;
 
+pub use accel::AccelType;
+
 use crate::diag::{Code, Diagnostic, Severity, Span, did_you_mean};
 use crate::units::{Memory, TimeLimit};
 use yaml::{Kind, Node};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccelType {
-    Gpu,
-    Dcu,
-    Mlu,
-    Cpu,
-}
-
-impl AccelType {
-    pub const ALL: [AccelType; 4] = [
-        AccelType::Gpu,
-        AccelType::Dcu,
-        AccelType::Mlu,
-        AccelType::Cpu,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccelType::Gpu => "gpu",
-            AccelType::Dcu => "dcu",
-            AccelType::Mlu => "mlu",
-            AccelType::Cpu => "cpu",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AccelType> {
-        AccelType::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-
-    /// The job-spec key for this type's cards.
-    pub fn cards_key(self) -> &'static str {
-        match self {
-            AccelType::Gpu => "gpus",
-            AccelType::Dcu => "dcus",
-            AccelType::Mlu => "mlus",
-            AccelType::Cpu => "gpus",
-        }
-    }
-
-    /// The API field holding the user's per-node quota for this type.
-    pub fn quota_field(self) -> Option<&'static str> {
-        match self {
-            AccelType::Gpu => Some("nvLimits"),
-            AccelType::Dcu => Some("dcuLimits"),
-            AccelType::Mlu => Some("mluLimits"),
-            AccelType::Cpu => None,
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -620,7 +572,7 @@ impl Reader<'_> {
         let mut name = None;
         let mut group = None;
         let mut explicit = None;
-        let mut cards: Vec<(AccelType, Span, Option<Value<u64>>)> = Vec::new();
+        let mut cards: Vec<cards::Cards> = Vec::new();
         let (mut cpus, mut memory, mut nodes, mut walltime) = (None, None, None, None);
         for e in entries {
             match e.key.as_str() {
@@ -657,85 +609,7 @@ impl Reader<'_> {
         }
         self.required(entries);
 
-        // At most one card kind; it must match a stated type.
-        let mut chosen: Option<(AccelType, Span, Option<Value<u64>>)> = None;
-        for (kind, key_span, value) in cards {
-            match &chosen {
-                None => chosen = Some((kind, key_span, value)),
-                Some((first, _, _)) => self.push(
-                    Diagnostic::at(
-                        Code::AcceleratorTypeMismatch,
-                        key_span,
-                        format!(
-                            "`{}` and `{}` are both given, but a job uses one accelerator type",
-                            first.cards_key(),
-                            kind.cards_key()
-                        ),
-                    )
-                    .label("second accelerator kind")
-                    .help(format!(
-                        "keep only `{}` or `{}`",
-                        first.cards_key(),
-                        kind.cards_key()
-                    ))
-                    .field(kind.cards_key()),
-                ),
-            }
-        }
-        let accelerator = match (&explicit, &chosen) {
-            (Some(t), _) => t.value,
-            (None, Some((kind, _, _))) => *kind,
-            (None, None) => AccelType::Cpu,
-        };
-        let accelerator_span = explicit
-            .as_ref()
-            .map(|t| t.span)
-            .or(chosen.as_ref().map(|(_, key_span, _)| *key_span));
-        let mut job_cards = None;
-        if let Some((kind, key_span, value)) = chosen {
-            let stated = explicit.as_ref().map(|t| t.value);
-            let conflicting = match stated {
-                Some(AccelType::Cpu) => value.as_ref().is_some_and(|v| v.value > 0),
-                Some(t) => t != kind,
-                None => false,
-            };
-            if conflicting {
-                let t = explicit.as_ref().map(|t| t.value).unwrap_or(AccelType::Cpu);
-                let help = if t == AccelType::Cpu {
-                    format!(
-                        "remove `{}`, or set acceleratorType to {}",
-                        kind.cards_key(),
-                        kind.as_str()
-                    )
-                } else {
-                    format!(
-                        "write `{}:` for {} cards, or set `acceleratorType: {}`",
-                        t.cards_key(),
-                        t.as_str(),
-                        kind.as_str()
-                    )
-                };
-                let mut d = Diagnostic::at(
-                    Code::AcceleratorTypeMismatch,
-                    key_span,
-                    format!(
-                        "`{}` asks for {} cards, but acceleratorType is {}",
-                        kind.cards_key(),
-                        kind.as_str(),
-                        t.as_str()
-                    ),
-                )
-                .label(format!("{} cards", kind.as_str()))
-                .help(help)
-                .field(kind.cards_key());
-                if let Some(t) = &explicit {
-                    d = d.note(t.span, "type stated here");
-                }
-                self.push(d);
-            } else {
-                job_cards = value;
-            }
-        }
+        let (accelerator, accelerator_span, job_cards) = self.spec_cards(cards, &explicit);
         Job {
             kind: DocKind::JobSpec,
             name,
@@ -799,29 +673,7 @@ impl Reader<'_> {
         }
         self.required(entries);
         self.start_script(use_start_script, entries);
-        if let Some(t) = &explicit {
-            job.accelerator = t.value;
-            job.accelerator_span = Some(t.span);
-            if t.value == AccelType::Cpu
-                && let Some(cards) = job.cards.take_if(|c| c.value > 0)
-            {
-                self.push(
-                    Diagnostic::at(
-                        Code::AcceleratorTypeMismatch,
-                        cards.span,
-                        format!(
-                            "`gpuNumber` asks for {} cards, but acceleratorType is cpu",
-                            cards.value
-                        ),
-                    )
-                    .label("cards on a cpu job")
-                    .note(t.span, "type stated here")
-                    .help("set `\"gpuNumber\": 0`, or choose acceleratorType gpu, dcu or mlu")
-                    .field("gpuNumber")
-                    .requested(cards.value.to_string()),
-                );
-            }
-        }
+        self.body_cards(&mut job, &explicit);
         job
     }
 }

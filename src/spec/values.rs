@@ -339,3 +339,101 @@ impl Reader<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::read_documents;
+
+    const BODY: &str = r#"{"instanceServiceName":"nb","acceleratorType":"gpu","taskType":"ssh","version":"v","imagePath":"i","timeoutLimit":"unlimited","taskNumber":1,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":3,"ramSize":15360,"gpuNumber":1"#;
+
+    /// (code, field, help) of each diagnostic of a body with `extra` added.
+    fn body(extra: &str) -> Vec<(String, String, String)> {
+        let file = format!("{BODY}{extra}}}");
+        read_documents(&file)[0]
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str().to_string(),
+                    d.field.clone().unwrap_or_default(),
+                    d.help.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn optional_strings_may_be_empty_null_or_absent() {
+        assert_eq!(body(""), []);
+        assert_eq!(body(r#","description":"","startScriptContent":"""#), []);
+        assert_eq!(body(r#","description":null,"startScriptContent":null"#), []);
+        assert_eq!(
+            body(r#","mountInfoList":null,"containerPortInfoList":[]"#),
+            []
+        );
+    }
+
+    #[test]
+    fn exact_values_in_a_body_any_case_in_a_spec() {
+        let file = BODY.replace(r#""taskType":"ssh""#, r#""taskType":"Jupyter""#) + "}";
+        let d = &read_documents(&file)[0].diagnostics;
+        assert_eq!(d.len(), 1);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some(r#"did you mean `jupyter`? write `"taskType": "jupyter"`"#)
+        );
+        let spec = "resourceGroup: G\nacceleratorType: MLU\ncpus: 1\nmlus: 1\nmemory: 1G\n";
+        let docs = read_documents(spec);
+        assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
+        assert_eq!(
+            docs[0].job.as_ref().unwrap().accelerator,
+            crate::spec::AccelType::Mlu
+        );
+    }
+
+    #[test]
+    fn list_items_are_named_by_position() {
+        let got = body(
+            r#","mountInfoList":[{"sourcePath":"/a","targetPath":"/b"},{"sourcePath":"/c"}],"containerPortInfoList":[{"containerPort":"8888"},{"containerPort":65536},"x"]"#,
+        );
+        let fields: Vec<(&str, &str)> = got
+            .iter()
+            .map(|(c, f, _)| (c.as_str(), f.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("missing-field", "mountInfoList[1].targetPath"),
+                ("invalid-value", "containerPortInfoList[1].containerPort"),
+                ("invalid-value", "containerPortInfoList"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_start_script_when_it_is_on() {
+        let on = |extra: &str| {
+            let file =
+                BODY.replace(r#""useStartScript":false"#, r#""useStartScript":true"#) + extra + "}";
+            read_documents(&file)[0]
+                .diagnostics
+                .iter()
+                .map(|d| d.code.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(on(""), ["missing-field"]);
+        assert_eq!(on(r#","startScriptContent":null"#), ["missing-field"]);
+        assert_eq!(on(r#","startScriptContent":"  ""#), ["invalid-value"]);
+        assert_eq!(
+            on(r#","startScriptContent":"echo hi\n""#),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn an_empty_optional_name_is_no_name() {
+        let docs = read_documents("name: \"\"\nresourceGroup: G\ncpus: 1\nmemory: 1G\n");
+        assert!(docs[0].diagnostics.is_empty());
+        assert_eq!(docs[0].job.as_ref().unwrap().name, None);
+    }
+}
