@@ -360,7 +360,9 @@ impl Reader<'_> {
                 known.join(", ")
             )
         } else {
-            format!("the platform's documented keys: {}", known.join(", "))
+            format!(
+                "`{key}` is not a documented key of the create-task body, so jobcheck does not check it; make sure the platform expects it"
+            )
         };
         self.push(
             Diagnostic::at(
