@@ -708,3 +708,160 @@ fn the_schema_and_the_cli_agree_on_strict_number_values() {
     }
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
+
+mod generated {
+    //! Generated documents mixing keys of both kinds with good and bad
+    //! values: the schema and the CLI agree on every one.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    const CASES: &[(&str, &[&str])] = &[
+        ("name", &["job", "\"\"", "1", "null"]),
+        (
+            "resourceGroup",
+            &["TeslaM40", "\"\"", "\" \"", "7", "null", "true"],
+        ),
+        (
+            "acceleratorType",
+            &["gpu", "GPU", "dcu", "cpu", "mlu", "tpu", "\"\"", "1"],
+        ),
+        ("nodes", &["1", "2", "0", "-1", "x"]),
+        ("cpus", &["8", "0", "1.5", "\"8\""]),
+        ("gpus", &["0", "1", "-2"]),
+        ("dcus", &["0", "2"]),
+        ("mlus", &["1"]),
+        ("memory", &["16G", "0G", "16", "1.5T", "16X", "-1G", "[]"]),
+        (
+            "walltime",
+            &[
+                "2d",
+                "0",
+                "-1",
+                "24:00:00",
+                "soon",
+                "00:00",
+                "unlimited",
+                "90",
+            ],
+        ),
+        ("x-team", &["ml", "{a: 1}"]),
+        ("instanceServiceName", &["nb", "\"\"", "null"]),
+        ("description", &["\"\"", "null", "d", "[]"]),
+        ("taskType", &["ssh", "SSH", "jupyter", "notebook"]),
+        ("version", &["v1", "\"\""]),
+        ("imagePath", &["img", "\"\"", "1"]),
+        (
+            "timeoutLimit",
+            &["unlimited", "\"01:00:00\"", "bad", "\"\""],
+        ),
+        ("taskNumber", &["1", "0", "2.5"]),
+        ("useStartScript", &["false", "true", "\"true\"", "0"]),
+        ("startScriptActionScope", &["all", "header", "ALL", "none"]),
+        (
+            "startScriptContent",
+            &["\"\"", "\"echo hi\"", "null", "\" \""],
+        ),
+        ("cpuNumber", &["3", "0", "-1"]),
+        ("ramSize", &["15360", "0", "-5"]),
+        ("gpuNumber", &["0", "1", "-1", "1.5"]),
+        (
+            "mountInfoList",
+            &[
+                "[]",
+                "null",
+                "[{sourcePath: /a, targetPath: /b}]",
+                "[{sourcePath: a, targetPath: /b}]",
+                "[{targetPath: /b}]",
+                "[7]",
+                "x",
+            ],
+        ),
+        (
+            "containerPortInfoList",
+            &[
+                "[]",
+                "[{containerPort: 8888}]",
+                "[{containerPort: \"8888\"}]",
+                "[{containerPort: 70000}]",
+                "[{containerPort: \"x\"}]",
+                "[{protocolType: HTTP}]",
+            ],
+        ),
+        ("cpu", &["4"]),
+    ];
+
+    /// A whole platform body, so that generated changes to it are judged
+    /// as bodies too.
+    const BODY_LINES: &str = "instanceServiceName: nb\ntaskType: ssh\nacceleratorType: gpu\nversion: v\nimagePath: i\ntimeoutLimit: unlimited\ntaskNumber: 1\nresourceGroup: TeslaM40\nuseStartScript: false\nstartScriptActionScope: all\ncpuNumber: 3\nramSize: 15360\ngpuNumber: 1\n";
+
+    fn document(base: &str, picks: &[(usize, usize)]) -> String {
+        let mut lines: Vec<(String, String)> = base
+            .lines()
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for &(k, v) in picks {
+            let (key, values) = CASES[k % CASES.len()];
+            let value = values[v % values.len()].to_string();
+            match lines.iter_mut().find(|(k, _)| k == key) {
+                Some(line) => line.1 = value,
+                None => lines.push((key.to_string(), value)),
+            }
+        }
+        lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect()
+    }
+
+    static VALIDATOR: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+        let schema: Value =
+            serde_json::from_str(include_str!("../schemas/job.schema.json")).unwrap();
+        jsonschema::draft7::new(&schema).unwrap()
+    });
+
+    fn agree(text: &str) -> Result<(), TestCaseError> {
+        let validator = &*VALIDATOR;
+        let read = jobcheck::spec::read_documents(text);
+        let raw = yaml::parse_documents(text);
+        let (Some(doc), Some(Ok(node))) = (read.first(), raw.first().map(|r| &r.root)) else {
+            return Ok(());
+        };
+        let cli: Vec<String> = doc
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        let schema_errors: Vec<String> = validator
+            .iter_errors(&to_json(node, text))
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        prop_assert_eq!(
+            schema_errors.is_empty(),
+            cli.is_empty(),
+            "\n{}\nschema: {:?}\ncli: {:?}",
+            text,
+            schema_errors,
+            cli
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn from_a_job_spec(picks in prop::collection::vec((0..CASES.len(), 0..8usize), 0..6)) {
+            agree(&document(SPEC, &picks))?;
+        }
+
+        #[test]
+        fn from_a_platform_body(picks in prop::collection::vec((0..CASES.len(), 0..8usize), 0..6)) {
+            agree(&document(BODY_LINES, &picks))?;
+        }
+
+        #[test]
+        fn from_nothing(picks in prop::collection::vec((0..CASES.len(), 0..8usize), 0..10)) {
+            agree(&document("", &picks))?;
+        }
+    }
+}
