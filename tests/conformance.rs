@@ -680,8 +680,8 @@ fn the_schema_and_the_cli_agree_value_by_value() {
 }
 
 #[test]
-#[ignore = "needs the strict reading of counts, ramSize and timeoutLimit in platform bodies"]
-fn the_schema_and_the_cli_agree_on_strict_number_values() {
+#[ignore = "needs the strict value grammar: JSON integers and H:MM:SS in bodies, Ki/Mi/Gi/Ti, no leading zeros"]
+fn the_schema_and_the_cli_agree_on_the_strict_value_grammar() {
     let mut disagree = Vec::new();
     for (key, values) in [
         // JSON Schema cannot tell `8.0` from `8`: the CLI refuses the
@@ -706,6 +706,30 @@ fn the_schema_and_the_cli_agree_on_strict_number_values() {
     ] {
         disagree.extend(one_value_at_a_time(BODY, key, values, true));
     }
+    // Kubernetes units and leading zeros in a job spec.
+    disagree.extend(one_value_at_a_time(
+        SPEC,
+        "memory",
+        &["16Gi", "512Mi", "1Ti", "016G", "0.5G", "00.5G"],
+        false,
+    ));
+    disagree.extend(one_value_at_a_time(
+        SPEC,
+        "walltime",
+        &["010", "08h", "08:00:00", "010:00:00", "01-12", "1d08h"],
+        false,
+    ));
+    disagree.extend(one_value_at_a_time(
+        BODY,
+        "timeoutLimit",
+        &[
+            "\"1:00:00\"",
+            "\"0:00:00\"",
+            "\"010:00:00\"",
+            "\"100:00:00\"",
+        ],
+        true,
+    ));
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
 

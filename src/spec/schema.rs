@@ -13,16 +13,33 @@ use super::fields::{self, ACCELERATOR_TYPES, Field, Ty};
 /// They mirror `units::Memory::parse` and `units::TimeLimit::parse`: change
 /// them together.
 pub mod grammar {
-    /// Memory in a job spec: a number, an optional unit, base 1024.
-    pub const MEMORY: &str = r"^\s*[0-9]+(\.[0-9]+)?\s*([KkMmGgTt]([Ii]?[Bb])?)?\s*$";
+    /// Memory in a job spec: a number without a leading zero (`016G` is
+    /// refused, `0.5G` is not), an optional unit K, M, G, T, also KB/KiB/Ki
+    /// and so on, any case, base 1024.
+    pub const MEMORY: &str = r"^\s*(0|[1-9][0-9]*)(\.[0-9]+)?\s*([KkMmGgTt]([Ii]?[Bb]|[Ii])?)?\s*$";
     /// A memory amount of nothing (`0`, `0.0G`): refused.
     pub const MEMORY_ZERO: &str = r"^\s*[0.]+\s*[A-Za-z]*\s*$";
-    /// A run time in a job spec: Slurm's forms, suffix forms, unlimited.
-    pub const TIME: &str = r"^\s*([0-9]+-[0-9]+(:[0-9]+){0,2}|[0-9]+(:[0-9]+){0,2}|([0-9]+[dD])?([0-9]+[hH])?([0-9]+[mM])?([0-9]+[sS])?|[Uu][Nn][Ll][Ii][Mm][Ii][Tt][Ee][Dd]|[Ii][Nn][Ff][Ii][Nn][Ii][Tt][Ee]|-1)\s*$";
+    /// A run time in a job spec: Slurm's forms (`MM`, `MM:SS`, `HH:MM:SS`,
+    /// `D-HH`, `D-HH:MM`, `D-HH:MM:SS`; a field may be padded to two digits,
+    /// not more), suffix forms (`90m`, `1d12h`), unlimited.
+    pub const TIME: &str = concat!(
+        r"^\s*(",
+        r"([0-9]{1,2}|[1-9][0-9]{2,})-([0-9]{1,2}|[1-9][0-9]{2,})(:([0-9]{1,2}|[1-9][0-9]{2,})){0,2}",
+        r"|([0-9]{1,2}|[1-9][0-9]{2,})(:([0-9]{1,2}|[1-9][0-9]{2,})){0,2}",
+        r"|([0-9]+[dD])?([0-9]+[hH])?([0-9]+[mM])?([0-9]+[sS])?",
+        r"|[Uu][Nn][Ll][Ii][Mm][Ii][Tt][Ee][Dd]|[Ii][Nn][Ff][Ii][Nn][Ii][Tt][Ee]|-1",
+        r")\s*$"
+    );
     /// A time of no length (`0`, `00:00:00`, `0m`), or no digits: refused.
     pub const TIME_ZERO: &str = r"^[\s0:dDhHmMsS-]*$";
-    /// `timeoutLimit` in a platform body: `unlimited` or `H:MM:SS`.
-    pub const TIMEOUT: &str = r"^(unlimited|[0-9]+:[0-5][0-9]:[0-5][0-9])$";
+    /// A bare number or a suffix form with a leading zero (`010`, `08h`):
+    /// refused (YAML 1.1 reads `010` as octal).
+    pub const TIME_LEADING_ZERO: &str = r"^\s*0[0-9][^:-]*$";
+    /// `timeoutLimit` in a platform body: `unlimited` or `H:MM:SS` (hours
+    /// may exceed 23, padded to two digits at most).
+    pub const TIMEOUT: &str = r"^(unlimited|([0-9]{1,2}|[1-9][0-9]{2,}):[0-5][0-9]:[0-5][0-9])$";
+    /// A `timeoutLimit` of no length: refused.
+    pub const TIMEOUT_ZERO: &str = r"^0{1,2}:00:00$";
     /// A port as a digit string, 1 to 65535 (leading zeros read as the
     /// platform reads them).
     pub const PORT: &str = r"^0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
@@ -97,9 +114,16 @@ fn value_schema(f: &Field) -> Value {
                 {"type": "integer", "const": -1},
                 {"type": "integer", "minimum": 1}
             ],
-            "not": {"type": "string", "pattern": grammar::TIME_ZERO}
+            "not": {"type": "string", "anyOf": [
+                {"pattern": grammar::TIME_ZERO},
+                {"pattern": grammar::TIME_LEADING_ZERO}
+            ]}
         }),
-        Ty::Time => json!({"type": "string", "pattern": grammar::TIMEOUT}),
+        Ty::Time => json!({
+            "type": "string",
+            "pattern": grammar::TIMEOUT,
+            "not": {"pattern": grammar::TIMEOUT_ZERO}
+        }),
         Ty::Mounts => json!({
             "type": ["array", "null"],
             "items": {
