@@ -6,7 +6,7 @@ mod accel;
 mod cards;
 pub mod fields;
 pub mod schema;
-mod values;
+mod text;
 pub mod yaml;
 
 use std::collections::HashMap;
