@@ -98,10 +98,14 @@ pub fn explanation(code: Code) -> Explanation {
              (cards may be 0), memory is a number with a unit K, M, G or T (base 1024), \
              a walltime is D-HH:MM:SS, HH:MM:SS, minutes, a suffix form such as 36h, or \
              unlimited, and strings are strings. No number has a leading zero (`010`). \
-             In a platform body, `cpuNumber`, `gpuNumber`, `taskNumber` and `ramSize` \
-             (MiB) are JSON integers and `timeoutLimit` is \"unlimited\" or \"H:MM:SS\", \
-             as the platform takes them. The help gives the spelling to write when the \
-             value can be read another way (`3 days` → `3d`, `\"ramSize\": \"40G\"` → `40960`).",
+             A platform body is read as the platform reads it: `cpuNumber`, `gpuNumber`, \
+             `taskNumber` and `ramSize` (MiB) are JSON integers, `timeoutLimit` is \
+             \"unlimited\" or \"H:MM:SS\", acceleratorType, taskType and \
+             startScriptActionScope take the exact lower-case values (`GPU` gets \"did you \
+             mean `gpu`\"), useStartScript is a boolean, required strings are not empty, \
+             mount paths are absolute and ports are 1 to 65535. The help gives the spelling \
+             to write when the value can be read another way (`3 days` → `3d`, \
+             `\"ramSize\": \"40G\"` → `40960`).",
             "None: the value is wrong whatever the limits are.",
             "resourceGroup: TeslaM40\ncpus: eight\nmemory: 16X\nwalltime: soon",
             "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G\nwalltime: \"2-00:00:00\"",
@@ -175,7 +179,9 @@ pub fn explanation(code: Code) -> Explanation {
         ),
         Code::LimitUnknown => (
             "Warns when the platform's answer (or the limits file) leaves a limit out, \
-             so the matching rule could not be judged. The job itself may be fine.",
+             so the matching rule could not be judged. The job itself may be fine. An \
+             answer in which no limit at all can be read is no answer: its jobs are \
+             unjudged (exit 3), never admitted.",
             "Whichever of `cpuNumber`, `memorySize`, `nodeNumber`, `gpuNumber`, \
              `nvLimits`/`dcuLimits`/`mluLimits` or `maxTime` is missing.",
             "# limits file: the TeslaM40 set has no memorySize\n- resourceGroup: TeslaM40\n  cpuNumber: 40\n  gpuNumber: 2\n  nodeNumber: 1\n  maxTime: unlimited",

@@ -36,9 +36,10 @@ fn groups() -> Vec<(&'static str, Value)> {
                    "memorySize":257024,"resourceGroup":"CpuSmall","nodeNumber":16,"maxTime":"12:00:00"}),
         ),
         (
-            // Fields missing, null or garbage: unknown limits, not failures.
+            // Fields missing, null or garbage: unknown limits, not failures,
+            // as long as one limit can be read.
             "Sparse",
-            json!({"cpuNumber":null,"gpuNumber":"lots","memorySize":[1],"resourceGroup":"Sparse"}),
+            json!({"cpuNumber":null,"gpuNumber":"lots","memorySize":[1],"resourceGroup":"Sparse","nodeNumber":2}),
         ),
     ]
 }
@@ -49,7 +50,7 @@ const LIMITS_FILE: &str = r#"
 - {resourceGroup: A800x8, cpuNumber: 112, gpuNumber: 8, nvLimits: 4, dcuLimits: 0, mluLimits: 0, memorySize: 1031168, nodeNumber: 4, maxTime: "7-00:00:00"}
 - {resourceGroup: K100, cpuNumber: "32", gpuNumber: "4", nvLimits: 0, dcuLimits: 0, mluLimits: 0, memorySize: "126976", nodeNumber: "8", maxTime: "3-00:00:00"}
 - {resourceGroup: CpuSmall, cpuNumber: 64, gpuNumber: 0, nvLimits: 0, dcuLimits: 0, mluLimits: 0, memorySize: 257024, nodeNumber: 16, maxTime: "12:00:00"}
-- {resourceGroup: Sparse}
+- {resourceGroup: Sparse, nodeNumber: 2}
 "#;
 
 const JOBS: &[(&str, &str)] = &[
@@ -209,6 +210,80 @@ fn api_gives_the_same_diagnostics_as_a_limits_file() {
     assert_eq!(req.header("token"), Some(token.as_str()));
     assert!(!req.target.contains(&token));
     assert_no_token(&token, &from_api, &cache);
+}
+
+/// An answer in which no limit at all can be read is no answer: the job is
+/// unjudged (exit 3), never admitted on `limit-unknown` warnings.
+#[test]
+fn an_answer_with_no_readable_limit_fails_closed() {
+    let server = Server::platform(vec![(
+        "Empty",
+        json!({"cpuNumber":null,"gpuNumber":"lots","memorySize":[1],"nvLimits":0,
+               "resourceGroup":"Empty","maxTime":""}),
+    )]);
+    let work = tempfile::tempdir().unwrap();
+    let job = work.path().join("huge.yaml");
+    std::fs::write(
+        &job,
+        "resourceGroup: Empty\ncpus: 5000\ngpus: 1\nmemory: 16G\n",
+    )
+    .unwrap();
+    let cache = work.path().join("cache");
+    let token = good_token();
+    let args = [
+        "check",
+        job.to_str().unwrap(),
+        "--endpoint",
+        &server.url(),
+        "--format",
+        "json",
+    ];
+    let run = jobcheck(&args, &token, &cache);
+    let first = report(&run);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert_eq!(first["jobs"][0]["verdict"], "unjudged", "{first}");
+    assert!(
+        run.stderr.contains("holds no limit that can be read"),
+        "{}",
+        run.stderr
+    );
+    // The same from the cache, and from a limits file holding that answer.
+    let again = jobcheck(&args, &token, &cache);
+    assert_eq!(again.code, 3, "{}", again.stderr);
+    let limits = work.path().join("limits.json");
+    std::fs::write(
+        &limits,
+        r#"{"code":"0","msg":"success","data":{"cpuNumber":null,"resourceGroup":"Empty"}}"#,
+    )
+    .unwrap();
+    let from_file = jobcheck(
+        &[
+            "check",
+            job.to_str().unwrap(),
+            "--limits",
+            limits.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &token,
+        &cache,
+    );
+    assert_eq!(from_file.code, 3, "{}", from_file.stderr);
+    assert_eq!(report(&from_file)["jobs"][0]["verdict"], "unjudged");
+    // One readable limit is an answer: the job is judged (and rejected).
+    let one = work.path().join("one.yaml");
+    std::fs::write(&one, "- {resourceGroup: Empty, cpuNumber: 40}\n").unwrap();
+    let judged = jobcheck(
+        &[
+            "check",
+            job.to_str().unwrap(),
+            "--limits",
+            one.to_str().unwrap(),
+        ],
+        &token,
+        &cache,
+    );
+    assert_eq!(judged.code, 1, "{}", judged.stderr);
 }
 
 #[test]

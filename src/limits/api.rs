@@ -560,7 +560,9 @@ impl ApiSource {
                 );
             }
             return Some(match entry.answer {
-                Cached::Found(data) => Lookup::Found(limits_from_data(&data, pair)),
+                Cached::Found(data) => {
+                    Lookup::from_limits(limits_from_data(&data, pair), "the cached answer")
+                }
                 Cached::UnknownGroup => Lookup::UnknownGroup { known: Vec::new() },
             });
         }
@@ -574,7 +576,7 @@ impl ApiSource {
     fn settle(&self, pair: &Pair, key: &Key, outcome: Outcome, cache_ok: &mut bool) -> Lookup {
         let (lookup, remember) = match outcome {
             Outcome::Found(data) => (
-                Lookup::Found(limits_from_data(&data, pair)),
+                Lookup::from_limits(limits_from_data(&data, pair), "the platform's answer"),
                 Some(Cached::Found(data)),
             ),
             Outcome::UnknownGroup => (

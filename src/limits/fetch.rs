@@ -339,7 +339,9 @@ fn loose(v: Option<&Value>) -> Loose<'_> {
 
 /// A limit set from an answer's `data`, leniently: a field that cannot be
 /// read is unknown (`None`, so its rule warns `limit-unknown`), with a note
-/// on stderr; a missing `resourceGroup` is the one asked for.
+/// on stderr; a missing `resourceGroup` is the one asked for. An answer in
+/// which nothing at all can be read is no answer: [`crate::limits::Lookup::from_limits`]
+/// makes its jobs unjudged.
 pub fn limits_from_data(data: &Value, pair: &Pair) -> Limits {
     let mut bad: Vec<&'static str> = Vec::new();
     loop {

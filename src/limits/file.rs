@@ -242,7 +242,7 @@ impl FileSource {
             .find(|s| s.accelerator_type == Some(pair.accelerator));
         let any = in_group.iter().find(|s| s.accelerator_type.is_none());
         match exact.or(any) {
-            Some(limits) => Lookup::Found((*limits).clone()),
+            Some(limits) => Lookup::from_limits((*limits).clone(), "the limits file's set"),
             None => {
                 let mut offered: Vec<AccelType> =
                     in_group.iter().filter_map(|s| s.accelerator_type).collect();

@@ -47,6 +47,20 @@ impl Limits {
         }
     }
 
+    /// Whether any limit at all can be read: cores, cards, memory, nodes, a
+    /// run time (`unlimited` included), or a card quota above 0 (a quota of 0
+    /// only says there is no separate quota).
+    pub fn any_readable(&self) -> bool {
+        self.cpu_number.is_some()
+            || self.gpu_number.is_some()
+            || self.memory_size.is_some()
+            || self.node_number.is_some()
+            || self.max_time.is_some()
+            || [self.nv_limits, self.dcu_limits, self.mlu_limits]
+                .into_iter()
+                .any(|q| q.is_some_and(|q| q > 0))
+    }
+
     /// Read a limit set from a JSON-like object, field by field. Numbers may
     /// arrive as strings; a value that cannot be read is an error naming the
     /// field (the caller decides whether that is fatal).
@@ -203,6 +217,26 @@ pub enum Lookup {
     },
 }
 
+impl Lookup {
+    /// A limit set as an answer. One in which no limit at all can be read is
+    /// no answer (fail closed): its jobs are unjudged, never admitted on
+    /// `limit-unknown` warnings alone. `what` names the answer, e.g. "the
+    /// platform's answer".
+    pub fn from_limits(limits: Limits, what: &str) -> Lookup {
+        if limits.any_readable() {
+            return Lookup::Found(limits);
+        }
+        Lookup::Unavailable {
+            reason: format!(
+                "{what} for resource group `{}` holds no limit that can be read \
+                 (cpuNumber, gpuNumber, memorySize, nodeNumber and maxTime are all missing, \
+                 null or unreadable), so its jobs are not judged",
+                limits.resource_group
+            ),
+        }
+    }
+}
+
 pub trait LimitSource {
     /// Answer every pair, in order. Implementations ask once per pair.
     fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup>;
@@ -234,4 +268,52 @@ pub fn distinct(pairs: Receiver<Pair>) -> Vec<Pair> {
         .into_iter()
         .filter(|p| seen.insert(p.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn empty() -> Limits {
+        Limits {
+            resource_group: "G".into(),
+            accelerator_type: None,
+            cpu_number: None,
+            gpu_number: None,
+            nv_limits: Some(0),
+            dcu_limits: Some(0),
+            mlu_limits: None,
+            memory_size: None,
+            node_number: None,
+            max_time: None,
+        }
+    }
+
+    #[test]
+    fn no_readable_limit_is_no_answer() {
+        let answer = Lookup::from_limits(empty(), "the answer");
+        assert!(
+            matches!(&answer, Lookup::Unavailable { reason } if reason.contains("`G`")),
+            "{answer:?}"
+        );
+        for one in [
+            Limits {
+                cpu_number: Some(1),
+                ..empty()
+            },
+            Limits {
+                max_time: Some(TimeLimit::Unlimited),
+                ..empty()
+            },
+            Limits {
+                mlu_limits: Some(2),
+                ..empty()
+            },
+        ] {
+            assert!(matches!(
+                Lookup::from_limits(one, "the answer"),
+                Lookup::Found(_)
+            ));
+        }
+    }
 }

@@ -2,67 +2,21 @@
 //! value with the span it came from. Every structural problem of a document
 //! is reported at once; nothing here knows about limits.
 
+mod accel;
+mod cards;
+pub mod fields;
 pub mod schema;
+mod text;
 mod values;
 pub mod yaml;
 
 use std::collections::HashMap;
 
+pub use accel::AccelType;
+
 use crate::diag::{Code, Diagnostic, Severity, Span, did_you_mean};
 use crate::units::{Memory, TimeLimit};
 use yaml::{Kind, Node};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccelType {
-    Gpu,
-    Dcu,
-    Mlu,
-    Cpu,
-}
-
-impl AccelType {
-    pub const ALL: [AccelType; 4] = [
-        AccelType::Gpu,
-        AccelType::Dcu,
-        AccelType::Mlu,
-        AccelType::Cpu,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccelType::Gpu => "gpu",
-            AccelType::Dcu => "dcu",
-            AccelType::Mlu => "mlu",
-            AccelType::Cpu => "cpu",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<AccelType> {
-        AccelType::ALL
-            .into_iter()
-            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
-    }
-
-    /// The job-spec key for this type's cards.
-    pub fn cards_key(self) -> &'static str {
-        match self {
-            AccelType::Gpu => "gpus",
-            AccelType::Dcu => "dcus",
-            AccelType::Mlu => "mlus",
-            AccelType::Cpu => "gpus",
-        }
-    }
-
-    /// The API field holding the user's per-node quota for this type.
-    pub fn quota_field(self) -> Option<&'static str> {
-        match self {
-            AccelType::Gpu => Some("nvLimits"),
-            AccelType::Dcu => Some("dcuLimits"),
-            AccelType::Mlu => Some("mluLimits"),
-            AccelType::Cpu => None,
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -125,49 +79,6 @@ pub struct Document {
     pub job: Option<Job>,
     pub diagnostics: Vec<Diagnostic>,
 }
-
-const SPEC_KEYS: &[&str] = &[
-    "name",
-    "resourceGroup",
-    "acceleratorType",
-    "nodes",
-    "cpus",
-    "gpus",
-    "dcus",
-    "mlus",
-    "memory",
-    "walltime",
-];
-
-const BODY_KEYS: &[&str] = &[
-    "instanceServiceName",
-    "description",
-    "acceleratorType",
-    "taskType",
-    "version",
-    "imagePath",
-    "timeoutLimit",
-    "taskNumber",
-    "resourceGroup",
-    "useStartScript",
-    "startScriptActionScope",
-    "startScriptContent",
-    "cpuNumber",
-    "ramSize",
-    "gpuNumber",
-    "mountInfoList",
-    "containerPortInfoList",
-];
-
-/// Keys that only a platform body has, and what a job spec calls them.
-const BODY_TO_SPEC: &[(&str, &str)] = &[
-    ("cpuNumber", "cpus"),
-    ("ramSize", "memory"),
-    ("gpuNumber", "gpus"),
-    ("taskNumber", "nodes"),
-    ("timeoutLimit", "walltime"),
-    ("instanceServiceName", "name"),
-];
 
 /// Read a file: a `.json` file must be strict JSON (single quotes, bare
 /// keys, comments or trailing commas, which YAML would let pass, are a
@@ -372,10 +283,8 @@ fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
 }
 
 fn detect_kind(entries: &[Entry]) -> DocKind {
-    let is_body_only = |k: &str| BODY_KEYS.contains(&k) && !SPEC_KEYS.contains(&k);
-    let is_spec_only = |k: &str| SPEC_KEYS.contains(&k) && !BODY_KEYS.contains(&k);
-    let body = entries.iter().filter(|e| is_body_only(&e.key)).count();
-    let spec = entries.iter().filter(|e| is_spec_only(&e.key)).count();
+    let body = entries.iter().filter(|e| fields::body_only(&e.key)).count();
+    let spec = entries.iter().filter(|e| fields::spec_only(&e.key)).count();
     if body > spec {
         DocKind::PlatformBody
     } else {
@@ -425,24 +334,35 @@ impl Reader<'_> {
         );
     }
 
-    fn unknown(&mut self, entry: &Entry, known: &[&str]) {
+    fn unknown(&mut self, entry: &Entry) {
         let key = entry.key.as_str();
-        let (severity, what) = match self.kind {
-            DocKind::JobSpec => (Severity::Error, "a job spec"),
-            DocKind::PlatformBody => (Severity::Warning, "a platform body"),
+        let known = fields::keys(self.kind);
+        let (severity, what, other, other_what) = match self.kind {
+            DocKind::JobSpec => (
+                Severity::Error,
+                "a job spec",
+                DocKind::PlatformBody,
+                "a platform body",
+            ),
+            DocKind::PlatformBody => (
+                Severity::Warning,
+                "a platform body",
+                DocKind::JobSpec,
+                "a job spec",
+            ),
         };
-        let help = if let Some((_, spec)) = BODY_TO_SPEC
-            .iter()
-            .find(|(b, _)| *b == key)
-            .filter(|_| self.kind == DocKind::JobSpec)
-        {
-            format!("`{key}` belongs to a platform body; a job spec writes `{spec}`")
+        let help = if let Some(same) = fields::get(other, key).and_then(|f| f.equivalent) {
+            format!("`{key}` belongs to {other_what}; {what} writes `{same}`")
         } else if let Some(near) = did_you_mean(key, known.iter().copied()) {
             format!("did you mean `{near}`?")
-        } else {
+        } else if self.kind == DocKind::JobSpec {
             format!(
                 "known keys: {}; keys starting with `x-` are ignored",
                 known.join(", ")
+            )
+        } else {
+            format!(
+                "`{key}` is not a documented key of the create-task body, so jobcheck does not check it; make sure the platform expects it"
             )
         };
         self.push(
@@ -458,116 +378,21 @@ impl Reader<'_> {
         );
     }
 
-    fn string(&mut self, e: &Entry, key: &'static str) -> Option<Value<String>> {
-        let node = e.value;
-        match &node.kind {
-            Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
-                let text = node.scalar_text(self.file).unwrap_or_default();
-                if text.trim().is_empty() {
-                    self.invalid(
-                        node,
-                        key,
-                        format!("`{key}` is empty"),
-                        "empty",
-                        format!("give `{key}` a value"),
-                    );
-                    return None;
-                }
-                Some(Value {
-                    value: text,
-                    span: node.span,
-                    key,
-                })
-            }
-            _ => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}` must be a string, not {}", node.type_name()),
-                    "not a string",
-                    format!("write `{key}` as text"),
-                );
-                None
-            }
-        }
-    }
-
-    fn one_of(&mut self, e: &Entry, key: &'static str, allowed: &[&str]) -> Option<Value<String>> {
-        let v = self.string(e, key)?;
-        if let Some(found) = allowed
-            .iter()
-            .find(|a| a.eq_ignore_ascii_case(v.value.trim()))
-        {
-            return Some(Value {
-                value: found.to_string(),
-                ..v
-            });
-        }
-        let help = match did_you_mean(&v.value, allowed.iter().copied()) {
-            Some(near) => format!("did you mean `{near}`? (one of {})", allowed.join(", ")),
-            None => format!("use one of {}", allowed.join(", ")),
-        };
-        self.invalid(
-            e.value,
-            key,
-            format!(
-                "`{key}` must be one of {}, not `{}`",
-                allowed.join(", "),
-                v.value
-            ),
-            "not a known value",
-            help,
-        );
-        None
-    }
-
-    fn boolean(&mut self, e: &Entry, key: &'static str) -> Option<Value<bool>> {
-        let node = e.value;
-        let value = match &node.kind {
-            Kind::Bool(b) => Some(*b),
-            Kind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
-            Kind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
-            _ => None,
-        };
-        match value {
-            Some(value) => Some(Value {
-                value,
-                span: node.span,
-                key,
-            }),
-            None => {
-                self.invalid(
-                    node,
-                    key,
-                    format!("`{key}` must be true or false, not {}", node.type_name()),
-                    "not a boolean",
-                    format!("write `{key}: true` or `{key}: false`"),
-                );
-                None
-            }
-        }
-    }
-
-    fn accelerator_type(&mut self, e: &Entry) -> Option<Value<AccelType>> {
-        let allowed: Vec<&str> = AccelType::ALL.iter().map(|t| t.as_str()).collect();
-        let v = self.one_of(e, "acceleratorType", &allowed)?;
-        AccelType::parse(&v.value).map(|t| Value {
-            value: t,
-            span: v.span,
-            key: "acceleratorType",
-        })
-    }
-
     fn job_spec(&mut self, entries: &[Entry]) -> Job {
         let mut name = None;
         let mut group = None;
         let mut explicit = None;
-        let mut cards: Vec<(AccelType, Span, Option<Value<u64>>)> = Vec::new();
+        let mut cards: Vec<cards::Cards> = Vec::new();
         let (mut cpus, mut memory, mut nodes, mut walltime) = (None, None, None, None);
         for e in entries {
             match e.key.as_str() {
-                "name" => name = self.string(e, "name").map(|v| v.value),
-                "resourceGroup" => group = self.string(e, "resourceGroup"),
+                "name" => {
+                    name = self
+                        .text(e, "name")
+                        .map(|v| v.value)
+                        .filter(|n| !n.trim().is_empty())
+                }
+                "resourceGroup" => group = self.text(e, "resourceGroup"),
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "nodes" => nodes = self.count(e, "nodes", 1, "nodes"),
                 "cpus" => cpus = self.count(e, "cpus", 1, "cores"),
@@ -589,101 +414,12 @@ impl Reader<'_> {
                 "memory" => memory = self.memory(e, "memory"),
                 "walltime" => walltime = self.time(e, "walltime"),
                 k if k.starts_with("x-") => {}
-                _ => self.unknown(e, SPEC_KEYS),
+                _ => self.unknown(e),
             }
         }
-        if group.is_none() && !entries.iter().any(|e| e.key == "resourceGroup") {
-            self.missing(
-                "resourceGroup",
-                "add `resourceGroup: <group>`, the platform's resource group to run in",
-            );
-        }
-        if cpus.is_none() && !entries.iter().any(|e| e.key == "cpus") {
-            self.missing("cpus", "add `cpus: N`, the cores per node");
-        }
-        if memory.is_none() && !entries.iter().any(|e| e.key == "memory") {
-            self.missing("memory", "add `memory: 16G`, the memory per node");
-        }
+        self.required(entries);
 
-        // At most one card kind; it must match a stated type.
-        let mut chosen: Option<(AccelType, Span, Option<Value<u64>>)> = None;
-        for (kind, key_span, value) in cards {
-            match &chosen {
-                None => chosen = Some((kind, key_span, value)),
-                Some((first, _, _)) => self.push(
-                    Diagnostic::at(
-                        Code::AcceleratorTypeMismatch,
-                        key_span,
-                        format!(
-                            "`{}` and `{}` are both given, but a job uses one accelerator type",
-                            first.cards_key(),
-                            kind.cards_key()
-                        ),
-                    )
-                    .label("second accelerator kind")
-                    .help(format!(
-                        "keep only `{}` or `{}`",
-                        first.cards_key(),
-                        kind.cards_key()
-                    ))
-                    .field(kind.cards_key()),
-                ),
-            }
-        }
-        let accelerator = match (&explicit, &chosen) {
-            (Some(t), _) => t.value,
-            (None, Some((kind, _, _))) => *kind,
-            (None, None) => AccelType::Cpu,
-        };
-        let accelerator_span = explicit
-            .as_ref()
-            .map(|t| t.span)
-            .or(chosen.as_ref().map(|(_, key_span, _)| *key_span));
-        let mut job_cards = None;
-        if let Some((kind, key_span, value)) = chosen {
-            let stated = explicit.as_ref().map(|t| t.value);
-            let conflicting = match stated {
-                Some(AccelType::Cpu) => value.as_ref().is_some_and(|v| v.value > 0),
-                Some(t) => t != kind,
-                None => false,
-            };
-            if conflicting {
-                let t = explicit.as_ref().map(|t| t.value).unwrap_or(AccelType::Cpu);
-                let help = if t == AccelType::Cpu {
-                    format!(
-                        "remove `{}`, or set acceleratorType to {}",
-                        kind.cards_key(),
-                        kind.as_str()
-                    )
-                } else {
-                    format!(
-                        "write `{}:` for {} cards, or set `acceleratorType: {}`",
-                        t.cards_key(),
-                        t.as_str(),
-                        kind.as_str()
-                    )
-                };
-                let mut d = Diagnostic::at(
-                    Code::AcceleratorTypeMismatch,
-                    key_span,
-                    format!(
-                        "`{}` asks for {} cards, but acceleratorType is {}",
-                        kind.cards_key(),
-                        kind.as_str(),
-                        t.as_str()
-                    ),
-                )
-                .label(format!("{} cards", kind.as_str()))
-                .help(help)
-                .field(kind.cards_key());
-                if let Some(t) = &explicit {
-                    d = d.note(t.span, "type stated here");
-                }
-                self.push(d);
-            } else {
-                job_cards = value;
-            }
-        }
+        let (accelerator, accelerator_span, job_cards) = self.spec_cards(cards, &explicit);
         Job {
             kind: DocKind::JobSpec,
             name,
@@ -720,129 +456,34 @@ impl Reader<'_> {
         for e in entries {
             match e.key.as_str() {
                 "instanceServiceName" => {
-                    job.name = self.string(e, "instanceServiceName").map(|v| v.value)
+                    job.name = self.text(e, "instanceServiceName").map(|v| v.value)
                 }
-                "description" if matches!(e.value.kind, Kind::Null) => {}
-                "description" => {
-                    self.string(e, "description");
-                }
-                "version" => {
-                    self.string(e, "version");
-                }
-                "imagePath" => {
-                    self.string(e, "imagePath");
-                }
-                "startScriptContent" => {
-                    self.string(e, "startScriptContent");
+                "description" | "version" | "imagePath" | "startScriptContent" => {
+                    let key = fields::get(DocKind::PlatformBody, &e.key).map_or("", |f| f.key);
+                    self.text(e, key);
                 }
                 "acceleratorType" => explicit = self.accelerator_type(e),
                 "taskType" => {
-                    self.one_of(e, "taskType", &["ssh", "jupyter", "codeserver", "rstudio"]);
+                    self.one_of(e, "taskType");
                 }
                 "startScriptActionScope" => {
-                    self.one_of(e, "startScriptActionScope", &["all", "header"]);
+                    self.one_of(e, "startScriptActionScope");
                 }
                 "useStartScript" => use_start_script = self.boolean(e, "useStartScript"),
                 "timeoutLimit" => job.walltime = self.time(e, "timeoutLimit"),
                 "taskNumber" => job.nodes = self.count(e, "taskNumber", 1, "nodes"),
-                "resourceGroup" => job.group = self.string(e, "resourceGroup"),
+                "resourceGroup" => job.group = self.text(e, "resourceGroup"),
                 "cpuNumber" => job.cpus = self.count(e, "cpuNumber", 1, "cores"),
                 "ramSize" => job.memory = self.memory(e, "ramSize"),
                 "gpuNumber" => job.cards = self.count(e, "gpuNumber", 0, "cards"),
-                "mountInfoList" | "containerPortInfoList" => {
-                    if !matches!(e.value.kind, Kind::Seq(_) | Kind::Null) {
-                        let key = if e.key == "mountInfoList" {
-                            "mountInfoList"
-                        } else {
-                            "containerPortInfoList"
-                        };
-                        self.invalid(
-                            e.value,
-                            key,
-                            format!("`{key}` must be a list, not {}", e.value.type_name()),
-                            "not a list",
-                            format!("write `{key}` as a JSON array"),
-                        );
-                    }
-                }
-                _ => self.unknown(e, BODY_KEYS),
+                "mountInfoList" => self.list(e, "mountInfoList"),
+                "containerPortInfoList" => self.list(e, "containerPortInfoList"),
+                _ => self.unknown(e),
             }
         }
-        let required: &[(&str, &str)] = &[
-            ("instanceServiceName", "add the instance's name"),
-            (
-                "acceleratorType",
-                "add `\"acceleratorType\": \"gpu\"` (mlu, dcu, gpu or cpu)",
-            ),
-            (
-                "taskType",
-                "add `\"taskType\"`: ssh, jupyter, codeserver or rstudio",
-            ),
-            ("version", "add the image `\"version\"`"),
-            (
-                "imagePath",
-                "add the `\"imagePath\"` of the container image",
-            ),
-            (
-                "timeoutLimit",
-                "add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\"",
-            ),
-            ("taskNumber", "add `\"taskNumber\"`, the number of nodes"),
-            ("resourceGroup", "add the `\"resourceGroup\"` to run in"),
-            ("useStartScript", "add `\"useStartScript\": false`"),
-            (
-                "startScriptActionScope",
-                "add `\"startScriptActionScope\"`: all or header",
-            ),
-            ("cpuNumber", "add `\"cpuNumber\"`, the cores per node"),
-            ("ramSize", "add `\"ramSize\"`, the memory per node in MiB"),
-            (
-                "gpuNumber",
-                "add `\"gpuNumber\"`, the cards per node (0 for none)",
-            ),
-        ];
-        for (key, help) in required {
-            if !entries.iter().any(|e| e.key == *key) {
-                self.missing(key, help);
-            }
-        }
-        if let Some(flag) = use_start_script.filter(|v| v.value)
-            && !entries.iter().any(|e| e.key == "startScriptContent")
-        {
-            self.push(
-                Diagnostic::at(
-                    Code::MissingField,
-                    flag.span,
-                    "useStartScript is true, but this platform body has no `startScriptContent`",
-                )
-                .label("a start script is asked for here")
-                .help("add the script in `\"startScriptContent\"`, or set useStartScript to false")
-                .field("startScriptContent"),
-            );
-        }
-        if let Some(t) = &explicit {
-            job.accelerator = t.value;
-            job.accelerator_span = Some(t.span);
-            if t.value == AccelType::Cpu
-                && let Some(cards) = job.cards.take_if(|c| c.value > 0)
-            {
-                self.push(
-                    Diagnostic::at(
-                        Code::AcceleratorTypeMismatch,
-                        cards.span,
-                        format!(
-                            "`gpuNumber` asks for {} cards, but acceleratorType is cpu",
-                            cards.value
-                        ),
-                    )
-                    .label("cards on a cpu job")
-                    .note(t.span, "type stated here")
-                    .help("set `\"gpuNumber\": 0`, or choose acceleratorType gpu, dcu or mlu")
-                    .field("gpuNumber")
-                    .requested(cards.value.to_string()),
-                );
-            }
-        }
+        self.required(entries);
+        self.start_script(use_start_script, entries);
+        self.body_cards(&mut job, &explicit);
         job
     }
 }
