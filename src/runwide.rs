@@ -278,10 +278,14 @@ pub fn quota_by_run(
                     "{asked} {kind} cards ({cards} × {nodes} {}){others}",
                     if nodes == 1 { "node" } else { "nodes" }
                 ))
-                .help(format!(
-                    "the jobs cannot all run at once: ask for at most {} {kind} cards here, or submit the jobs one after another",
-                    quota.saturating_sub(before) / nodes.max(1)
-                ))
+                .help(match quota.saturating_sub(before) / nodes.max(1) {
+                    0 => format!(
+                        "the jobs cannot all run at once: the jobs before this one already ask for {before} of the {quota}; submit this job after them, or ask for fewer cards"
+                    ),
+                    room => format!(
+                        "the jobs cannot all run at once: ask for at most {room} {kind} cards here, or submit the jobs one after another"
+                    ),
+                })
                 .field(field_key(file, job))
                 .requested(entry.0.to_string())
                 .limit(quota.to_string());
