@@ -265,9 +265,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                             }
                             .compact()
                         }),
-                        DocKind::PlatformBody => {
-                            (bytes >= MIB).then(|| (bytes / MIB).to_string())
-                        }
+                        DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
                     },
                 },
                 &b,
@@ -351,29 +349,9 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                         requested: w.value.describe(),
                         label: "longer than allowed".to_string(),
                         describe: &|s| format!("maximum run time {}", time_text(s)),
-                        fix: &|s| {
-                            format!(
-                                "set {} to {} or less",
-                                w.key,
-                                Duration { seconds: s }.slurm()
-                            )
-                        },
+                        fix: &|s| format!("set {} to {} or less", w.key, written_time(job.kind, s)),
                         terse: &time_text,
-                        edit: &|s| {
-                            (s != u64::MAX && s > 0).then(|| {
-                                let d = Duration { seconds: s };
-                                match job.kind {
-                                    DocKind::JobSpec => d.slurm(),
-                                    // `timeoutLimit` takes H:MM:SS only.
-                                    DocKind::PlatformBody => format!(
-                                        "{}:{:02}:{:02}",
-                                        s / 3600,
-                                        (s % 3600) / 60,
-                                        s % 60
-                                    ),
-                                }
-                            })
-                        },
+                        edit: &|s| (s != u64::MAX && s > 0).then(|| written_time(job.kind, s)),
                     },
                     &b,
                 ));
@@ -497,6 +475,15 @@ fn check_cards(
         );
     }
     out.push(d);
+}
+
+/// A time as the format writes it: Slurm's form in a job spec, H:MM:SS in
+/// a platform body (whose `timeoutLimit` takes no days).
+fn written_time(kind: DocKind, s: u64) -> String {
+    match kind {
+        DocKind::JobSpec => Duration { seconds: s }.slurm(),
+        DocKind::PlatformBody => format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60),
+    }
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {

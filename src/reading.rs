@@ -106,7 +106,8 @@ mod tests {
 
     #[test]
     fn a_platform_body_without_task_number_has_no_nodes() {
-        let r = read(r#"{"cpuNumber": 4, "ramSize": 2048, "gpuNumber": 1, "acceleratorType": "gpu"}"#);
+        let r =
+            read(r#"{"cpuNumber": 4, "ramSize": 2048, "gpuNumber": 1, "acceleratorType": "gpu"}"#);
         assert_eq!(r.nodes, None);
         assert_eq!(r.cards, Some(1));
         assert_eq!(r.memory, Some(2048 * MIB));

@@ -12,8 +12,8 @@ use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
-use crate::{reading, runwide};
 use crate::spec::{self, Document};
+use crate::{reading, runwide};
 
 /// The stack of each reader thread: deeply nested documents are refused by
 /// the parser's budget, but reaching it takes stack, as on the main thread.

@@ -360,10 +360,18 @@ mod tests {
         let d = diags(r#"{"cpuNumber": 4, "ramSize": 1024, "gpuNumber": 0}"#);
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!(d[0].code, Code::MissingField);
-        assert!(d[0].message.starts_with("this platform body lacks `instanceServiceName`, `acceleratorType`, `taskType`"), "{}", d[0].message);
+        assert!(
+            d[0].message.starts_with(
+                "this platform body lacks `instanceServiceName`, `acceleratorType`, `taskType`"
+            ),
+            "{}",
+            d[0].message
+        );
         assert_eq!(
             d[0].field.as_deref(),
-            Some("instanceServiceName, acceleratorType, taskType, version, imagePath, timeoutLimit, taskNumber, resourceGroup, useStartScript, startScriptActionScope")
+            Some(
+                "instanceServiceName, acceleratorType, taskType, version, imagePath, timeoutLimit, taskNumber, resourceGroup, useStartScript, startScriptActionScope"
+            )
         );
         // One missing field stays as it was.
         let d = diags("resourceGroup: G\ncpus: 1\n");
@@ -393,14 +401,24 @@ mod tests {
     fn a_bare_memory_number_gets_the_unit_it_is_read_in() {
         for (text, want) in [
             ("resourceGroup: G\ncpus: 1\nmemory: 16\n", "memory: 16M\n"),
-            ("resourceGroup: G\ncpus: 1\nmemory: \"16\"\n", "memory: \"16M\"\n"),
-            ("resourceGroup: G\ncpus: 1\nmemory: 16  # MiB\n", "memory: 16M  # MiB\n"),
+            (
+                "resourceGroup: G\ncpus: 1\nmemory: \"16\"\n",
+                "memory: \"16M\"\n",
+            ),
+            (
+                "resourceGroup: G\ncpus: 1\nmemory: 16  # MiB\n",
+                "memory: 16M  # MiB\n",
+            ),
         ] {
             let d = diags(text);
             let fixed = apply(text, &d[0]);
             assert!(fixed.ends_with(want), "{fixed}");
             let again = read_documents(&fixed);
-            assert!(again[0].diagnostics.is_empty(), "{:?}", again[0].diagnostics);
+            assert!(
+                again[0].diagnostics.is_empty(),
+                "{:?}",
+                again[0].diagnostics
+            );
         }
     }
 

@@ -98,8 +98,8 @@ fn sarif_validates_against_the_official_schema() {
     broken["runs"][0]["results"][fixed]["fixes"][0]["artifactChanges"] = Value::Array(Vec::new());
     assert!(!validator.is_valid(&broken));
     let mut broken = sarif.clone();
-    broken["runs"][0]["results"][fixed]["fixes"][0]["artifactChanges"][0]["replacements"][0]
-        ["deletedRegion"]["startLine"] = Value::from(0);
+    broken["runs"][0]["results"][fixed]["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"]
+        ["startLine"] = Value::from(0);
     assert!(!validator.is_valid(&broken));
     // Draft-04 knows no `uri-reference` format: URIs are checked here.
     for r in results {
@@ -155,7 +155,10 @@ fn sarif_validator() -> jsonschema::Validator {
         &std::fs::read_to_string(schema_path).expect("the SARIF schema copy is readable"),
     )
     .expect("the SARIF schema is JSON");
-    assert!(schema["properties"]["runs"].is_object(), "the schema's root is the log");
+    assert!(
+        schema["properties"]["runs"].is_object(),
+        "the schema's root is the log"
+    );
     jsonschema::draft4::options()
         .should_validate_formats(true)
         .build(&schema)

@@ -76,9 +76,18 @@ fn human_report_names_jobs_groups_missing_fields_and_shows_the_table() {
     );
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains("cpus-over-limit in job `resnet50-train`"), "{text}");
-    assert!(text.contains("unknown-field in job `jobs/batch.yaml#2`"), "{text}");
-    assert!(text.contains("missing-field in job `jobs/body.json#1`"), "{text}");
+    assert!(
+        text.contains("cpus-over-limit in job `resnet50-train`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unknown-field in job `jobs/batch.yaml#2`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("missing-field in job `jobs/body.json#1`"),
+        "{text}"
+    );
     assert_eq!(text.matches("missing-field in job").count(), 2, "{text}");
     assert!(text.contains("this platform body lacks `instanceServiceName`, `acceleratorType`"));
     insta::assert_snapshot!("human_table_statistics", text);
@@ -87,7 +96,10 @@ fn human_report_names_jobs_groups_missing_fields_and_shows_the_table() {
 #[test]
 fn table_marks_cells_over_a_limit() {
     let dir = jobs();
-    let plain = stdout(&run(dir.path(), &["jobs", "--color", "never", "--table", "-q"]));
+    let plain = stdout(&run(
+        dir.path(),
+        &["jobs", "--color", "never", "--table", "-q"],
+    ));
     let row = plain
         .lines()
         .find(|l| l.starts_with("resnet50-train"))
@@ -98,9 +110,18 @@ fn table_marks_cells_over_a_limit() {
     assert!(!plain.contains('\u{1b}'));
     // On a terminal (or with --color always) the cell is red instead.
     let coloured = stdout(&run(dir.path(), &["jobs", "--color", "always", "--table"]));
-    assert!(coloured.contains("\u{1b}[1;31m48 > 40\u{1b}[0m"), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}[1;31m48 > 40\u{1b}[0m"),
+        "{coloured}"
+    );
     // Every job has its row, named or `file#document`.
-    for job in ["resnet50-train", "etl", "jobs/batch.yaml#2", "jobs/body.json#1", "wide"] {
+    for job in [
+        "resnet50-train",
+        "etl",
+        "jobs/batch.yaml#2",
+        "jobs/body.json#1",
+        "wide",
+    ] {
         assert!(
             plain.lines().any(|l| l.starts_with(job)),
             "{job} has no row:\n{plain}"
@@ -146,7 +167,15 @@ fn quiet_sends_notices_to_standard_error() {
         .current_dir(dir.path())
         .env_remove("JOBCHECK_LIMITS")
         .env_remove("JOBCHECK_CONFIG")
-        .args(["check", "-q", "--color", "never", "--endpoint", "http://127.0.0.1:9", "job.yaml"])
+        .args([
+            "check",
+            "-q",
+            "--color",
+            "never",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "job.yaml",
+        ])
         .env("JOBCHECK_TOKEN", "x.e30.x")
         .args(["--timeout", "2"])
         .output()
@@ -250,7 +279,10 @@ fn apply(text: &str, fix: &Value) -> String {
                 .sum::<usize>()
     };
     let n = |k: &str| fix[k].as_u64().expect("a position");
-    let (start, end) = (offset(n("line"), n("column")), offset(n("endLine"), n("endColumn")));
+    let (start, end) = (
+        offset(n("line"), n("column")),
+        offset(n("endLine"), n("endColumn")),
+    );
     format!(
         "{}{}{}",
         &text[..start],
@@ -288,10 +320,15 @@ fn every_fix_fixes_its_diagnostic() {
                 .count();
             let after_diags = after["diagnostics"].as_array().expect("diagnostics");
             assert!(
-                !after_diags.iter().any(|e| same(&e) && e["field"] == d["field"]),
+                !after_diags
+                    .iter()
+                    .any(|e| same(&e) && e["field"] == d["field"]),
                 "the fix of {d} leaves {after_diags:?}"
             );
-            let after_errors = after_diags.iter().filter(|e| e["severity"] == "error").count();
+            let after_errors = after_diags
+                .iter()
+                .filter(|e| e["severity"] == "error")
+                .count();
             if d["severity"] == "error" {
                 assert!(after_errors < before_errors, "{d}: {after_diags:?}");
             } else {
@@ -315,13 +352,15 @@ fn fixes_are_in_json_and_sarif_and_both_validate() {
         .map(|d| {
             (
                 d["code"].as_str().unwrap_or_default().to_string(),
-                d["fix"]["replacement"].as_str().unwrap_or_default().to_string(),
+                d["fix"]["replacement"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect();
-    let has = |code: &str, replacement: &str| {
-        fixes.iter().any(|(c, r)| c == code && r == replacement)
-    };
+    let has =
+        |code: &str, replacement: &str| fixes.iter().any(|(c, r)| c == code && r == replacement);
     assert!(has("cpus-over-limit", "40"), "{fixes:?}");
     assert!(has("memory-over-limit", "31888M"), "{fixes:?}");
     assert!(has("walltime-over-limit", "\"7-00:00:00\""), "{fixes:?}");
@@ -334,7 +373,10 @@ fn fixes_are_in_json_and_sarif_and_both_validate() {
     let sarif = json(&run(dir.path(), &["jobs", "-f", "sarif"]));
     assert_eq!(errors(&sarif_validator(), &sarif), Vec::<String>::new());
     let results = sarif["runs"][0]["results"].as_array().expect("results");
-    let with_fixes: Vec<&Value> = results.iter().filter(|r| r.get("fixes").is_some()).collect();
+    let with_fixes: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("fixes").is_some())
+        .collect();
     assert_eq!(with_fixes.len(), fixes.len());
     let cpus = with_fixes
         .iter()
@@ -377,21 +419,44 @@ fn quota_exceeded_by_run_across_two_files() {
         .iter()
         .filter(|d| d["code"] == "quota-exceeded-by-run")
         .collect();
-    assert_eq!(found.len(), 1, "one warning, at the job that crosses: {found:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "one warning, at the job that crosses: {found:?}"
+    );
     let d = found[0];
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["file"], "b.yaml");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(7)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(7))
+    );
     assert_eq!(d["field"], "gpus");
     assert_eq!(d["requested"], "5");
     assert_eq!(d["limit"], "4");
 
-    let human = stdout(&run(dir.path(), &["a.yaml", "b.yaml", "c.yaml", "--color", "never"]));
-    assert!(human.contains("quota-exceeded-by-run in job `second`"), "{human}");
+    let human = stdout(&run(
+        dir.path(),
+        &["a.yaml", "b.yaml", "c.yaml", "--color", "never"],
+    ));
+    assert!(
+        human.contains("quota-exceeded-by-run in job `second`"),
+        "{human}"
+    );
     assert!(human.contains("job `first`"), "{human}");
 
     // --deny-warnings rejects the job warned.
-    let output = run(dir.path(), &["a.yaml", "b.yaml", "c.yaml", "-f", "json", "--deny-warnings"]);
+    let output = run(
+        dir.path(),
+        &[
+            "a.yaml",
+            "b.yaml",
+            "c.yaml",
+            "-f",
+            "json",
+            "--deny-warnings",
+        ],
+    );
     assert_eq!(output.status.code(), Some(1));
     let verdicts: Vec<String> = json(&output)["jobs"]
         .as_array()
@@ -405,14 +470,25 @@ fn quota_exceeded_by_run_across_two_files() {
     std::fs::write(dir.path().join("a.yaml"), job("first", 2, 1)).expect("write");
     std::fs::write(dir.path().join("b.yaml"), job("second", 1, 2)).expect("write");
     let report = json(&run(dir.path(), &["a.yaml", "b.yaml", "-f", "json"]));
-    assert!(report["diagnostics"].as_array().expect("d").is_empty(), "{report}");
+    assert!(
+        report["diagnostics"].as_array().expect("d").is_empty(),
+        "{report}"
+    );
     // 2 + 1 × 2 + 1 = 5: over, at c.yaml.
-    let report = json(&run(dir.path(), &["a.yaml", "b.yaml", "c.yaml", "-f", "json"]));
+    let report = json(&run(
+        dir.path(),
+        &["a.yaml", "b.yaml", "c.yaml", "-f", "json"],
+    ));
     let codes: Vec<(&str, &str)> = report["diagnostics"]
         .as_array()
         .expect("d")
         .iter()
-        .map(|d| (d["code"].as_str().unwrap_or(""), d["file"].as_str().unwrap_or("")))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or(""),
+                d["file"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(codes, [("quota-exceeded-by-run", "c.yaml")]);
 
@@ -423,5 +499,8 @@ fn quota_exceeded_by_run_across_two_files() {
     )
     .expect("write");
     let report = json(&run(dir.path(), &["d.yaml", "-f", "json"]));
-    assert!(report["diagnostics"].as_array().expect("d").is_empty(), "{report}");
+    assert!(
+        report["diagnostics"].as_array().expect("d").is_empty(),
+        "{report}"
+    );
 }

@@ -281,9 +281,10 @@ fn header(file: &FileReport, diag: &Diagnostic) -> String {
     let Some(document) = diag.document else {
         return diag.code.as_str().to_string();
     };
-    let job = match file.jobs.iter().find(|j| j.document == document) {
-        Some(job) => job.label(&file.path),
-        None => format!("job `{}#{document}`", file.path),
+    // Jobs are in document order.
+    let job = match file.jobs.binary_search_by_key(&document, |j| j.document) {
+        Ok(i) => file.jobs[i].label(&file.path),
+        Err(_) => format!("job `{}#{document}`", file.path),
     };
     format!("{} in {job}", diag.code)
 }

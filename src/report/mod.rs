@@ -175,8 +175,16 @@ pub fn statistics(report: &Report) -> String {
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
-    let width = rows.iter().map(|(_, c)| c.0.to_string().len()).max().unwrap_or(1);
-    let code_width = rows.iter().map(|(c, _)| c.as_str().len()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(_, c)| c.0.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let code_width = rows
+        .iter()
+        .map(|(c, _)| c.as_str().len())
+        .max()
+        .unwrap_or(0);
     let mut text = String::new();
     for (code, (n, fixable, severity)) in rows {
         let fixable = match fixable {

@@ -2,6 +2,7 @@
 //! was judged against (`8 / 40`), a value over its limit marked (`48 > 40`,
 //! in red on a terminal).
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use super::{JobEntry, Report};
@@ -109,11 +110,16 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> 
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let mut rows: Vec<Vec<Cell>> = vec![HEADERS.iter().map(|h| plain(*h)).collect()];
     for file in &report.files {
+        let found: HashSet<(Option<usize>, Code)> = file
+            .diagnostics
+            .iter()
+            .map(|d| (d.document, d.code))
+            .collect();
         for job in &file.jobs {
             let over = |codes: &[Code]| {
-                file.diagnostics
+                codes
                     .iter()
-                    .any(|d| d.document == Some(job.document) && codes.contains(&d.code))
+                    .any(|c| found.contains(&(Some(job.document), *c)))
             };
             rows.push(row(&file.path, job, &over));
         }
