@@ -32,6 +32,7 @@ pub fn request(job: &Job, diagnostics: &[Diagnostic]) -> Request {
         cpus: job.cpus.as_ref().map(|c| c.value),
         cards,
         cards_span: job.cards.as_ref().map(|c| c.span),
+        cards_key: job.cards.as_ref().map(|c| c.key),
         memory: job.memory.as_ref().map(|m| m.value.bytes),
         nodes,
         walltime: job.walltime.as_ref().map(|w| w.value),

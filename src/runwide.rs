@@ -283,10 +283,11 @@ pub fn quota_by_run(
                         "the jobs cannot all run at once: the jobs before this one already ask for {before} of the {quota}; submit this job after them, or ask for fewer cards"
                     ),
                     room => format!(
-                        "the jobs cannot all run at once: ask for at most {room} {kind} cards here, or submit the jobs one after another"
+                        "the jobs cannot all run at once: ask for at most {room} {kind} {} here, or submit the jobs one after another",
+                        if room == 1 { "card" } else { "cards" }
                     ),
                 })
-                .field(field_key(file, job))
+                .field(request.cards_key.unwrap_or("gpus"))
                 .requested(entry.0.to_string())
                 .limit(quota.to_string());
                 d.document = Some(job.document);
@@ -316,18 +317,6 @@ pub fn quota_by_run(
             file.source = None;
         }
     }
-}
-
-/// The card key as the job's format writes it.
-fn field_key(file: &FileReport, job: &JobEntry) -> &'static str {
-    let span = job.request.as_ref().and_then(|r| r.cards_span);
-    let text = file.source.as_deref().unwrap_or_default();
-    let before = span.and_then(|s| text.get(..s.start)).unwrap_or_default();
-    let line = before.rsplit('\n').next().unwrap_or_default();
-    ["gpuNumber", "gpus", "dcus", "mlus"]
-        .into_iter()
-        .find(|k| line.contains(k))
-        .unwrap_or("gpus")
 }
 
 #[cfg(test)]

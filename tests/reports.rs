@@ -444,6 +444,17 @@ fn quota_exceeded_by_run_across_two_files() {
         "{human}"
     );
     assert!(human.contains("job `first`"), "{human}");
+    let table = stdout(&run(
+        dir.path(),
+        &[
+            "a.yaml", "b.yaml", "c.yaml", "--color", "never", "--table", "-q",
+        ],
+    ));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("second"))
+        .expect("a row");
+    assert!(row.contains("2 gpu / 4 (run 5 > 4)"), "{table}");
 
     // --deny-warnings rejects the job warned.
     let output = run(

@@ -63,8 +63,10 @@ pub struct Request {
     pub cpus: Option<u64>,
     /// Cards per node.
     pub cards: Option<u64>,
-    /// Where the cards were written (for run-wide checks).
+    /// Where the cards were written, and under which key (for run-wide
+    /// checks).
     pub cards_span: Option<crate::diag::Span>,
+    pub cards_key: Option<&'static str>,
     /// Bytes per node.
     pub memory: Option<u64>,
     pub nodes: Option<u64>,

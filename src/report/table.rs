@@ -2,7 +2,7 @@
 //! was judged against (`8 / 40`), a value over its limit marked (`48 > 40`,
 //! in red on a terminal).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use super::{JobEntry, Report};
@@ -17,12 +17,15 @@ const HEADERS: [&str; 8] = [
 struct Cell {
     text: String,
     over: bool,
+    /// Over a limit only with the run's other jobs (a warning).
+    run_over: bool,
 }
 
 fn plain(text: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
         over: false,
+        run_over: false,
     }
 }
 
@@ -34,7 +37,11 @@ fn pair(request: Option<String>, limit: Option<String>, judged: bool, over: bool
         (true, Some(limit)) if over => format!("{request} > {limit}"),
         (true, Some(limit)) => format!("{request} / {limit}"),
     };
-    Cell { text, over }
+    Cell {
+        text,
+        over,
+        run_over: false,
+    }
 }
 
 fn memory(bytes: u64) -> String {
@@ -52,7 +59,9 @@ fn time(t: TimeLimit) -> String {
     }
 }
 
-fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> {
+/// `run`: the run's total cards of this job's type, when they cross the
+/// quota at this job.
+fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&str>) -> Vec<Cell> {
     let r = job.request.clone().unwrap_or_default();
     let judged = job.limits.is_some();
     let l = job.limits.clone().unwrap_or_default();
@@ -78,12 +87,19 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> 
             judged,
             over(&[Code::CpusOverLimit]),
         ),
-        pair(
-            cards,
-            cards_limit.map(|c| c.to_string()),
-            judged,
-            over(&[Code::AcceleratorsOverLimit, Code::QuotaExceededByRun]),
-        ),
+        {
+            let mut cell = pair(
+                cards,
+                cards_limit.map(|c| c.to_string()),
+                judged,
+                over(&[Code::AcceleratorsOverLimit]),
+            );
+            if let (Some(total), Some(quota)) = (run, l.quota) {
+                cell.text.push_str(&format!(" (run {total} > {quota})"));
+                cell.run_over = true;
+            }
+            cell
+        },
         pair(
             r.memory.map(memory),
             l.memory.map(memory),
@@ -115,13 +131,20 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .iter()
             .map(|d| (d.document, d.code))
             .collect();
+        let run_totals: HashMap<usize, &str> = file
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::QuotaExceededByRun)
+            .filter_map(|d| Some((d.document?, d.requested.as_deref()?)))
+            .collect();
         for job in &file.jobs {
             let over = |codes: &[Code]| {
                 codes
                     .iter()
                     .any(|c| found.contains(&(Some(job.document), *c)))
             };
-            rows.push(row(&file.path, job, &over));
+            let run = run_totals.get(&job.document).copied();
+            rows.push(row(&file.path, job, &over, run));
         }
     }
     let widths: Vec<usize> = (0..HEADERS.len())
@@ -134,7 +157,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
         .collect();
     writeln!(
         out,
-        "Requests and limits (per node; `a / b` within the limit, `a > b` over it, `?` unknown):"
+        "Requests beside limits, per node (`a / b` within, `a > b` over, `?` unknown):"
     )?;
     for (n, row) in rows.iter().enumerate() {
         let mut line = String::new();
@@ -143,6 +166,9 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             let last = i + 1 == row.len();
             let text = match (color, cell.over, n == 0) {
                 (true, true, _) => format!("\u{1b}[1;31m{}\u{1b}[0m", cell.text),
+                (true, false, _) if cell.run_over => {
+                    format!("\u{1b}[1;33m{}\u{1b}[0m", cell.text)
+                }
                 (true, _, true) => format!("\u{1b}[1m{}\u{1b}[0m", cell.text),
                 _ => cell.text.clone(),
             };
