@@ -284,7 +284,8 @@ fn header(file: &FileReport, diag: &Diagnostic) -> String {
     // Jobs are in document order.
     let job = match file.jobs.binary_search_by_key(&document, |j| j.document) {
         Ok(i) => file.jobs[i].label(&file.path),
-        Err(_) => format!("job `{}#{document}`", file.path),
+        // Not a job file (a limits or configuration file): the code alone.
+        Err(_) => return diag.code.as_str().to_string(),
     };
     format!("{} in {job}", diag.code)
 }
