@@ -298,14 +298,13 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         None => judge_rest(),
     }
     // Every file is judged now; the list is reused in place.
-    let files: Vec<FileReport> = staged
+    let mut files: Vec<FileReport> = staged
         .into_iter()
         .filter_map(|s| match s {
             Staged::Judged(report) => Some(report),
             Staged::Waiting(_) => None,
         })
         .collect();
-    let mut files = files;
     runwide::quota_by_run(
         &mut files,
         &|d| options.config.apply_rules(d),
