@@ -253,13 +253,16 @@ pub fn quota_by_run(
                 .or_insert((0, Vec::new(), false));
             let before = entry.0;
             entry.0 = before.saturating_add(asked);
-            let this = job.label(&file.path);
             if !entry.2 && entry.0 > quota {
                 entry.2 = true;
-                let others = if entry.1.is_empty() {
-                    String::new()
-                } else {
-                    format!(" on top of {} from {}", before, entry.1.join(", "))
+                let others = match entry.1.len() {
+                    0 => String::new(),
+                    1..=3 => format!(" on top of {before} from {}", entry.1.join(", ")),
+                    n => format!(
+                        " on top of {before} from {} and {} more",
+                        entry.1[..2].join(", "),
+                        n - 2
+                    ),
                 };
                 let field = match kind {
                     "gpu" => "nvLimits",
@@ -293,7 +296,10 @@ pub fn quota_by_run(
                 d.document = Some(job.document);
                 found.push((fi, ji, d));
             }
-            entry.1.push(this);
+            // Only the jobs before the crossing are named.
+            if !entry.2 {
+                entry.1.push(job.label(&file.path));
+            }
         }
     }
     for (fi, ji, d) in found {
