@@ -65,13 +65,14 @@ pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
 }
 
 fn unknown_group(group: &Value<String>, known: &[String]) -> Diagnostic {
-    let help = match did_you_mean(&group.value, known.iter().map(String::as_str)) {
+    let near = did_you_mean(&group.value, known.iter().map(String::as_str));
+    let help = match near {
         Some(near) => format!("did you mean `{near}`?"),
         None if known.is_empty() => "check the group's name on the platform".to_string(),
         None if known.len() <= 12 => format!("known groups: {}", known.join(", ")),
         None => format!("known groups include {}, …", known[..12].join(", ")),
     };
-    Diagnostic::at(
+    let d = Diagnostic::at(
         Code::UnknownResourceGroup,
         group.span,
         format!("resource group `{}` does not exist", group.value),
@@ -79,7 +80,11 @@ fn unknown_group(group: &Value<String>, known: &[String]) -> Diagnostic {
     .label("unknown group")
     .help(help)
     .field(group.key)
-    .requested(group.value.clone())
+    .requested(group.value.clone());
+    match near {
+        Some(near) => d.fix(group.span, near),
+        None => d,
+    }
 }
 
 fn limit_unknown(job: &Job, span: Span, key: &str, field: &str) -> Diagnostic {
@@ -139,6 +144,9 @@ struct Rule<'a> {
     fix: &'a dyn Fn(u64) -> String,
     /// The report's `limit` field: "40", "31888 MiB", "2-00:00:00 (48 h)".
     terse: &'a dyn Fn(u64) -> String,
+    /// The value to write in place of the requested one (the fix), from a
+    /// limit value; `None` when no single edit fixes it.
+    edit: &'a dyn Fn(u64) -> Option<String>,
 }
 
 fn over(rule: Rule, bound: &Bound) -> Diagnostic {
@@ -175,6 +183,9 @@ fn over(rule: Rule, bound: &Bound) -> Diagnostic {
         .field(rule.key)
         .requested(rule.requested)
         .limit((rule.terse)(bound.value));
+    if let Some(replacement) = (rule.edit)(bound.value) {
+        d = d.fix(rule.span, replacement);
+    }
     if let Some(origin) = bound.policy {
         d = d.note_elsewhere(origin.clone(), "local policy cap");
     }
@@ -203,6 +214,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                     describe: &|v| format!("{v} cores per node"),
                     fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
                     terse: &|v| v.to_string(),
+                    edit: &|v| (v >= 1).then(|| v.to_string()),
                 },
                 &b,
             ));
@@ -243,6 +255,18 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                         }
                     },
                     terse: &|bytes| format!("{} MiB", format_mib(bytes)),
+                    // The limit in the unit the format reads: a job spec
+                    // with a unit, a platform body in whole MiB.
+                    edit: &|bytes| match kind {
+                        DocKind::JobSpec => (bytes > 0).then(|| {
+                            Memory {
+                                bytes,
+                                had_unit: true,
+                            }
+                            .compact()
+                        }),
+                        DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
+                    },
                 },
                 &b,
             ));
@@ -288,6 +312,8 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                         )
                     },
                     terse: &|v| v.to_string(),
+                    // A default has no value to replace.
+                    edit: &|v| (v >= 1 && job.nodes.is_some()).then(|| v.to_string()),
                 },
                 &b,
             ));
@@ -323,14 +349,9 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                         requested: w.value.describe(),
                         label: "longer than allowed".to_string(),
                         describe: &|s| format!("maximum run time {}", time_text(s)),
-                        fix: &|s| {
-                            format!(
-                                "set {} to {} or less",
-                                w.key,
-                                Duration { seconds: s }.slurm()
-                            )
-                        },
+                        fix: &|s| format!("set {} to {} or less", w.key, written_time(job.kind, s)),
                         terse: &time_text,
+                        edit: &|s| (s != u64::MAX && s > 0).then(|| written_time(job.kind, s)),
                     },
                     &b,
                 ));
@@ -438,6 +459,9 @@ fn check_cards(
                 }
             },
             terse: &|v| v.to_string(),
+            // No cards at all on a card group is no fix: the job needs
+            // another group.
+            edit: &|v| (v >= 1 || t == AccelType::Cpu).then(|| v.to_string()),
         },
         &b,
     );
@@ -451,6 +475,15 @@ fn check_cards(
         );
     }
     out.push(d);
+}
+
+/// A time as the format writes it: Slurm's form in a job spec, H:MM:SS in
+/// a platform body (whose `timeoutLimit` takes no days).
+fn written_time(kind: DocKind, s: u64) -> String {
+    match kind {
+        DocKind::JobSpec => Duration { seconds: s }.slurm(),
+        DocKind::PlatformBody => format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60),
+    }
 }
 
 fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {

@@ -57,6 +57,7 @@ codes! {
     SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
     WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
     WalltimeAmbiguous = "walltime-ambiguous", Warning, "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)";
+    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
 }
@@ -150,6 +151,20 @@ pub struct Diagnostic {
     pub field: Option<String>,
     pub requested: Option<String>,
     pub limit: Option<String>,
+    /// The one edit that fixes it, when there is one.
+    pub fix: Option<Fix>,
+}
+
+/// One edit that fixes a diagnostic: `replacement` in place of the text at
+/// `span` (an empty span inserts). A fix never changes what a value means
+/// silently: it sets a value to its limit, spells out the current reading,
+/// or corrects a name to the one suggested.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
+    /// Filled in from `span` once the file's text is known.
+    pub position: Option<Position>,
 }
 
 impl Diagnostic {
@@ -167,6 +182,7 @@ impl Diagnostic {
             field: None,
             requested: None,
             limit: None,
+            fix: None,
         }
     }
 
@@ -201,6 +217,16 @@ impl Diagnostic {
 
     pub fn limit(mut self, limit: impl Into<String>) -> Self {
         self.limit = Some(limit.into());
+        self
+    }
+
+    /// The edit that fixes it: `replacement` in place of `span`.
+    pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+            position: None,
+        });
         self
     }
 
@@ -306,7 +332,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 16);
+        assert_eq!(Code::ALL.len(), 17);
     }
 
     #[test]

@@ -168,6 +168,19 @@ pub fn explanation(code: Code) -> Explanation {
             "write the time unambiguously: `24:00:00` or `24h` for 24 hours, `24m` or \
              `0:24:00` for 24 minutes.",
         ),
+        Code::QuotaExceededByRun => (
+            "Warns when the jobs of one run (every file checked together) ask one \
+             resource group for more cards of a type, counted as cards per node times \
+             nodes and summed over the jobs, than your quota for that type. Each job \
+             may fit on its own; together they do not, so they cannot all run at once. \
+             It is a warning because the jobs may not run at the same time. It is \
+             reported at the card value of the job whose cards cross the quota.",
+            "The type's quota: `nvLimits` for gpu, `dcuLimits` for dcu, `mluLimits` for \
+             mlu, when it is above 0 (0 means no separate quota, and nothing is summed).",
+            "# group A800x8: nvLimits 4 (two jobs, one run)\nresourceGroup: A800x8\ncpus: 16\ngpus: 3\nmemory: 64G\nwalltime: 24h\n---\nresourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h",
+            "resourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h\n---\nresourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h",
+            "ask for fewer cards in total, or submit the jobs one after another.",
+        ),
         Code::MemoryUnitMissing => (
             "Warns when `memory` in a job spec is a bare number. It is read as MiB, so \
              `memory: 16` is 16 MiB, almost never what is meant. (`ramSize` in a \

@@ -192,6 +192,18 @@ struct CheckArgs {
     /// Exit 1 when there are warnings, and count jobs with warnings as rejected.
     #[arg(long, help_heading = OUTPUT)]
     deny_warnings: bool,
+    /// Print the diagnostics only: no summary line, and run-wide notices on
+    /// standard error (human and concise formats).
+    #[arg(short, long, help_heading = OUTPUT)]
+    quiet: bool,
+    /// After the diagnostics, print one line per code with its count (human
+    /// and concise formats).
+    #[arg(long, help_heading = OUTPUT)]
+    statistics: bool,
+    /// After the diagnostics, print one row per job: its request beside its
+    /// group's limits, values over a limit marked (human format).
+    #[arg(long, help_heading = OUTPUT)]
+    table: bool,
 }
 
 const USAGE: u8 = 2;
@@ -450,16 +462,21 @@ fn check(args: CheckArgs) -> u8 {
     let report = run::check_inputs(inputs, source.as_ref(), &options);
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let style = style(args.color, to_terminal);
+    let extras = report::Extras {
+        quiet: args.quiet,
+        statistics: args.statistics,
+        table: args.table,
+    };
     let written = match &args.output_file {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            report::render(format, style, &report, &mut w)?;
+            report::render_with(format, style, extras, &report, &mut w)?;
             w.flush()
         }),
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::render(format, style, &report, &mut w).and_then(|_| w.flush())
+            report::render_with(format, style, extras, &report, &mut w).and_then(|_| w.flush())
         }
     };
     if let Err(e) = written
@@ -467,8 +484,9 @@ fn check(args: CheckArgs) -> u8 {
     {
         return usage_error(format!("cannot write the report: {e}"));
     }
-    if format != Format::Human {
-        // Machine formats stay clean on stdout; run-wide problems go to stderr.
+    if format != Format::Human || args.quiet {
+        // Machine formats and quiet output stay clean on stdout; run-wide
+        // problems go to stderr.
         for notice in &report.notices {
             eprintln!("{notice}");
         }

@@ -13,6 +13,7 @@ use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
 use crate::spec::{self, Document};
+use crate::{reading, runwide};
 
 /// The stack of each reader thread: deeply nested documents are refused by
 /// the parser's budget, but reaching it takes stack, as on the main thread.
@@ -201,13 +202,18 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         None => judge_rest(),
     }
     // Every file is judged now; the list is reused in place.
-    let files: Vec<FileReport> = staged
+    let mut files: Vec<FileReport> = staged
         .into_iter()
         .filter_map(|s| match s {
             Staged::Judged(report) => Some(report),
             Staged::Waiting(_) => None,
         })
         .collect();
+    runwide::quota_by_run(
+        &mut files,
+        &|d| options.config.apply_rules(d),
+        options.deny_warnings,
+    );
     let notices = notices(&files, &answers);
     Report { files, notices }
 }
@@ -337,17 +343,25 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
     for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
         let answer = answer.as_deref();
+        let request = doc.job.as_ref().map(|j| reading::request(j, &diags));
+        runwide::reader_fixes(&f.text, doc.job.as_ref(), &mut diags);
+        runwide::group_missing(&mut diags, doc.job.as_ref().map(|j| j.kind));
+        let mut limits = None;
         if let (Some(job), Some(answer)) = (&doc.job, answer) {
             let caps = job
                 .group
                 .as_ref()
                 .map(|g| options.config.caps(&g.value))
                 .unwrap_or_default();
+            if let Lookup::Found(found) = answer {
+                limits = Some(reading::judged_limits(job, found, &caps));
+            }
             for mut d in check(job, answer, &caps) {
                 d.document = Some(doc.index);
                 diags.push(d);
             }
         }
+        runwide::quote_fixes(&f.text, &mut diags);
         options.config.apply_rules(&mut diags);
         let has_errors = diags.iter().any(|d| {
             d.severity == Severity::Error
@@ -366,6 +380,8 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
             resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,
             reason,
+            request,
+            limits,
         });
         diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
@@ -375,11 +391,14 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         for d in &mut diagnostics {
             d.position = d.span.map(|s| index.position(s));
         }
+        runwide::place_fixes(&index, &mut diagnostics);
     }
+    // Only a file with something to show keeps its text (or may have, once
+    // the run's jobs are counted together).
+    let keep = !diagnostics.is_empty() || jobs.iter().any(runwide::claims_quota);
     FileReport {
         path: f.input.display,
-        // Only a file with something to show keeps its text.
-        source: (!diagnostics.is_empty()).then_some(f.text),
+        source: keep.then_some(f.text),
         jobs,
         diagnostics,
     }

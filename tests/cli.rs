@@ -346,6 +346,7 @@ fn stdin_is_read_and_named() {
     let out = jobcheck()
         .args([
             "check",
+            "-q",
             "-f",
             "concise",
             "--limits",

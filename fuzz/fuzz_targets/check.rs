@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use jobcheck::limits::file::FileSource;
-use jobcheck::report::{self, Format, Style};
+use jobcheck::report::{self, Extras, Format, Style};
 use jobcheck::run::{self, Input, Options, Source};
 use libfuzzer_sys::fuzz_target;
 
@@ -38,7 +38,22 @@ fuzz_target!(|data: &[u8]| {
         Format::Junit,
     ] {
         let mut sink = Vec::new();
-        let _ = report::render(format, style, &report, &mut sink);
+        let extras = Extras {
+            quiet: false,
+            statistics: true,
+            table: true,
+        };
+        let _ = report::render_with(format, style, extras, &report, &mut sink);
+    }
+    // Every fix replaces whole characters of the text it was made for.
+    if let Ok(text) = std::str::from_utf8(data) {
+        for d in report.files.iter().flat_map(|f| &f.diagnostics) {
+            if let Some(fix) = &d.fix {
+                assert!(fix.span.end <= text.len(), "{d:?}");
+                assert!(text.is_char_boundary(fix.span.start), "{d:?}");
+                assert!(text.is_char_boundary(fix.span.end), "{d:?}");
+            }
+        }
     }
     // The limits file reader gets the same bytes.
     if let Ok(text) = std::str::from_utf8(data) {

@@ -1,10 +1,13 @@
-//! `path:line:col: severity[code]: message`, one line per diagnostic.
+//! `path:line:col: severity[code]: message`, one line per diagnostic, then
+//! (unless quiet) the summary line the human format ends with.
 
 use std::io::{self, Write};
 
-use super::{Renderer, Report};
+use super::{Extras, Renderer, Report};
 
-pub struct Concise;
+pub struct Concise {
+    pub extras: Extras,
+}
 
 impl Renderer for Concise {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -20,6 +23,12 @@ impl Renderer for Concise {
                     d.code
                 )?;
             }
+        }
+        if self.extras.statistics {
+            write!(out, "{}", super::statistics(report))?;
+        }
+        if !self.extras.quiet {
+            writeln!(out, "{}", report.summary().line())?;
         }
         Ok(())
     }

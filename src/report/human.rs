@@ -10,11 +10,12 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{FileReport, Renderer, Report, Style, count};
+use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
 pub struct Human {
     pub style: Style,
+    pub extras: Extras,
 }
 
 impl Human {
@@ -127,6 +128,8 @@ struct FileItem<'a> {
 
 struct Item<'a> {
     diag: &'a Diagnostic,
+    /// `cpus-over-limit in job `train``: the code, and whose it is.
+    header: String,
     source: Option<&'a Source>,
     /// Second labels in other files (a policy cap in jobcheck.toml).
     elsewhere: Vec<Elsewhere<'a>>,
@@ -215,7 +218,7 @@ fn severity(s: Severity) -> miette::Severity {
 
 impl MietteDiagnostic for Item<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diag.code.as_str()))
+        Some(Box::new(&self.header))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(severity(self.diag.severity))
@@ -300,6 +303,7 @@ impl Human {
                     .iter()
                     .map(|diag| Item {
                         diag,
+                        header: header(file, diag),
                         source: source.as_ref(),
                         elsewhere: diag
                             .notes
@@ -327,9 +331,34 @@ impl Human {
     }
 }
 
+/// The code of a diagnostic and the job it belongs to: the job's `name`,
+/// else `file#document`.
+fn header(file: &FileReport, diag: &Diagnostic) -> String {
+    let Some(document) = diag.document else {
+        return diag.code.as_str().to_string();
+    };
+    // Jobs are in document order.
+    let job = match file.jobs.binary_search_by_key(&document, |j| j.document) {
+        Ok(i) => file.jobs[i].label(&file.path),
+        // Not a job file (a limits or configuration file): the code alone.
+        Err(_) => return diag.code.as_str().to_string(),
+    };
+    format!("{} in {job}", diag.code)
+}
+
 impl Renderer for Human {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         self.render_files(report, out)?;
+        if self.extras.table {
+            super::table::render(report, self.style.color, out)?;
+        }
+        if self.extras.statistics {
+            write!(out, "{}", super::statistics(report))?;
+            writeln!(out)?;
+        }
+        if self.extras.quiet {
+            return Ok(());
+        }
         for notice in &report.notices {
             writeln!(out, "{notice}")?;
         }

@@ -4,7 +4,8 @@ use std::io::{self, Write};
 
 use serde::{Serialize, Serializer};
 
-use super::{Renderer, Report, Summary};
+use super::{JudgedLimits, Renderer, Report, Request, Summary};
+use crate::units::{MIB, TimeLimit};
 
 pub struct Json;
 
@@ -31,6 +32,8 @@ impl Serialize for Jobs<'_> {
                 accelerator_type: j.accelerator_type,
                 verdict: j.verdict.as_str(),
                 reason: j.reason.as_deref(),
+                request: j.request.as_ref().map(RequestOut::from),
+                limits: j.limits.as_ref().map(LimitsOut::from),
             })
         }))
     }
@@ -55,6 +58,16 @@ impl Serialize for Diags<'_> {
                 field: d.field.as_deref(),
                 requested: d.requested.as_deref(),
                 limit: d.limit.as_deref(),
+                fix: d.fix.as_ref().and_then(|f| {
+                    let p = f.position?;
+                    Some(FixOut {
+                        replacement: &f.replacement,
+                        line: p.line,
+                        column: p.column,
+                        end_line: p.end_line,
+                        end_column: p.end_column,
+                    })
+                }),
             })
         }))
     }
@@ -95,6 +108,83 @@ struct JobOut<'a> {
     accelerator_type: Option<&'a str>,
     verdict: &'static str,
     reason: Option<&'a str>,
+    request: Option<RequestOut>,
+    limits: Option<LimitsOut>,
+}
+
+/// MiB as a JSON number: whole when it is whole.
+fn mib(bytes: u64) -> serde_json::Number {
+    if bytes.is_multiple_of(MIB) {
+        (bytes / MIB).into()
+    } else {
+        serde_json::Number::from_f64(bytes as f64 / MIB as f64).unwrap_or_else(|| 0.into())
+    }
+}
+
+/// Seconds; `None` for unlimited.
+fn seconds(t: TimeLimit) -> Option<u64> {
+    match t {
+        TimeLimit::Unlimited => None,
+        TimeLimit::Finite(d) => Some(d.seconds),
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestOut {
+    cpus: Option<u64>,
+    cards: Option<u64>,
+    #[serde(rename = "memoryMiB")]
+    memory_mib: Option<serde_json::Number>,
+    nodes: Option<u64>,
+    walltime_seconds: Option<u64>,
+}
+
+impl From<&Request> for RequestOut {
+    fn from(r: &Request) -> Self {
+        RequestOut {
+            cpus: r.cpus,
+            cards: r.cards,
+            memory_mib: r.memory.map(mib),
+            nodes: r.nodes,
+            walltime_seconds: r.walltime.and_then(seconds),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LimitsOut {
+    cpus: Option<u64>,
+    cards: Option<u64>,
+    quota: Option<u64>,
+    #[serde(rename = "memoryMiB")]
+    memory_mib: Option<serde_json::Number>,
+    nodes: Option<u64>,
+    max_time_seconds: Option<u64>,
+}
+
+impl From<&JudgedLimits> for LimitsOut {
+    fn from(l: &JudgedLimits) -> Self {
+        LimitsOut {
+            cpus: l.cpus,
+            cards: l.cards,
+            quota: l.quota,
+            memory_mib: l.memory.map(mib),
+            nodes: l.nodes,
+            max_time_seconds: l.max_time.and_then(seconds),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FixOut<'a> {
+    replacement: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -113,6 +203,7 @@ struct DiagOut<'a> {
     field: Option<&'a str>,
     requested: Option<&'a str>,
     limit: Option<&'a str>,
+    fix: Option<FixOut<'a>>,
 }
 
 impl Renderer for Json {

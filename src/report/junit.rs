@@ -269,6 +269,8 @@ mod tests {
                     accelerator_type: None,
                     verdict: Verdict::Rejected,
                     reason: None,
+                    request: None,
+                    limits: None,
                 }],
                 diagnostics: vec![d, orphan],
             }],
@@ -300,6 +302,8 @@ mod tests {
             accelerator_type: None,
             verdict,
             reason: reason.map(String::from),
+            request: None,
+            limits: None,
         };
         let mut warning = Diagnostic::new(Code::MemoryUnitMissing, None, "no unit");
         warning.document = Some(2);

@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod table;
 
 use std::io::{self, Write};
 
@@ -38,6 +39,54 @@ pub struct JobEntry {
     pub verdict: Verdict,
     /// Why an unjudged job could not be judged.
     pub reason: Option<String>,
+    /// What the job asks, normalised (`None` when the document is no job).
+    pub request: Option<Request>,
+    /// What it was judged against (`None` when no limits were found).
+    pub limits: Option<JudgedLimits>,
+}
+
+impl JobEntry {
+    /// How reports name the job: its `name`, else `file#document`.
+    pub fn label(&self, path: &str) -> String {
+        match &self.name {
+            Some(name) => format!("job `{name}`"),
+            None => format!("job `{path}#{}`", self.document),
+        }
+    }
+}
+
+/// A job's request as the rules judged it, defaults applied (`nodes` 1 in a
+/// job spec, no cards for a cpu job); `None` where absent with no default
+/// or unreadable.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Request {
+    pub cpus: Option<u64>,
+    /// Cards per node.
+    pub cards: Option<u64>,
+    /// Where the cards were written, and under which key (for run-wide
+    /// checks).
+    pub cards_span: Option<crate::diag::Span>,
+    pub cards_key: Option<&'static str>,
+    /// Bytes per node.
+    pub memory: Option<u64>,
+    pub nodes: Option<u64>,
+    pub walltime: Option<crate::units::TimeLimit>,
+}
+
+/// The limits a job was judged against: the group's, or a local policy's
+/// cap where it is stricter. `None` where unknown (or, for `quota`, where
+/// there is no separate quota).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JudgedLimits {
+    pub cpus: Option<u64>,
+    /// Cards per node in the group.
+    pub cards: Option<u64>,
+    /// The user's per-node quota for the job's card type, when above 0.
+    pub quota: Option<u64>,
+    /// Bytes per node.
+    pub memory: Option<u64>,
+    pub nodes: Option<u64>,
+    pub max_time: Option<crate::units::TimeLimit>,
 }
 
 #[derive(Clone, Debug)]
@@ -115,12 +164,64 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `--statistics`: one line per code with its count, most frequent first,
+/// as ruff prints them (`   3  cpus-over-limit  error`); fixable counts noted.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: std::collections::BTreeMap<crate::diag::Code, (usize, usize, Severity)> =
+        std::collections::BTreeMap::new();
+    for d in report.files.iter().flat_map(|f| &f.diagnostics) {
+        let entry = counts.entry(d.code).or_insert((0, 0, d.severity));
+        entry.0 += 1;
+        entry.1 += usize::from(d.fix.is_some());
+        entry.2 = entry.2.max(d.severity);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
+    let width = rows
+        .iter()
+        .map(|(_, c)| c.0.to_string().len())
+        .max()
+        .unwrap_or(1);
+    let code_width = rows
+        .iter()
+        .map(|(c, _)| c.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for (code, (n, fixable, severity)) in rows {
+        let fixable = match fixable {
+            0 => String::new(),
+            f if f == n => "  [fixable]".to_string(),
+            f => format!("  [{f} fixable]"),
+        };
+        let line = format!(
+            "{n:>width$}  {:<code_width$}  {:<7}{fixable}\n",
+            code.as_str(),
+            severity.as_str()
+        );
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
 /// How the human renderer draws.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
     pub unicode: bool,
     pub width: usize,
+}
+
+/// What the text formats (human, concise) add to the diagnostics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// `-q`: the diagnostics only, no summary line or notices.
+    pub quiet: bool,
+    /// `--statistics`: a count per code after the diagnostics.
+    pub statistics: bool,
+    /// `--table`: each job's request beside its limits (human only).
+    pub table: bool,
 }
 
 pub trait Renderer {
@@ -145,9 +246,20 @@ pub fn render(
     report: &Report,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_with(format, style, Extras::default(), report, out)
+}
+
+/// Render a report in a format, with the text formats' extras.
+pub fn render_with(
+    format: Format,
+    style: Style,
+    extras: Extras,
+    report: &Report,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
-        Format::Human => human::Human { style }.render(report, out),
-        Format::Concise => concise::Concise.render(report, out),
+        Format::Human => human::Human { style, extras }.render(report, out),
+        Format::Concise => concise::Concise { extras }.render(report, out),
         Format::Json => json::Json.render(report, out),
         Format::Sarif => sarif::Sarif.render(report, out),
         Format::Github => github::Github.render(report, out),
@@ -168,7 +280,10 @@ pub fn render_bad_file(bad: &crate::limits::file::BadFile, style: Style, what: &
         notices: Vec::new(),
     };
     let mut out = Vec::new();
-    let human = human::Human { style };
+    let human = human::Human {
+        style,
+        extras: Extras::default(),
+    };
     let _ = human.render_files(&report, &mut out);
     let mut text = String::from_utf8_lossy(&out).into_owned();
     text.push_str(&format!(

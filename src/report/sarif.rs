@@ -60,6 +60,7 @@ impl Serialize for Results<'_> {
                 partial_fingerprints: Fingerprints {
                     v1: fingerprint(&f.path, d),
                 },
+                fixes: fixes(d, &uri, absolute),
             })
         }))
     }
@@ -118,6 +119,63 @@ struct SarifResult<'a> {
     message: Text,
     locations: Vec<Location<'a>>,
     partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+/// A result's fix: one replacement in its file.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation<'static>,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+/// The diagnostic's fix as a SARIF `fix`: its region (in code points, as
+/// the run's `columnKind` says) replaced by the new text.
+fn fixes(d: &Diagnostic, uri: &str, absolute: bool) -> Vec<SarifFix> {
+    let Some((fix, p)) = d.fix.as_ref().and_then(|f| Some((f, f.position?))) else {
+        return Vec::new();
+    };
+    let description = if p.line == p.end_line && p.column == p.end_column {
+        format!("insert `{}`", fix.replacement)
+    } else {
+        format!("replace with `{}`", fix.replacement)
+    };
+    vec![SarifFix {
+        description: Text { text: description },
+        artifact_changes: vec![ArtifactChange {
+            artifact_location: ArtifactLocation {
+                uri: uri.to_string(),
+                uri_base_id: (!absolute).then_some("%SRCROOT%"),
+            },
+            replacements: vec![Replacement {
+                deleted_region: Region {
+                    start_line: p.line,
+                    start_column: Some(p.column),
+                    end_line: Some(p.end_line),
+                    end_column: Some(p.end_column),
+                },
+                inserted_content: Text {
+                    text: fix.replacement.clone(),
+                },
+            }],
+        }],
+    }]
 }
 
 #[derive(Serialize)]
