@@ -10,9 +10,16 @@
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{DuplicateKeyPolicy, NonFiniteFloatPolicy, Spanned};
+use serde_saphyr::{
+    DuplicateKeyPolicy, MessageFormatter, NonFiniteFloatPolicy, Spanned, UserMessageFormatter,
+};
 
 use crate::diag::Span;
+
+mod encoding;
+mod stream;
+
+pub use encoding::decode;
 
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -73,6 +80,32 @@ impl Node {
         }
     }
 
+    /// The node's value as YAML compares mapping keys: by value, not by
+    /// spelling. `1` and `0x1` are one key; `1` and `"1"` are two (an
+    /// integer and a string). Two nodes are the same key exactly when their
+    /// identities are equal.
+    pub fn key_identity(&self) -> String {
+        match &self.kind {
+            Kind::Null => "~".to_string(),
+            Kind::Bool(b) => format!("b:{b}"),
+            Kind::Int(i) => format!("i:{i}"),
+            Kind::Float(f) if *f == 0.0 => "f:0".to_string(),
+            Kind::Float(f) => format!("f:{:x}", f.to_bits()),
+            Kind::Str(s) => format!("s:{s:?}"),
+            Kind::Seq(items) => {
+                let items: Vec<_> = items.iter().map(Node::key_identity).collect();
+                format!("[{}]", items.join(","))
+            }
+            Kind::Map(pairs) => {
+                let pairs: Vec<_> = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", k.key_identity(), v.key_identity()))
+                    .collect();
+                format!("{{{}}}", pairs.join(","))
+            }
+        }
+    }
+
     /// Whether the scalar was written in quotes.
     pub fn is_quoted(&self, file: &str) -> bool {
         self.raw(file).starts_with(['"', '\''])
@@ -107,61 +140,47 @@ pub struct SyntaxError {
     pub span: Span,
 }
 
-/// Cut a file into documents and parse each one.
+/// Cut a file into documents and parse each one. Every chunk of the stream
+/// goes to a reader, comment-only and directive-only ones included; a
+/// document is reported when it has content or cannot be read. `index`
+/// counts every document of the stream as YAML does, empty ones (a lone
+/// `---`) included.
 pub fn parse_documents(file: &str) -> Vec<RawDocument> {
     let mut documents = Vec::new();
-    for chunk in split_documents(file) {
-        if !has_content(&file[chunk.start..chunk.end]) {
-            continue;
+    let mut index = 0;
+    for chunk in stream::split(file) {
+        let root = parse_one(file, chunk.span, true);
+        let failed = root.is_err();
+        if chunk.document || failed {
+            index += 1;
         }
-        let root = parse_one(file, chunk);
-        documents.push(RawDocument {
-            index: documents.len() + 1,
-            span: chunk,
-            root,
-        });
+        if chunk.content || failed {
+            documents.push(RawDocument {
+                index: index.max(1),
+                span: chunk.span,
+                root,
+            });
+        }
     }
     documents
 }
 
-/// Byte ranges of the documents: a `---` line opens one, a `...` line ends one.
-fn split_documents(file: &str) -> Vec<Span> {
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut offset = 0;
-    for line in file.split_inclusive('\n') {
-        if is_marker(line, "---") && offset > start {
-            chunks.push(Span::new(start, offset));
-            start = offset;
-        } else if is_marker(line, "...") {
-            chunks.push(Span::new(start, offset + line.len()));
-            start = offset + line.len();
-        }
-        offset += line.len();
+/// The fast reader and the library on one chunk of a stream, as `Debug`
+/// text: `Some((fast, library))` when the fast reader answers, `None` when
+/// it declines (or when the text holds a character YAML forbids, which is
+/// refused before either reader runs). The two must be equal: the
+/// differential fuzz target and property test check it.
+#[doc(hidden)]
+pub fn differential(text: &str) -> Option<(String, String)> {
+    let (text, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    if stream::forbidden_character(text).is_some() {
+        return None;
     }
-    if start < file.len() || chunks.is_empty() {
-        chunks.push(Span::new(start, file.len()));
-    }
-    chunks
-}
-
-fn is_marker(line: &str, marker: &str) -> bool {
-    line.strip_prefix(marker)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
-}
-
-/// Whether a chunk holds anything but markers, directives, comments and blanks.
-fn has_content(chunk: &str) -> bool {
-    chunk.lines().any(|line| {
-        let mut rest = line.trim_start_matches('\u{feff}');
-        if is_marker(rest, "---") || is_marker(rest, "...") {
-            rest = &rest[3..];
-        } else if rest.starts_with('%') {
-            return false;
-        }
-        let rest = rest.trim();
-        !rest.is_empty() && !rest.starts_with('#')
-    })
+    let fast = Ok::<_, SyntaxError>(parse_flat(text, base)?);
+    Some((format!("{fast:?}"), format!("{:?}", parse_library(text, base))))
 }
 
 fn options() -> serde_saphyr::Options {
@@ -173,14 +192,21 @@ fn options() -> serde_saphyr::Options {
     }
 }
 
-fn parse_one(file: &str, chunk: Span) -> Result<Node, SyntaxError> {
+fn parse_one(file: &str, chunk: Span, fast: bool) -> Result<Node, SyntaxError> {
     let text = &file[chunk.start..chunk.end];
     // A byte-order mark is accepted; spans stay relative to the file.
     let (text, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, chunk.start + '\u{feff}'.len_utf8()),
         None => (text, chunk.start),
     };
-    if let Some(node) = parse_flat(text, base) {
+    // Both readers see only text free of what YAML forbids.
+    if let Some((at, c)) = stream::forbidden_character(text) {
+        return Err(SyntaxError {
+            message: stream::forbidden_message(c),
+            span: Span::new(base + at, base + at + c.len_utf8()),
+        });
+    }
+    if fast && let Some(node) = parse_flat(text, base) {
         return Ok(node);
     }
     parse_library(text, base)
@@ -197,31 +223,30 @@ fn parse_library(text: &str, base: usize) -> Result<Node, SyntaxError> {
 /// costs some 20 µs a document): a mapping of `key: value` lines at column 0,
 /// with comments, blank lines and a leading `---`, where each key is a plain
 /// word and each value a single-line plain scalar whose type cannot be in
-/// doubt, or a quoted string without escapes. Anything else (indentation,
-/// tabs, CR, flow or block collections, anchors, tags, escapes, `true`,
-/// `null`, numbers in any form but a plain decimal, …) gives `None`, and the
-/// library reads the document. The tree and its spans are exactly the
-/// library's (a test compares the two on many documents).
+/// doubt, or a quoted string without escapes. A chunk of only comments,
+/// blanks and a `---` is an empty document (null). Anything else
+/// (indentation, tabs, flow or block collections, anchors, tags, escapes,
+/// directives, `true`, `null`, numbers in any form but a plain decimal, …)
+/// gives `None`, and the library reads the document. Lines end at LF, CRLF
+/// or CR. Called only on text free of the characters YAML forbids. The tree
+/// and its spans are exactly the library's (a property test and a fuzz
+/// target compare the two).
 fn parse_flat(text: &str, base: usize) -> Option<Node> {
-    if text.contains(['\r', '\t']) {
+    if text.contains('\t') {
         return None;
     }
     let mut pairs: Vec<(Node, Node)> = Vec::new();
-    let mut offset = 0;
-    let mut leading = true;
-    for line in text.split_inclusive('\n') {
-        let start = base + offset;
-        offset += line.len();
-        let line = line.strip_suffix('\n').unwrap_or(line);
+    let mut marker = None;
+    for (at, line, _) in stream::lines(text) {
+        let start = base + at;
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
-        if leading && line.trim_end_matches(' ') == "---" {
-            leading = false;
+        if pairs.is_empty() && marker.is_none() && line.trim_end_matches(' ') == "---" {
+            marker = Some(start);
             continue;
         }
-        leading = false;
         if content.len() != line.len() {
             return None;
         }
@@ -256,7 +281,15 @@ fn parse_flat(text: &str, base: usize) -> Option<Node> {
             },
         ));
     }
-    let first = pairs.first()?.0.span.start;
+    let Some(first) = pairs.first().map(|(k, _)| k.span.start) else {
+        // An empty document: the library places its null right after the
+        // `---`, or at the end of the text.
+        let at = marker.map_or(base + text.len(), |m| m + 3);
+        return Some(Node {
+            kind: Kind::Null,
+            span: Span::new(at, at),
+        });
+    };
     Some(Node {
         kind: Kind::Map(pairs),
         span: Span::new(first, first),
@@ -339,30 +372,116 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
         }
         _ => Span::new(base, base),
     };
-    let message = clean_message(&err.to_string());
-    // The scanner notices a tab where the token before it ends; point at
-    // the tab that indents a line instead, where there is one.
-    let span = if message.contains("tab") {
-        let mut offset = 0;
-        let mut found = None;
-        for line in text.split_inclusive('\n') {
-            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-            if let Some(i) = line[..indent].find('\t') {
-                found = Some(Span::new(base + offset + i, base + offset + i + 1));
-                break;
-            }
-            offset += line.len();
-        }
-        found.unwrap_or(span)
-    } else {
-        span
-    };
+    let message = clean_message(&err.to_string(), &UserMessageFormatter.format_message(&err));
+    let rel = span.start - base;
+    if message.contains("tab") {
+        return SyntaxError {
+            span: offending_tab(text, rel).map_or(span, |i| Span::new(base + i, base + i + 1)),
+            message,
+        };
+    }
+    let flow_trouble = ["':'", "flow", "expected ','"]
+        .iter()
+        .any(|m| message.contains(m));
+    if flow_trouble && let Some((open, c)) = unclosed_flow(text, rel) {
+        return SyntaxError {
+            message: format!("this `{c}` is never closed (the parser stopped at the next line: {message})"),
+            span: Span::new(base + open, base + open + 1),
+        };
+    }
     SyntaxError { message, span }
 }
 
-/// serde-saphyr's messages start with `error: line N column M: `; the
-/// position is reported separately, so keep only what went wrong.
-fn clean_message(message: &str) -> String {
+/// The tab the parser rejects: the scanner reports it where the token
+/// around it starts or ends, so it is the tab at the reported offset, the
+/// one just before it (past spaces), or the first one after it on its line.
+fn offending_tab(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let at = at.min(bytes.len());
+    if bytes.get(at) == Some(&b'\t') {
+        return Some(at);
+    }
+    let before = bytes[..at]
+        .iter()
+        .rposition(|&b| b != b' ')
+        .filter(|&i| bytes[i] == b'\t');
+    before.or_else(|| {
+        bytes[at..]
+            .iter()
+            .take_while(|&&b| b != b'\n' && b != b'\r')
+            .position(|&b| b == b'\t')
+            .map(|i| at + i)
+    })
+}
+
+/// A flow collection (`[` or `{`) still open on an earlier line than where
+/// the parser stopped: the parser notices the missing `]` only at the next
+/// `:`, so the mistake is the opening bracket. A light scan: quoted
+/// scalars and comments are skipped, and a bracket counts only where a
+/// value can start.
+fn unclosed_flow(text: &str, stop: usize) -> Option<(usize, char)> {
+    let bytes = &text.as_bytes()[..stop.min(text.len())];
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut i = 0;
+    let mut value_start = true;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' | b'\'' if value_start || !open.is_empty() => {
+                // Skip the quoted scalar; `''` and `\"` stay inside it.
+                i += 1;
+                while i < bytes.len() {
+                    if b == b'"' && bytes[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if bytes[i] == b {
+                        if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                value_start = false;
+            }
+            b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b'\r') => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' | b'{' if value_start || !open.is_empty() => {
+                open.push((i, b as char));
+                value_start = true;
+            }
+            b']' | b'}' if !open.is_empty() => {
+                open.pop();
+                value_start = false;
+            }
+            b' ' | b'\t' => {}
+            b'\n' | b'\r' => value_start = open.is_empty() || value_start,
+            b',' if !open.is_empty() => value_start = true,
+            b':' | b'-' | b'?' => {
+                let next = bytes.get(i + 1).copied();
+                value_start = matches!(next, None | Some(b' ' | b'\t' | b'\n' | b'\r'))
+                    || (b == b':' && !open.is_empty());
+            }
+            _ => value_start = false,
+        }
+        i += 1;
+    }
+    let (at, c) = open.pop()?;
+    let line_break = text[at..stop.min(text.len())].contains(['\n', '\r']);
+    line_break.then_some((at, c))
+}
+
+/// What went wrong, in plain words: the position is reported separately,
+/// the library's own wording (API names, Rust types, option names) never
+/// reaches the user. `message` is the library's developer text, which
+/// names a breached safety limit; `user` its text meant for end users.
+fn clean_message(message: &str, user: &str) -> String {
     let first = message.lines().next().unwrap_or(message);
     let mut rest = first.strip_prefix("error: ").unwrap_or(first);
     if let Some(after) = rest.strip_prefix("line ")
@@ -390,11 +509,46 @@ fn clean_message(message: &str) -> String {
         };
         return format!("the document {why}, past the reader's safety limit ({what})");
     }
-    if rest.is_empty() {
-        "the document is not valid YAML".to_string()
-    } else {
-        rest.to_string()
+    plain_words(user.lines().next().unwrap_or(user).trim())
+}
+
+/// Library texts reworded, and any that would show its API replaced.
+fn plain_words(message: &str) -> String {
+    const REWORDED: &[(&str, &str)] = &[
+        (
+            "multiple YAML documents detected",
+            "a second document starts here; put a `---` line before it",
+        ),
+        (
+            "only single YAML document expected",
+            "a second document starts here; put a `---` line before it",
+        ),
+        (
+            "unsupported YAML major version",
+            "this `%YAML` directive names a version the reader does not support; files are \
+             YAML 1.2 (write `%YAML 1.2`, or leave the directive out)",
+        ),
+        (
+            "the handle wasn't declared",
+            "this tag handle is not declared: a `%TAG` directive before the document's `---` \
+             must declare it",
+        ),
+        (
+            "reference to unknown value",
+            "this alias (`*name`) refers to no anchor (`&name`) written before it",
+        ),
+    ];
+    const LIBRARY_WORDS: &[&str] = &[
+        "from_str", "Option<", "Policy", "Options", "serde", "String", "Cow<", "&str", "u64",
+        "i64", "u128", "i128", "f64", "usize", "enum", "struct", "deserializ", "internal",
+    ];
+    if let Some((_, plain)) = REWORDED.iter().find(|(lib, _)| message.starts_with(lib)) {
+        return plain.to_string();
     }
+    if message.is_empty() || LIBRARY_WORDS.iter().any(|w| message.contains(w)) {
+        return "the document is not valid YAML here".to_string();
+    }
+    message.to_string()
 }
 
 fn char_to_byte(text: &str, chars: usize) -> usize {
@@ -419,7 +573,10 @@ enum RawKind {
 
 impl RawNode {
     fn into_node(self, text: &str, base: usize) -> Node {
-        let loc = self.0.referenced;
+        // `defined` is where the value was written: for a value reached
+        // through an alias or a merge key (`<<`), the anchored node, not the
+        // `*name` that uses it. Elsewhere it is the same as `referenced`.
+        let loc = self.0.defined;
         let s = loc.span();
         let start = s
             .byte_offset()
