@@ -17,6 +17,8 @@ use serde_saphyr::{
 use crate::diag::Span;
 
 mod encoding;
+#[cfg(test)]
+mod reading_tests;
 mod stream;
 
 pub use encoding::decode;
@@ -394,7 +396,8 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
 
 /// The tab the parser rejects: the scanner reports it where the token
 /// around it starts or ends, so it is the tab at the reported offset, the
-/// one just before it (past spaces), or the first one after it on its line.
+/// one just before it (past spaces), or else the first one after it (a
+/// plain scalar is reported where it starts, the tab where it would go on).
 fn offending_tab(text: &str, at: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let at = at.min(bytes.len());
@@ -405,13 +408,7 @@ fn offending_tab(text: &str, at: usize) -> Option<usize> {
         .iter()
         .rposition(|&b| b != b' ')
         .filter(|&i| bytes[i] == b'\t');
-    before.or_else(|| {
-        bytes[at..]
-            .iter()
-            .take_while(|&&b| b != b'\n' && b != b'\r')
-            .position(|&b| b == b'\t')
-            .map(|i| at + i)
-    })
+    before.or_else(|| bytes[at..].iter().position(|&b| b == b'\t').map(|i| at + i))
 }
 
 /// A flow collection (`[` or `{`) still open on an earlier line than where
