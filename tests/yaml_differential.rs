@@ -22,10 +22,47 @@ const KEYS: &[&str] = &[
 ];
 
 const VALUES: &[&str] = &[
-    "8", "0", "08", "1_000", "0x10", "1.5", "1e3", "16G", "16e", "2-00:00:00", "12:00:00", "30:00",
-    "\"2-00:00:00\"", "'x'", "'it''s'", "\"a\\nb\"", "a b", "unlimited", "true", "null", "~",
-    ".inf", "-", "a:b", "1-2", "a #c", "a#c", "\"q\" #c", "\"q\"x", "", "[1, 2]", "{a: 1}",
-    "&a x", "*a", "!t x", "|", ">", "\"\"", "''", "\"é\u{85}\u{2028}\"", "'\u{2029}'",
+    "8",
+    "0",
+    "08",
+    "1_000",
+    "0x10",
+    "1.5",
+    "1e3",
+    "16G",
+    "16e",
+    "2-00:00:00",
+    "12:00:00",
+    "30:00",
+    "\"2-00:00:00\"",
+    "'x'",
+    "'it''s'",
+    "\"a\\nb\"",
+    "a b",
+    "unlimited",
+    "true",
+    "null",
+    "~",
+    ".inf",
+    "-",
+    "a:b",
+    "1-2",
+    "a #c",
+    "a#c",
+    "\"q\" #c",
+    "\"q\"x",
+    "",
+    "[1, 2]",
+    "{a: 1}",
+    "&a x",
+    "*a",
+    "!t x",
+    "|",
+    ">",
+    "\"\"",
+    "''",
+    "\"é\u{85}\u{2028}\"",
+    "'\u{2029}'",
 ];
 
 /// Characters where the readers could part ways.
@@ -66,13 +103,23 @@ fn document() -> impl Strategy<Value = String> {
     (
         any::<bool>(),
         prop::collection::vec(
-            (line(), prop::sample::select(&["\n", "\n", "\r\n", "\r"][..])),
+            (
+                line(),
+                prop::sample::select(&["\n", "\n", "\r\n", "\r"][..]),
+            ),
             0..8,
         ),
-        prop::collection::vec((any::<prop::sample::Index>(), prop::sample::select(SPECIAL)), 0..3),
+        prop::collection::vec(
+            (any::<prop::sample::Index>(), prop::sample::select(SPECIAL)),
+            0..3,
+        ),
     )
         .prop_map(|(bom, lines, mutations)| {
-            let mut text: String = if bom { "\u{feff}".into() } else { String::new() };
+            let mut text: String = if bom {
+                "\u{feff}".into()
+            } else {
+                String::new()
+            };
             for (line, nl) in lines {
                 text.push_str(&line);
                 text.push_str(nl);

@@ -182,7 +182,10 @@ pub fn differential(text: &str) -> Option<(String, String)> {
         return None;
     }
     let fast = Ok::<_, SyntaxError>(parse_flat(text, base)?);
-    Some((format!("{fast:?}"), format!("{:?}", parse_library(text, base))))
+    Some((
+        format!("{fast:?}"),
+        format!("{:?}", parse_library(text, base)),
+    ))
 }
 
 fn options() -> serde_saphyr::Options {
@@ -387,7 +390,9 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
         .any(|m| message.contains(m));
     if flow_trouble && let Some((open, c)) = unclosed_flow(text, rel) {
         return SyntaxError {
-            message: format!("this `{c}` is never closed (the parser stopped at the next line: {message})"),
+            message: format!(
+                "this `{c}` is never closed (the parser stopped at the next line: {message})"
+            ),
             span: Span::new(base + open, base + open + 1),
         };
     }
@@ -536,8 +541,24 @@ fn plain_words(message: &str) -> String {
         ),
     ];
     const LIBRARY_WORDS: &[&str] = &[
-        "from_str", "Option<", "Policy", "Options", "serde", "String", "Cow<", "&str", "u64",
-        "i64", "u128", "i128", "f64", "usize", "enum", "struct", "deserializ", "internal",
+        "from_str",
+        "Option<",
+        "Policy",
+        "Options",
+        "serde",
+        "String",
+        "Cow<",
+        "&str",
+        "u64",
+        "i64",
+        "u128",
+        "i128",
+        "f64",
+        "usize",
+        "enum",
+        "struct",
+        "deserializ",
+        "internal",
     ];
     if let Some((_, plain)) = REWORDED.iter().find(|(lib, _)| message.starts_with(lib)) {
         return plain.to_string();

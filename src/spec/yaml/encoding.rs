@@ -132,6 +132,9 @@ mod tests {
         bad32.extend(0xd800u32.to_le_bytes());
         assert!(decode(bad32).unwrap_err().contains("0x0000D800"));
         let err = decode(b"a: 1\nb: \xff".to_vec()).unwrap_err();
-        assert!(err.contains("UTF-8") && err.contains("line 2, column 4"), "{err}");
+        assert!(
+            err.contains("UTF-8") && err.contains("line 2, column 4"),
+            "{err}"
+        );
     }
 }

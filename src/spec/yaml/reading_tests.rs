@@ -9,7 +9,9 @@ fn docs(file: &str) -> Vec<RawDocument> {
 }
 
 fn error(doc: &RawDocument) -> &SyntaxError {
-    doc.root.as_ref().expect_err("the document should not be read")
+    doc.root
+        .as_ref()
+        .expect_err("the document should not be read")
 }
 
 fn map(doc: &RawDocument) -> &[(Node, Node)] {
@@ -51,7 +53,10 @@ fn a_forbidden_character_is_a_syntax_error_at_its_position_in_either_reader() {
             assert_eq!(found.len(), 1, "{file:?}");
             let err = error(&found[0]);
             assert_eq!(err.span, Span::new(at, at + c.len_utf8()), "{file:?}");
-            assert!(err.message.contains(&format!("U+{:04X}", c as u32)), "{err:?}");
+            assert!(
+                err.message.contains(&format!("U+{:04X}", c as u32)),
+                "{err:?}"
+            );
             let (fast, library) = both(&file);
             assert_eq!(fast, library, "{file:?}");
         }
@@ -79,7 +84,11 @@ fn directives_go_to_the_parser_with_their_document() {
     assert_eq!(found.len(), 2);
     assert!(found[1].root.is_ok(), "{:?}", found[1].root);
     // A directive inside a document (no `...` before it) is an error.
-    assert!(docs("cpus: 8\n%YAML 1.2\n---\nmemory: 1G\n")[0].root.is_err());
+    assert!(
+        docs("cpus: 8\n%YAML 1.2\n---\nmemory: 1G\n")[0]
+            .root
+            .is_err()
+    );
     // A comment-only chunk goes to the parser too: nothing forbidden hides.
     let found = docs("cpus: 8\n---\n# \u{1b}\n---\ncpus: 9\n");
     assert_eq!(found.iter().map(|d| d.index).collect::<Vec<_>>(), [1, 2, 3]);
@@ -170,8 +179,16 @@ fn a_tab_error_points_at_the_tab_the_parser_rejects() {
     ] {
         let found = docs(file);
         let err = error(&found[0]);
-        assert_eq!(&file[err.span.start..err.span.end], "\t", "{file:?}: {err:?}");
-        assert_eq!(LineIndex::new(file).line_col(err.span.start).0, line, "{file:?}");
+        assert_eq!(
+            &file[err.span.start..err.span.end],
+            "\t",
+            "{file:?}: {err:?}"
+        );
+        assert_eq!(
+            LineIndex::new(file).line_col(err.span.start).0,
+            line,
+            "{file:?}"
+        );
     }
 }
 
@@ -184,7 +201,11 @@ fn an_unclosed_bracket_is_reported_where_it_opens() {
     ] {
         let found = docs(file);
         let err = error(&found[0]);
-        assert_eq!(err.span.start, file.find(opened).unwrap(), "{file:?}: {err:?}");
+        assert_eq!(
+            err.span.start,
+            file.find(opened).unwrap(),
+            "{file:?}: {err:?}"
+        );
         assert!(err.message.contains("never closed"), "{err:?}");
     }
     // A bracket inside a plain scalar is text.

@@ -147,7 +147,10 @@ mod tests {
     fn lf_crlf_and_cr_each_end_a_line() {
         assert_eq!(line_texts("a\nb\r\nc\rd"), ["a", "b", "c", "d"]);
         assert_eq!(line_texts("a\r\r\nb\n"), ["a", "", "b"]);
-        assert_eq!(line_texts("a\u{85}b\u{2028}c\u{2029}d"), ["a\u{85}b\u{2028}c\u{2029}d"]);
+        assert_eq!(
+            line_texts("a\u{85}b\u{2028}c\u{2029}d"),
+            ["a\u{85}b\u{2028}c\u{2029}d"]
+        );
     }
 
     #[test]
@@ -161,7 +164,9 @@ mod tests {
             let text = format!("a: 1 # é{c}x");
             assert_eq!(forbidden_character(&text), Some((9, c)), "{c:?}");
         }
-        for ok in ['\t', '\n', '\r', '\u{85}', '\u{a0}', '\u{2028}', '\u{feff}', '\u{fffd}'] {
+        for ok in [
+            '\t', '\n', '\r', '\u{85}', '\u{a0}', '\u{2028}', '\u{feff}', '\u{fffd}',
+        ] {
             assert_eq!(forbidden_character(&format!("a: \"{ok}\"")), None, "{ok:?}");
         }
     }
@@ -171,7 +176,10 @@ mod tests {
         let text = "# head\n%YAML 1.2\n%TAG !e! tag:e.com:\n---\na: 1\n...\n# tail\n";
         let chunks = split(text);
         assert_eq!(chunks.len(), 2);
-        assert_eq!(&text[chunks[0].span.start..chunks[0].span.end], &text[..text.len() - 7]);
+        assert_eq!(
+            &text[chunks[0].span.start..chunks[0].span.end],
+            &text[..text.len() - 7]
+        );
         assert!(chunks[0].document && chunks[0].content);
         assert!(!chunks[1].document && !chunks[1].content);
     }
