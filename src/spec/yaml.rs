@@ -391,7 +391,9 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
     if flow_trouble && let Some((open, c)) = unclosed_flow(text, rel) {
         return SyntaxError {
             message: format!(
-                "this `{c}` is never closed (the parser stopped at the next line: {message})"
+                "this `{c}` is never closed: add the `{}` where the {} ends",
+                if c == '[' { ']' } else { '}' },
+                if c == '[' { "list" } else { "mapping" },
             ),
             span: Span::new(base + open, base + open + 1),
         };
