@@ -198,12 +198,12 @@ fn json_syntax_error(file: &str) -> Option<Diagnostic> {
     let at = crate::diag::floor_char_boundary(line, err.column().saturating_sub(1).min(line.len()));
     let mut start = base + line_start + at;
     let mut width = line[at..].chars().next().map_or(0, char::len_utf8);
-    let message = err.to_string();
+    let mut message = err.to_string();
     // serde_json notices a trailing comma at the bracket after it.
-    if message.starts_with("trailing comma")
-        && let Some(comma) = file[..start].rfind(',')
-    {
-        (start, width) = (comma, 1);
+    let before = file[..start].trim_end();
+    if file[start..].starts_with(['}', ']']) && before.ends_with(',') {
+        (start, width) = (before.len() - 1, 1);
+        message = "a comma before the closing bracket (JSON allows no trailing comma)".into();
     }
     let message = message
         .rsplit_once(" at line ")
