@@ -377,7 +377,7 @@ fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxErr
         }
         _ => Span::new(base, base),
     };
-    let message = clean_message(&err.to_string(), &UserMessageFormatter.format_message(&err));
+    let message = clean_message(&err.to_string(), &UserMessageFormatter.format_message(err));
     let rel = span.start - base;
     if message.contains("tab") {
         return SyntaxError {
