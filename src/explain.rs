@@ -141,7 +141,9 @@ pub fn explanation(code: Code) -> Explanation {
         Code::SyntaxError => (
             "Checks that each document is valid YAML (or JSON, which is YAML too). A \
              broken document is reported and the other documents of the file are still \
-             checked.",
+             checked. A character YAML forbids (a control character, even in a comment) \
+             and a file neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark are syntax \
+             errors too.",
             "None: the document cannot be read.",
             "resourceGroup: [TeslaM40\ncpus: 8\nmemory: 16G",
             "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",

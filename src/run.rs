@@ -78,22 +78,13 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .help("split it into smaller files"),
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-        let column = String::from_utf8_lossy(good.rsplit(|&b| b == b'\n').next().unwrap_or(&[]))
-            .chars()
-            .count()
-            + 1;
-        Box::new(Diagnostic::new(
-            Code::SyntaxError,
-            None,
-            format!(
-                "the file is not valid UTF-8 (byte {} at line {line}, column {column}); it may be binary or in another encoding",
-                e.utf8_error().valid_up_to()
-            ),
+    // UTF-8, or UTF-16/UTF-32 with a byte-order mark: positions are
+    // reported in the decoded text.
+    spec::yaml::decode(bytes).map_err(|message| {
+        Box::new(
+            Diagnostic::new(Code::SyntaxError, None, message)
+                .help("save the file as UTF-8 (or as UTF-16 or UTF-32 with a byte-order mark)"),
         )
-        .help("save the file as UTF-8"))
     })
 }
 

@@ -97,7 +97,7 @@ fn each_bad_example_shows_its_mistake_where_it_is() {
             &[("unknown-resource-group", 3, 16)],
         ),
         ("duplicate-key.yaml", 1, &[("duplicate-key", 6, 1)]),
-        ("syntax-error.yaml", 1, &[("syntax-error", 9, 5)]),
+        ("syntax-error.yaml", 1, &[("syntax-error", 8, 16)]),
         (
             "typo-key.yaml",
             1,

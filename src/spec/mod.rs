@@ -108,9 +108,15 @@ fn json_syntax_error(file: &str) -> Option<Diagnostic> {
         .sum();
     let line = text[line_start..].split('\n').next().unwrap_or("");
     let at = crate::diag::floor_char_boundary(line, err.column().saturating_sub(1).min(line.len()));
-    let start = base + line_start + at;
-    let width = line[at..].chars().next().map_or(0, char::len_utf8);
-    let message = err.to_string();
+    let mut start = base + line_start + at;
+    let mut width = line[at..].chars().next().map_or(0, char::len_utf8);
+    let mut message = err.to_string();
+    // serde_json notices a trailing comma at the bracket after it.
+    let before = file[..start].trim_end();
+    if file[start..].starts_with(['}', ']']) && before.ends_with(',') {
+        (start, width) = (before.len() - 1, 1);
+        message = "a comma before the closing bracket (JSON allows no trailing comma)".into();
+    }
     let message = message
         .rsplit_once(" at line ")
         .map_or(message.as_str(), |(m, _)| m);
@@ -229,14 +235,14 @@ fn keys_of<'n>(
                 continue;
             }
         };
-        if let Some(first) = seen.get(&name) {
+        if let Some(first) = seen.get(&key.key_identity()) {
             diags.push(
                 duplicate_key(&name, key.span, *first)
                     .help(format!("keep one `{name}`; the first is the one checked")),
             );
             continue;
         }
-        seen.insert(name.clone(), key.span);
+        seen.insert(key.key_identity(), key.span);
         entries.push(Entry {
             key: name,
             key_span: key.span,
@@ -269,10 +275,10 @@ fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
             let mut seen: HashMap<String, Span> = HashMap::new();
             for (key, value) in pairs {
                 if let Some(name) = key.scalar_text(file) {
-                    if let Some(first) = seen.get(&name) {
+                    if let Some(first) = seen.get(&key.key_identity()) {
                         diags.push(duplicate_key(&name, key.span, *first));
                     } else {
-                        seen.insert(name, key.span);
+                        seen.insert(key.key_identity(), key.span);
                     }
                 }
                 nested_duplicates(file, value, diags);

@@ -2,10 +2,14 @@
 //! list of documents, each a tree of nodes carrying byte spans into the file.
 //!
 //! serde-saphyr stops a stream at its first error, so the text is first cut
-//! into documents at `---` / `...` lines (which YAML forbids inside scalars)
-//! and each document is parsed on its own: a broken document does not hide
-//! its neighbours. Every node, key or value, keeps its span, and mappings keep
-//! repeated keys so that the reader can report them.
+//! where YAML's documents begin and end (`---` / `...` lines, which YAML
+//! forbids inside scalars, at LF, CRLF or CR; directives stay with the
+//! document after them) and each chunk is parsed on its own: a broken
+//! document does not hide its neighbours. Characters YAML forbids are
+//! refused before either reader (the fast one for flat files, or the
+//! library) sees the text, so both read it the same. Every node, key or
+//! value, keeps the span where it was written, and mappings keep repeated
+//! keys so that the reader can report them.
 
 use std::fmt;
 
@@ -13,6 +17,17 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{DuplicateKeyPolicy, NonFiniteFloatPolicy, Spanned};
 
 use crate::diag::Span;
+
+mod encoding;
+mod errors;
+#[cfg(test)]
+mod reading_tests;
+mod stream;
+
+pub use encoding::decode;
+#[cfg(test)]
+use errors::plain_words;
+use errors::syntax_error;
 
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -73,6 +88,32 @@ impl Node {
         }
     }
 
+    /// The node's value as YAML compares mapping keys: by value, not by
+    /// spelling. `1` and `0x1` are one key; `1` and `"1"` are two (an
+    /// integer and a string). Two nodes are the same key exactly when their
+    /// identities are equal.
+    pub fn key_identity(&self) -> String {
+        match &self.kind {
+            Kind::Null => "~".to_string(),
+            Kind::Bool(b) => format!("b:{b}"),
+            Kind::Int(i) => format!("i:{i}"),
+            Kind::Float(f) if *f == 0.0 => "f:0".to_string(),
+            Kind::Float(f) => format!("f:{:x}", f.to_bits()),
+            Kind::Str(s) => format!("s:{s:?}"),
+            Kind::Seq(items) => {
+                let items: Vec<_> = items.iter().map(Node::key_identity).collect();
+                format!("[{}]", items.join(","))
+            }
+            Kind::Map(pairs) => {
+                let pairs: Vec<_> = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", k.key_identity(), v.key_identity()))
+                    .collect();
+                format!("{{{}}}", pairs.join(","))
+            }
+        }
+    }
+
     /// Whether the scalar was written in quotes.
     pub fn is_quoted(&self, file: &str) -> bool {
         self.raw(file).starts_with(['"', '\''])
@@ -107,61 +148,50 @@ pub struct SyntaxError {
     pub span: Span,
 }
 
-/// Cut a file into documents and parse each one.
+/// Cut a file into documents and parse each one. Every chunk of the stream
+/// goes to a reader, comment-only and directive-only ones included; a
+/// document is reported when it has content or cannot be read. `index`
+/// counts every document of the stream as YAML does, empty ones (a lone
+/// `---`) included.
 pub fn parse_documents(file: &str) -> Vec<RawDocument> {
     let mut documents = Vec::new();
-    for chunk in split_documents(file) {
-        if !has_content(&file[chunk.start..chunk.end]) {
-            continue;
+    let mut index = 0;
+    for chunk in stream::split(file) {
+        let root = parse_one(file, chunk.span, true);
+        let failed = root.is_err();
+        if chunk.document || failed {
+            index += 1;
         }
-        let root = parse_one(file, chunk);
-        documents.push(RawDocument {
-            index: documents.len() + 1,
-            span: chunk,
-            root,
-        });
+        if chunk.content || failed {
+            documents.push(RawDocument {
+                index: index.max(1),
+                span: chunk.span,
+                root,
+            });
+        }
     }
     documents
 }
 
-/// Byte ranges of the documents: a `---` line opens one, a `...` line ends one.
-fn split_documents(file: &str) -> Vec<Span> {
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    let mut offset = 0;
-    for line in file.split_inclusive('\n') {
-        if is_marker(line, "---") && offset > start {
-            chunks.push(Span::new(start, offset));
-            start = offset;
-        } else if is_marker(line, "...") {
-            chunks.push(Span::new(start, offset + line.len()));
-            start = offset + line.len();
-        }
-        offset += line.len();
+/// The fast reader and the library on one chunk of a stream, as `Debug`
+/// text: `Some((fast, library))` when the fast reader answers, `None` when
+/// it declines (or when the text holds a character YAML forbids, which is
+/// refused before either reader runs). The two must be equal: the
+/// differential fuzz target and property test check it.
+#[doc(hidden)]
+pub fn differential(text: &str) -> Option<(String, String)> {
+    let (text, base) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, '\u{feff}'.len_utf8()),
+        None => (text, 0),
+    };
+    if stream::forbidden_character(text).is_some() {
+        return None;
     }
-    if start < file.len() || chunks.is_empty() {
-        chunks.push(Span::new(start, file.len()));
-    }
-    chunks
-}
-
-fn is_marker(line: &str, marker: &str) -> bool {
-    line.strip_prefix(marker)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
-}
-
-/// Whether a chunk holds anything but markers, directives, comments and blanks.
-fn has_content(chunk: &str) -> bool {
-    chunk.lines().any(|line| {
-        let mut rest = line.trim_start_matches('\u{feff}');
-        if is_marker(rest, "---") || is_marker(rest, "...") {
-            rest = &rest[3..];
-        } else if rest.starts_with('%') {
-            return false;
-        }
-        let rest = rest.trim();
-        !rest.is_empty() && !rest.starts_with('#')
-    })
+    let fast = Ok::<_, SyntaxError>(parse_flat(text, base)?);
+    Some((
+        format!("{fast:?}"),
+        format!("{:?}", parse_library(text, base)),
+    ))
 }
 
 fn options() -> serde_saphyr::Options {
@@ -173,14 +203,21 @@ fn options() -> serde_saphyr::Options {
     }
 }
 
-fn parse_one(file: &str, chunk: Span) -> Result<Node, SyntaxError> {
+fn parse_one(file: &str, chunk: Span, fast: bool) -> Result<Node, SyntaxError> {
     let text = &file[chunk.start..chunk.end];
     // A byte-order mark is accepted; spans stay relative to the file.
     let (text, base) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (rest, chunk.start + '\u{feff}'.len_utf8()),
         None => (text, chunk.start),
     };
-    if let Some(node) = parse_flat(text, base) {
+    // Both readers see only text free of what YAML forbids.
+    if let Some((at, c)) = stream::forbidden_character(text) {
+        return Err(SyntaxError {
+            message: stream::forbidden_message(c),
+            span: Span::new(base + at, base + at + c.len_utf8()),
+        });
+    }
+    if fast && let Some(node) = parse_flat(text, base) {
         return Ok(node);
     }
     parse_library(text, base)
@@ -197,31 +234,30 @@ fn parse_library(text: &str, base: usize) -> Result<Node, SyntaxError> {
 /// costs some 20 µs a document): a mapping of `key: value` lines at column 0,
 /// with comments, blank lines and a leading `---`, where each key is a plain
 /// word and each value a single-line plain scalar whose type cannot be in
-/// doubt, or a quoted string without escapes. Anything else (indentation,
-/// tabs, CR, flow or block collections, anchors, tags, escapes, `true`,
-/// `null`, numbers in any form but a plain decimal, …) gives `None`, and the
-/// library reads the document. The tree and its spans are exactly the
-/// library's (a test compares the two on many documents).
+/// doubt, or a quoted string without escapes. A chunk of only comments,
+/// blanks and a `---` is an empty document (null). Anything else
+/// (indentation, tabs, flow or block collections, anchors, tags, escapes,
+/// directives, `true`, `null`, numbers in any form but a plain decimal, …)
+/// gives `None`, and the library reads the document. Lines end at LF, CRLF
+/// or CR. Called only on text free of the characters YAML forbids. The tree
+/// and its spans are exactly the library's (a property test and a fuzz
+/// target compare the two).
 fn parse_flat(text: &str, base: usize) -> Option<Node> {
-    if text.contains(['\r', '\t']) {
+    if text.contains('\t') {
         return None;
     }
     let mut pairs: Vec<(Node, Node)> = Vec::new();
-    let mut offset = 0;
-    let mut leading = true;
-    for line in text.split_inclusive('\n') {
-        let start = base + offset;
-        offset += line.len();
-        let line = line.strip_suffix('\n').unwrap_or(line);
+    let mut marker = None;
+    for (at, line, _) in stream::lines(text) {
+        let start = base + at;
         let content = line.trim_start_matches(' ');
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
-        if leading && line.trim_end_matches(' ') == "---" {
-            leading = false;
+        if pairs.is_empty() && marker.is_none() && line.trim_end_matches(' ') == "---" {
+            marker = Some(start);
             continue;
         }
-        leading = false;
         if content.len() != line.len() {
             return None;
         }
@@ -256,7 +292,15 @@ fn parse_flat(text: &str, base: usize) -> Option<Node> {
             },
         ));
     }
-    let first = pairs.first()?.0.span.start;
+    let Some(first) = pairs.first().map(|(k, _)| k.span.start) else {
+        // An empty document: the library places its null right after the
+        // `---`, or at the end of the text.
+        let at = marker.map_or(base + text.len(), |m| m + 3);
+        return Some(Node {
+            kind: Kind::Null,
+            span: Span::new(at, at),
+        });
+    };
     Some(Node {
         kind: Kind::Map(pairs),
         span: Span::new(first, first),
@@ -319,84 +363,6 @@ fn flat_value(s: &str) -> Option<(Kind, usize)> {
     text.then(|| (Kind::Str(plain.to_string()), plain.len()))
 }
 
-fn syntax_error(err: &serde_saphyr::Error, text: &str, base: usize) -> SyntaxError {
-    let err = err.without_snippet();
-    let span = match err.location() {
-        Some(loc) if loc.line() > 0 => {
-            let s = loc.span();
-            let start = s
-                .byte_offset()
-                .map(|b| b as usize)
-                .unwrap_or_else(|| char_to_byte(text, s.offset() as usize));
-            let len = s
-                .byte_len()
-                .map(|b| b as usize)
-                .unwrap_or_else(|| char_to_byte(&text[start.min(text.len())..], s.len() as usize));
-            Span::new(
-                base + start.min(text.len()),
-                base + (start + len).min(text.len()),
-            )
-        }
-        _ => Span::new(base, base),
-    };
-    let message = clean_message(&err.to_string());
-    // The scanner notices a tab where the token before it ends; point at
-    // the tab that indents a line instead, where there is one.
-    let span = if message.contains("tab") {
-        let mut offset = 0;
-        let mut found = None;
-        for line in text.split_inclusive('\n') {
-            let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-            if let Some(i) = line[..indent].find('\t') {
-                found = Some(Span::new(base + offset + i, base + offset + i + 1));
-                break;
-            }
-            offset += line.len();
-        }
-        found.unwrap_or(span)
-    } else {
-        span
-    };
-    SyntaxError { message, span }
-}
-
-/// serde-saphyr's messages start with `error: line N column M: `; the
-/// position is reported separately, so keep only what went wrong.
-fn clean_message(message: &str) -> String {
-    let first = message.lines().next().unwrap_or(message);
-    let mut rest = first.strip_prefix("error: ").unwrap_or(first);
-    if let Some(after) = rest.strip_prefix("line ")
-        && let Some((_, tail)) = after.split_once(": ")
-    {
-        rest = tail;
-    }
-    // The position is reported separately, and in file coordinates.
-    if let Some(at) = rest.rfind(" at line ")
-        && rest[at + 9..]
-            .chars()
-            .all(|c| c.is_ascii_digit() || ", column".contains(c))
-    {
-        rest = &rest[..at];
-    }
-    let rest = rest.trim();
-    if let Some(breach) = rest.strip_prefix("budget breached: ") {
-        let what = breach.split([' ', '{']).next().unwrap_or(breach);
-        let why = match what {
-            "Depth" => "nests deeper than 64 levels",
-            "Nodes" | "Events" | "AliasExpansions" | "Aliases" | "Anchors" => {
-                "expands to too many values (aliases are counted as they expand)"
-            }
-            _ => "is larger than a job request can be",
-        };
-        return format!("the document {why}, past the reader's safety limit ({what})");
-    }
-    if rest.is_empty() {
-        "the document is not valid YAML".to_string()
-    } else {
-        rest.to_string()
-    }
-}
-
 fn char_to_byte(text: &str, chars: usize) -> usize {
     text.char_indices()
         .nth(chars)
@@ -419,7 +385,10 @@ enum RawKind {
 
 impl RawNode {
     fn into_node(self, text: &str, base: usize) -> Node {
-        let loc = self.0.referenced;
+        // `defined` is where the value was written: for a value reached
+        // through an alias or a merge key (`<<`), the anchored node, not the
+        // `*name` that uses it. Elsewhere it is the same as `referenced`.
+        let loc = self.0.defined;
         let s = loc.span();
         let start = s
             .byte_offset()
