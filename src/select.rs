@@ -157,9 +157,21 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
     Ok(inputs)
 }
 
-/// Add a file unless it was added already under another name.
+/// Add a file named on the command line unless it was added already under
+/// another name.
 fn push_once(path: PathBuf, cwd: &Path, seen: &mut HashSet<PathBuf>, inputs: &mut Vec<Input>) {
     let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| absolute(&path, cwd));
+    push_as(identity, path, cwd, seen, inputs);
+}
+
+/// Add a file under its identity (its real path) unless that was added.
+fn push_as(
+    identity: PathBuf,
+    path: PathBuf,
+    cwd: &Path,
+    seen: &mut HashSet<PathBuf>,
+    inputs: &mut Vec<Input>,
+) {
     if seen.insert(identity) {
         inputs.push(Input {
             display: display_in(&path, Some(cwd)),
@@ -182,11 +194,15 @@ fn walk(
         .standard_filters(true)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b));
+    // The walk follows no link, so a file's real path is the directory's
+    // real path joined with the file's path below it: one `canonicalize`
+    // per walked directory, not one per file.
+    let real_root = std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir, cwd));
     let filter = Arc::clone(matchers);
     let base = cwd.to_path_buf();
     builder.filter_entry(move |entry| {
         // A directory named on the command line is walked whatever the globs.
-        entry.depth() == 0 || {
+        entry.depth() == 0 || filter.exclude.is_empty() || {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !filter.excluded(&absolute(entry.path(), &base), is_dir)
         }
@@ -207,8 +223,14 @@ fn walk(
             },
         };
         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-        if is_file && is_job_file(entry.path()) && matchers.included(&absolute(entry.path(), cwd)) {
-            push_once(entry.into_path(), cwd, seen, inputs);
+        if is_file
+            && is_job_file(entry.path())
+            && (matchers.include.is_none() || matchers.included(&absolute(entry.path(), cwd)))
+        {
+            let path = entry.into_path();
+            let below = path.strip_prefix(dir).unwrap_or(&path);
+            let identity = real_root.join(below);
+            push_as(identity, path, cwd, seen, inputs);
         }
     }
     Ok(())
