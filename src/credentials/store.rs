@@ -21,10 +21,11 @@ use std::path::PathBuf;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::limits::token::{Token, hex};
+use crate::platform::cache_dir::{read_entry, write_entry};
+use crate::platform::token::{Token, hex};
 
 /// Entries of another version are ignored (and replaced).
 const VERSION: u64 = 2;
@@ -34,7 +35,7 @@ const SALT: &[u8] = b"jobcheck credential cache v2";
 
 /// The file name for a key: a hash of its parts, so the file name holds
 /// neither the user nor the access key.
-pub(crate) fn entry_name(parts: &[&str]) -> String {
+pub fn entry_name(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(b"jobcheck-credential-v2");
     for part in parts {
@@ -46,13 +47,13 @@ pub(crate) fn entry_name(parts: &[&str]) -> String {
 
 /// The AEAD key of one entry: HKDF-SHA256 of the secret, bound to the
 /// entry's file name.
-pub(crate) struct SealKey {
+pub struct SealKey {
     cipher: XChaCha20Poly1305,
     name: String,
 }
 
 impl SealKey {
-    pub(crate) fn new(secret: &[u8], name: &str) -> Option<SealKey> {
+    pub fn new(secret: &[u8], name: &str) -> Option<SealKey> {
         let mut key = [0u8; 32];
         Hkdf::<Sha256>::new(Some(SALT), secret)
             .expand(name.as_bytes(), &mut key)
@@ -67,7 +68,7 @@ impl SealKey {
 
 /// A credential entry. Every field is bound to the seal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub struct Entry {
     /// Epoch milliseconds after which the entry is renewed.
     pub valid_until: i64,
     pub cluster_id: String,
@@ -101,7 +102,7 @@ impl Entry {
         ad
     }
 
-    pub(crate) fn discovered(&self, ac_base: &str) -> Option<String> {
+    pub fn discovered(&self, ac_base: &str) -> Option<String> {
         (self.ac_base.as_deref() == Some(ac_base))
             .then(|| self.ai_url.clone())
             .flatten()
@@ -172,35 +173,47 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// An entry as written, the nonce and sealed bytes in hex.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    version: u64,
+    valid_until: i64,
+    cluster_id: String,
+    ac_base: Option<String>,
+    ai_url: Option<String>,
+    nonce: String,
+    sealed: String,
+}
+
 /// The credential cache directory (`None`: nothing is kept).
-pub(crate) struct Store {
+pub struct Store {
     pub dir: Option<PathBuf>,
 }
 
 impl Store {
     /// The entry `name`, if present, readable, and sealed with `key`.
-    pub(crate) fn load(&self, name: &str, key: &SealKey) -> Option<(Entry, Option<Token>)> {
-        let bytes = super::cache::read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
-        let value: Value = serde_json::from_slice(&bytes).ok()?;
-        if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
+    pub fn load(&self, name: &str, key: &SealKey) -> Option<(Entry, Option<Token>)> {
+        let bytes = read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
+        let file: File = serde_json::from_slice(&bytes).ok()?;
+        if file.version != VERSION {
             return None;
         }
-        let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
         let stored = Stored {
             entry: Entry {
-                valid_until: value.get("validUntil").and_then(Value::as_i64)?,
-                cluster_id: text("clusterId").unwrap_or_default(),
-                ac_base: text("acBase"),
-                ai_url: text("aiUrl"),
+                valid_until: file.valid_until,
+                cluster_id: file.cluster_id,
+                ac_base: file.ac_base,
+                ai_url: file.ai_url,
             },
-            nonce: unhex(&text("nonce")?)?,
-            sealed: unhex(&text("sealed")?)?,
+            nonce: unhex(&file.nonce)?,
+            sealed: unhex(&file.sealed)?,
         };
         open(key, &stored)
     }
 
     /// Seal and write an entry; an error says why it was not kept.
-    pub(crate) fn save(
+    pub fn save(
         &self,
         name: &str,
         key: &SealKey,
@@ -212,17 +225,17 @@ impl Store {
         };
         let stored = seal(key, entry, token)
             .ok_or("cannot seal the credential cache entry (no random numbers from the system)")?;
-        let body = json!({
-            "version": VERSION,
-            "validUntil": stored.entry.valid_until,
-            "clusterId": stored.entry.cluster_id,
-            "acBase": stored.entry.ac_base,
-            "aiUrl": stored.entry.ai_url,
-            "nonce": hex(&stored.nonce),
-            "sealed": hex(&stored.sealed),
-        });
+        let body = File {
+            version: VERSION,
+            valid_until: stored.entry.valid_until,
+            cluster_id: stored.entry.cluster_id,
+            ac_base: stored.entry.ac_base,
+            ai_url: stored.entry.ai_url,
+            nonce: hex(&stored.nonce),
+            sealed: hex(&stored.sealed),
+        };
         let text = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
-        super::cache::write_entry(dir, name, &text).map_err(|e| e.message)
+        write_entry(dir, name, &text).map_err(|e| e.message)
     }
 }
 
