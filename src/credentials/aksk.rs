@@ -7,6 +7,7 @@
 //! secret key itself is never stored or printed.
 
 use std::fmt;
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -14,7 +15,7 @@ use reqwest::Url;
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::{AKSK_VARS, Error, env_text};
+use super::error::Error;
 use crate::platform::clip;
 use crate::platform::http::{self, Deadline, join, origin};
 use crate::platform::token::{Token, hex};
@@ -22,6 +23,32 @@ use crate::platform::token::{Token, hex};
 type HmacSha256 = Hmac<Sha256>;
 
 pub const TOKENS_PATH: &str = "api/user/v3/tokens";
+
+const AKSK_VARS: [&str; 3] = [
+    "JOBCHECK_USER",
+    "JOBCHECK_ACCESS_KEY",
+    "JOBCHECK_SECRET_KEY",
+];
+
+pub(crate) fn env_text(name: &str) -> Result<Option<String>, Error> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v.trim().to_string())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Error::Usage(format!("{name} is not valid text")))
+        }
+    }
+}
+
+/// True when some credential is configured: a token (variable or file) or
+/// any of the access key variables. Without one, there is nothing to ask
+/// the platform with. Empty variables do not count: CI systems set secrets
+/// to "" where they are withheld (pull requests from forks).
+pub fn credential_configured(token_file: Option<&Path>) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    token_file.is_some() || set("JOBCHECK_TOKEN") || AKSK_VARS.iter().any(|n| set(n))
+}
 
 /// A secret key: never shown by `Debug`.
 #[derive(Clone)]

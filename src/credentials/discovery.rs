@@ -4,7 +4,7 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::Error;
+use super::error::Error;
 use crate::platform::http::{self, Deadline, join, origin};
 use crate::platform::resources::resources_url;
 use crate::platform::token::Token;

@@ -16,10 +16,11 @@
 
 pub mod aksk;
 pub mod discovery;
+pub mod error;
 pub mod store;
 pub mod token;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -29,9 +30,13 @@ use crate::platform::http::{Deadline, secure_base, shown_text};
 use crate::platform::notice::{Notice, Sink};
 use crate::platform::resources::resources_url;
 pub use crate::platform::token::{Claims, TOKEN_HELP, Token};
-use crate::platform::{Class, clip, now_ms};
-pub use aksk::{AkSk, ClusterToken, Secret, choose, mint, signature, signing_text};
+use crate::platform::{clip, now_ms};
+use aksk::env_text;
+pub use aksk::{
+    AkSk, ClusterToken, Secret, choose, credential_configured, mint, signature, signing_text,
+};
 pub use discovery::discover;
+pub use error::Error;
 use store::{Entry, SealKey, Store, entry_name};
 pub use token::read_token;
 
@@ -39,37 +44,6 @@ pub const DEFAULT_AUTH_BASE: &str = "https://api.scnet.cn";
 pub const DEFAULT_AC_BASE: &str = "https://www.scnet.cn";
 /// A cached token is renewed this long before it expires.
 pub const RENEW_MARGIN: Duration = Duration::from_secs(5 * 60);
-
-const AKSK_VARS: [&str; 3] = [
-    "JOBCHECK_USER",
-    "JOBCHECK_ACCESS_KEY",
-    "JOBCHECK_SECRET_KEY",
-];
-
-/// Why no credential could be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// From the platform client (a bad address, a failed request).
-    #[error(transparent)]
-    Platform(#[from] crate::platform::Error),
-    /// What the user gave cannot be used (variables, token file, cluster).
-    #[error("{0}")]
-    Usage(String),
-    /// The credential cannot be had or used now (expired, refused, offline
-    /// without a cached one).
-    #[error("{0}")]
-    Unavailable(String),
-}
-
-impl Error {
-    pub fn class(&self) -> Class {
-        match self {
-            Error::Platform(e) => e.class(),
-            Error::Usage(_) => Class::Usage,
-            Error::Unavailable(_) => Class::Unavailable,
-        }
-    }
-}
 
 /// Where the credential and the AI address come from.
 #[derive(Clone, Debug, Default)]
@@ -85,26 +59,6 @@ pub struct Options {
     pub cache_mode: CacheMode,
     /// `None`: [`cache_dir::default_dir`].
     pub cache_dir: Option<PathBuf>,
-}
-
-fn env_text(name: &str) -> Result<Option<String>, Error> {
-    match std::env::var(name) {
-        Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => Ok(Some(v.trim().to_string())),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Error::Usage(format!("{name} is not valid text")))
-        }
-    }
-}
-
-/// True when some credential is configured: a token (variable or file) or
-/// any of the access key variables. Without one, there is nothing to ask
-/// the platform with. Empty variables do not count: CI systems set secrets
-/// to "" where they are withheld (pull requests from forks).
-pub fn credential_configured(token_file: Option<&Path>) -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    token_file.is_some() || set("JOBCHECK_TOKEN") || AKSK_VARS.iter().any(|n| set(n))
 }
 
 /// A token and the AI address to use it with.

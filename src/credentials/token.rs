@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::Error;
+use super::error::Error;
 pub use crate::platform::token::{TOKEN_HELP, Token};
 
 pub fn read_token(file: Option<&PathBuf>) -> Result<Token, Error> {

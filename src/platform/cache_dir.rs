@@ -11,6 +11,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::error::Error;
+
 /// How the caches are used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum CacheMode {
@@ -51,11 +53,11 @@ pub fn default_dir() -> Option<PathBuf> {
 /// The cache directory to use: `given`, else [`default_dir`]; an error
 /// (a usage error) when it exists but is not safely ours. A directory that
 /// does not exist yet is fine: it is made private.
-pub fn trusted_dir(given: Option<PathBuf>) -> Result<Option<PathBuf>, super::Error> {
+pub fn trusted_dir(given: Option<PathBuf>) -> Result<Option<PathBuf>, Error> {
     let Some(dir) = given.or_else(default_dir) else {
         return Ok(None);
     };
-    check_dir(&dir).map_err(super::Error::Usage)?;
+    check_dir(&dir).map_err(Error::Usage)?;
     Ok(Some(dir))
 }
 

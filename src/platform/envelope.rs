@@ -9,8 +9,6 @@
 
 use serde_json::Value;
 
-use super::clip;
-
 /// The code of success.
 pub const SUCCESS: &str = "0";
 /// "invalid parameters": for a limits request, no such resource group.
@@ -107,6 +105,20 @@ impl<D> Envelope<D> {
                 None => format!("code {}{said}, which jobcheck does not know", clip(c)),
             },
         }
+    }
+}
+
+/// Server text fit for a one-line message: control characters out, clipped.
+pub fn clip(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let clean = clean.trim();
+    if clean.chars().count() > 200 {
+        format!("{}…", clean.chars().take(200).collect::<String>())
+    } else {
+        clean.to_string()
     }
 }
 

@@ -28,8 +28,8 @@ use reqwest::{StatusCode, Url};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::Error;
 use super::envelope::{self, Envelope, Shape};
+use super::error::Error;
 
 /// Attempts per request, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;

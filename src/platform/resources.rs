@@ -8,13 +8,13 @@ use reqwest::{StatusCode, Url};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::envelope::{self, Shape};
+use super::envelope::{self, Shape, clip};
+use super::error::Error;
 use super::http::{
     self, BodyError, Deadline, MAX_ATTEMPTS, MAX_BODY_BYTES, Step, error_chain, origin, shown_text,
 };
 use super::notice::{Notice, Sink};
 use super::token::{TOKEN_HELP, Token};
-use super::{Error, clip};
 
 /// The path under the AI base.
 pub const RESOURCES_PATH: &str = "ai/openapi/v2/instance-service/resources";

@@ -3,6 +3,7 @@
 //! platform verifies it).
 
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -173,6 +174,14 @@ impl Token {
             expire_ms,
         }
     }
+}
+
+/// Now, in epoch milliseconds (token expiry and cache validity).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 pub fn hex(bytes: &[u8]) -> String {
