@@ -207,13 +207,15 @@ struct CheckArgs {
     table: bool,
 }
 
+const REJECTED: u8 = 1;
 const USAGE: u8 = 2;
 const UNAVAILABLE: u8 = 3;
 
-/// The exit code for a failure of the platform client or the credentials:
-/// the one place where an error's class becomes a number.
+/// The exit code for a failure of the platform client, the credentials or
+/// a limits listing: the one place where an error's class becomes a number.
 fn exit_code(class: Class) -> u8 {
     match class {
+        Class::UnknownGroup => REJECTED,
         Class::Usage => USAGE,
         Class::Unavailable => UNAVAILABLE,
     }
@@ -624,7 +626,7 @@ fn limits(args: LimitsArgs) -> u8 {
             for message in &refusal.messages {
                 eprintln!("error: {message}");
             }
-            refusal.code
+            exit_code(refusal.class)
         }
     }
 }

@@ -25,7 +25,6 @@ use crate::platform::token::{Claims, Token};
 use crate::platform::{clip, now_ms};
 
 pub use crate::platform::cache_dir::CacheMode;
-pub use crate::platform::http::{MAX_ATTEMPTS, MAX_BODY_BYTES, MAX_RETRY_AFTER};
 
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;

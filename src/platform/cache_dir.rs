@@ -25,18 +25,13 @@ pub enum CacheMode {
     Offline,
 }
 
-/// Why an answer could not be remembered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why an entry could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct PutError {
     pub message: String,
     /// The directory cannot be written at all (not just this entry).
     pub whole_cache: bool,
-}
-
-impl std::fmt::Display for PutError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 /// The cache directory: `JOBCHECK_CACHE_DIR`, else the platform's cache

@@ -1,8 +1,12 @@
 //! The platform client's error, and the class of failure it is.
 
 /// What kind of failure an error is; the front turns it into an exit code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ordered by weight: when several things failed, the greatest class wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
+    /// The resource group (or its accelerator type) asked about does not
+    /// exist (exit 1, as a rejected job).
+    UnknownGroup,
     /// What the user gave cannot be used (exit 2).
     Usage,
     /// The platform cannot be asked, or gave no usable answer (exit 3).

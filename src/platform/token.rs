@@ -43,23 +43,16 @@ pub struct Claims {
     pub expire_ms: Option<i64>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
+    #[error("the token is empty")]
     Empty,
     /// The token holds characters an HTTP header cannot carry.
+    #[error(
+        "the token holds characters that cannot be sent in a header \
+         (spaces, line breaks or control characters inside it)"
+    )]
     BadCharacters,
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::Empty => f.write_str("the token is empty"),
-            TokenError::BadCharacters => f.write_str(
-                "the token holds characters that cannot be sent in a header \
-                 (spaces, line breaks or control characters inside it)",
-            ),
-        }
-    }
 }
 
 impl Token {
