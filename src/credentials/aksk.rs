@@ -18,7 +18,7 @@ use sha2::Sha256;
 use super::error::Error;
 use crate::platform::clip;
 use crate::platform::http::{self, Deadline, join, origin};
-use crate::platform::token::{Token, hex};
+use crate::platform::token::Token;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -131,7 +131,7 @@ pub fn signature(secret: &str, access_key: &str, timestamp: &str, user: &str) ->
         secret.as_bytes(),
         &[signing_text(access_key, timestamp, user).as_bytes()],
     )
-    .map(|m| hex(&m))
+    .map(hex::encode)
 }
 
 /// One cluster's token, as the token service lists it.

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::platform::cache_dir::{read_entry, write_entry};
-use crate::platform::token::{Token, hex};
+use crate::platform::token::Token;
 
 /// Entries of another version are ignored (and replaced).
 const VERSION: u64 = 2;
@@ -42,7 +42,7 @@ pub fn entry_name(parts: &[&str]) -> String {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    format!("credential-{}.json", hex(&h.finalize()))
+    format!("credential-{}.json", hex::encode(h.finalize()))
 }
 
 /// The AEAD key of one entry: HKDF-SHA256 of the secret, bound to the
@@ -163,16 +163,6 @@ fn open(key: &SealKey, stored: &Stored) -> Option<(Entry, Option<Token>)> {
     Some((stored.entry.clone(), token))
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
-
 /// An entry as written, the nonce and sealed bytes in hex.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -206,8 +196,8 @@ impl Store {
                 ac_base: file.ac_base,
                 ai_url: file.ai_url,
             },
-            nonce: unhex(&file.nonce)?,
-            sealed: unhex(&file.sealed)?,
+            nonce: hex::decode(&file.nonce).ok()?,
+            sealed: hex::decode(&file.sealed).ok()?,
         };
         open(key, &stored)
     }
@@ -231,8 +221,8 @@ impl Store {
             cluster_id: stored.entry.cluster_id,
             ac_base: stored.entry.ac_base,
             ai_url: stored.entry.ai_url,
-            nonce: hex(&stored.nonce),
-            sealed: hex(&stored.sealed),
+            nonce: hex::encode(&stored.nonce),
+            sealed: hex::encode(&stored.sealed),
         };
         let text = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
         write_entry(dir, name, &text).map_err(|e| e.message)
@@ -317,7 +307,5 @@ mod tests {
             std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
             assert!(store.load(&name, &key).is_none());
         }
-        assert_eq!(unhex(&hex(b"\x00\xff")).unwrap(), b"\x00\xff");
-        assert!(unhex("abc").is_none() && unhex("zz").is_none());
     }
 }

@@ -13,7 +13,6 @@ use sha2::{Digest, Sha256};
 
 pub use crate::platform::cache_dir::{PutError, default_dir, trusted_dir};
 use crate::platform::cache_dir::{read_entry, write_entry};
-use crate::platform::token::hex;
 
 /// Cache files larger than this are not read (they are not ours).
 const MAX_ENTRY_BYTES: u64 = 1024 * 1024;
@@ -57,7 +56,7 @@ impl Key<'_> {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
-        format!("{}.json", hex(&h.finalize()))
+        format!("{}.json", hex::encode(h.finalize()))
     }
 }
 

@@ -131,7 +131,7 @@ impl Token {
 
     /// A digest of the token, to tell tokens apart without keeping them.
     pub fn fingerprint(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 
     /// The claims of a JWT payload; all `None` when the token is not a JWT.
@@ -175,10 +175,6 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Epoch milliseconds as `2026-11-26 05:23:03 UTC`.
