@@ -287,4 +287,24 @@ mod tests {
         assert!(render(&a, true, true).starts_with('{'));
         assert!(render(&a, true, false).starts_with('['));
     }
+
+    #[test]
+    fn a_refusal_takes_the_weightiest_class() {
+        let pair = |g: &str| Pair {
+            group: g.into(),
+            accelerator: AccelType::Gpu,
+        };
+        let pairs = [pair("A"), pair("B"), pair("C")];
+        let unknown = || Lookup::UnknownGroup { known: vec![] };
+        let down = || Lookup::Unavailable {
+            reason: "down".into(),
+        };
+        let found = || Lookup::Found(set("A", Some(AccelType::Gpu)));
+        let e = from_answers(&pairs, vec![found(), unknown(), down()]).unwrap_err();
+        assert_eq!(e.class, Class::Unavailable);
+        assert_eq!(e.messages.len(), 2);
+        let e = from_answers(&pairs[..2], vec![found(), unknown()]).unwrap_err();
+        assert_eq!(e.class, Class::UnknownGroup);
+        assert_eq!(from_answers(&pairs[..1], vec![found()]).unwrap().len(), 1);
+    }
 }

@@ -87,3 +87,22 @@ pub struct Quiet;
 impl Sink for Quiet {
     fn notice(&self, _notice: Notice) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_show_their_level_and_are_kept_in_order() {
+        let sink = Collect::default();
+        sink.notice(Notice::warning("the cache is shared"));
+        sink.notice(Notice::debug("GET /x: HTTP 200"));
+        let told: Vec<String> = sink.take().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            told,
+            ["warning: the cache is shared", "debug: GET /x: HTTP 200"]
+        );
+        assert!(sink.take().is_empty());
+        Quiet.notice(Notice::warning("dropped"));
+    }
+}
