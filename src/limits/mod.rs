@@ -2,7 +2,7 @@
 //! accelerator type) pair of a run, with the group's limits, "no such
 //! group", or "unavailable". The rules never see where an answer came from.
 //!
-//! - [`file`]: `--limits FILE`.
+//! - [`file`](mod@file): `--limits FILE`.
 //! - [`api`]: the platform's API, through [`cache`], with the platform
 //!   client ([`crate::platform`]) and a credential ([`crate::credentials`]).
 //! - [`show`]: `jobcheck limits`.

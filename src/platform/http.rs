@@ -505,7 +505,8 @@ async fn envelope_once(
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             return Step::Done(Err(format!(
-                "the answer of {what} is larger than 1 MiB; refused"
+                "the answer of {what} is larger than {} MiB; refused",
+                MAX_BODY_BYTES / (1024 * 1024)
             )));
         }
         Err(BodyError::CutOff(cause)) => {
