@@ -5,11 +5,13 @@
 
 pub mod check;
 pub mod config;
+pub mod credentials;
 pub mod diag;
 pub mod explain;
 pub mod fsread;
 pub mod limits;
 pub mod man;
+pub mod platform;
 pub mod reading;
 pub mod report;
 pub mod run;

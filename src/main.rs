@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::config::{Config, Places, Scope};
+use jobcheck::credentials;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
-use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
+use jobcheck::platform::{Class, Notice, Sink};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::run::{self, Options, Selection};
 use jobcheck::spec::AccelType;
@@ -206,7 +207,81 @@ struct CheckArgs {
     table: bool,
 }
 
+const REJECTED: u8 = 1;
 const USAGE: u8 = 2;
+const UNAVAILABLE: u8 = 3;
+
+/// The exit code for a failure of the platform client, the credentials or
+/// a limits listing: the one place where an error's class becomes a number.
+fn exit_code(class: Class) -> u8 {
+    match class {
+        Class::UnknownGroup => REJECTED,
+        Class::Usage => USAGE,
+        Class::Unavailable => UNAVAILABLE,
+    }
+}
+
+/// Where the library's notices and progress go: notices to standard error
+/// as they come, progress as an `indicatif` spinner on a terminal, shown
+/// once fetching has taken [`Terminal::PROGRESS_AFTER`].
+struct Terminal {
+    bar: std::sync::Mutex<Progress>,
+}
+
+#[derive(Default)]
+struct Progress {
+    since: Option<std::time::Instant>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Terminal {
+    const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
+    fn new() -> Terminal {
+        Terminal {
+            bar: std::sync::Mutex::new(Progress::default()),
+        }
+    }
+}
+
+impl Sink for Terminal {
+    fn notice(&self, notice: Notice) {
+        let progress = self.bar.lock().ok();
+        match progress.as_ref().and_then(|p| p.bar.as_ref()) {
+            Some(bar) => bar.suspend(|| eprintln!("{notice}")),
+            None => eprintln!("{notice}"),
+        }
+    }
+
+    fn progress(&self, done: usize, started: usize) {
+        let Ok(mut progress) = self.bar.lock() else {
+            return;
+        };
+        let since = *progress.since.get_or_insert_with(std::time::Instant::now);
+        if progress.bar.is_none() {
+            if since.elapsed() < Self::PROGRESS_AFTER || !std::io::stderr().is_terminal() {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            progress.bar = Some(bar);
+        }
+        if let Some(bar) = &progress.bar {
+            bar.set_message(format!(
+                "fetching limits from the platform: {done}/{started} resource groups"
+            ));
+        }
+    }
+
+    fn finished(&self) {
+        if let Ok(mut progress) = self.bar.lock() {
+            if let Some(bar) = progress.bar.take() {
+                bar.finish_and_clear();
+            }
+            progress.since = None;
+        }
+    }
+}
 
 /// Whether a first argument is meant as a path (so `check` is implied).
 fn looks_like_path(arg: &str) -> bool {
@@ -373,7 +448,7 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
     if let Some(path) = &config.limits {
         return Ok(Choice::File(path.clone()));
     }
-    if config.endpoint.is_some() || auth::credential_configured(args.token_file.as_deref()) {
+    if config.endpoint.is_some() || credentials::credential_configured(args.token_file.as_deref()) {
         return Ok(Choice::Api(config.endpoint.as_ref()));
     }
     Err(usage_error(
@@ -402,29 +477,33 @@ fn api_source(
     config: &Config,
     endpoint: Option<&String>,
 ) -> Result<Box<dyn LimitSource>, u8> {
-    ApiSource::from_env(ApiOptions {
-        endpoint: endpoint.cloned(),
-        cluster: config.cluster.clone(),
-        token_file: args.token_file.clone(),
-        timeout: args.timeout,
-        verbose: args.verbose,
-        cache_ttl: std::time::Duration::from_secs(
-            args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
-        ),
-        cache_mode: if args.offline {
-            CacheMode::Offline
-        } else if args.refresh {
-            CacheMode::Refresh
-        } else {
-            CacheMode::Normal
+    let sink = std::sync::Arc::new(Terminal::new());
+    ApiSource::from_env(
+        ApiOptions {
+            endpoint: endpoint.cloned(),
+            cluster: config.cluster.clone(),
+            token_file: args.token_file.clone(),
+            timeout: args.timeout,
+            verbose: args.verbose,
+            cache_ttl: std::time::Duration::from_secs(
+                args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
+            ),
+            cache_mode: if args.offline {
+                CacheMode::Offline
+            } else if args.refresh {
+                CacheMode::Refresh
+            } else {
+                CacheMode::Normal
+            },
+            // The endpoint is set above (`None`: discovered).
+            ..ApiOptions::new("")
         },
-        // The endpoint is set above (`None`: discovered).
-        ..ApiOptions::new("")
-    })
+        sink,
+    )
     .map(|s| Box::new(s) as Box<dyn LimitSource>)
     .map_err(|e| {
         eprintln!("error: {e}");
-        e.exit_code()
+        exit_code(e.class())
     })
 }
 
@@ -547,7 +626,7 @@ fn limits(args: LimitsArgs) -> u8 {
             for message in &refusal.messages {
                 eprintln!("error: {message}");
             }
-            refusal.code
+            exit_code(refusal.class)
         }
     }
 }

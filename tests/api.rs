@@ -793,3 +793,47 @@ fn the_limits_command() {
     assert_eq!(off.code, 3, "{}", off.stderr);
     assert_no_token(&token, &table, &cache);
 }
+
+/// Warnings from the lookup (an unreadable field, a stale cached answer
+/// used with --offline) reach standard error as `warning:` lines, once
+/// each, and stay out of a machine format's standard output.
+#[test]
+fn lookup_warnings_reach_standard_error() {
+    let server = Server::platform(groups());
+    let work = tempfile::tempdir().unwrap();
+    let job = work.path().join("sparse.yaml");
+    std::fs::write(&job, JOBS[6].1).unwrap();
+    let cache = work.path().join("cache");
+    let token = good_token();
+    let url = server.url();
+    let args = [
+        "check",
+        job.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--format",
+        "json",
+    ];
+    let run = jobcheck(&args, &token, &cache);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for field in ["gpuNumber", "memorySize"] {
+        let line =
+            format!("warning: the platform's `{field}` for resource group `Sparse` cannot be read");
+        assert_eq!(run.stderr.matches(&line).count(), 1, "{}", run.stderr);
+    }
+    assert!(!run.stdout.contains("warning:"), "{}", run.stdout);
+    report(&run);
+
+    let mut offline = args.to_vec();
+    offline.extend(["--offline", "--cache-ttl", "0"]);
+    let off = jobcheck(&offline, &token, &cache);
+    assert_eq!(off.code, 0, "{}", off.stderr);
+    assert_eq!(server.count(), 1);
+    assert!(
+        off.stderr
+            .contains("warning: using a cached answer for resource group `Sparse` (gpu) from")
+            && off.stderr.contains("older than the cache TTL (--offline)"),
+        "{}",
+        off.stderr
+    );
+}

@@ -1,94 +1,42 @@
-//! The platform API as a limit source:
-//! `GET {aiBase}/ai/openapi/v2/instance-service/resources?resourceGroup=…&acceleratorType=…`
-//! with header `token`. One request per distinct pair, concurrently (at most
-//! [`CONCURRENCY`] at a time), all bounded by one deadline and retried only on
-//! transient failures; answers go through a local [`Cache`].
+//! The platform API as a limit source: one limits request
+//! ([`crate::platform::resources`]) per distinct pair, concurrently (at most
+//! [`CONCURRENCY`] at a time), all bounded by one deadline; answers go
+//! through a local [`Cache`]. Warnings, `--verbose` lines and progress go
+//! to the [`Sink`] the front gives; nothing here prints.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::{IsTerminal, Write};
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use reqwest::Url;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::limits::auth;
+use crate::credentials::{self, Credential};
 use crate::limits::cache::{self, Cache, Cached, Key};
-use crate::limits::fetch::Fetch;
-use crate::limits::net::{self, shown, shown_text};
-use crate::limits::token::{Claims, TOKEN_HELP, Token};
+use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
+use crate::platform::http::{self, Deadline};
+use crate::platform::notice::{Notice, Sink};
+use crate::platform::resources::{self, Outcome, Request, resources_url};
+use crate::platform::token::{Claims, Token};
+use crate::platform::{clip, now_ms};
 
-pub use crate::limits::fetch::limits_from_data;
-pub(crate) use crate::limits::fetch::{clip, code_meaning, origin};
-pub use crate::limits::net::{MAX_ATTEMPTS, MAX_RETRY_AFTER};
-use crate::limits::{LimitSource, Lookup, Pair};
+pub use crate::platform::cache_dir::CacheMode;
 
-/// The path under the AI base.
-pub const RESOURCES_PATH: &str = "ai/openapi/v2/instance-service/resources";
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
-/// Answers larger than this are refused.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
-/// Fetching longer than this shows a progress line (on a terminal).
-const PROGRESS_AFTER: Duration = Duration::from_millis(300);
-
-/// Why the API cannot be used at all (before any job is judged).
-#[derive(Debug)]
-pub struct SetupError {
-    pub message: String,
-    pub code: u8,
-}
-
-impl fmt::Display for SetupError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl SetupError {
-    pub fn exit_code(&self) -> u8 {
-        self.code
-    }
-
-    pub(crate) fn usage(message: impl Into<String>) -> SetupError {
-        SetupError {
-            message: message.into(),
-            code: 2,
-        }
-    }
-
-    pub(crate) fn unavailable(message: impl Into<String>) -> SetupError {
-        SetupError {
-            message: message.into(),
-            code: 3,
-        }
-    }
-}
-
-/// How the cache is used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CacheMode {
-    /// Fresh entries answer; the rest is fetched and remembered.
-    #[default]
-    Normal,
-    /// Entries are not read (answers are still remembered).
-    Refresh,
-    /// Entries only, stale ones too; nothing is fetched.
-    Offline,
-}
+/// How often progress is reported while requests are in flight.
+const PROGRESS_EVERY: Duration = Duration::from_millis(120);
 
 /// Everything but the token, which comes from the environment.
 #[derive(Clone, Debug)]
 pub struct ApiOptions {
-    /// The AI address; `None`: discovered from the token (see [`auth`]).
+    /// The AI address; `None`: discovered from the token (see [`credentials`]).
     pub endpoint: Option<String>,
     /// `cluster` in jobcheck.toml: whose token to mint (`JOBCHECK_CLUSTER` wins).
     pub cluster: Option<String>,
@@ -101,9 +49,9 @@ pub struct ApiOptions {
     pub cache_mode: CacheMode,
     /// `None`: [`cache::default_dir`].
     pub cache_dir: Option<PathBuf>,
-    /// Show a progress line on a terminal.
+    /// Report progress to the sink (which shows it on a terminal).
     pub progress: bool,
-    /// Log each request to stderr (`--verbose`): method, URL, status,
+    /// Report each request to the sink (`--verbose`): method, URL, status,
     /// attempt, elapsed time and the headers sent, the token redacted.
     pub verbose: bool,
 }
@@ -122,6 +70,17 @@ impl ApiOptions {
             verbose: false,
         }
     }
+
+    fn credentials(&self) -> credentials::Options {
+        credentials::Options {
+            endpoint: self.endpoint.clone(),
+            cluster: self.cluster.clone(),
+            token_file: self.token_file.clone(),
+            cache_ttl: self.cache_ttl,
+            cache_mode: self.cache_mode,
+            cache_dir: self.cache_dir.clone(),
+        }
+    }
 }
 
 pub struct ApiSource {
@@ -129,13 +88,13 @@ pub struct ApiSource {
     url: Url,
     token: Token,
     claims: Claims,
-    timeout: Duration,
-    /// `timeout` after the run's first request could be made.
-    deadline: Instant,
+    /// `--timeout`, ending after the run's first request could be made.
+    deadline: Deadline,
     cache: Cache,
     mode: CacheMode,
     progress: bool,
     verbose: bool,
+    sink: Arc<dyn Sink>,
 }
 
 impl fmt::Debug for ApiSource {
@@ -144,162 +103,46 @@ impl fmt::Debug for ApiSource {
             .field("url", &self.url.as_str())
             .field("token", &self.token)
             .field("claims", &self.claims)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.deadline.budget)
             .field("mode", &self.mode)
             .finish()
     }
-}
-
-/// The resources URL for an AI base: `https://h:p` and `https://h:p/ai/` both
-/// give `https://h:p/ai/openapi/v2/instance-service/resources`. Plain
-/// `http://` is refused except to loopback hosts.
-pub fn resources_url(endpoint: &str) -> Result<Url, SetupError> {
-    let base = Url::parse(endpoint.trim()).map_err(|e| {
-        SetupError::usage(format!(
-            "--endpoint `{}` is not a URL ({e}); give the platform's AI address, e.g. https://host:port",
-            clip(&shown_text(endpoint))
-        ))
-    })?;
-    secure_base(&base, "--endpoint", "the token")?;
-    let mut path = base.path().trim_end_matches('/').to_string();
-    if path.ends_with("/ai") {
-        path.truncate(path.len() - 3);
-    }
-    let mut url = base.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    url.set_path(&format!("{path}/{RESOURCES_PATH}"));
-    Ok(url)
-}
-
-/// An address that credentials are sent to: https (plain http only to a
-/// loopback address), with a host and no user name or password in it.
-/// `name` says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`),
-/// `sends` what would be exposed. Messages never echo the user information.
-pub(crate) fn secure_base(url: &Url, name: &str, sends: &str) -> Result<(), SetupError> {
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(SetupError::usage(format!(
-            "{name} `{}` must not carry a user name or password (left out here); \
-             credentials come from the environment or --token-file",
-            shown(url)
-        )));
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(url) => {}
-        "http" => {
-            return Err(SetupError::usage(format!(
-                "{name} `{}` uses plain http://, which would send {sends} unencrypted; \
-                 use https:// (plain http is allowed only to loopback addresses: \
-                 127.0.0.0/8, [::1] and `localhost`)",
-                shown(url)
-            )));
-        }
-        other => {
-            return Err(SetupError::usage(format!(
-                "{name} `{}`: the scheme `{other}` is not supported; use https://",
-                shown(url)
-            )));
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(SetupError::usage(format!(
-            "{name} `{}` has no host",
-            shown(url)
-        )));
-    }
-    Ok(())
-}
-
-/// A loopback address: a literal 127.0.0.0/8 or ::1, or exactly the name
-/// `localhost` (which resolvers answer locally). Other names, even under
-/// `.localhost`, may be resolved through DNS and are not loopback.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    // IPv6 hosts come bracketed; the URL parser has normalised IPv4 ones.
-    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
-    match literal.unwrap_or(host).parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-pub(crate) fn read_token(file: Option<&PathBuf>) -> Result<Token, SetupError> {
-    let (text, origin) = match file {
-        Some(path) => {
-            // Regular files only, and only up to a cap: `/dev/zero` or a
-            // FIFO is refused at once instead of filling memory or hanging.
-            let bytes =
-                crate::fsread::read_capped(path, crate::fsread::TOKEN_CAP).map_err(|e| {
-                    let why = match e {
-                        crate::fsread::ReadError::TooLarge(_) => format!(
-                            "it is larger than {}; it should hold just the token",
-                            crate::fsread::size_text(crate::fsread::TOKEN_CAP)
-                        ),
-                        other => other.to_string(),
-                    };
-                    SetupError::usage(format!(
-                        "cannot read the token file `{}`: {why}",
-                        path.display()
-                    ))
-                })?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                SetupError::usage(format!(
-                    "the token file `{}` is not text (UTF-8)",
-                    path.display()
-                ))
-            })?;
-            (text, format!("the token file `{}`", path.display()))
-        }
-        None => match std::env::var("JOBCHECK_TOKEN") {
-            Ok(text) => (text, "JOBCHECK_TOKEN".to_string()),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(SetupError::usage("JOBCHECK_TOKEN is not valid text"));
-            }
-            Err(std::env::VarError::NotPresent) => {
-                return Err(SetupError::usage(format!(
-                    "no token: set JOBCHECK_TOKEN, or give --token-file PATH (or JOBCHECK_TOKEN_FILE); \
-                     a token is never taken as a command-line value. To {TOKEN_HELP}"
-                )));
-            }
-        },
-    };
-    Token::new(&text).map_err(|e| SetupError::usage(format!("{origin}: {e}")))
 }
 
 impl ApiSource {
     /// Check the endpoint, get the token (from `JOBCHECK_TOKEN`, the token
     /// file, or minted with an access key), discover the endpoint when none
     /// is given, and refuse an expired token before anything else is sent.
-    pub fn from_env(options: ApiOptions) -> Result<ApiSource, SetupError> {
+    /// Warnings and `--verbose` lines, now and during lookups, go to `sink`.
+    pub fn from_env(
+        options: ApiOptions,
+        sink: Arc<dyn Sink>,
+    ) -> Result<ApiSource, credentials::Error> {
         // One deadline for every request of the run.
-        let deadline = Instant::now() + options.timeout;
-        let auth::Credential { token, endpoint } = auth::credential(&options, deadline)?;
+        let deadline = Deadline {
+            at: Instant::now() + options.timeout,
+            budget: options.timeout,
+        };
+        let Credential { token, endpoint } =
+            credentials::credential(&options.credentials(), deadline, sink.as_ref())?;
         let url = resources_url(&endpoint)?;
         let claims = token.claims();
         if let Some(message) = token.expired(now_ms()) {
             if options.cache_mode == CacheMode::Offline {
-                eprintln!("warning: {message}; answering from the cache only (--offline)");
+                sink.notice(Notice::warning(format!(
+                    "{message}; answering from the cache only (--offline)"
+                )));
             } else {
-                return Err(SetupError::unavailable(message));
+                return Err(credentials::Error::Unavailable(message));
             }
         }
-        let cache = match cache::trusted_dir(options.cache_dir).map_err(SetupError::usage)? {
+        let cache = match cache::trusted_dir(options.cache_dir)? {
             Some(dir) => Cache::new(Some(dir), options.cache_ttl),
             None => {
                 if options.cache_mode == CacheMode::Offline {
-                    eprintln!(
-                        "warning: no cache directory (set JOBCHECK_CACHE_DIR or HOME), so --offline has nothing to answer from"
-                    );
+                    sink.notice(Notice::warning(
+                        "no cache directory (set JOBCHECK_CACHE_DIR or HOME), so --offline has nothing to answer from",
+                    ));
                 }
                 Cache::disabled()
             }
@@ -308,12 +151,12 @@ impl ApiSource {
             url,
             token,
             claims,
-            timeout: options.timeout,
             deadline,
             cache,
             mode: options.cache_mode,
             progress: options.progress,
             verbose: options.verbose,
+            sink,
         })
     }
 
@@ -327,39 +170,6 @@ impl ApiSource {
             _ => format!("token-sha256={}", self.token.fingerprint()),
         }
     }
-
-    fn redact(&self, text: &str) -> String {
-        redact(text, &self.token)
-    }
-}
-
-/// `text` with the token, and any long piece of it, blanked out.
-pub(crate) fn redact(text: &str, token: &Token) -> String {
-    token.redact(text)
-}
-
-/// A JSON value with the token blanked out of every string and key.
-pub(crate) fn redact_value(value: Value, token: &Token) -> Value {
-    match value {
-        Value::String(s) => Value::String(redact(&s, token)),
-        Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| redact_value(v, token)).collect())
-        }
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (redact(&k, token), redact_value(v, token)))
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
-/// What one pair came to.
-#[derive(Debug)]
-pub(crate) enum Outcome {
-    Found(Value),
-    UnknownGroup,
-    Failed(String),
 }
 
 impl LimitSource for ApiSource {
@@ -389,7 +199,7 @@ impl LimitSource for ApiSource {
     fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
         let endpoint = self.url.as_str().to_string();
         let identity = self.identity();
-        let runtime = match net::runtime() {
+        let runtime = match http::runtime() {
             Ok(rt) => rt,
             Err(e) => {
                 for pair in super::distinct(pairs) {
@@ -411,16 +221,15 @@ impl LimitSource for ApiSource {
                 }
             }
         });
-        let show_progress = self.progress && std::io::stderr().is_terminal();
-        runtime.block_on(async {
+        let log: Option<Arc<dyn Sink>> = self.verbose.then(|| self.sink.clone());
+        let started = runtime.block_on(async {
             let mut seen: HashSet<Pair> = HashSet::new();
             let mut set = tokio::task::JoinSet::new();
             let mut asked: HashMap<tokio::task::Id, Pair> = HashMap::new();
             // The client, made on the first pair that must be fetched.
             let mut fetch: Option<Result<Fetcher, String>> = None;
-            let mut progress: Option<tokio::task::JoinHandle<()>> = None;
-            let started = Arc::new(AtomicUsize::new(0));
-            let done = Arc::new(AtomicUsize::new(0));
+            let (mut started, mut done) = (0usize, 0usize);
+            let mut tick = tokio::time::interval(PROGRESS_EVERY);
             let mut open = true;
             let mut cache_ok = true;
             loop {
@@ -445,37 +254,28 @@ impl LimitSource for ApiSource {
                                 continue;
                             }
                         };
-                        if show_progress && progress.is_none() {
-                            progress = Some(tokio::spawn(show(started.clone(), done.clone())));
-                        }
-                        started.fetch_add(1, Ordering::Relaxed);
+                        started += 1;
+                        self.report_progress(done, started);
                         let client = fetcher.client.clone();
-                        let mut url = self.url.clone();
-                        url.query_pairs_mut()
-                            .append_pair("resourceGroup", &pair.group)
-                            .append_pair("acceleratorType", pair.accelerator.as_str());
+                        let url = resources::query(&self.url, &pair.group, pair.accelerator.as_str());
                         let token = self.token.clone();
                         let limit = fetcher.limit.clone();
-                        let (deadline, span) = (fetcher.deadline, self.timeout);
-                        let done = done.clone();
-                        let verbose = self.verbose;
+                        let deadline = self.deadline;
+                        let log = log.clone();
                         let handle = set.spawn(async move {
-                            let outcome = match limit.acquire_owned().await {
+                            match limit.acquire_owned().await {
                                 Ok(_permit) => {
-                                    let fetch = Fetch {
+                                    let request = Request {
                                         client: &client,
                                         url: &url,
                                         token: &token,
                                         deadline,
-                                        span,
-                                        verbose,
+                                        log: log.as_deref(),
                                     };
-                                    fetch.run().await
+                                    request.run().await
                                 }
                                 Err(_) => Outcome::Failed("the request queue closed".into()),
-                            };
-                            done.fetch_add(1, Ordering::Relaxed);
-                            outcome
+                            }
                         });
                         asked.insert(handle.id(), pair);
                     }
@@ -484,22 +284,24 @@ impl LimitSource for ApiSource {
                             Ok((id, outcome)) => (id, outcome),
                             Err(e) => (e.id(), Outcome::Failed("the request task failed".into())),
                         };
+                        done += 1;
+                        self.report_progress(done, started);
                         if let Some(pair) = asked.remove(&id) {
                             let lookup = self.settle(&pair, &cache_key(&endpoint, &identity, &pair), outcome, &mut cache_ok);
                             answer(pair, lookup);
                         }
                     }
+                    _ = tick.tick(), if !set.is_empty() => {
+                        self.report_progress(done, started);
+                    }
                     else => break,
                 }
             }
-            if let Some(handle) = progress {
-                handle.abort();
-                let _ = handle.await;
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K");
-                let _ = err.flush();
-            }
+            started
         });
+        if started > 0 && self.progress {
+            self.sink.finished();
+        }
         let _ = bridge.join();
     }
 }
@@ -517,33 +319,15 @@ fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a
 struct Fetcher {
     client: reqwest::Client,
     limit: Arc<tokio::sync::Semaphore>,
-    /// The run's deadline: a hung server costs at most --timeout in all,
-    /// however many pairs wait in the queue.
-    deadline: Instant,
-}
-
-/// The progress line, after [`PROGRESS_AFTER`], until aborted.
-async fn show(started: Arc<AtomicUsize>, done: Arc<AtomicUsize>) {
-    tokio::time::sleep(PROGRESS_AFTER).await;
-    let mut tick = 0usize;
-    loop {
-        let n = done.load(Ordering::Relaxed);
-        let total = started.load(Ordering::Relaxed);
-        let spin = ['|', '/', '-', '\\'][tick % 4];
-        {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\r\x1b[2K{spin} fetching limits from the platform: {n}/{total} resource groups"
-            );
-            let _ = err.flush();
-        }
-        tick += 1;
-        tokio::time::sleep(Duration::from_millis(120)).await;
-    }
 }
 
 impl ApiSource {
+    fn report_progress(&self, done: usize, started: usize) {
+        if self.progress {
+            self.sink.progress(done, started);
+        }
+    }
+
     /// The cache's answer for a pair, if it may be used; with --offline, an
     /// answer in every case.
     fn cached_answer(&self, pair: &Pair, key: &Key) -> Option<Lookup> {
@@ -552,17 +336,18 @@ impl ApiSource {
             && (entry.fresh || self.mode == CacheMode::Offline)
         {
             if !entry.fresh {
-                eprintln!(
-                    "warning: using a cached answer for resource group `{}` ({}) from {} ago, older than the cache TTL (--offline)",
+                self.sink.notice(Notice::warning(format!(
+                    "using a cached answer for resource group `{}` ({}) from {} ago, older than the cache TTL (--offline)",
                     pair.group,
                     pair.accelerator.as_str(),
                     age_text(entry.age)
-                );
+                )));
             }
             return Some(match entry.answer {
-                Cached::Found(data) => {
-                    Lookup::from_limits(limits_from_data(&data, pair), "the cached answer")
-                }
+                Cached::Found(data) => Lookup::from_limits(
+                    limits_from_data(&data, pair, self.sink.as_ref()),
+                    "the cached answer",
+                ),
                 Cached::UnknownGroup => Lookup::UnknownGroup { known: Vec::new() },
             });
         }
@@ -576,7 +361,10 @@ impl ApiSource {
     fn settle(&self, pair: &Pair, key: &Key, outcome: Outcome, cache_ok: &mut bool) -> Lookup {
         let (lookup, remember) = match outcome {
             Outcome::Found(data) => (
-                Lookup::from_limits(limits_from_data(&data, pair), "the platform's answer"),
+                Lookup::from_limits(
+                    limits_from_data(&data, pair, self.sink.as_ref()),
+                    "the platform's answer",
+                ),
                 Some(Cached::Found(data)),
             ),
             Outcome::UnknownGroup => (
@@ -585,7 +373,7 @@ impl ApiSource {
             ),
             Outcome::Failed(reason) => (
                 Lookup::Unavailable {
-                    reason: self.redact(&reason),
+                    reason: self.token.redact(&reason),
                 },
                 None,
             ),
@@ -595,17 +383,16 @@ impl ApiSource {
             && !self.holds_token(&entry)
             && let Err(e) = self.cache.put(key, &entry)
         {
+            let message = self.token.redact(&e.message);
             if e.whole_cache {
-                eprintln!(
-                    "warning: {}; going on without the cache",
-                    self.redact(&e.message)
-                );
+                self.sink.notice(Notice::warning(format!(
+                    "{message}; going on without the cache"
+                )));
                 *cache_ok = false;
             } else {
-                eprintln!(
-                    "warning: {}; this answer is not cached",
-                    self.redact(&e.message)
-                );
+                self.sink.notice(Notice::warning(format!(
+                    "{message}; this answer is not cached"
+                )));
             }
         }
         lookup
@@ -613,9 +400,8 @@ impl ApiSource {
 
     fn fetcher(&self) -> Result<Fetcher, String> {
         Ok(Fetcher {
-            client: net::client(&self.url, self.timeout)?,
+            client: http::client(&self.url, self.deadline.budget)?,
             limit: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-            deadline: self.deadline,
         })
     }
 
@@ -624,7 +410,7 @@ impl ApiSource {
         match entry {
             Cached::Found(data) => {
                 let text = data.to_string();
-                redact(&text, &self.token) != text
+                self.token.redact(&text) != text
             }
             Cached::UnknownGroup => false,
         }
@@ -641,41 +427,131 @@ fn age_text(age: Duration) -> String {
     }
 }
 
+fn loose(v: Option<&Value>) -> Loose<'_> {
+    match v {
+        None => Loose::Missing,
+        Some(Value::Null) => Loose::Null,
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Loose::Int(i as i128),
+            (_, Some(u), _) => Loose::Int(u as i128),
+            (_, _, Some(f)) => Loose::Float(f),
+            _ => Loose::Other("a number"),
+        },
+        Some(Value::String(s)) => Loose::Str(s),
+        Some(Value::Bool(_)) => Loose::Other("a boolean"),
+        Some(Value::Array(_)) => Loose::Other("a list"),
+        Some(Value::Object(_)) => Loose::Other("a mapping"),
+    }
+}
+
+/// A limit set from an answer's `data`, leniently: a field that cannot be
+/// read is unknown (`None`, so its rule warns `limit-unknown`), with a note
+/// to `sink`; a missing `resourceGroup` is the one asked for. An answer in
+/// which nothing at all can be read is no answer: [`crate::limits::Lookup::from_limits`]
+/// makes its jobs unjudged.
+pub fn limits_from_data(data: &Value, pair: &Pair, sink: &dyn Sink) -> Limits {
+    let mut bad: Vec<&'static str> = Vec::new();
+    loop {
+        let get = |name: &str| {
+            if bad.contains(&name) {
+                return Loose::Missing;
+            }
+            match (name, loose(data.get(name))) {
+                ("resourceGroup", Loose::Missing | Loose::Null) => Loose::Str(&pair.group),
+                ("resourceGroup", Loose::Str(s)) if s.trim().is_empty() => Loose::Str(&pair.group),
+                (_, l) => l,
+            }
+        };
+        match Limits::from_fields(get) {
+            Ok(mut limits) => {
+                if limits.accelerator_type.is_none() {
+                    limits.accelerator_type = Some(pair.accelerator);
+                }
+                return limits;
+            }
+            Err(errors) => {
+                let before = bad.len();
+                for (field, message) in errors {
+                    if field == "resourceGroup" {
+                        continue;
+                    }
+                    if !bad.contains(&field) {
+                        sink.notice(Notice::warning(format!(
+                            "the platform's `{field}` for resource group `{}` cannot be read ({}); that limit is treated as unknown",
+                            pair.group,
+                            clip(&message)
+                        )));
+                        bad.push(field);
+                    }
+                }
+                if bad.len() == before {
+                    // Only resourceGroup was wrong (e.g. not a string): use the pair's.
+                    let mut limits = Limits::from_fields(|name| {
+                        if name == "resourceGroup" {
+                            Loose::Str(&pair.group)
+                        } else if bad.contains(&name) {
+                            Loose::Missing
+                        } else {
+                            loose(data.get(name))
+                        }
+                    })
+                    .unwrap_or_else(|_| empty_limits(pair));
+                    if limits.accelerator_type.is_none() {
+                        limits.accelerator_type = Some(pair.accelerator);
+                    }
+                    return limits;
+                }
+            }
+        }
+    }
+}
+
+fn empty_limits(pair: &Pair) -> Limits {
+    Limits {
+        resource_group: pair.group.clone(),
+        accelerator_type: Some(pair.accelerator),
+        cpu_number: None,
+        gpu_number: None,
+        nv_limits: None,
+        dcu_limits: None,
+        mlu_limits: None,
+        memory_size: None,
+        node_number: None,
+        max_time: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::platform::notice::Collect;
+    use crate::spec::AccelType;
+    use serde_json::json;
 
     #[test]
-    fn urls() {
-        let want = "https://h:8443/ai/openapi/v2/instance-service/resources";
-        for base in [
-            "https://h:8443",
-            "https://h:8443/",
-            "https://h:8443/ai",
-            "https://h:8443/ai/",
-        ] {
-            assert_eq!(resources_url(base).unwrap().as_str(), want, "{base}");
-        }
-        assert_eq!(
-            resources_url("https://h/p/ai").unwrap().as_str(),
-            "https://h/p/ai/openapi/v2/instance-service/resources"
+    fn lenient_data() {
+        let pair = Pair {
+            group: "G".into(),
+            accelerator: AccelType::Gpu,
+        };
+        let sink = Collect::default();
+        let l = limits_from_data(
+            &json!({"cpuNumber": "40", "gpuNumber": "many", "memorySize": null, "maxTime": [1]}),
+            &pair,
+            &sink,
         );
-        assert!(resources_url("http://127.0.0.1:1").is_ok());
-        assert!(resources_url("http://[::1]:1").is_ok());
-        assert!(resources_url("http://localhost:1").is_ok());
-        assert!(resources_url("http://127.8.9.10:1").is_ok());
-        assert!(resources_url("http://LOCALHOST:1").is_ok());
-        for name in [
-            "http://foo.localhost:1",
-            "http://localhost.:1",
-            "http://localhost.example:1",
-            "http://[::2]:1",
-            "http://0.0.0.0:1",
-        ] {
-            assert_eq!(resources_url(name).unwrap_err().code, 2, "{name}");
-        }
-        assert_eq!(resources_url("http://example.invalid").unwrap_err().code, 2);
-        assert_eq!(resources_url("ftp://h").unwrap_err().code, 2);
-        assert_eq!(resources_url("not a url").unwrap_err().code, 2);
+        assert_eq!(l.resource_group, "G");
+        assert_eq!(l.cpu_number, Some(40));
+        assert_eq!(l.gpu_number, None);
+        assert_eq!(l.memory_size, None);
+        assert_eq!(l.max_time, None);
+        let told: Vec<String> = sink.take().iter().map(ToString::to_string).collect();
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(
+            told[0].starts_with("warning: the platform's `gpuNumber`"),
+            "{told:?}"
+        );
+        let l = limits_from_data(&json!({"resourceGroup": 7, "cpuNumber": 1}), &pair, &sink);
+        assert_eq!(l.cpu_number, Some(1));
     }
 }

@@ -6,6 +6,7 @@ use std::sync::mpsc::Receiver;
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span, did_you_mean};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
+use crate::platform::envelope::Envelope;
 use crate::spec::AccelType;
 use crate::spec::yaml::{self, Kind, Node};
 
@@ -107,10 +108,12 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
         Kind::Map(pairs) if field(pairs, "data").is_some() || field(pairs, "code").is_some() => {
             if let Some((_, code)) = field(pairs, "code") {
                 let code_text = code.scalar_text(text).unwrap_or_default();
-                if code_text != "0" {
-                    let msg = field(pairs, "msg")
-                        .and_then(|(_, m)| m.scalar_text(text))
-                        .unwrap_or_default();
+                let msg = field(pairs, "msg").and_then(|(_, m)| m.scalar_text(text));
+                let saved: Envelope<()> =
+                    Envelope::from_parts(Some(code_text), msg, None, &|m| m.to_string());
+                if !saved.is_success() {
+                    let code_text = saved.code.unwrap_or_default();
+                    let msg = saved.msg.unwrap_or_default();
                     diags.push(
                         Diagnostic::at(
                             Code::InvalidValue,

@@ -1,16 +1,16 @@
 //! Limit sources. A source answers, for each distinct (resource group,
 //! accelerator type) pair of a run, with the group's limits, "no such
 //! group", or "unavailable". The rules never see where an answer came from.
+//!
+//! - [`file`](mod@file): `--limits FILE`.
+//! - [`api`]: the platform's API, through [`cache`], with the platform
+//!   client ([`crate::platform`]) and a credential ([`crate::credentials`]).
+//! - [`show`]: `jobcheck limits`.
 
 pub mod api;
-pub mod auth;
 pub mod cache;
-pub mod fetch;
 pub mod file;
-pub mod net;
-pub mod sealed;
 pub mod show;
-pub mod token;
 
 use std::collections::HashSet;
 use std::fmt;

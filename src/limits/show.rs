@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::diag::did_you_mean;
 use crate::limits::{Limits, Lookup, Pair};
+use crate::platform::Class;
 use crate::spec::AccelType;
 use crate::units::TimeLimit;
 
@@ -107,17 +108,18 @@ pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
 /// Limit sets to show, each with the type it is shown under.
 pub type Shown = Vec<(Limits, Option<AccelType>)>;
 
-/// A listing that cannot be given: what to say, and the exit code.
+/// A listing that cannot be given: what to say, and what kind of failure
+/// it is (the front makes it an exit code).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Refusal {
     pub messages: Vec<String>,
-    pub code: u8,
+    pub class: Class,
 }
 
 fn refuse(message: String) -> Refusal {
     Refusal {
         messages: vec![message],
-        code: 1,
+        class: Class::UnknownGroup,
     }
 }
 
@@ -173,17 +175,15 @@ pub fn from_file(
 /// The platform's answers for the pairs asked about.
 pub fn from_answers(pairs: &[Pair], answers: Vec<Lookup>) -> Result<Shown, Refusal> {
     let mut shown = Vec::new();
-    let mut refusal = Refusal {
-        messages: Vec::new(),
-        code: 0,
-    };
+    let mut messages = Vec::new();
+    let mut worst: Option<Class> = None;
     for (pair, answer) in pairs.iter().zip(answers) {
         let what = format!(
             "resource group `{}` ({})",
             pair.group,
             pair.accelerator.as_str()
         );
-        let (message, code) = match answer {
+        let (message, class) = match answer {
             Lookup::Found(limits) => {
                 shown.push((limits, Some(pair.accelerator)));
                 continue;
@@ -192,7 +192,7 @@ pub fn from_answers(pairs: &[Pair], answers: Vec<Lookup>) -> Result<Shown, Refus
                 let hint = did_you_mean(&pair.group, known.iter().map(String::as_str))
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
-                (format!("unknown {what}{hint}"), 1)
+                (format!("unknown {what}{hint}"), Class::UnknownGroup)
             }
             Lookup::UnsupportedType { offered } => {
                 let offered: Vec<&str> = offered.iter().map(|t| t.as_str()).collect();
@@ -201,20 +201,20 @@ pub fn from_answers(pairs: &[Pair], answers: Vec<Lookup>) -> Result<Shown, Refus
                     format!(
                         "{what}: the group does not offer this accelerator type (it offers {offered})"
                     ),
-                    1,
+                    Class::UnknownGroup,
                 )
             }
-            Lookup::Unavailable { reason } => {
-                (format!("limits unavailable for {what}: {reason}"), 3)
-            }
+            Lookup::Unavailable { reason } => (
+                format!("limits unavailable for {what}: {reason}"),
+                Class::Unavailable,
+            ),
         };
-        refusal.messages.push(message);
-        refusal.code = refusal.code.max(code);
+        messages.push(message);
+        worst = worst.max(Some(class));
     }
-    if refusal.code > 0 {
-        Err(refusal)
-    } else {
-        Ok(shown)
+    match worst {
+        Some(class) => Err(Refusal { messages, class }),
+        None => Ok(shown),
     }
 }
 
@@ -286,5 +286,25 @@ mod tests {
         assert!(e.messages[0].contains("did you mean `A`?"), "{e:?}");
         assert!(render(&a, true, true).starts_with('{'));
         assert!(render(&a, true, false).starts_with('['));
+    }
+
+    #[test]
+    fn a_refusal_takes_the_weightiest_class() {
+        let pair = |g: &str| Pair {
+            group: g.into(),
+            accelerator: AccelType::Gpu,
+        };
+        let pairs = [pair("A"), pair("B"), pair("C")];
+        let unknown = || Lookup::UnknownGroup { known: vec![] };
+        let down = || Lookup::Unavailable {
+            reason: "down".into(),
+        };
+        let found = || Lookup::Found(set("A", Some(AccelType::Gpu)));
+        let e = from_answers(&pairs, vec![found(), unknown(), down()]).unwrap_err();
+        assert_eq!(e.class, Class::Unavailable);
+        assert_eq!(e.messages.len(), 2);
+        let e = from_answers(&pairs[..2], vec![found(), unknown()]).unwrap_err();
+        assert_eq!(e.class, Class::UnknownGroup);
+        assert_eq!(from_answers(&pairs[..1], vec![found()]).unwrap().len(), 1);
     }
 }

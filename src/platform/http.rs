@@ -1,5 +1,6 @@
 //! The one HTTP client and the one retry policy for every request that
-//! carries a credential (minting, discovery, limits).
+//! carries a credential (minting, discovery, limits): nothing else in the
+//! program builds a client or a runtime.
 //!
 //! - The client follows no redirect (credentials stay where they were
 //!   sent), uses rustls, and never goes through a proxy to a loopback
@@ -19,21 +20,26 @@
 //! crate would need wrapping for anyway.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::Url;
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::limits::api::is_loopback;
+use super::envelope::{self, Envelope, Shape};
+use super::error::Error;
 
 /// Attempts per request, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// Answers larger than this are refused.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The longest `Retry-After` honoured; a longer wait gives up.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// One attempt's result.
-pub(crate) enum Step<T> {
+pub enum Step<T> {
     Done(T),
     /// A transient failure: worth another attempt, after `retry_after` if
     /// the server said so.
@@ -43,8 +49,15 @@ pub(crate) enum Step<T> {
     },
 }
 
+/// The run's deadline and the `--timeout` it came from.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline {
+    pub at: Instant,
+    pub budget: Duration,
+}
+
 /// A current-thread runtime for one batch of requests.
-pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -54,7 +67,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// The client for requests to `target` (its scheme and host decide the
 /// proxy and trust store), each bounded by `budget` as a backstop to the
 /// run's deadline.
-pub(crate) fn client(target: &Url, budget: Duration) -> Result<reqwest::Client, String> {
+pub fn client(target: &Url, budget: Duration) -> Result<reqwest::Client, String> {
     // Only the ring provider is built in; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
@@ -80,7 +93,7 @@ pub(crate) fn client(target: &Url, budget: Duration) -> Result<reqwest::Client, 
 }
 
 /// The message for a machine without CA certificates.
-pub(crate) fn no_ca_certificates() -> String {
+pub fn no_ca_certificates() -> String {
     "no CA certificates were found on this machine, so no https:// address can be verified; \
      install them (the `ca-certificates` package: apt-get install ca-certificates, \
      dnf install ca-certificates, apk add ca-certificates) or set SSL_CERT_FILE to a PEM bundle \
@@ -90,7 +103,7 @@ pub(crate) fn no_ca_certificates() -> String {
 
 /// An error with its causes: "error sending request … : connection reset
 /// by peer".
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -106,7 +119,7 @@ pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 
 /// What a TLS failure in an error chain was.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Tls {
+pub enum Tls {
     /// The server's certificate was not accepted.
     Certificate,
     /// No trust store to check it against.
@@ -129,7 +142,7 @@ fn tls_kind(e: &rustls::Error) -> Tls {
 /// The TLS failure in an error's chain, if any, with rustls' own words for
 /// it. `io::Error` hides its inner error from `source()`, so each I/O error
 /// is looked into as well.
-pub(crate) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(Tls, String)> {
+pub fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(Tls, String)> {
     let found = |t: &rustls::Error| Some((tls_kind(t), t.to_string()));
     let mut next = Some(e);
     while let Some(err) = next {
@@ -161,11 +174,7 @@ pub(crate) fn tls_failure(e: &(dyn std::error::Error + 'static)) -> Option<(Tls,
 /// A request that could not be sent or got no answer, as a step: TLS
 /// failures and malformed requests are final; connection failures are
 /// worth retrying. `final_` makes the caller's failure from a message.
-pub(crate) fn send_failure<T>(
-    e: reqwest::Error,
-    what: &str,
-    final_: impl FnOnce(String) -> T,
-) -> Step<T> {
+pub fn send_failure<T>(e: reqwest::Error, what: &str, final_: impl FnOnce(String) -> T) -> Step<T> {
     let e = e.without_url();
     let cause = error_chain(&e);
     match tls_failure(&e) {
@@ -207,7 +216,7 @@ pub(crate) fn send_failure<T>(
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by the platform).
-pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     response
         .headers()
         .get("retry-after")
@@ -219,7 +228,7 @@ pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
 static JITTER: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
 
 /// Exponential backoff with jitter: ~250 ms, ~500 ms, … plus up to half again.
-pub(crate) fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let base = 250u64 << attempt.saturating_sub(1).min(6);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -232,7 +241,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base + x % (base / 2 + 1))
 }
 
-pub(crate) fn seconds_text(d: Duration) -> String {
+pub fn seconds_text(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")
@@ -247,7 +256,7 @@ pub(crate) fn seconds_text(d: Duration) -> String {
 /// from, and `what` names the service, for messages; `log` hears about
 /// timeouts and retries (`--verbose`; the caller says which request). An
 /// `Err` is the reason it failed.
-pub(crate) async fn retrying<T, F, Fut>(
+pub async fn retrying<T, F, Fut>(
     deadline: Instant,
     budget: Duration,
     what: &str,
@@ -312,7 +321,7 @@ where
 }
 
 /// A URL as it may be shown: without user name or password.
-pub(crate) fn shown(url: &Url) -> String {
+pub fn shown(url: &Url) -> String {
     if url.host().is_none() {
         // `user:pw@host` parses as scheme `user` and path `pw@host`.
         return cut_user_information(url.as_str());
@@ -327,7 +336,7 @@ pub(crate) fn shown(url: &Url) -> String {
 
 /// Text meant as a URL, as it may be shown: what sits between `://` and an
 /// `@` in the authority is cut out, even when the text is not a valid URL.
-pub(crate) fn shown_text(text: &str) -> String {
+pub fn shown_text(text: &str) -> String {
     match Url::parse(text.trim()) {
         Ok(url) => shown(&url),
         Err(_) => cut_user_information(text.trim()),
@@ -346,6 +355,191 @@ fn cut_user_information(text: &str) -> String {
     match rest[..end].rfind('@') {
         Some(at) => format!("{}{}", &text[..start], &rest[at + 1..]),
         None => text.to_string(),
+    }
+}
+
+/// The scheme, host and port of a URL, as messages name a service.
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+/// `base` with `path` appended to its own path, without query or fragment.
+pub fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let prefix = base.path().trim_end_matches('/').to_string();
+    url.set_path(&format!("{prefix}/{path}"));
+    url
+}
+
+/// An address that credentials are sent to: https (plain http only to a
+/// loopback address), with a host and no user name or password in it.
+/// `name` says where it came from (`--endpoint`, `JOBCHECK_AUTH_URL`),
+/// `sends` what would be exposed. Messages never echo the user information.
+pub fn secure_base(url: &Url, name: &str, sends: &str) -> Result<(), Error> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Usage(format!(
+            "{name} `{}` must not carry a user name or password (left out here); \
+             credentials come from the environment or --token-file",
+            shown(url)
+        )));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(Error::Usage(format!(
+                "{name} `{}` uses plain http://, which would send {sends} unencrypted; \
+                 use https:// (plain http is allowed only to loopback addresses: \
+                 127.0.0.0/8, [::1] and `localhost`)",
+                shown(url)
+            )));
+        }
+        other => {
+            return Err(Error::Usage(format!(
+                "{name} `{}`: the scheme `{other}` is not supported; use https://",
+                shown(url)
+            )));
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Usage(format!("{name} `{}` has no host", shown(url))));
+    }
+    Ok(())
+}
+
+/// A loopback address: a literal 127.0.0.0/8 or ::1, or exactly the name
+/// `localhost` (which resolvers answer locally). Other names, even under
+/// `.localhost`, may be resolved through DNS and are not loopback.
+pub fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // IPv6 hosts come bracketed; the URL parser has normalised IPv4 ones.
+    let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    match literal.unwrap_or(host).parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Why a body was not read whole.
+pub enum BodyError {
+    /// Larger than [`MAX_BODY_BYTES`]: final.
+    TooLarge,
+    /// Cut off (worth another attempt), with the cause.
+    CutOff(String),
+}
+
+/// The body of an answer, up to [`MAX_BODY_BYTES`] (a declared length over
+/// it is refused before anything is read).
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body: Vec<u8> = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(BodyError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(BodyError::CutOff(error_chain(&e.without_url()))),
+        }
+    }
+}
+
+/// One request for an envelope (minting, discovery), through the shared
+/// client and retry policy, within the run's deadline. `what` names the
+/// service; `hide` blanks secrets out of what the answer may show.
+/// Redirects are not followed (credentials stay where they were sent).
+pub fn envelope_request(
+    what: &str,
+    target: &Url,
+    deadline: Deadline,
+    hide: &dyn Fn(&str) -> String,
+    build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+) -> Result<Envelope, String> {
+    let runtime = runtime()?;
+    let client = client(target, deadline.budget)?;
+    runtime.block_on(async {
+        let attempt = |_| envelope_once(what, build(&client), hide);
+        retrying(deadline.at, deadline.budget, what, attempt, |_| {})
+            .await
+            .and_then(|r| r)
+    })
+}
+
+async fn envelope_once(
+    what: &str,
+    request: reqwest::RequestBuilder,
+    hide: &dyn Fn(&str) -> String,
+) -> Step<Result<Envelope, String>> {
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => return send_failure(e, what, Err),
+    };
+    let status = response.status();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        return Step::Retry {
+            reason: format!("{what} answered HTTP {status}"),
+            retry_after: retry_after(&response),
+        };
+    }
+    if status.is_redirection() {
+        return Step::Done(Err(format!(
+            "{what} redirected (HTTP {status}); redirects are not followed so credentials are not sent elsewhere"
+        )));
+    }
+    if !status.is_success() {
+        return Step::Done(Err(format!("{what} answered HTTP {status}")));
+    }
+    let body = match read_body(response).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Step::Done(Err(format!(
+                "the answer of {what} is larger than {} MiB; refused",
+                MAX_BODY_BYTES / (1024 * 1024)
+            )));
+        }
+        Err(BodyError::CutOff(cause)) => {
+            return Step::Retry {
+                reason: format!("the answer of {what} was cut off: {cause}"),
+                retry_after: None,
+            };
+        }
+    };
+    match envelope::parse(&body, hide) {
+        Ok(envelope) => Step::Done(Ok(envelope)),
+        Err(Shape::NotObject) => {
+            Step::Done(Err(format!("the answer of {what} is not a JSON object")))
+        }
+        Err(Shape::NotJson { error, .. }) => {
+            Step::Done(Err(format!("the answer of {what} is not JSON ({error})")))
+        }
+    }
+}
+
+/// A JSON value with `hide` applied to every string and key.
+pub fn redact_value(value: Value, hide: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(hide(&s)),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| redact_value(v, hide)).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (hide(&k), redact_value(v, hide)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 

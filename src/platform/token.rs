@@ -3,6 +3,7 @@
 //! platform verifies it).
 
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -42,23 +43,16 @@ pub struct Claims {
     pub expire_ms: Option<i64>,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
+    #[error("the token is empty")]
     Empty,
     /// The token holds characters an HTTP header cannot carry.
+    #[error(
+        "the token holds characters that cannot be sent in a header \
+         (spaces, line breaks or control characters inside it)"
+    )]
     BadCharacters,
-}
-
-impl fmt::Display for TokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TokenError::Empty => f.write_str("the token is empty"),
-            TokenError::BadCharacters => f.write_str(
-                "the token holds characters that cannot be sent in a header \
-                 (spaces, line breaks or control characters inside it)",
-            ),
-        }
-    }
 }
 
 impl Token {
@@ -137,7 +131,7 @@ impl Token {
 
     /// A digest of the token, to tell tokens apart without keeping them.
     pub fn fingerprint(&self) -> String {
-        hex(&Sha256::digest(self.0.as_bytes()))
+        hex::encode(Sha256::digest(self.0.as_bytes()))
     }
 
     /// The claims of a JWT payload; all `None` when the token is not a JWT.
@@ -175,8 +169,12 @@ impl Token {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// Now, in epoch milliseconds (token expiry and cache validity).
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Epoch milliseconds as `2026-11-26 05:23:03 UTC`.

@@ -21,10 +21,11 @@ use std::path::PathBuf;
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::limits::token::{Token, hex};
+use crate::platform::cache_dir::{read_entry, write_entry};
+use crate::platform::token::Token;
 
 /// Entries of another version are ignored (and replaced).
 const VERSION: u64 = 2;
@@ -34,25 +35,25 @@ const SALT: &[u8] = b"jobcheck credential cache v2";
 
 /// The file name for a key: a hash of its parts, so the file name holds
 /// neither the user nor the access key.
-pub(crate) fn entry_name(parts: &[&str]) -> String {
+pub fn entry_name(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     h.update(b"jobcheck-credential-v2");
     for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
-    format!("credential-{}.json", hex(&h.finalize()))
+    format!("credential-{}.json", hex::encode(h.finalize()))
 }
 
 /// The AEAD key of one entry: HKDF-SHA256 of the secret, bound to the
 /// entry's file name.
-pub(crate) struct SealKey {
+pub struct SealKey {
     cipher: XChaCha20Poly1305,
     name: String,
 }
 
 impl SealKey {
-    pub(crate) fn new(secret: &[u8], name: &str) -> Option<SealKey> {
+    pub fn new(secret: &[u8], name: &str) -> Option<SealKey> {
         let mut key = [0u8; 32];
         Hkdf::<Sha256>::new(Some(SALT), secret)
             .expand(name.as_bytes(), &mut key)
@@ -67,7 +68,7 @@ impl SealKey {
 
 /// A credential entry. Every field is bound to the seal.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub struct Entry {
     /// Epoch milliseconds after which the entry is renewed.
     pub valid_until: i64,
     pub cluster_id: String,
@@ -101,7 +102,7 @@ impl Entry {
         ad
     }
 
-    pub(crate) fn discovered(&self, ac_base: &str) -> Option<String> {
+    pub fn discovered(&self, ac_base: &str) -> Option<String> {
         (self.ac_base.as_deref() == Some(ac_base))
             .then(|| self.ai_url.clone())
             .flatten()
@@ -162,45 +163,47 @@ fn open(key: &SealKey, stored: &Stored) -> Option<(Entry, Option<Token>)> {
     Some((stored.entry.clone(), token))
 }
 
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
+/// An entry as written, the nonce and sealed bytes in hex.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    version: u64,
+    valid_until: i64,
+    cluster_id: String,
+    ac_base: Option<String>,
+    ai_url: Option<String>,
+    nonce: String,
+    sealed: String,
 }
 
 /// The credential cache directory (`None`: nothing is kept).
-pub(crate) struct Store {
+pub struct Store {
     pub dir: Option<PathBuf>,
 }
 
 impl Store {
     /// The entry `name`, if present, readable, and sealed with `key`.
-    pub(crate) fn load(&self, name: &str, key: &SealKey) -> Option<(Entry, Option<Token>)> {
-        let bytes = super::cache::read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
-        let value: Value = serde_json::from_slice(&bytes).ok()?;
-        if value.get("version").and_then(Value::as_u64) != Some(VERSION) {
+    pub fn load(&self, name: &str, key: &SealKey) -> Option<(Entry, Option<Token>)> {
+        let bytes = read_entry(self.dir.as_ref()?, name, MAX_ENTRY_BYTES)?;
+        let file: File = serde_json::from_slice(&bytes).ok()?;
+        if file.version != VERSION {
             return None;
         }
-        let text = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_string);
         let stored = Stored {
             entry: Entry {
-                valid_until: value.get("validUntil").and_then(Value::as_i64)?,
-                cluster_id: text("clusterId").unwrap_or_default(),
-                ac_base: text("acBase"),
-                ai_url: text("aiUrl"),
+                valid_until: file.valid_until,
+                cluster_id: file.cluster_id,
+                ac_base: file.ac_base,
+                ai_url: file.ai_url,
             },
-            nonce: unhex(&text("nonce")?)?,
-            sealed: unhex(&text("sealed")?)?,
+            nonce: hex::decode(&file.nonce).ok()?,
+            sealed: hex::decode(&file.sealed).ok()?,
         };
         open(key, &stored)
     }
 
     /// Seal and write an entry; an error says why it was not kept.
-    pub(crate) fn save(
+    pub fn save(
         &self,
         name: &str,
         key: &SealKey,
@@ -212,17 +215,17 @@ impl Store {
         };
         let stored = seal(key, entry, token)
             .ok_or("cannot seal the credential cache entry (no random numbers from the system)")?;
-        let body = json!({
-            "version": VERSION,
-            "validUntil": stored.entry.valid_until,
-            "clusterId": stored.entry.cluster_id,
-            "acBase": stored.entry.ac_base,
-            "aiUrl": stored.entry.ai_url,
-            "nonce": hex(&stored.nonce),
-            "sealed": hex(&stored.sealed),
-        });
+        let body = File {
+            version: VERSION,
+            valid_until: stored.entry.valid_until,
+            cluster_id: stored.entry.cluster_id,
+            ac_base: stored.entry.ac_base,
+            ai_url: stored.entry.ai_url,
+            nonce: hex::encode(&stored.nonce),
+            sealed: hex::encode(&stored.sealed),
+        };
         let text = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
-        super::cache::write_entry(dir, name, &text).map_err(|e| e.message)
+        write_entry(dir, name, &text).map_err(|e| e.message)
     }
 }
 
@@ -304,7 +307,5 @@ mod tests {
             std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
             assert!(store.load(&name, &key).is_none());
         }
-        assert_eq!(unhex(&hex(b"\x00\xff")).unwrap(), b"\x00\xff");
-        assert!(unhex("abc").is_none() && unhex("zz").is_none());
     }
 }
