@@ -456,10 +456,12 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
             let Some(job) = doc.job else { continue };
             let Some(group) = &job.group else { continue };
             let pair = job.pair();
-            let reason = pair.as_ref().and_then(|p| match source_answer(workspace, answers, p) {
-                Some(Lookup::Unavailable { reason }) if reason != PENDING => Some(reason),
-                _ => None,
-            });
+            let reason = pair
+                .as_ref()
+                .and_then(|p| match source_answer(workspace, answers, p) {
+                    Some(Lookup::Unavailable { reason }) if reason != PENDING => Some(reason),
+                    _ => None,
+                });
             if let Some(reason) = reason
                 && told.insert(group.span)
             {
@@ -496,7 +498,6 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Optio
     }
 }
 
-
 /// What a hover shows: the range hovered and its text (Markdown).
 #[derive(Debug)]
 pub struct HoverInfo {
@@ -530,17 +531,41 @@ fn hovered_fields(job: &Job) -> Vec<(Hovered, &'static str, crate::diag::Span)> 
             out.push((h, key, span));
         }
     };
-    add(Hovered::Cpus, job.cpus.as_ref().map(|v| v.key), job.cpus.as_ref().map(|v| v.span));
-    add(Hovered::Cards, job.cards.as_ref().map(|v| v.key), job.cards.as_ref().map(|v| v.span));
-    add(Hovered::Memory, job.memory.as_ref().map(|v| v.key), job.memory.as_ref().map(|v| v.span));
-    add(Hovered::Nodes, job.nodes.as_ref().map(|v| v.key), job.nodes.as_ref().map(|v| v.span));
+    add(
+        Hovered::Cpus,
+        job.cpus.as_ref().map(|v| v.key),
+        job.cpus.as_ref().map(|v| v.span),
+    );
+    add(
+        Hovered::Cards,
+        job.cards.as_ref().map(|v| v.key),
+        job.cards.as_ref().map(|v| v.span),
+    );
+    add(
+        Hovered::Memory,
+        job.memory.as_ref().map(|v| v.key),
+        job.memory.as_ref().map(|v| v.span),
+    );
+    add(
+        Hovered::Nodes,
+        job.nodes.as_ref().map(|v| v.key),
+        job.nodes.as_ref().map(|v| v.span),
+    );
     add(
         Hovered::Walltime,
         job.walltime.as_ref().map(|v| v.key),
         job.walltime.as_ref().map(|v| v.span),
     );
-    add(Hovered::Group, job.group.as_ref().map(|v| v.key), job.group.as_ref().map(|v| v.span));
-    add(Hovered::Accelerator, Some("acceleratorType"), job.accelerator_span);
+    add(
+        Hovered::Group,
+        job.group.as_ref().map(|v| v.key),
+        job.group.as_ref().map(|v| v.span),
+    );
+    add(
+        Hovered::Accelerator,
+        Some("acceleratorType"),
+        job.accelerator_span,
+    );
     out
 }
 
@@ -581,18 +606,20 @@ fn limits_table(l: &JudgedLimits) -> String {
     if let Some(q) = l.quota {
         row("card quota", q.to_string());
     }
-    row("memory per node", l.memory.map_or_else(|| "unknown".into(), mib));
+    row(
+        "memory per node",
+        l.memory.map_or_else(|| "unknown".into(), mib),
+    );
     row("nodes", count(l.nodes));
-    row("maxTime", l.max_time.map_or_else(|| "unknown".into(), |t| t.describe()));
+    row(
+        "maxTime",
+        l.max_time
+            .map_or_else(|| "unknown".into(), |t| t.describe()),
+    );
     out
 }
 
-fn describe(
-    what: Hovered,
-    job: &Job,
-    request: &Request,
-    limits: Option<&JudgedLimits>,
-) -> String {
+fn describe(what: Hovered, job: &Job, request: &Request, limits: Option<&JudgedLimits>) -> String {
     let Some(l) = limits else {
         return match what {
             Hovered::Memory => job.memory.as_ref().map_or(String::new(), |m| {
@@ -652,7 +679,8 @@ fn describe(
                 request
                     .walltime
                     .map_or_else(|| "unknown".into(), |w| w.describe()),
-                l.max_time.map_or_else(|| "unknown".into(), |t| t.describe()),
+                l.max_time
+                    .map_or_else(|| "unknown".into(), |t| t.describe()),
             )
         }
         Hovered::Group | Hovered::Accelerator => format!(
@@ -684,12 +712,21 @@ pub fn hover(
         let chosen = on_line
             .iter()
             .find(|(_, _, s)| s.start <= offset && offset <= s.end)
-            .or_else(|| on_line.iter().filter(|(_, _, s)| s.start > offset).min_by_key(|x| x.2.start))
+            .or_else(|| {
+                on_line
+                    .iter()
+                    .filter(|(_, _, s)| s.start > offset)
+                    .min_by_key(|x| x.2.start)
+            })
             .or_else(|| on_line.iter().max_by_key(|x| x.2.start));
-        let Some(&(what, key, span)) = chosen else { continue };
+        let Some(&(what, key, span)) = chosen else {
+            continue;
+        };
         let request = crate::reading::request(job, &doc.diagnostics);
         let pair = job.pair();
-        let answer = pair.as_ref().and_then(|p| source_answer(workspace, answers, p));
+        let answer = pair
+            .as_ref()
+            .and_then(|p| source_answer(workspace, answers, p));
         let group = job.group.as_ref().map(|g| g.value.as_str()).unwrap_or("?");
         let (limits, status) = match &answer {
             Some(Lookup::Found(found)) => {
@@ -697,9 +734,13 @@ pub fn hover(
                 (Some(crate::reading::judged_limits(job, found, &caps)), None)
             }
             Some(Lookup::UnknownGroup { .. }) => (None, Some("no such resource group".to_string())),
-            Some(Lookup::UnsupportedType { .. }) => {
-                (None, Some(format!("the group has no {} limits", job.accelerator.as_str())))
-            }
+            Some(Lookup::UnsupportedType { .. }) => (
+                None,
+                Some(format!(
+                    "the group has no {} limits",
+                    job.accelerator.as_str()
+                )),
+            ),
             Some(Lookup::Unavailable { reason }) if reason != PENDING => {
                 (None, Some(format!("limits unavailable: {reason}")))
             }
@@ -710,7 +751,10 @@ pub fn hover(
         if let Some(field) = fields::get(job.kind, key) {
             md.push_str(&format!(" — {}", field.description));
         }
-        md.push_str(&format!("\n\nGroup `{group}` ({}). ", job.accelerator.as_str()));
+        md.push_str(&format!(
+            "\n\nGroup `{group}` ({}). ",
+            job.accelerator.as_str()
+        ));
         if let Some(status) = status {
             md.push_str(&status);
             md.push_str(". ");
@@ -737,7 +781,11 @@ fn kind_of(text: &str, json: bool) -> DocKind {
     spec::read_file(text, json)
         .into_iter()
         .find_map(|d| d.job.map(|j| j.kind))
-        .unwrap_or(if json { DocKind::PlatformBody } else { DocKind::JobSpec })
+        .unwrap_or(if json {
+            DocKind::PlatformBody
+        } else {
+            DocKind::JobSpec
+        })
 }
 
 /// Completions at `offset`: a key's allowed values (`acceleratorType`, the
@@ -759,9 +807,18 @@ pub fn complete(
     let member = prefix.rsplit([',', '{']).next().unwrap_or(prefix);
     let kind = kind_of(text, json);
     if let Some((key, value)) = member.split_once(':') {
-        let key = key.trim().trim_start_matches("- ").trim_matches(['"', '\'', ' ']);
+        let key = key
+            .trim()
+            .trim_start_matches("- ")
+            .trim_matches(['"', '\'', ' ']);
         let quoted = json && !value.contains('"');
-        let quote = |v: &str| if quoted { format!("\"{v}\"") } else { v.to_string() };
+        let quote = |v: &str| {
+            if quoted {
+                format!("\"{v}\"")
+            } else {
+                v.to_string()
+            }
+        };
         let values: Vec<String> = if key == "resourceGroup" {
             let groups: BTreeSet<String> = workspace
                 .file_groups()
@@ -773,7 +830,9 @@ pub fn complete(
             groups.into_iter().collect()
         } else {
             match fields::get(kind, key).map(|f| f.ty) {
-                Some(fields::Ty::OneOf { values, .. }) => values.iter().map(|v| v.to_string()).collect(),
+                Some(fields::Ty::OneOf { values, .. }) => {
+                    values.iter().map(|v| v.to_string()).collect()
+                }
                 Some(fields::Ty::Bool) => vec!["true".into(), "false".into()],
                 _ => Vec::new(),
             }

@@ -132,7 +132,10 @@ mod tests {
     #[test]
     fn out_of_range_positions_are_clamped() {
         let lines = Lines::new(TEXT, Encoding::Utf16);
-        assert_eq!(lines.offset(Position::new(0, 999)), TEXT.find('\n').unwrap());
+        assert_eq!(
+            lines.offset(Position::new(0, 999)),
+            TEXT.find('\n').unwrap()
+        );
         assert_eq!(lines.offset(Position::new(99, 0)), TEXT.len());
         assert_eq!(lines.position(9999), Position::new(2, 0));
         assert_eq!(lines.position(7), Position::new(0, 6));
@@ -142,7 +145,10 @@ mod tests {
     fn negotiation_prefers_utf8_then_utf32_else_utf16() {
         use PositionEncodingKind as K;
         assert_eq!(Encoding::negotiate(None), Encoding::Utf16);
-        assert_eq!(Encoding::negotiate(Some(&[K::UTF16, K::UTF8])), Encoding::Utf8);
+        assert_eq!(
+            Encoding::negotiate(Some(&[K::UTF16, K::UTF8])),
+            Encoding::Utf8
+        );
         assert_eq!(Encoding::negotiate(Some(&[K::UTF32])), Encoding::Utf32);
         assert_eq!(Encoding::negotiate(Some(&[K::new("x")])), Encoding::Utf16);
     }

@@ -208,8 +208,12 @@ fn capabilities(encoding: Encoding) -> ServerCapabilities {
 type Answer = Result<Value, (ErrorCode, String)>;
 
 fn params<P: serde::de::DeserializeOwned>(req: &Request) -> Result<P, (ErrorCode, String)> {
-    serde_json::from_value(req.params.clone())
-        .map_err(|e| (ErrorCode::InvalidParams, format!("bad params for {}: {e}", req.method)))
+    serde_json::from_value(req.params.clone()).map_err(|e| {
+        (
+            ErrorCode::InvalidParams,
+            format!("bad params for {}: {e}", req.method),
+        )
+    })
 }
 
 impl<W: Write> Server<W> {
@@ -255,7 +259,10 @@ impl<W: Write> Server<W> {
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
-        self.send(Message::Notification(Notification::new(method.into(), params)));
+        self.send(Message::Notification(Notification::new(
+            method.into(),
+            params,
+        )));
     }
 
     fn tell_problems(&mut self) {
@@ -280,7 +287,9 @@ impl<W: Write> Server<W> {
                 self.respond(id, answer);
                 None
             }
-            Message::Notification(n) if n.method == "exit" => Some(if self.shut_down { 0 } else { 1 }),
+            Message::Notification(n) if n.method == "exit" => {
+                Some(if self.shut_down { 0 } else { 1 })
+            }
             Message::Notification(n) => {
                 let _ = catch_unwind(AssertUnwindSafe(|| self.notification(n)));
                 None
@@ -299,7 +308,10 @@ impl<W: Write> Server<W> {
 
     fn request(&mut self, req: &Request) -> Answer {
         if self.shut_down {
-            return Err((ErrorCode::InvalidRequest, "the server is shutting down".into()));
+            return Err((
+                ErrorCode::InvalidRequest,
+                "the server is shutting down".into(),
+            ));
         }
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| (ErrorCode::InternalError, e.to_string()))
@@ -317,13 +329,8 @@ impl<W: Write> Server<W> {
                     return Ok(Value::Null);
                 };
                 let offset = Lines::new(&doc.text, self.encoding).offset(at.position);
-                let info = analysis::hover(
-                    &self.workspace,
-                    &self.answers,
-                    &doc.path,
-                    &doc.text,
-                    offset,
-                );
+                let info =
+                    analysis::hover(&self.workspace, &self.answers, &doc.path, &doc.text, offset);
                 json(serde_json::to_value(
                     info.map(|i| features::hover(&doc.text, self.encoding, i)),
                 ))
@@ -361,17 +368,19 @@ impl<W: Write> Server<W> {
                 json(serde_json::to_value(actions))
             }
             "jobcheck/explain" => {
-                let code = req
-                    .params
-                    .get("code")
-                    .and_then(Value::as_str)
-                    .ok_or((ErrorCode::InvalidParams, "give {\"code\": CODE}".to_string()))?;
+                let code = req.params.get("code").and_then(Value::as_str).ok_or((
+                    ErrorCode::InvalidParams,
+                    "give {\"code\": CODE}".to_string(),
+                ))?;
                 let code = code.strip_prefix("jobcheck-explain:").unwrap_or(code);
                 analysis::explain(code)
                     .map(Value::String)
                     .ok_or((ErrorCode::InvalidParams, format!("unknown code `{code}`")))
             }
-            other => Err((ErrorCode::MethodNotFound, format!("unknown method `{other}`"))),
+            other => Err((
+                ErrorCode::MethodNotFound,
+                format!("unknown method `{other}`"),
+            )),
         }
     }
 
@@ -496,7 +505,9 @@ impl<W: Write> Server<W> {
             .collect();
         let mut wanted = Vec::new();
         for key in due {
-            let Some(doc) = self.docs.get_mut(&key) else { continue };
+            let Some(doc) = self.docs.get_mut(&key) else {
+                continue;
+            };
             doc.due = None;
             doc.last_check = Some(now);
             let result = catch_unwind(AssertUnwindSafe(|| {

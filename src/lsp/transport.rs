@@ -69,7 +69,11 @@ pub fn read(input: &mut impl BufRead) -> Incoming {
     }
     let Some(length) = length else {
         let why = bad_header.unwrap_or_else(|| "no Content-Length header".into());
-        return malformed(Value::Null, ErrorCode::ParseError, format!("frame with {why}"));
+        return malformed(
+            Value::Null,
+            ErrorCode::ParseError,
+            format!("frame with {why}"),
+        );
     };
     if length > MAX_BODY {
         return Incoming::Closed;
@@ -92,11 +96,19 @@ pub fn parse(body: &[u8]) -> Incoming {
         _ => Value::Null,
     };
     if !value.is_object() || value.get("method").is_some_and(|m| !m.is_string()) {
-        return malformed(id, ErrorCode::InvalidRequest, "not a JSON-RPC request or notification");
+        return malformed(
+            id,
+            ErrorCode::InvalidRequest,
+            "not a JSON-RPC request or notification",
+        );
     }
     match serde_json::from_value::<Message>(value) {
         Ok(message) => Incoming::Message(message),
-        Err(e) => malformed(id, ErrorCode::InvalidRequest, format!("not a JSON-RPC message: {e}")),
+        Err(e) => malformed(
+            id,
+            ErrorCode::InvalidRequest,
+            format!("not a JSON-RPC message: {e}"),
+        ),
     }
 }
 
@@ -110,7 +122,12 @@ pub fn write(output: &mut dyn Write, message: &Message) -> io::Result<()> {
 }
 
 /// An error answer to a message that could not be read as one.
-pub fn write_error(output: &mut dyn Write, id: Value, code: ErrorCode, message: &str) -> io::Result<()> {
+pub fn write_error(
+    output: &mut dyn Write,
+    id: Value,
+    code: ErrorCode,
+    message: &str,
+) -> io::Result<()> {
     let body = json!({
         "jsonrpc": "2.0",
         "id": id,
@@ -150,17 +167,43 @@ mod tests {
         );
         let got = frames(&text);
         assert_eq!(got.len(), 4, "{got:?}");
-        assert!(matches!(&got[0], Incoming::Malformed { code: ErrorCode::ParseError, .. }));
-        assert!(matches!(&got[1], Incoming::Malformed { code: ErrorCode::InvalidRequest, .. }));
-        assert!(matches!(&got[2], Incoming::Malformed { code: ErrorCode::InvalidRequest, .. }));
-        assert!(matches!(&got[3], Incoming::Message(Message::Notification(n)) if n.method == "initialized"));
+        assert!(matches!(
+            &got[0],
+            Incoming::Malformed {
+                code: ErrorCode::ParseError,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &got[1],
+            Incoming::Malformed {
+                code: ErrorCode::InvalidRequest,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &got[2],
+            Incoming::Malformed {
+                code: ErrorCode::InvalidRequest,
+                ..
+            }
+        ));
+        assert!(
+            matches!(&got[3], Incoming::Message(Message::Notification(n)) if n.method == "initialized")
+        );
     }
 
     #[test]
     fn a_frame_without_length_is_an_error_and_a_short_body_ends_the_stream() {
         let got = frames("X-Other: 1\r\n\r\nContent-Length: 100\r\n\r\n{}");
         assert_eq!(got.len(), 1, "{got:?}");
-        assert!(matches!(&got[0], Incoming::Malformed { id: Value::Null, .. }));
+        assert!(matches!(
+            &got[0],
+            Incoming::Malformed {
+                id: Value::Null,
+                ..
+            }
+        ));
     }
 
     #[test]
