@@ -496,3 +496,52 @@ fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
     c.stdin = None;
     assert_eq!(c.exit_code(), 1);
 }
+
+#[test]
+fn a_policy_cap_points_into_jobcheck_toml_and_saving_the_limits_file_rechecks() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    let text = "resourceGroup: TeslaM40\ncpus: 12\ngpus: 1\nmemory: 8G\nwalltime: 1:00:00\n";
+    c.open(&job, text);
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(cpus["range"], range(1, 6, 8));
+    let related = &cpus["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri(dir.path(), "jobcheck.toml"));
+    assert_eq!(related["location"]["range"], range(3, 7, 8));
+    assert_eq!(related["message"], "local policy cap");
+
+    // The cap goes, the platform's 16 stays: saving jobcheck.toml rechecks.
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(dir.path(), "jobcheck.toml")}}),
+    );
+    let diags = c.diagnostics(&job, 1);
+    assert!(by_code(&diags, "cpus-over-limit").is_none(), "{diags:#?}");
+
+    // A limits file saved with fewer cores: checked again.
+    std::fs::write(dir.path().join("limits.yaml"), LIMITS.replace("16", "10")).unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(dir.path(), "limits.yaml")}}),
+    );
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert!(
+        cpus["message"].as_str().unwrap().contains("10 cores"),
+        "{cpus}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}

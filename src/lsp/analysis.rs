@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, Places};
@@ -19,40 +19,9 @@ use crate::run::{self, Input, Options, Source};
 use crate::spec::{self, DocKind, Job, fields};
 use crate::units::{TimeLimit, format_mib};
 
+pub use super::model::*;
 /// A (resource group, accelerator type) question to a limit source.
 pub use crate::limits::Pair;
-
-/// How serious a finding is, in the protocol's terms.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Information,
-}
-
-/// A second place a finding points at.
-#[derive(Clone, Debug)]
-pub struct Related {
-    pub label: String,
-    /// `None`: in the document itself.
-    pub file: Option<PathBuf>,
-    /// The other file's text (to place `span` in it).
-    pub text: Option<Arc<str>>,
-    pub span: (usize, usize),
-}
-
-/// One diagnostic of a document, with byte offsets into its text.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    pub span: (usize, usize),
-    pub level: Level,
-    /// The rule code (`cpus-over-limit`); `None` for notices.
-    pub code: Option<&'static str>,
-    pub message: String,
-    pub related: Vec<Related>,
-    /// The edit that fixes it: replace `span` with the text.
-    pub fix: Option<((usize, usize), String)>,
-}
 
 /// The result of checking one document.
 #[derive(Debug, Default)]
@@ -348,7 +317,7 @@ impl LimitSource for Known<'_> {
     }
 }
 
-fn is_json(path: &Path) -> bool {
+pub fn is_json(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
@@ -498,208 +467,71 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Optio
     }
 }
 
-/// What a hover shows: the range hovered and its text (Markdown).
-#[derive(Debug)]
-pub struct HoverInfo {
-    pub span: (usize, usize),
-    pub markdown: String,
-}
-
-/// The bytes of the line that holds `offset`.
-fn line_bounds(text: &str, offset: usize) -> (usize, usize) {
-    let offset = crate::diag::floor_char_boundary(text, offset.min(text.len()));
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    (start, end)
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Hovered {
-    Cpus,
-    Cards,
-    Memory,
-    Nodes,
-    Walltime,
-    Group,
-    Accelerator,
+fn time(t: TimeLimit) -> Time {
+    Time {
+        seconds: match t {
+            TimeLimit::Unlimited => None,
+            TimeLimit::Finite(d) => Some(d.seconds),
+        },
+        text: t.describe(),
+    }
 }
 
 fn hovered_fields(job: &Job) -> Vec<(Hovered, &'static str, crate::diag::Span)> {
     let mut out = Vec::new();
-    let mut add = |h, key: Option<&'static str>, span: Option<crate::diag::Span>| {
-        if let (Some(key), Some(span)) = (key, span) {
+    let mut add = |h, v: Option<(&'static str, crate::diag::Span)>| {
+        if let Some((key, span)) = v {
             out.push((h, key, span));
         }
     };
-    add(
-        Hovered::Cpus,
-        job.cpus.as_ref().map(|v| v.key),
-        job.cpus.as_ref().map(|v| v.span),
-    );
-    add(
-        Hovered::Cards,
-        job.cards.as_ref().map(|v| v.key),
-        job.cards.as_ref().map(|v| v.span),
-    );
+    add(Hovered::Cpus, job.cpus.as_ref().map(|v| (v.key, v.span)));
+    add(Hovered::Cards, job.cards.as_ref().map(|v| (v.key, v.span)));
     add(
         Hovered::Memory,
-        job.memory.as_ref().map(|v| v.key),
-        job.memory.as_ref().map(|v| v.span),
+        job.memory.as_ref().map(|v| (v.key, v.span)),
     );
-    add(
-        Hovered::Nodes,
-        job.nodes.as_ref().map(|v| v.key),
-        job.nodes.as_ref().map(|v| v.span),
-    );
+    add(Hovered::Nodes, job.nodes.as_ref().map(|v| (v.key, v.span)));
     add(
         Hovered::Walltime,
-        job.walltime.as_ref().map(|v| v.key),
-        job.walltime.as_ref().map(|v| v.span),
+        job.walltime.as_ref().map(|v| (v.key, v.span)),
     );
-    add(
-        Hovered::Group,
-        job.group.as_ref().map(|v| v.key),
-        job.group.as_ref().map(|v| v.span),
-    );
+    add(Hovered::Group, job.group.as_ref().map(|v| (v.key, v.span)));
     add(
         Hovered::Accelerator,
-        Some("acceleratorType"),
-        job.accelerator_span,
+        job.accelerator_span.map(|s| ("acceleratorType", s)),
     );
     out
 }
 
-fn headroom(request: Option<u64>, limit: Option<u64>, show: &dyn Fn(u64) -> String) -> String {
-    match (request, limit) {
-        (Some(r), Some(l)) if r <= l => format!("headroom **{}**", show(l - r)),
-        (Some(r), Some(l)) => format!("**over the limit by {}**", show(r - l)),
-        (None, Some(_)) => "the value could not be read".into(),
-        (_, None) => "no limit known for this rule".into(),
+fn amounts(r: &Request) -> Amounts {
+    Amounts {
+        cpus: r.cpus,
+        cards: r.cards,
+        memory: r.memory,
+        nodes: r.nodes,
+        time: r.walltime.map(time),
     }
 }
 
-fn seconds(t: TimeLimit) -> Option<u64> {
-    match t {
-        TimeLimit::Unlimited => None,
-        TimeLimit::Finite(d) => Some(d.seconds),
+fn limit_amounts(l: &JudgedLimits) -> Amounts {
+    Amounts {
+        cpus: l.cpus,
+        cards: l.cards,
+        memory: l.memory,
+        nodes: l.nodes,
+        time: l.max_time.map(time),
     }
 }
 
-fn hms(s: u64) -> String {
-    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-}
-
-fn mib(bytes: u64) -> String {
-    format!("{} MiB", format_mib(bytes))
-}
-
-fn count(n: Option<u64>) -> String {
-    n.map_or_else(|| "unknown".into(), |n| n.to_string())
-}
-
-/// One line per limit of a group (for a hover on `resourceGroup`).
-fn limits_table(l: &JudgedLimits) -> String {
-    let mut out = String::new();
-    let mut row = |name: &str, value: String| out.push_str(&format!("- {name}: {value}\n"));
-    row("cpus per node", count(l.cpus));
-    row("cards per node", count(l.cards));
-    if let Some(q) = l.quota {
-        row("card quota", q.to_string());
-    }
-    row(
-        "memory per node",
-        l.memory.map_or_else(|| "unknown".into(), mib),
-    );
-    row("nodes", count(l.nodes));
-    row(
-        "maxTime",
-        l.max_time
-            .map_or_else(|| "unknown".into(), |t| t.describe()),
-    );
-    out
-}
-
-fn describe(what: Hovered, job: &Job, request: &Request, limits: Option<&JudgedLimits>) -> String {
-    let Some(l) = limits else {
-        return match what {
-            Hovered::Memory => job.memory.as_ref().map_or(String::new(), |m| {
-                format!("read as {} per node", m.value.describe())
-            }),
-            Hovered::Walltime => job
-                .walltime
-                .as_ref()
-                .map_or(String::new(), |w| format!("read as {}", w.value.describe())),
-            _ => String::new(),
-        };
-    };
-    match what {
-        Hovered::Cpus => format!(
-            "read as {} cores per node · limit {} · {}",
-            count(request.cpus),
-            count(l.cpus),
-            headroom(request.cpus, l.cpus, &|n| n.to_string())
-        ),
-        Hovered::Cards => {
-            let limit = match (l.cards, l.quota) {
-                (Some(c), Some(q)) => Some(c.min(q)),
-                (c, q) => c.or(q),
-            };
-            let quota = l.quota.map_or(String::new(), |q| format!(" (quota {q})"));
-            format!(
-                "read as {} {} cards per node · limit {}{quota} · {}",
-                count(request.cards),
-                job.accelerator.as_str(),
-                count(l.cards),
-                headroom(request.cards, limit, &|n| n.to_string())
-            )
-        }
-        Hovered::Memory => format!(
-            "read as {} per node · limit {} · {}",
-            job.memory
-                .as_ref()
-                .map_or_else(|| "unknown".into(), |m| m.value.describe()),
-            l.memory.map_or_else(|| "unknown".into(), mib),
-            headroom(request.memory, l.memory, &mib)
-        ),
-        Hovered::Nodes => format!(
-            "read as {} nodes · limit {} · {}",
-            count(request.nodes),
-            count(l.nodes),
-            headroom(request.nodes, l.nodes, &|n| n.to_string())
-        ),
-        Hovered::Walltime => {
-            let wanted = request.walltime.and_then(seconds);
-            let room = match l.max_time {
-                Some(TimeLimit::Unlimited) => "no time limit".into(),
-                Some(t) => headroom(wanted, seconds(t), &hms),
-                None => "no limit known for this rule".into(),
-            };
-            format!(
-                "read as {} · maxTime {} · {room}",
-                request
-                    .walltime
-                    .map_or_else(|| "unknown".into(), |w| w.describe()),
-                l.max_time
-                    .map_or_else(|| "unknown".into(), |t| t.describe()),
-            )
-        }
-        Hovered::Group | Hovered::Accelerator => format!(
-            "accelerator type `{}`; the limits judged:\n\n{}",
-            job.accelerator.as_str(),
-            limits_table(l)
-        ),
-    }
-}
-
-/// The hover at `offset`: the field's description, how its value was read,
-/// the group's limit (or a local policy's stricter cap) and the headroom.
+/// The setting at `offset` (its value, or its key on the same line) with
+/// how it was read and the limits it is judged against.
 pub fn hover(
     workspace: &Workspace,
     answers: &Answers,
     path: &Path,
     text: &str,
     offset: usize,
-) -> Option<HoverInfo> {
+) -> Option<Facts> {
     let (start, end) = line_bounds(text, offset);
     for doc in spec::read_file(text, is_json(path)) {
         let Some(job) = &doc.job else { continue };
@@ -727,13 +559,13 @@ pub fn hover(
         let answer = pair
             .as_ref()
             .and_then(|p| source_answer(workspace, answers, p));
-        let group = job.group.as_ref().map(|g| g.value.as_str()).unwrap_or("?");
+        let group = job.group.as_ref().map(|g| g.value.clone());
         let (limits, status) = match &answer {
             Some(Lookup::Found(found)) => {
-                let caps = workspace.config.caps(group);
+                let caps = workspace.config.caps(group.as_deref().unwrap_or(""));
                 (Some(crate::reading::judged_limits(job, found, &caps)), None)
             }
-            Some(Lookup::UnknownGroup { .. }) => (None, Some("no such resource group".to_string())),
+            Some(Lookup::UnknownGroup { .. }) => (None, Some("no such resource group".into())),
             Some(Lookup::UnsupportedType { .. }) => (
                 None,
                 Some(format!(
@@ -747,136 +579,88 @@ pub fn hover(
             _ if pair.is_none() => (None, Some("no resourceGroup: no limits apply".into())),
             _ => (None, Some("limits not known yet (being fetched)".into())),
         };
-        let mut md = format!("**{key}**");
-        if let Some(field) = fields::get(job.kind, key) {
-            md.push_str(&format!(" — {}", field.description));
-        }
-        md.push_str(&format!(
-            "\n\nGroup `{group}` ({}). ",
-            job.accelerator.as_str()
-        ));
-        if let Some(status) = status {
-            md.push_str(&status);
-            md.push_str(". ");
-        }
-        md.push_str(&describe(what, job, &request, limits.as_ref()));
-        return Some(HoverInfo {
+        return Some(Facts {
+            what,
+            key,
             span: (span.start, span.end),
-            markdown: md.trim_end().to_string(),
+            description: fields::get(job.kind, key).map(|f| f.description),
+            group,
+            accelerator: job.accelerator.as_str(),
+            memory_read: job.memory.as_ref().map(|m| m.value.describe()),
+            request: amounts(&request),
+            quota: limits.as_ref().and_then(|l| l.quota),
+            limits: limits.as_ref().map(limit_amounts),
+            status,
+            mib: format_mib,
         });
     }
     None
 }
 
-/// One completion: a key (with its description) or a value.
-#[derive(Debug)]
-pub struct Item {
-    pub label: String,
-    pub insert: String,
-    pub detail: Option<String>,
-    pub is_key: bool,
-}
-
+/// The kind of document being written: as read, except that a JSON file
+/// with no key of a job spec yet is taken for a platform body.
 fn kind_of(text: &str, json: bool) -> DocKind {
-    spec::read_file(text, json)
+    let read = spec::read_file(text, json)
         .into_iter()
-        .find_map(|d| d.job.map(|j| j.kind))
-        .unwrap_or(if json {
-            DocKind::PlatformBody
-        } else {
-            DocKind::JobSpec
-        })
+        .find_map(|d| d.job.map(|j| j.kind));
+    let spec_key = || {
+        fields::of(DocKind::JobSpec)
+            .filter(|f| fields::spec_only(f.key))
+            .any(|f| text.contains(&format!("\"{}\"", f.key)))
+    };
+    match read {
+        Some(DocKind::PlatformBody) => DocKind::PlatformBody,
+        _ if json && !spec_key() => DocKind::PlatformBody,
+        Some(kind) => kind,
+        None => DocKind::JobSpec,
+    }
 }
 
-/// Completions at `offset`: a key's allowed values (`acceleratorType`, the
-/// known resource groups: limits file, answers, `seen` in open documents)
-/// after `key:`, else the keys of the document's kind not yet written.
-pub fn complete(
+/// The keys of the document's kind (a job spec or a platform body).
+pub fn keys(path: &Path, text: &str) -> Vec<KeyDoc> {
+    fields::of(kind_of(text, is_json(path)))
+        .map(|f| KeyDoc {
+            key: f.key,
+            description: f.description,
+            required: f.required,
+            equivalent: f.equivalent,
+        })
+        .collect()
+}
+
+/// The values a key allows (`acceleratorType`: gpu, dcu, mlu, cpu; the
+/// known resource groups for `resourceGroup`: the limits file's, the
+/// platform's answers and `seen`).
+pub fn values(
     workspace: &Workspace,
     answers: &Answers,
     seen: &[String],
     path: &Path,
     text: &str,
-    offset: usize,
-) -> Vec<Item> {
-    let json = is_json(path);
-    let (start, _) = line_bounds(text, offset);
-    let offset = crate::diag::floor_char_boundary(text, offset.min(text.len()));
-    let prefix = &text[start..offset];
-    // A JSON line may hold several members: the last one counts.
-    let member = prefix.rsplit([',', '{']).next().unwrap_or(prefix);
-    let kind = kind_of(text, json);
-    if let Some((key, value)) = member.split_once(':') {
-        let key = key
-            .trim()
-            .trim_start_matches("- ")
-            .trim_matches(['"', '\'', ' ']);
-        let quoted = json && !value.contains('"');
-        let quote = |v: &str| {
-            if quoted {
-                format!("\"{v}\"")
-            } else {
-                v.to_string()
-            }
-        };
-        let values: Vec<String> = if key == "resourceGroup" {
-            let groups: BTreeSet<String> = workspace
-                .file_groups()
-                .into_iter()
-                .chain(answers.groups())
-                .chain(seen.iter().cloned())
-                .filter(|g| !g.is_empty())
-                .collect();
-            groups.into_iter().collect()
-        } else {
-            match fields::get(kind, key).map(|f| f.ty) {
-                Some(fields::Ty::OneOf { values, .. }) => {
-                    values.iter().map(|v| v.to_string()).collect()
-                }
-                Some(fields::Ty::Bool) => vec!["true".into(), "false".into()],
-                _ => Vec::new(),
-            }
-        };
-        return values
+    key: &str,
+) -> Vec<String> {
+    if key == "resourceGroup" {
+        let groups: BTreeSet<String> = workspace
+            .file_groups()
             .into_iter()
-            .map(|v| Item {
-                insert: quote(&v),
-                label: v,
-                detail: Some(format!("{key} value")),
-                is_key: false,
-            })
+            .chain(answers.groups())
+            .chain(seen.iter().cloned())
+            .filter(|g| !g.is_empty())
             .collect();
+        return groups.into_iter().collect();
     }
-    let in_quotes = member.contains('"');
-    fields::of(kind)
-        .filter(|f| {
-            !text.contains(&format!("\n{}:", f.key))
-                && !text.starts_with(&format!("{}:", f.key))
-                && !text.contains(&format!("\"{}\"", f.key))
-        })
-        .map(|f| {
-            let mut detail = f.description.to_string();
-            if f.required {
-                detail.push_str(" (required)");
-            }
-            if let Some(same) = f.equivalent {
-                detail.push_str(&format!(" The same as `{same}` in the other format."));
-            }
-            Item {
-                label: f.key.to_string(),
-                insert: match (json, in_quotes) {
-                    (true, true) => f.key.to_string(),
-                    (true, false) => format!("\"{}\": ", f.key),
-                    (false, _) => format!("{}: ", f.key),
-                },
-                detail: Some(detail),
-                is_key: true,
-            }
-        })
-        .collect()
+    match fields::get(kind_of(text, is_json(path)), key).map(|f| f.ty) {
+        Some(fields::Ty::OneOf { values, .. }) => values.iter().map(|v| v.to_string()).collect(),
+        Some(fields::Ty::Bool) => vec!["true".into(), "false".into()],
+        _ => Vec::new(),
+    }
 }
 
 /// The text of `jobcheck explain CODE`, for a code's link.
 pub fn explain(code: &str) -> Option<String> {
     crate::diag::Code::parse(code).map(crate::explain::explain)
 }
+
+#[cfg(test)]
+#[path = "analysis_tests.rs"]
+mod tests;

@@ -11,7 +11,8 @@ use lsp_types::{
 };
 
 use super::EXPLAIN_SCHEME;
-use super::analysis::{Finding, HoverInfo, Item, Level};
+use super::analysis::{Facts, Finding, Level};
+use super::completion::Item;
 use super::position::{Encoding, Lines};
 
 const SOURCE: &str = "jobcheck";
@@ -72,13 +73,13 @@ pub fn diagnostics(
         .collect()
 }
 
-pub fn hover(text: &str, encoding: Encoding, info: HoverInfo) -> Hover {
+pub fn hover(text: &str, encoding: Encoding, facts: Facts) -> Hover {
     Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: info.markdown,
+            value: super::hover::markdown(&facts),
         }),
-        range: Some(Lines::new(text, encoding).range(info.span)),
+        range: Some(Lines::new(text, encoding).range(facts.span)),
     }
 }
 

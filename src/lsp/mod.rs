@@ -5,12 +5,15 @@
 //! - `server`: the loop: documents, debounced checks, limits fetched on a
 //!   background thread (the loop never waits on the network), shutdown.
 //! - `features`: diagnostics, hover, completion and code actions in the
-//!   protocol's types.
+//!   protocol's types; `hover` and `completion` compose their text.
 //! - `position`: offsets in the negotiated encoding (UTF-16 by default).
 //! - `analysis`: the only file that uses the rest of the library.
 
 pub mod analysis;
+mod completion;
 mod features;
+mod hover;
+pub mod model;
 pub mod position;
 mod server;
 pub mod transport;

@@ -343,7 +343,7 @@ impl<W: Write> Server<W> {
                 };
                 let offset = Lines::new(&doc.text, self.encoding).offset(at.position);
                 let seen: Vec<String> = self.docs.values().flat_map(|d| d.groups.clone()).collect();
-                let items = analysis::complete(
+                let items = super::completion::complete(
                     &self.workspace,
                     &self.answers,
                     &seen,
