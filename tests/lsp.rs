@@ -147,6 +147,15 @@ impl Client {
     }
 
     pub fn initialize(&mut self, root: &Path, encodings: Option<&[&str]>) -> Value {
+        self.initialize_with(root, encodings, Value::Null)
+    }
+
+    pub fn initialize_with(
+        &mut self,
+        root: &Path,
+        encodings: Option<&[&str]>,
+        options: Value,
+    ) -> Value {
         let mut general = json!({});
         if let Some(e) = encodings {
             general = json!({"positionEncodings": e});
@@ -159,6 +168,7 @@ impl Client {
                 "rootUri": root_uri,
                 "capabilities": {"general": general},
                 "workspaceFolders": [{"uri": root_uri, "name": "w"}],
+                "initializationOptions": options,
             }),
         );
         self.notify("initialized", json!({}));
@@ -544,4 +554,72 @@ fn a_policy_cap_points_into_jobcheck_toml_and_saving_the_limits_file_rechecks() 
         "{cpus}"
     );
     assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn limits_are_fetched_again_when_the_cache_entry_expires() {
+    let server = support::Server::platform(vec![(
+        "TeslaM40",
+        json!({"resourceGroup": "TeslaM40", "cpuNumber": 16, "gpuNumber": 4, "nvLimits": 0,
+               "memorySize": 65536, "nodeNumber": 1, "maxTime": "48:00:00"}),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let token = support::good_token();
+    let mut c = Client::start(
+        dir.path(),
+        &[
+            ("JOBCHECK_ENDPOINT", &server.url()),
+            ("JOBCHECK_TOKEN", &token),
+            ("JOBCHECK_CACHE_TTL", "1"),
+        ],
+    );
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n");
+    c.diagnostics(&job, 1);
+    let with_limits = c.diagnostics(&job, 1);
+    assert!(by_code(&with_limits, "cpus-over-limit").is_some());
+    assert_eq!(server.count(), 1);
+    // No edit: the answer expires after a second and is asked for again.
+    let deadline = Instant::now() + WAIT;
+    while server.count() < 2 {
+        assert!(Instant::now() < deadline, "no refetch");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let again = c.wait_for(WAIT, |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "cpus-over-limit"))
+    });
+    assert_eq!(again["params"]["version"], 1);
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once_at_the_end() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    // A long window, so that a slow machine cannot split the burst.
+    c.initialize_with(dir.path(), None, json!({"debounceMs": 1500}));
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, JOB);
+    c.diagnostics(&job, 1);
+    // Ten changes at once, right after a check: one check, of the last text.
+    for version in 2..=11 {
+        let cpus = if version == 11 { 8 } else { 64 + version };
+        c.change(&job, version, &JOB.replace("cpus: 64", &format!("cpus: {cpus}")));
+    }
+    let last = c.diagnostics(&job, 11);
+    assert!(by_code(&last, "cpus-over-limit").is_none(), "{last:#?}");
+    let answer = c.request("shutdown", Value::Null);
+    assert_eq!(answer["result"], Value::Null);
+    let published: Vec<&Value> = c
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(published.is_empty(), "checked more than once: {published:#?}");
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 0);
 }

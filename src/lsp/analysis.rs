@@ -33,6 +33,8 @@ pub struct Analysis {
     pub stale: Vec<Pair>,
     /// The resource groups the document names.
     pub groups: Vec<String>,
+    /// When the first answer used expires (to check again then).
+    pub expires: Option<Instant>,
 }
 
 /// Settings for the platform API, as `check` reads them.
@@ -229,10 +231,20 @@ impl Fetched {
 }
 
 impl Answers {
+    /// Keep the answers fetched. Limits known already are kept when a
+    /// refetch finds the platform unavailable (stale limits beat none); they
+    /// are asked for again when they expire once more.
     pub fn absorb(&mut self, fetched: Fetched) {
         let now = Instant::now();
         for (pair, lookup) in fetched.0 {
-            self.known.insert(pair, (lookup, now));
+            let keep_old = matches!(lookup, Lookup::Unavailable { .. })
+                && matches!(self.known.get(&pair), Some((Lookup::Found(_), _)));
+            match self.known.get_mut(&pair) {
+                Some(old) if keep_old => old.1 = now,
+                _ => {
+                    self.known.insert(pair, (lookup, now));
+                }
+            }
         }
     }
 
@@ -280,6 +292,7 @@ struct Known<'a> {
     answers: &'a Answers,
     missing: Mutex<Vec<Pair>>,
     stale: Mutex<Vec<Pair>>,
+    expires: Mutex<Option<Instant>>,
 }
 
 impl LimitSource for Known<'_> {
@@ -300,6 +313,9 @@ impl LimitSource for Known<'_> {
                             && let Ok(mut stale) = self.stale.lock()
                         {
                             stale.push(p.clone());
+                        } else if let Ok(mut expires) = self.expires.lock() {
+                            let at = *at + api.cache_ttl;
+                            *expires = Some(expires.map_or(at, |e| e.min(at)));
                         }
                         lookup.clone()
                     }
@@ -388,6 +404,7 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
         answers,
         missing: Mutex::new(Vec::new()),
         stale: Mutex::new(Vec::new()),
+        expires: Mutex::new(None),
     };
     let options = Options {
         deny_warnings: false,
@@ -409,6 +426,7 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
         .collect();
     let missing = source.missing.into_inner().unwrap_or_default();
     let stale = source.stale.into_inner().unwrap_or_default();
+    let expires = source.expires.into_inner().unwrap_or_default();
     let jobs = report.files.iter().flat_map(|f| &f.jobs);
     let groups: Vec<String> = jobs.filter_map(|j| j.resource_group.clone()).collect();
     let unjudged: Vec<&str> = report
@@ -454,6 +472,7 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
         missing,
         stale,
         groups,
+        expires,
     }
 }
 

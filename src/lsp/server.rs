@@ -515,6 +515,8 @@ impl<W: Write> Server<W> {
             }));
             let Ok(result) = result else { continue };
             doc.findings = result.findings;
+            // Checked again when an answer expires: its limits are fetched anew.
+            doc.due = result.expires;
             doc.groups = result.groups;
             wanted.extend(result.missing);
             wanted.extend(result.stale);
