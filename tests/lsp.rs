@@ -623,3 +623,56 @@ fn a_burst_of_changes_is_checked_once_at_the_end() {
     c.notify("exit", Value::Null);
     assert_eq!(c.exit_code(), 0);
 }
+
+/// A 50-line file: five jobs of ten lines (comments, CJK and emoji
+/// included), the first asking for `cpus` cores.
+fn fifty_lines(cpus: u32) -> String {
+    let mut text = String::new();
+    for i in 0..5 {
+        if i > 0 {
+            text.push_str("---\n");
+        }
+        text.push_str(&format!(
+            "# 作业 {i} 🚀: a training run\nname: resnet50-{i}\nresourceGroup: TeslaM40\n\
+             acceleratorType: gpu\nnodes: 1\ncpus: {}\ngpus: 2\nmemory: 16G\nwalltime: \"2:00:00\"\n",
+            if i == 0 { cpus } else { 8 }
+        ));
+    }
+    text.push_str("# end\n");
+    assert_eq!(text.lines().count(), 50);
+    text
+}
+
+/// The time from `didChange` to `publishDiagnostics` with limits known (a
+/// limits file), over 100 changes that each follow a pause longer than the
+/// debounce window (as when one stops typing). Run with
+/// `cargo test --release --test lsp -- --ignored --nocapture latency`.
+#[test]
+#[ignore = "a measurement: prints the latency"]
+fn latency_from_did_change_to_publish_diagnostics() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, &fifty_lines(8));
+    c.diagnostics(&job, 1);
+    let mut took = Vec::new();
+    for version in 2..102 {
+        std::thread::sleep(Duration::from_millis(200));
+        let cpus = if version % 2 == 0 { 64 } else { 8 };
+        let text = fifty_lines(cpus);
+        let start = Instant::now();
+        c.change(&job, version, &text);
+        let diags = c.diagnostics(&job, version);
+        took.push(start.elapsed());
+        assert_eq!(by_code(&diags, "cpus-over-limit").is_some(), cpus == 64);
+    }
+    took.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "didChange → publishDiagnostics, 50 lines, 100 changes: median {:.2} ms, worst {:.2} ms",
+        ms(took[took.len() / 2]),
+        ms(took[took.len() - 1])
+    );
+    assert_eq!(c.shutdown(), 0);
+}
