@@ -575,7 +575,10 @@ fn limits_are_fetched_again_when_the_cache_entry_expires() {
     );
     c.initialize(dir.path(), None);
     let job = uri(dir.path(), "job.yaml");
-    c.open(&job, "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n");
+    c.open(
+        &job,
+        "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n",
+    );
     c.diagnostics(&job, 1);
     let with_limits = c.diagnostics(&job, 1);
     assert!(by_code(&with_limits, "cpus-over-limit").is_some());
@@ -608,7 +611,11 @@ fn a_burst_of_changes_is_checked_once_at_the_end() {
     // Ten changes at once, right after a check: one check, of the last text.
     for version in 2..=11 {
         let cpus = if version == 11 { 8 } else { 64 + version };
-        c.change(&job, version, &JOB.replace("cpus: 64", &format!("cpus: {cpus}")));
+        c.change(
+            &job,
+            version,
+            &JOB.replace("cpus: 64", &format!("cpus: {cpus}")),
+        );
     }
     let last = c.diagnostics(&job, 11);
     assert!(by_code(&last, "cpus-over-limit").is_none(), "{last:#?}");
@@ -619,7 +626,10 @@ fn a_burst_of_changes_is_checked_once_at_the_end() {
         .iter()
         .filter(|m| m["method"] == "textDocument/publishDiagnostics")
         .collect();
-    assert!(published.is_empty(), "checked more than once: {published:#?}");
+    assert!(
+        published.is_empty(),
+        "checked more than once: {published:#?}"
+    );
     c.notify("exit", Value::Null);
     assert_eq!(c.exit_code(), 0);
 }
