@@ -508,7 +508,7 @@ fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
 }
 
 #[test]
-fn a_policy_cap_points_into_jobcheck_toml_and_saving_the_limits_file_rechecks() {
+fn a_policy_cap_points_into_jobcheck_toml_and_changed_settings_recheck() {
     let dir = project();
     std::fs::write(
         dir.path().join("jobcheck.toml"),
@@ -541,11 +541,12 @@ fn a_policy_cap_points_into_jobcheck_toml_and_saving_the_limits_file_rechecks() 
     let diags = c.diagnostics(&job, 1);
     assert!(by_code(&diags, "cpus-over-limit").is_none(), "{diags:#?}");
 
-    // A limits file saved with fewer cores: checked again.
+    // A limits file changed on disk with fewer cores (as a file watcher
+    // reports it): checked again.
     std::fs::write(dir.path().join("limits.yaml"), LIMITS.replace("16", "10")).unwrap();
     c.notify(
-        "textDocument/didSave",
-        json!({"textDocument": {"uri": uri(dir.path(), "limits.yaml")}}),
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(dir.path(), "limits.yaml"), "type": 2}]}),
     );
     let diags = c.diagnostics(&job, 1);
     let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
@@ -684,5 +685,56 @@ fn latency_from_did_change_to_publish_diagnostics() {
         ms(took[took.len() / 2]),
         ms(took[took.len() - 1])
     );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn hostile_documents_and_positions_get_answers() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let deep = format!("cpus: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let big = "# 注释 🚀\n".repeat(200_000);
+    let cases = [
+        ("deep.yaml", deep.as_str()),
+        ("big.yaml", big.as_str()),
+        ("bad.json", "{\"cpuNumber\": 8,,}"),
+        ("empty.yaml", ""),
+        ("list.yaml", "- a\n- b\n"),
+    ];
+    for (name, text) in cases {
+        let doc = uri(dir.path(), name);
+        c.open(&doc, text);
+        c.diagnostics(&doc, 1);
+        for (line, character) in [(0, 0), (0, 3), (1, 1), (u32::MAX, u32::MAX), (0, 999_999)] {
+            let at = json!({"textDocument": {"uri": doc},
+                            "position": {"line": line, "character": character}});
+            for method in ["textDocument/hover", "textDocument/completion"] {
+                let answer = c.request(method, at.clone());
+                assert!(answer.get("error").is_none(), "{name} {method}: {answer}");
+            }
+        }
+        let actions = c.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc},
+                   "range": {"start": {"line": 0, "character": 0},
+                             "end": {"line": u32::MAX, "character": u32::MAX}},
+                   "context": {"diagnostics": []}}),
+        );
+        assert!(actions["result"].is_array(), "{name}: {actions}");
+    }
+    // An incremental change with a range past the end, and one reversed.
+    let doc = uri(dir.path(), "job.yaml");
+    c.open(&doc, JOB);
+    c.diagnostics(&doc, 1);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [
+                   {"range": range(9, 0, 99), "text": "x"},
+                   {"range": {"start": {"line": 0, "character": 9},
+                              "end": {"line": 0, "character": 2}}, "text": "y"}]}),
+    );
+    c.diagnostics(&doc, 2);
     assert_eq!(c.shutdown(), 0);
 }

@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
-    CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DidSaveTextDocumentParams, HoverParams, HoverProviderCapability,
-    InitializeParams, InitializeResult, MessageType, PublishDiagnosticsParams, SaveOptions,
-    ServerCapabilities, ServerInfo, ShowMessageParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+    CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, MessageType,
+    PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo, ShowMessageParams,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
 };
 use serde_json::Value;
 
@@ -29,10 +30,6 @@ use super::uri;
 /// After a check, further changes within this time are checked together
 /// at its end (`initializationOptions.debounceMs` sets it).
 const DEBOUNCE: Duration = Duration::from_millis(150);
-
-/// `ServerNotInitialized` (not in `lsp_server::ErrorCode` under that name
-/// in every version).
-const NOT_INITIALIZED: i32 = -32002;
 
 enum Event {
     Incoming(Incoming),
@@ -94,7 +91,7 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
             Incoming::Message(Message::Request(req)) => {
                 let response = Response::new_err(
                     req.id,
-                    NOT_INITIALIZED,
+                    ErrorCode::ServerNotInitialized as i32,
                     "the server is not initialized yet".into(),
                 );
                 let _ = transport::write(&mut out, &response.into());
@@ -449,6 +446,16 @@ impl<W: Write> Server<W> {
                     && doc.checked
                 {
                     doc.due = Some(now);
+                }
+            }
+            "workspace/didChangeWatchedFiles" => {
+                let Ok(p) =
+                    n.extract::<DidChangeWatchedFilesParams>("workspace/didChangeWatchedFiles")
+                else {
+                    return;
+                };
+                for change in p.changes {
+                    self.saved(uri::to_path(&change.uri));
                 }
             }
             "textDocument/didClose" => {
