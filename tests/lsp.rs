@@ -454,6 +454,24 @@ fn limits_from_the_platform_are_published_when_they_arrive() {
     assert_eq!(cpus["range"], range(1, 6, 8));
     assert_eq!(server.count(), 1);
     assert_eq!(c.shutdown(), 0);
+
+    // A new session completes the group from the cache, asking nothing.
+    let env = [
+        ("JOBCHECK_ENDPOINT", server.url()),
+        ("JOBCHECK_TOKEN", token),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut c = Client::start(dir.path(), &env);
+    c.initialize(dir.path(), None);
+    let other = uri(dir.path(), "other.yaml");
+    c.open(&other, "resourceGroup: \n");
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": other}, "position": {"line": 0, "character": 15}}),
+    );
+    assert_eq!(items["result"][0]["label"], "TeslaM40", "{items}");
+    assert_eq!(server.count(), 1);
+    assert_eq!(c.shutdown(), 0);
 }
 
 #[test]

@@ -166,15 +166,26 @@ impl Workspace {
         }
     }
 
-    /// The resource groups the limits file names.
-    pub fn file_groups(&self) -> Vec<String> {
+    /// The resource groups known without asking: the limits file's, or
+    /// those the platform's answers in the cache hold.
+    pub fn known_groups(&self) -> Vec<String> {
         match &self.limits {
             LimitsFrom::File(file) => file
                 .sets()
                 .iter()
                 .map(|s| s.resource_group.clone())
                 .collect(),
-            _ => Vec::new(),
+            LimitsFrom::Api(api) => {
+                let dir = crate::limits::cache::trusted_dir(None).ok().flatten();
+                // Entries are keyed by the resources URL of the endpoint.
+                let url = api
+                    .endpoint
+                    .as_deref()
+                    .and_then(|e| crate::limits::api::resources_url(e).ok());
+                crate::limits::cache::Cache::new(dir, api.cache_ttl)
+                    .groups(url.as_ref().map(|u| u.as_str()), 1000)
+            }
+            LimitsFrom::None(_) => Vec::new(),
         }
     }
 }
@@ -660,7 +671,7 @@ pub fn values(
 ) -> Vec<String> {
     if key == "resourceGroup" {
         let groups: BTreeSet<String> = workspace
-            .file_groups()
+            .known_groups()
             .into_iter()
             .chain(answers.groups())
             .chain(seen.iter().cloned())
