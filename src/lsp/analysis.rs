@@ -99,7 +99,6 @@ impl Workspace {
                 Config::default()
             }
         };
-        pass_service_urls(&config);
         let mut limits_file = None;
         let api = |endpoint: Option<String>| {
             let ttl = env_text("JOBCHECK_CACHE_TTL")
@@ -148,6 +147,14 @@ impl Workspace {
             problems,
             limits_file,
         }
+    }
+
+    /// Pass the configuration's token and discovery service addresses on
+    /// through the environment, where it leaves them unset, as `check`
+    /// does. Only before any thread is started: the server does it once,
+    /// while handling `initialize` (a later change to them needs a restart).
+    pub fn export_service_urls(&self) {
+        pass_service_urls(&self.config);
     }
 
     /// Read the limits file again (after it was saved).
@@ -219,8 +226,8 @@ fn pass_service_urls(config: &Config) {
         if let Some(value) = value
             && std::env::var_os(var).is_none()
         {
-            // SAFETY: the server loads the workspace while handling
-            // `initialize`, before it starts any thread (`super::serve`).
+            // SAFETY: called only from `Workspace::export_service_urls`,
+            // which the server calls once before it starts any thread.
             unsafe { std::env::set_var(var, value) };
         }
     }

@@ -115,6 +115,8 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
         .and_then(Value::as_u64)
         .map_or(DEBOUNCE, |ms| Duration::from_millis(ms.min(10_000)));
     let workspace = Workspace::load(root.as_deref());
+    // No thread runs yet (the reader starts below).
+    workspace.export_service_urls();
     let result = InitializeResult {
         capabilities: capabilities(encoding),
         server_info: Some(ServerInfo {
