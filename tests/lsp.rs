@@ -481,7 +481,23 @@ fn malformed_messages_are_answered_with_errors() {
     // Before initialize: not initialized.
     let early = c.request("textDocument/hover", json!({}));
     assert_eq!(early["error"]["code"], -32002, "{early}");
-    c.initialize(dir.path(), None);
+    let bad_init = c.request("initialize", json!(3));
+    assert_eq!(bad_init["error"]["code"], -32602, "{bad_init}");
+    // Capabilities of a newer or odder client do not fail the handshake.
+    let init = c.request(
+        "initialize",
+        json!({"processId": "not a number", "rootUri": format!("file://{}", dir.path().display()),
+               "capabilities": {"general": {"positionEncodings": [7, "utf-32"]},
+                                "textDocument": {"completion": {"completionItem":
+                                    {"snippetSupport": "maybe"}}},
+                                "experimental": {"x": [null]}}}),
+    );
+    assert_eq!(
+        init["result"]["capabilities"]["positionEncoding"], "utf-32",
+        "{init}"
+    );
+    let again = c.request("initialize", json!({}));
+    assert_eq!(again["error"]["code"], -32600, "{again}");
     c.send_raw(b"Content-Length: 9\r\n\r\n{not json");
     let parse = c.wait_for(WAIT, |m| m["error"]["code"] == -32700);
     assert_eq!(parse["id"], Value::Null);

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,7 @@ use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
     CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, HoverParams,
-    HoverProviderCapability, InitializeParams, InitializeResult, MessageType,
+    HoverProviderCapability, InitializeResult, MessageType, PositionEncodingKind,
     PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo, ShowMessageParams,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
     TextDocumentSyncSaveOptions, Uri,
@@ -75,18 +76,19 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
             Incoming::Malformed { id, code, message } => {
                 let _ = transport::write_error(&mut out, id, code, &message);
             }
+            // Only the few settings used are read from the parameters, so
+            // that a client's capability this crate's types do not know
+            // cannot fail the handshake.
             Incoming::Message(Message::Request(req)) if req.method == "initialize" => {
-                match serde_json::from_value::<InitializeParams>(req.params) {
-                    Ok(params) => break (req.id, params),
-                    Err(e) => {
-                        let response = Response::new_err(
-                            req.id,
-                            ErrorCode::InvalidParams as i32,
-                            format!("bad initialize params: {e}"),
-                        );
-                        let _ = transport::write(&mut out, &response.into());
-                    }
+                if req.params.is_object() {
+                    break (req.id, req.params);
                 }
+                let response = Response::new_err(
+                    req.id,
+                    ErrorCode::InvalidParams as i32,
+                    "the initialize params must be an object".into(),
+                );
+                let _ = transport::write(&mut out, &response.into());
             }
             Incoming::Message(Message::Request(req)) => {
                 let response = Response::new_err(
@@ -100,18 +102,25 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
             Incoming::Message(_) => {}
         }
     };
-    let encoding = Encoding::negotiate(
-        params
-            .capabilities
-            .general
-            .as_ref()
-            .and_then(|g| g.position_encodings.as_deref()),
-    );
+    let offered: Option<Vec<PositionEncodingKind>> = params
+        .pointer("/capabilities/general/positionEncodings")
+        .and_then(Value::as_array)
+        .map(|kinds| {
+            kinds
+                .iter()
+                .filter_map(Value::as_str)
+                .filter_map(|k| match k {
+                    "utf-8" => Some(PositionEncodingKind::UTF8),
+                    "utf-16" => Some(PositionEncodingKind::UTF16),
+                    "utf-32" => Some(PositionEncodingKind::UTF32),
+                    _ => None,
+                })
+                .collect()
+        });
+    let encoding = Encoding::negotiate(offered.as_deref());
     let root = root_of(&params);
     let debounce = params
-        .initialization_options
-        .as_ref()
-        .and_then(|o| o.get("debounceMs"))
+        .pointer("/initializationOptions/debounceMs")
         .and_then(Value::as_u64)
         .map_or(DEBOUNCE, |ms| Duration::from_millis(ms.min(10_000)));
     let workspace = Workspace::load(root.as_deref());
@@ -164,17 +173,24 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
     server.run(received)
 }
 
-fn root_of(params: &InitializeParams) -> Option<PathBuf> {
-    let folder = params
-        .workspace_folders
-        .as_ref()
-        .and_then(|f| f.first())
-        .and_then(|f| uri::to_path(&f.uri));
-    #[allow(deprecated)]
-    let root_uri = params.root_uri.as_ref().and_then(uri::to_path);
-    #[allow(deprecated)]
-    let root_path = params.root_path.as_ref().map(PathBuf::from);
-    folder.or(root_uri).or(root_path)
+/// The workspace root: the first workspace folder, else `rootUri`, else
+/// `rootPath`.
+fn root_of(params: &Value) -> Option<PathBuf> {
+    let uri_at = |pointer: &str| {
+        params
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|u| Uri::from_str(u).ok())
+            .and_then(|u| uri::to_path(&u))
+    };
+    uri_at("/workspaceFolders/0/uri")
+        .or_else(|| uri_at("/rootUri"))
+        .or_else(|| {
+            params
+                .pointer("/rootPath")
+                .and_then(Value::as_str)
+                .map(PathBuf::from)
+        })
 }
 
 fn capabilities(encoding: Encoding) -> ServerCapabilities {
