@@ -774,3 +774,59 @@ fn hostile_documents_and_positions_get_answers() {
     c.diagnostics(&doc, 2);
     assert_eq!(c.shutdown(), 0);
 }
+
+#[test]
+fn only_the_files_the_configuration_includes_are_checked() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\nexclude = [\"jobs/drafts/\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let package = uri(dir.path(), "package.json");
+    let draft = uri(dir.path(), "jobs/drafts/x.yaml");
+    let job = uri(dir.path(), "jobs/a.yaml");
+    c.open(&package, "{\"name\": \"web\", \"version\": \"1.0.0\"}");
+    c.open(&draft, JOB);
+    c.open(&job, JOB);
+    assert!(by_code(&c.diagnostics(&job, 1), "cpus-over-limit").is_some());
+    // A round trip: whatever the opens published has come by now.
+    c.request("shutdown", Value::Null);
+    let others: Vec<&Value> = c
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 0);
+}
+
+#[test]
+fn a_file_the_configuration_comes_to_include_is_checked_then() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let package = uri(dir.path(), "package.json");
+    c.open(&package, "{\"name\": \"web\"}");
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(dir.path(), "jobcheck.toml"), "type": 2}]}),
+    );
+    // Without the include, package.json is read as a job and checked.
+    let diags = c.diagnostics(&package, 1);
+    assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
+    assert_eq!(c.shutdown(), 0);
+}

@@ -157,6 +157,23 @@ impl Workspace {
         pass_service_urls(&self.config);
     }
 
+    /// Whether the configuration's `include` / `exclude` globs take this
+    /// file (when it names none, every YAML or JSON file is checked).
+    pub fn selects(&self, path: &Path) -> bool {
+        let selection = crate::select::Selection {
+            config_dir: self.config.dir.clone(),
+            include: self.config.include.clone(),
+            config_exclude: self.config.exclude.clone(),
+            ..Default::default()
+        };
+        let cwd = self
+            .config
+            .dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/"));
+        crate::select::selected(path, &selection, &cwd)
+    }
+
     /// Read the limits file again (after it was saved).
     pub fn reload_limits(&mut self) {
         if let Some(path) = &self.limits_file {

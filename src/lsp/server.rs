@@ -42,7 +42,10 @@ struct Doc {
     path: PathBuf,
     text: String,
     version: i32,
-    /// Whether the document is a job file (YAML/JSON) to check.
+    /// Whether the document is YAML or JSON.
+    job_like: bool,
+    /// Whether it is checked: YAML or JSON, and taken by the
+    /// configuration's `include` / `exclude`.
     checked: bool,
     findings: Vec<Finding>,
     groups: Vec<String>,
@@ -408,8 +411,9 @@ impl<W: Write> Server<W> {
                 };
                 let item = p.text_document;
                 let path = uri::name_of(&item.uri);
-                let checked = matches!(item.language_id.as_str(), "yaml" | "json" | "jsonc")
+                let job_like = matches!(item.language_id.as_str(), "yaml" | "json" | "jsonc")
                     || analysis::is_job_file(&path);
+                let checked = job_like && self.selects(&item.uri, &path);
                 self.docs.insert(
                     item.uri.as_str().to_string(),
                     Doc {
@@ -417,6 +421,7 @@ impl<W: Write> Server<W> {
                         path,
                         text: item.text,
                         version: item.version,
+                        job_like,
                         checked,
                         findings: Vec::new(),
                         groups: Vec::new(),
@@ -502,9 +507,28 @@ impl<W: Write> Server<W> {
         }
         self.tell_problems();
         let now = Instant::now();
-        for doc in self.docs.values_mut().filter(|d| d.checked) {
-            doc.due = Some(now);
+        let mut dropped = Vec::new();
+        for doc in self.docs.values_mut() {
+            let was = doc.checked;
+            doc.checked = doc.job_like
+                && (uri::to_path(&doc.uri).is_none() || self.workspace.selects(&doc.path));
+            if doc.checked {
+                doc.due = Some(now);
+            } else if was {
+                doc.findings.clear();
+                doc.due = None;
+                dropped.push(doc.uri.clone());
+            }
         }
+        for uri in dropped {
+            self.publish(uri, Vec::new(), None);
+        }
+    }
+
+    /// Whether the configuration takes a file (a document that is not a
+    /// file, `untitled:`, is always checked).
+    fn selects(&self, uri: &Uri, path: &std::path::Path) -> bool {
+        uri::to_path(uri).is_none() || self.workspace.selects(path)
     }
 
     fn publish(&mut self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
