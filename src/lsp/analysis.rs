@@ -19,6 +19,7 @@ use crate::run::{self, Input, Options, Source};
 use crate::spec::{self, DocKind, Job, fields};
 use crate::units::{TimeLimit, format_mib};
 
+use super::env::{env_path, env_text};
 pub use super::model::*;
 /// A (resource group, accelerator type) question to a limit source.
 pub use crate::limits::Pair;
@@ -61,19 +62,6 @@ pub struct Workspace {
     pub problems: Vec<String>,
     /// The limits file, to reload when it is saved.
     pub limits_file: Option<PathBuf>,
-}
-
-fn env_path(name: &str, root: Option<&Path>) -> Option<PathBuf> {
-    let value = std::env::var_os(name).filter(|v| !v.is_empty())?;
-    let path = PathBuf::from(value);
-    Some(match root {
-        Some(root) if path.is_relative() => root.join(path),
-        _ => path,
-    })
-}
-
-fn env_text(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
 impl Workspace {
@@ -368,12 +356,6 @@ impl LimitSource for Known<'_> {
     }
 }
 
-pub fn is_json(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-}
-
 /// Whether a file is one the server checks (`*.yaml`, `*.yml`, `*.json`).
 pub fn is_job_file(path: &Path) -> bool {
     run::is_job_file(path)
@@ -421,15 +403,11 @@ fn finding(d: &Diagnostic) -> Finding {
     }
 }
 
-/// A path as the reports show it, made absolute again.
+/// A path as the reports show it (relative to the working directory when
+/// inside it), made absolute again.
 fn resolve(shown: &str) -> PathBuf {
-    let path = PathBuf::from(shown);
-    if path.is_absolute() {
-        return path;
-    }
-    std::env::current_dir()
-        .map(|cwd| cwd.join(&path))
-        .unwrap_or(path)
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.join(shown)
 }
 
 /// Check one document's text as `check` checks a file (a run of one file).
@@ -464,14 +442,11 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
     let expires = source.expires.into_inner().unwrap_or_default();
     let jobs = report.files.iter().flat_map(|f| &f.jobs);
     let groups: Vec<String> = jobs.filter_map(|j| j.resource_group.clone()).collect();
-    let unjudged: Vec<&str> = report
-        .files
-        .iter()
-        .flat_map(|f| &f.jobs)
+    let jobs = report.files.iter().flat_map(|f| &f.jobs);
+    if jobs
         .filter_map(|j| j.reason.as_deref())
-        .filter(|r| *r != PENDING)
-        .collect();
-    if !unjudged.is_empty() {
+        .any(|r| r != PENDING)
+    {
         // Where each unjudged job names its group.
         let mut told = HashSet::new();
         for doc in spec::read_file(text, is_json(path)) {

@@ -11,6 +11,7 @@
 
 pub mod analysis;
 mod completion;
+mod env;
 mod features;
 mod hover;
 pub mod model;

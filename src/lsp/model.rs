@@ -1,7 +1,7 @@
 //! The plain data the library adapter (`analysis`) hands to the protocol
 //! side: findings with byte offsets, hover facts, key documentation.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How serious a finding is, in the protocol's terms.
@@ -108,4 +108,11 @@ pub struct KeyDoc {
     pub description: &'static str,
     pub required: bool,
     pub equivalent: Option<&'static str>,
+}
+
+/// Whether a document is JSON (by its name).
+pub fn is_json(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
