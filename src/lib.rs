@@ -10,6 +10,7 @@ pub mod diag;
 pub mod explain;
 pub mod fsread;
 pub mod limits;
+pub mod lsp;
 pub mod man;
 pub mod platform;
 pub mod reading;

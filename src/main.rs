@@ -38,8 +38,9 @@ struct Cli {
 }
 
 /// The subcommands' names, for `jobcheck PATHS…` and "did you mean".
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
     "check",
+    "lsp",
     "limits",
     "explain",
     "schema",
@@ -52,6 +53,9 @@ const COMMANDS: [&str; 7] = [
 enum Command {
     /// Check job files (YAML/JSON job specs and platform bodies) against limits.
     Check(CheckArgs),
+    /// Serve the Language Server Protocol on standard input/output: the checks
+    /// of `check` in an editor, with hover, completion and quick fixes.
+    Lsp,
     /// Show resource groups' limits: every group of a limits file, or the groups named.
     Limits(LimitsArgs),
     /// Describe a rule: what it checks and how to fix it.
@@ -316,6 +320,7 @@ fn main() -> ExitCode {
     };
     ExitCode::from(match cli.command {
         Command::Check(args) => check(args),
+        Command::Lsp => jobcheck::lsp::serve(std::io::stdin(), std::io::stdout()),
         Command::Limits(args) => limits(args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema { which } => {

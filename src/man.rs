@@ -110,6 +110,10 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
             "jobcheck completions bash > /etc/bash_completion.d/jobcheck",
             "Install bash completions.",
         )],
+        "jobcheck-lsp" => vec![(
+            "jobcheck lsp",
+            "Run by an editor, which talks to it on standard input and output (README, \"Editors\").",
+        )],
         "jobcheck-man" => vec![(
             "jobcheck man --out-dir /usr/local/share/man/man1",
             "Install every page.",

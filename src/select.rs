@@ -104,6 +104,21 @@ impl Matchers {
     }
 }
 
+/// Whether the globs (the configuration's `include` and `exclude`, and
+/// `exclude` relative to `cwd`) take a file: for one file at a time, as an
+/// editor opens it. Ignore files and hidden names are not looked at; bad
+/// globs take every file.
+pub fn selected(path: &Path, selection: &Selection, cwd: &Path) -> bool {
+    let Ok(m) = Matchers::new(selection, cwd) else {
+        return true;
+    };
+    let path = absolute(path, cwd);
+    let excluded = m.exclude.iter().any(|g| {
+        path.starts_with(g.path()) && g.matched_path_or_any_parents(&path, false).is_ignore()
+    });
+    !excluded && m.included(&path)
+}
+
 /// `path` made absolute against `cwd`, `.` and `..` resolved by name (links
 /// are not followed: globs speak of paths as written).
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {
@@ -261,6 +276,30 @@ fn display_in(path: &Path, cwd: Option<&Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selected_applies_include_and_exclude_to_one_file() {
+        let selection = Selection {
+            config_dir: Some(PathBuf::from("/w/repo")),
+            include: vec!["jobs/".into()],
+            config_exclude: vec!["jobs/drafts/".into(), "*.tmp.yaml".into()],
+            ..Selection::default()
+        };
+        let cwd = Path::new("/w/repo");
+        let take = |p: &str| selected(Path::new(p), &selection, cwd);
+        assert!(take("/w/repo/jobs/a.yaml"));
+        assert!(take("jobs/deep/b.json"));
+        assert!(!take("/w/repo/package.json"));
+        assert!(!take("/w/repo/jobs/drafts/c.yaml"));
+        assert!(!take("/w/repo/jobs/x.tmp.yaml"));
+        // Outside the configuration's directory its include says nothing.
+        assert!(take("/elsewhere/d.yaml"));
+        assert!(selected(
+            Path::new("/w/repo/package.json"),
+            &Selection::default(),
+            cwd
+        ));
+    }
 
     #[test]
     fn absolute_resolves_dots_by_name() {

@@ -238,6 +238,7 @@ fn man_writes_a_page_per_subcommand_with_options_exit_status_environment_and_exa
         ("jobcheck-schema.1", "report"),
         ("jobcheck-completions.1", "bash"),
         ("jobcheck-man.1", "\\-\\-out\\-dir"),
+        ("jobcheck-lsp.1", "Language Server Protocol"),
     ];
     for (name, mention) in pages {
         let text = std::fs::read_to_string(dir.path().join(name))

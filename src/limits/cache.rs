@@ -136,6 +136,39 @@ impl Cache {
         Some(Entry { answer, age, fresh })
     }
 
+    /// The resource groups of the entries that hold limits (for an editor's
+    /// completion), sorted, reading at most `most` files; with `endpoint`,
+    /// only that endpoint's entries. Entries are read as `get` reads them.
+    pub fn groups(&self, endpoint: Option<&str>, most: usize) -> Vec<String> {
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut groups = std::collections::BTreeSet::new();
+        for entry in entries.flatten().take(most) {
+            let name = entry.file_name();
+            let Some(name) = name.to_str().filter(|n| !n.starts_with('.')) else {
+                continue;
+            };
+            let Some(value) = read_entry(dir, name, MAX_ENTRY_BYTES)
+                .and_then(|text| serde_json::from_slice::<Value>(&text).ok())
+            else {
+                continue;
+            };
+            let field = |k: &str| value.get(k).and_then(Value::as_str);
+            if value.get("version").and_then(Value::as_u64) == Some(VERSION)
+                && field("answer") == Some("found")
+                && endpoint.is_none_or(|e| field("endpoint") == Some(e))
+                && let Some(group) = field("group")
+            {
+                groups.insert(group.to_string());
+            }
+        }
+        groups.into_iter().collect()
+    }
+
     /// Remember an answer. Errors say why it could not be; the caller warns
     /// and goes on (without the cache, when the directory itself is at fault).
     pub fn put(&self, key: &Key, answer: &Cached) -> Result<(), PutError> {
@@ -175,6 +208,26 @@ mod tests {
             group,
             accelerator: "gpu",
         }
+    }
+
+    #[test]
+    fn groups_lists_the_groups_with_limits_of_one_endpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(Some(dir.path().join("c")), Duration::from_secs(60));
+        assert!(cache.groups(None, 10).is_empty());
+        let data = json!({"cpuNumber": 1});
+        cache.put(&key("B"), &Cached::Found(data.clone())).unwrap();
+        cache.put(&key("A"), &Cached::Found(data.clone())).unwrap();
+        cache.put(&key("Gone"), &Cached::UnknownGroup).unwrap();
+        let elsewhere = Key {
+            endpoint: "https://other/ai",
+            ..key("C")
+        };
+        cache.put(&elsewhere, &Cached::Found(data)).unwrap();
+        std::fs::write(dir.path().join("c").join("junk"), "not json").unwrap();
+        assert_eq!(cache.groups(Some("https://h/ai"), 100), ["A", "B"]);
+        assert_eq!(cache.groups(None, 100), ["A", "B", "C"]);
+        assert!(Cache::disabled().groups(None, 100).is_empty());
     }
 
     #[test]

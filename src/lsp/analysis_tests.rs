@@ -1,0 +1,141 @@
+//! Tests of the library adapter: checks, hover and completion.
+
+use super::*;
+use crate::lsp::completion::{Item, complete};
+
+const LIMITS: &str = "- resourceGroup: TeslaM40\n  cpuNumber: 16\n  gpuNumber: 2\n  \
+                          nvLimits: 0\n  memorySize: 31888\n  nodeNumber: 1\n  maxTime: \"08:00:00\"\n";
+
+const BODY: &str = r#"{
+  "instanceServiceName": "notebook",
+  "acceleratorType": "gpu",
+  "taskType": "jupyter",
+  "version": "pytorch-2.1",
+  "imagePath": "registry.example/ai/pytorch:2.1-cuda12",
+  "timeoutLimit": "04:00:00",
+  "taskNumber": 1,
+  "resourceGroup": "TeslaM40",
+  "useStartScript": false,
+  "startScriptActionScope": "all",
+  "cpuNumber": 8,
+  "ramSize": 16384,
+  "gpuNumber": 1,
+  "mountInfoList": [],
+  "containerPortInfoList": []
+}
+"#;
+
+fn workspace() -> Workspace {
+    Workspace {
+        config: Config::default(),
+        limits: LimitsFrom::File(FileSource::parse("limits.yaml", LIMITS).unwrap()),
+        problems: Vec::new(),
+        limits_file: None,
+    }
+}
+
+fn hover_at(text: &str, path: &str, needle: &str) -> String {
+    let offset = text.find(needle).unwrap() + 1;
+    let facts = hover(
+        &workspace(),
+        &Answers::default(),
+        Path::new(path),
+        text,
+        offset,
+    );
+    crate::lsp::hover::markdown(&facts.unwrap())
+}
+
+#[test]
+fn a_platform_body_is_checked_and_its_fields_hovered() {
+    let a = analyse(&workspace(), &Answers::default(), Path::new("b.json"), BODY);
+    assert!(a.findings.is_empty(), "{:?}", a.findings);
+    assert_eq!(a.groups, ["TeslaM40"]);
+    let cpus = hover_at(BODY, "b.json", "\"cpuNumber\"");
+    assert!(cpus.starts_with("**cpuNumber**"), "{cpus}");
+    assert!(cpus.contains("limit 16 · headroom **8**"), "{cpus}");
+    let ram = hover_at(BODY, "b.json", "\"ramSize\"");
+    assert!(
+        ram.contains("limit 31888 MiB · headroom **15504 MiB**"),
+        "{ram}"
+    );
+    let time = hover_at(BODY, "b.json", "\"timeoutLimit\"");
+    assert!(time.contains("headroom **4:00:00**"), "{time}");
+    let group = hover_at(BODY, "b.json", "\"resourceGroup\"");
+    assert!(group.contains("- cpus per node: 16"), "{group}");
+}
+
+#[test]
+fn findings_carry_help_fixes_and_codes() {
+    let text = "resourceGroup: TeslaM40\ncpus: 20\nmemory: 8G\nwalltime: 1:00:00\n";
+    let a = analyse(&workspace(), &Answers::default(), Path::new("j.yaml"), text);
+    let cpus = a
+        .findings
+        .iter()
+        .find(|f| f.code == Some("cpus-over-limit"))
+        .unwrap();
+    assert_eq!(&text[cpus.span.0..cpus.span.1], "20");
+    assert_eq!(cpus.fix, Some((cpus.span, "16".to_string())));
+    assert!(cpus.message.contains("\nhelp: "), "{}", cpus.message);
+    assert_eq!(cpus.level, Level::Error);
+}
+
+#[test]
+fn an_unknown_group_and_no_limits_are_said_where_the_group_is() {
+    let text = "resourceGroup: Nope\ncpus: 2\nmemory: 8G\n";
+    let a = analyse(&workspace(), &Answers::default(), Path::new("j.yaml"), text);
+    assert!(
+        a.findings
+            .iter()
+            .any(|f| f.code == Some("unknown-resource-group"))
+    );
+    let none = Workspace {
+        limits: LimitsFrom::None("no limits configured".into()),
+        ..workspace()
+    };
+    let a = analyse(&none, &Answers::default(), Path::new("j.yaml"), text);
+    let info = a.findings.iter().find(|f| f.code.is_none()).unwrap();
+    assert_eq!(info.level, Level::Information);
+    assert_eq!(&text[info.span.0..info.span.1], "Nope");
+    assert!(
+        info.message.contains("no limits configured"),
+        "{}",
+        info.message
+    );
+}
+
+fn labels(items: Vec<Item>) -> Vec<String> {
+    items.into_iter().map(|i| i.label).collect()
+}
+
+#[test]
+fn json_completion_quotes_keys_and_values() {
+    let w = workspace();
+    let text = "{\"acceleratorType\": , \"resourceGroup\": \"\"}";
+    let at = text.find(": ,").unwrap() + 2;
+    let items = complete(&w, &Answers::default(), &[], Path::new("b.json"), text, at);
+    assert_eq!(items[0].insert, "\"gpu\"");
+    let at = text.rfind('"').unwrap();
+    let seen = ["Seen".to_string()];
+    let groups = complete(
+        &w,
+        &Answers::default(),
+        &seen,
+        Path::new("b.json"),
+        text,
+        at,
+    );
+    assert_eq!(labels(groups), ["Seen", "TeslaM40"]);
+    let keys = complete(
+        &w,
+        &Answers::default(),
+        &[],
+        Path::new("b.json"),
+        "{\n  \n}",
+        4,
+    );
+    let cpu = keys.iter().find(|i| i.label == "cpuNumber");
+    let cpu = cpu.unwrap_or_else(|| panic!("{keys:?}"));
+    assert_eq!(cpu.insert, "\"cpuNumber\": ");
+    assert!(cpu.detail.as_deref().unwrap().contains("(required)"));
+}

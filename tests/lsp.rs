@@ -1,0 +1,832 @@
+//! `jobcheck lsp` driven over stdio as an editor drives it: Content-Length
+//! framed JSON-RPC in, notifications and answers out. Every wait is bounded,
+//! so a hung server fails a test instead of hanging it.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+pub struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    incoming: Receiver<Value>,
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+fn read_frame(out: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if out.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    out.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Client {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
+        cmd.arg("lsp")
+            .current_dir(dir)
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join("xdg"))
+            .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for var in [
+            "JOBCHECK_LIMITS",
+            "JOBCHECK_ENDPOINT",
+            "JOBCHECK_TOKEN",
+            "JOBCHECK_TOKEN_FILE",
+            "JOBCHECK_CONFIG",
+            "JOBCHECK_TIMEOUT",
+            "JOBCHECK_CACHE_TTL",
+            "JOBCHECK_USER",
+            "JOBCHECK_ACCESS_KEY",
+            "JOBCHECK_SECRET_KEY",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start jobcheck lsp");
+        let stdin = child.stdin.take();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (send, incoming) = channel();
+        std::thread::spawn(move || {
+            while let Some(v) = read_frame(&mut stdout) {
+                if send.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            incoming,
+            backlog: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        self.send_raw(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its answer.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(WAIT, |m| m["id"] == json!(id) && m.get("method").is_none())
+    }
+
+    /// The first message (already received or to come) that `pred` accepts.
+    pub fn wait_for(&mut self, within: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i);
+        }
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if pred(&m) => return m,
+                Ok(m) => self.backlog.push(m),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.child.kill();
+                    panic!("no such message within {within:?}; got {:#?}", self.backlog)
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the server closed its output; got {:#?}", self.backlog)
+                }
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri` at `version`.
+    pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
+        let m = self.wait_for(WAIT, |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    pub fn initialize(&mut self, root: &Path, encodings: Option<&[&str]>) -> Value {
+        self.initialize_with(root, encodings, Value::Null)
+    }
+
+    pub fn initialize_with(
+        &mut self,
+        root: &Path,
+        encodings: Option<&[&str]>,
+        options: Value,
+    ) -> Value {
+        let mut general = json!({});
+        if let Some(e) = encodings {
+            general = json!({"positionEncodings": e});
+        }
+        let root_uri = format!("file://{}", root.display());
+        let answer = self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "capabilities": {"general": general},
+                "workspaceFolders": [{"uri": root_uri, "name": "w"}],
+                "initializationOptions": options,
+            }),
+        );
+        self.notify("initialized", json!({}));
+        answer
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+
+    pub fn change(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version},
+                   "contentChanges": [{"text": text}]}),
+        );
+    }
+
+    /// `shutdown`, then `exit`: the exit code.
+    pub fn shutdown(mut self) -> i32 {
+        let answer = self.request("shutdown", Value::Null);
+        assert_eq!(answer["result"], Value::Null, "{answer}");
+        assert!(answer.get("error").is_none(), "{answer}");
+        self.notify("exit", Value::Null);
+        self.exit_code()
+    }
+
+    pub fn exit_code(mut self) -> i32 {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the server did not exit");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const LIMITS: &str = "- resourceGroup: TeslaM40\n  acceleratorType: gpu\n  cpuNumber: 16\n  \
+                      gpuNumber: 4\n  memorySize: 65536\n  nodeNumber: 2\n  maxTime: \"48:00:00\"\n";
+
+/// A limit violation (cpus 64 > 16) after CJK and emoji on the same line.
+const JOB: &str = "{name: 训练任务🚀, resourceGroup: TeslaM40, cpus: 64, gpus: 1, memory: 8G, walltime: \"1:00:00\"}\n";
+
+/// A project whose jobcheck.toml names a limits file.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("limits.yaml"), LIMITS).unwrap();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn uri(dir: &Path, name: &str) -> String {
+    format!("file://{}/{name}", dir.display())
+}
+
+fn by_code<'a>(diags: &'a [Value], code: &str) -> Option<&'a Value> {
+    diags.iter().find(|d| d["code"] == code)
+}
+
+fn range(line: u64, start: u64, end: u64) -> Value {
+    json!({"start": {"line": line, "character": start}, "end": {"line": line, "character": end}})
+}
+
+#[test]
+fn diagnostics_hover_completion_code_action_in_utf16_then_a_clean_exit() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    let init = c.initialize(dir.path(), None);
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, JOB);
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
+    // `64` is at characters 45..47; the rocket counts twice in UTF-16.
+    assert_eq!(cpus["range"], range(0, 46, 48));
+    assert_eq!(cpus["severity"], 1);
+    assert_eq!(cpus["source"], "jobcheck");
+    assert_eq!(
+        cpus["codeDescription"]["href"],
+        "jobcheck-explain:cpus-over-limit"
+    );
+    let message = cpus["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("cpus 64 exceeds the group's 16 cores per node"),
+        "{message}"
+    );
+    assert!(
+        message.contains("help: use at most 16 cores per node"),
+        "{message}"
+    );
+
+    // The code's text.
+    let explained = c.request("jobcheck/explain", json!({"code": "cpus-over-limit"}));
+    assert!(
+        explained["result"].as_str().unwrap().contains("cpus"),
+        "{explained}"
+    );
+
+    // A quick fix: 64 → 16, at the same UTF-16 range.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": job}, "range": range(0, 47, 47),
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["diagnostics"][0]["code"] == "cpus-over-limit")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(fix["kind"], "quickfix");
+    let edits = &fix["edit"]["changes"][&job];
+    assert_eq!(
+        edits,
+        &json!([{"range": range(0, 46, 48), "newText": "16"}])
+    );
+
+    // Hover on the value: how it was read, the limit, the headroom.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 0, "character": 47}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**cpus**"), "{text}");
+    assert!(text.contains("limit 16"), "{text}");
+    assert!(text.contains("over the limit by 48"), "{text}");
+    assert_eq!(hover["result"]["range"], range(0, 46, 48));
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 0, "character": 68}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**memory**"), "{text}");
+    assert!(text.contains("8G (8192 MiB)"), "{text}");
+    assert!(text.contains("headroom **57344 MiB**"), "{text}");
+
+    // Change it to clear the diagnostic.
+    c.change(&job, 2, &JOB.replace("cpus: 64", "cpus: 8"));
+    let diags = c.diagnostics(&job, 2);
+    assert!(by_code(&diags, "cpus-over-limit").is_none(), "{diags:#?}");
+
+    // Completion: values after a key, keys on an empty line.
+    let other = uri(dir.path(), "other.yaml");
+    c.open(&other, "resourceGroup: \nacceleratorType: \n\n");
+    let labels = |answer: Value| -> Vec<String> {
+        answer["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let at = |line: u64, character: u64| json!({"textDocument": {"uri": other}, "position": {"line": line, "character": character}});
+    let groups = labels(c.request("textDocument/completion", at(0, 15)));
+    assert_eq!(groups, ["TeslaM40"]);
+    let types = labels(c.request("textDocument/completion", at(1, 17)));
+    assert_eq!(types, ["gpu", "dcu", "mlu", "cpu"]);
+    let keys = c.request("textDocument/completion", at(2, 0));
+    let names = labels(keys.clone());
+    assert!(names.contains(&"cpus".to_string()), "{names:?}");
+    assert!(names.contains(&"walltime".to_string()), "{names:?}");
+    assert!(!names.contains(&"resourceGroup".to_string()), "{names:?}");
+    let cpus = keys["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "cpus")
+        .unwrap();
+    assert_eq!(cpus["insertText"], "cpus: ");
+    assert!(!cpus["documentation"]["value"].as_str().unwrap().is_empty());
+
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn utf8_is_used_when_the_client_offers_it() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    let init = c.initialize(dir.path(), Some(&["utf-8", "utf-16"]));
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, JOB);
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap();
+    // 45 characters, four of 3 bytes and one of 4: byte 56.
+    assert_eq!(cpus["range"], range(0, 56, 58));
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn a_hanging_endpoint_does_not_delay_structural_diagnostics() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and never answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let token = support::good_token();
+    let mut c = Client::start(
+        dir.path(),
+        &[
+            ("JOBCHECK_ENDPOINT", &endpoint),
+            ("JOBCHECK_TOKEN", &token),
+            ("JOBCHECK_TIMEOUT", "60"),
+        ],
+    );
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    let start = Instant::now();
+    c.open(&job, "resourceGroup: TeslaM40\ncpus: many\nmemory: 8G\n");
+    let diags = c.diagnostics(&job, 1);
+    let took = start.elapsed();
+    let invalid = by_code(&diags, "invalid-value").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(invalid["range"], range(1, 6, 10));
+    assert!(
+        took < Duration::from_secs(2),
+        "structural diagnostics took {took:?}"
+    );
+    // The server still answers while the limits are being fetched.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 2, "character": 9}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("being fetched"), "{text}");
+    c.change(&job, 2, "resourceGroup: TeslaM40\ncpus: 4\nmemory: 8G\n");
+    let diags = c.diagnostics(&job, 2);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn limits_from_the_platform_are_published_when_they_arrive() {
+    let server = support::Server::platform(vec![(
+        "TeslaM40",
+        json!({"resourceGroup": "TeslaM40", "cpuNumber": 16, "gpuNumber": 4, "nvLimits": 0,
+               "memorySize": 65536, "nodeNumber": 1, "maxTime": "48:00:00"}),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let token = support::good_token();
+    let mut c = Client::start(
+        dir.path(),
+        &[
+            ("JOBCHECK_ENDPOINT", &server.url()),
+            ("JOBCHECK_TOKEN", &token),
+        ],
+    );
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(
+        &job,
+        "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n",
+    );
+    // First without limits, then again with them.
+    let first = c.diagnostics(&job, 1);
+    assert!(by_code(&first, "cpus-over-limit").is_none(), "{first:#?}");
+    let then = c.diagnostics(&job, 1);
+    let cpus = by_code(&then, "cpus-over-limit").unwrap_or_else(|| panic!("{then:#?}"));
+    assert_eq!(cpus["range"], range(1, 6, 8));
+    assert_eq!(server.count(), 1);
+    assert_eq!(c.shutdown(), 0);
+
+    // A new session completes the group from the cache, asking nothing.
+    let env = [
+        ("JOBCHECK_ENDPOINT", server.url()),
+        ("JOBCHECK_TOKEN", token),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut c = Client::start(dir.path(), &env);
+    c.initialize(dir.path(), None);
+    let other = uri(dir.path(), "other.yaml");
+    c.open(&other, "resourceGroup: \n");
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": other}, "position": {"line": 0, "character": 15}}),
+    );
+    assert_eq!(items["result"][0]["label"], "TeslaM40", "{items}");
+    assert_eq!(server.count(), 1);
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn malformed_messages_are_answered_with_errors() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    // Before initialize: not initialized.
+    let early = c.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    let bad_init = c.request("initialize", json!(3));
+    assert_eq!(bad_init["error"]["code"], -32602, "{bad_init}");
+    // Capabilities of a newer or odder client do not fail the handshake.
+    let init = c.request(
+        "initialize",
+        json!({"processId": "not a number", "rootUri": format!("file://{}", dir.path().display()),
+               "capabilities": {"general": {"positionEncodings": [7, "utf-32"]},
+                                "textDocument": {"completion": {"completionItem":
+                                    {"snippetSupport": "maybe"}}},
+                                "experimental": {"x": [null]}}}),
+    );
+    assert_eq!(
+        init["result"]["capabilities"]["positionEncoding"], "utf-32",
+        "{init}"
+    );
+    let again = c.request("initialize", json!({}));
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+    c.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    let parse = c.wait_for(WAIT, |m| m["error"]["code"] == -32700);
+    assert_eq!(parse["id"], Value::Null);
+    c.send(json!({"jsonrpc": "2.0", "id": 99, "method": 5}));
+    let invalid = c.wait_for(WAIT, |m| m["id"] == 99);
+    assert_eq!(invalid["error"]["code"], -32600, "{invalid}");
+    let unknown = c.request("textDocument/rename", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let bad = c.request("textDocument/hover", json!({"textDocument": 3}));
+    assert_eq!(bad["error"]["code"], -32602, "{bad}");
+    // Notifications with bad params are dropped; the server still works.
+    c.notify("textDocument/didOpen", json!({"textDocument": "nope"}));
+    c.notify("textDocument/didChange", json!(null));
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, JOB);
+    assert!(by_code(&c.diagnostics(&job, 1), "cpus-over-limit").is_some());
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 1);
+
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let done = c.request("shutdown", Value::Null);
+    assert_eq!(done["result"], Value::Null);
+    let after = c.request("textDocument/hover", json!({}));
+    assert_eq!(after["error"]["code"], -32600, "{after}");
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 0);
+
+    // The input closing without `exit` is the same as exiting without a shutdown.
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    c.stdin = None;
+    assert_eq!(c.exit_code(), 1);
+}
+
+#[test]
+fn a_policy_cap_points_into_jobcheck_toml_and_changed_settings_recheck() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    let text = "resourceGroup: TeslaM40\ncpus: 12\ngpus: 1\nmemory: 8G\nwalltime: 1:00:00\n";
+    c.open(&job, text);
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(cpus["range"], range(1, 6, 8));
+    let related = &cpus["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri(dir.path(), "jobcheck.toml"));
+    assert_eq!(related["location"]["range"], range(3, 7, 8));
+    assert_eq!(related["message"], "local policy cap");
+
+    // The cap goes, the platform's 16 stays: saving jobcheck.toml rechecks.
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri(dir.path(), "jobcheck.toml")}}),
+    );
+    let diags = c.diagnostics(&job, 1);
+    assert!(by_code(&diags, "cpus-over-limit").is_none(), "{diags:#?}");
+
+    // A limits file changed on disk with fewer cores (as a file watcher
+    // reports it): checked again.
+    std::fs::write(dir.path().join("limits.yaml"), LIMITS.replace("16", "10")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(dir.path(), "limits.yaml"), "type": 2}]}),
+    );
+    let diags = c.diagnostics(&job, 1);
+    let cpus = by_code(&diags, "cpus-over-limit").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert!(
+        cpus["message"].as_str().unwrap().contains("10 cores"),
+        "{cpus}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn limits_are_fetched_again_when_the_cache_entry_expires() {
+    let server = support::Server::platform(vec![(
+        "TeslaM40",
+        json!({"resourceGroup": "TeslaM40", "cpuNumber": 16, "gpuNumber": 4, "nvLimits": 0,
+               "memorySize": 65536, "nodeNumber": 1, "maxTime": "48:00:00"}),
+    )]);
+    let dir = tempfile::tempdir().unwrap();
+    let token = support::good_token();
+    let mut c = Client::start(
+        dir.path(),
+        &[
+            ("JOBCHECK_ENDPOINT", &server.url()),
+            ("JOBCHECK_TOKEN", &token),
+            ("JOBCHECK_CACHE_TTL", "1"),
+        ],
+    );
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(
+        &job,
+        "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n",
+    );
+    c.diagnostics(&job, 1);
+    let with_limits = c.diagnostics(&job, 1);
+    assert!(by_code(&with_limits, "cpus-over-limit").is_some());
+    assert_eq!(server.count(), 1);
+    // No edit: the answer expires after a second and is asked for again.
+    let deadline = Instant::now() + WAIT;
+    while server.count() < 2 {
+        assert!(Instant::now() < deadline, "no refetch");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let again = c.wait_for(WAIT, |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["diagnostics"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["code"] == "cpus-over-limit"))
+    });
+    assert_eq!(again["params"]["version"], 1);
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once_at_the_end() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    // A long window, so that a slow machine cannot split the burst.
+    c.initialize_with(dir.path(), None, json!({"debounceMs": 1500}));
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, JOB);
+    c.diagnostics(&job, 1);
+    // Ten changes at once, right after a check: one check, of the last text.
+    for version in 2..=11 {
+        let cpus = if version == 11 { 8 } else { 64 + version };
+        c.change(
+            &job,
+            version,
+            &JOB.replace("cpus: 64", &format!("cpus: {cpus}")),
+        );
+    }
+    let last = c.diagnostics(&job, 11);
+    assert!(by_code(&last, "cpus-over-limit").is_none(), "{last:#?}");
+    let answer = c.request("shutdown", Value::Null);
+    assert_eq!(answer["result"], Value::Null);
+    let published: Vec<&Value> = c
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(
+        published.is_empty(),
+        "checked more than once: {published:#?}"
+    );
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 0);
+}
+
+/// A 50-line file: five jobs of ten lines (comments, CJK and emoji
+/// included), the first asking for `cpus` cores.
+fn fifty_lines(cpus: u32) -> String {
+    let mut text = String::new();
+    for i in 0..5 {
+        if i > 0 {
+            text.push_str("---\n");
+        }
+        text.push_str(&format!(
+            "# 作业 {i} 🚀: a training run\nname: resnet50-{i}\nresourceGroup: TeslaM40\n\
+             acceleratorType: gpu\nnodes: 1\ncpus: {}\ngpus: 2\nmemory: 16G\nwalltime: \"2:00:00\"\n",
+            if i == 0 { cpus } else { 8 }
+        ));
+    }
+    text.push_str("# end\n");
+    assert_eq!(text.lines().count(), 50);
+    text
+}
+
+/// The time from `didChange` to `publishDiagnostics` with limits known (a
+/// limits file), over 100 changes that each follow a pause longer than the
+/// debounce window (as when one stops typing). Run with
+/// `cargo test --release --test lsp -- --ignored --nocapture latency`.
+#[test]
+#[ignore = "a measurement: prints the latency"]
+fn latency_from_did_change_to_publish_diagnostics() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, &fifty_lines(8));
+    c.diagnostics(&job, 1);
+    let mut took = Vec::new();
+    for version in 2..102 {
+        std::thread::sleep(Duration::from_millis(200));
+        let cpus = if version % 2 == 0 { 64 } else { 8 };
+        let text = fifty_lines(cpus);
+        let start = Instant::now();
+        c.change(&job, version, &text);
+        let diags = c.diagnostics(&job, version);
+        took.push(start.elapsed());
+        assert_eq!(by_code(&diags, "cpus-over-limit").is_some(), cpus == 64);
+    }
+    took.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "didChange → publishDiagnostics, 50 lines, 100 changes: median {:.2} ms, \
+         90th percentile {:.2} ms, worst {:.2} ms",
+        ms(took[took.len() / 2]),
+        ms(took[took.len() * 9 / 10]),
+        ms(took[took.len() - 1])
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn hostile_documents_and_positions_get_answers() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let deep = format!("cpus: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let big = "# 注释 🚀\n".repeat(200_000);
+    let cases = [
+        ("deep.yaml", deep.as_str()),
+        ("big.yaml", big.as_str()),
+        ("bad.json", "{\"cpuNumber\": 8,,}"),
+        ("empty.yaml", ""),
+        ("list.yaml", "- a\n- b\n"),
+    ];
+    for (name, text) in cases {
+        let doc = uri(dir.path(), name);
+        c.open(&doc, text);
+        c.diagnostics(&doc, 1);
+        for (line, character) in [(0, 0), (0, 3), (1, 1), (u32::MAX, u32::MAX), (0, 999_999)] {
+            let at = json!({"textDocument": {"uri": doc},
+                            "position": {"line": line, "character": character}});
+            for method in ["textDocument/hover", "textDocument/completion"] {
+                let answer = c.request(method, at.clone());
+                assert!(answer.get("error").is_none(), "{name} {method}: {answer}");
+            }
+        }
+        let actions = c.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": doc},
+                   "range": {"start": {"line": 0, "character": 0},
+                             "end": {"line": u32::MAX, "character": u32::MAX}},
+                   "context": {"diagnostics": []}}),
+        );
+        assert!(actions["result"].is_array(), "{name}: {actions}");
+    }
+    // An incremental change with a range past the end, and one reversed.
+    let doc = uri(dir.path(), "job.yaml");
+    c.open(&doc, JOB);
+    c.diagnostics(&doc, 1);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [
+                   {"range": range(9, 0, 99), "text": "x"},
+                   {"range": {"start": {"line": 0, "character": 9},
+                              "end": {"line": 0, "character": 2}}, "text": "y"}]}),
+    );
+    c.diagnostics(&doc, 2);
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn only_the_files_the_configuration_includes_are_checked() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\nexclude = [\"jobs/drafts/\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let package = uri(dir.path(), "package.json");
+    let draft = uri(dir.path(), "jobs/drafts/x.yaml");
+    let job = uri(dir.path(), "jobs/a.yaml");
+    c.open(&package, "{\"name\": \"web\", \"version\": \"1.0.0\"}");
+    c.open(&draft, JOB);
+    c.open(&job, JOB);
+    assert!(by_code(&c.diagnostics(&job, 1), "cpus-over-limit").is_some());
+    // A round trip: whatever the opens published has come by now.
+    c.request("shutdown", Value::Null);
+    let others: Vec<&Value> = c
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .collect();
+    assert!(others.is_empty(), "{others:#?}");
+    c.notify("exit", Value::Null);
+    assert_eq!(c.exit_code(), 0);
+}
+
+#[test]
+fn a_file_the_configuration_comes_to_include_is_checked_then() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n",
+    )
+    .unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let package = uri(dir.path(), "package.json");
+    c.open(&package, "{\"name\": \"web\"}");
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(dir.path(), "jobcheck.toml"), "type": 2}]}),
+    );
+    // Without the include, package.json is read as a job and checked.
+    let diags = c.diagnostics(&package, 1);
+    assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
+    assert_eq!(c.shutdown(), 0);
+}
