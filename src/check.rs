@@ -1,10 +1,10 @@
 //! The rules: a job and its group's limits in, diagnostics out. No I/O.
 
-use crate::config::{Cap, Caps};
 use crate::diag::{Code, Diagnostic, Origin, Span, did_you_mean};
 use crate::limits::{Limits, Lookup};
-use crate::spec::{AccelType, DocKind, Job, Value};
+use crate::request::{AccelType, DocKind, Job, Value};
 use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
+use crate::vocab::{Cap, Caps};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
@@ -493,7 +493,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     fn limits() -> Limits {
         Limits {

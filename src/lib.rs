@@ -1,5 +1,5 @@
 //! jobcheck: admission checks for container jobs on the Sugon AC / SCNet
-//! platform. Job requests are read with spans (`spec`), limits come from a
+//! platform. Job requests are read with spans (`request`, over the `syntax` tree), limits come from a
 //! `limits` source, `check` holds the pure rules, `run` ties a run together
 //! and `report` renders the outcome.
 
@@ -12,8 +12,10 @@ pub mod limits;
 pub mod man;
 pub mod reading;
 pub mod report;
+pub mod request;
 pub mod run;
 pub mod runwide;
 pub mod select;
-pub mod spec;
+pub mod syntax;
 pub mod units;
+pub mod vocab;

@@ -12,8 +12,8 @@ use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
 use jobcheck::report::{self, Format, Style};
+use jobcheck::request::AccelType;
 use jobcheck::run::{self, Options, Selection};
-use jobcheck::spec::AccelType;
 
 const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
@@ -245,7 +245,7 @@ fn main() -> ExitCode {
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema { which } => {
             let text = match which {
-                SchemaKind::Job => jobcheck::spec::schema::job_schema(),
+                SchemaKind::Job => jobcheck::request::schema::job_schema(),
                 SchemaKind::Report => jobcheck::report::json::REPORT_SCHEMA.to_string(),
             };
             emit(format!("{}\n", text.trim_end()).as_bytes(), 0)

@@ -12,7 +12,7 @@ use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
-use crate::spec::{self, Document};
+use crate::request::{self, Document};
 use crate::{reading, runwide};
 
 /// The stack of each reader thread: deeply nested documents are refused by
@@ -80,7 +80,7 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
     }
     // UTF-8, or UTF-16/UTF-32 with a byte-order mark: positions are
     // reported in the decoded text.
-    spec::yaml::decode(bytes).map_err(|message| {
+    crate::syntax::decode(bytes).map_err(|message| {
         Box::new(
             Diagnostic::new(Code::SyntaxError, None, message)
                 .help("save the file as UTF-8 (or as UTF-16 or UTF-32 with a byte-order mark)"),
@@ -264,7 +264,8 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<St
     for job in files.iter().flat_map(|f| &f.jobs) {
         let (Some(group), Some(accelerator)) = (
             &job.resource_group,
-            job.accelerator_type.and_then(spec::AccelType::parse),
+            job.accelerator_type
+                .and_then(crate::vocab::AccelType::parse),
         ) else {
             continue;
         };
@@ -292,7 +293,7 @@ fn answers_for(
 ) -> Option<Vec<Option<Arc<Lookup>>>> {
     f.documents
         .iter()
-        .map(|d| match d.job.as_ref().and_then(spec::Job::pair) {
+        .map(|d| match d.job.as_ref().and_then(request::Job::pair) {
             Some(pair) => answer(&pair).map(Some),
             None => Some(None),
         })
@@ -309,7 +310,7 @@ fn read_input(input: Input) -> ReadFile {
         },
         Ok(text) => {
             let json = input.display.to_ascii_lowercase().ends_with(".json");
-            let documents = spec::read_file(&text, json);
+            let documents = request::read_file(&text, json);
             let problem = documents.is_empty().then(|| {
                 Diagnostic::new(
                     Code::InvalidValue,

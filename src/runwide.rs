@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 use crate::report::{FileReport, JobEntry, Verdict};
-use crate::spec::{DocKind, Job};
+use crate::request::{DocKind, Job};
 
 /// Several `missing-field` diagnostics at the same place of one document
 /// become one that lists every missing key (`field` holds them all,
@@ -328,7 +328,7 @@ pub fn quota_by_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     fn diags(text: &str) -> Vec<Diagnostic> {
         let mut docs = read_documents(text);

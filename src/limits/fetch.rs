@@ -417,7 +417,7 @@ fn empty_limits(pair: &Pair) -> Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::AccelType;
+    use crate::vocab::AccelType;
     use serde_json::json;
 
     #[test]

@@ -12,6 +12,7 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::diag::{Diagnostic, Severity};
+pub use crate::vocab::Format;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -228,17 +229,6 @@ pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// Every output format (DESIGN §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Concise,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-}
-
 /// Render a report in a format.
 pub fn render(
     format: Format,
@@ -269,7 +259,7 @@ pub fn render_with(
 
 /// A bad limits or configuration file, drawn like a file report (always in
 /// the human form: it is a usage error, printed on standard error).
-pub fn render_bad_file(bad: &crate::limits::file::BadFile, style: Style, what: &str) -> String {
+pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) -> String {
     let report = Report {
         files: vec![FileReport {
             path: bad.path.clone(),
