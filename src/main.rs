@@ -11,9 +11,9 @@ use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
+use jobcheck::pipeline::{self, Options, Selection};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::request::AccelType;
-use jobcheck::run::{self, Options, Selection};
 
 const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
@@ -386,7 +386,8 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
     let text = jobcheck::fsread::read_small(path)
         .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
-    FileSource::parse(&run::display_path(path), &text).map_err(|bad| bad_file(&bad, "limits file"))
+    FileSource::parse(&pipeline::display_path(path), &text)
+        .map_err(|bad| bad_file(&bad, "limits file"))
 }
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
@@ -440,7 +441,7 @@ fn check(args: CheckArgs) -> u8 {
         include: config.include.clone(),
         config_exclude: config.exclude.clone(),
     };
-    let inputs = match run::collect_inputs(&args.paths, &selection) {
+    let inputs = match pipeline::collect_inputs(&args.paths, &selection) {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
@@ -459,7 +460,7 @@ fn check(args: CheckArgs) -> u8 {
         deny_warnings: args.deny_warnings,
         config,
     };
-    let report = run::check_inputs(inputs, source.as_ref(), &options);
+    let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let style = style(args.color, to_terminal);
     let extras = report::Extras {
@@ -491,7 +492,7 @@ fn check(args: CheckArgs) -> u8 {
             eprintln!("{notice}");
         }
     }
-    run::exit_code(&report, args.deny_warnings)
+    pipeline::exit_code(&report, args.deny_warnings)
 }
 
 fn limits(args: LimitsArgs) -> u8 {

@@ -168,7 +168,7 @@ impl Config {
         };
         let project = match project_path {
             Some(path) => Some(
-                Config::load(&path, &crate::select::display_path(&path), Scope::Project)
+                Config::load(&path, &crate::fsread::display_path(&path), Scope::Project)
                     .map_err(|bad| (bad, Scope::Project))?,
             ),
             None => None,

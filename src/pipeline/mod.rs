@@ -1,9 +1,14 @@
-//! A check run: inputs in, a `Report` out. Reading, looking limits up and
-//! judging happen here; printing does not.
+//! The pipeline of a check run: inputs in, a `Report` out. Files are
+//! selected (`select`), read and parsed (`input`, `reading`), their
+//! (group, type) pairs looked up, the jobs judged (`check`), and the
+//! run-wide rules applied (`runwide`). Printing does not happen here.
+
+pub mod input;
+pub mod reading;
+pub mod runwide;
+pub mod select;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use rayon::prelude::*;
@@ -13,80 +18,12 @@ use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
 use crate::request::{self, Document};
-use crate::{reading, runwide};
+pub use input::{Input, MAX_FILE_BYTES, Source, load};
+pub use select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
 
 /// The stack of each reader thread: deeply nested documents are refused by
 /// the parser's budget, but reaching it takes stack, as on the main thread.
 const READER_STACK: usize = 16 * 1024 * 1024;
-
-/// Files larger than this are refused with a diagnostic instead of read.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    Stdin,
-    File(PathBuf),
-    /// Text already in memory (tests, fuzzing, benchmarks).
-    Bytes(Vec<u8>),
-}
-
-/// One file to check, with the name reports give it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
-    pub display: String,
-    pub source: Source,
-}
-
-pub use crate::select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
-
-/// Read a file's text, or say why it cannot be a job file.
-pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
-    let mut bytes = Vec::new();
-    let read = match &input.source {
-        Source::Stdin => std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes),
-        Source::File(path) => crate::fsread::open_input(path).and_then(|f| {
-            // Sized from the file's length, the read takes one call (and one
-            // more to see the end) instead of growing by probes.
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
-            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
-        }),
-        Source::Bytes(data) => {
-            (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
-        }
-    };
-    if let Err(e) = read {
-        return Err(Box::new(Diagnostic::new(
-            Code::SyntaxError,
-            None,
-            format!("cannot read the file: {e}"),
-        )));
-    }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Box::new(
-            Diagnostic::new(
-                Code::SyntaxError,
-                None,
-                format!(
-                    "the file is larger than {} MiB; job files are small, so it is not read",
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            )
-            .help("split it into smaller files"),
-        ));
-    }
-    // UTF-8, or UTF-16/UTF-32 with a byte-order mark: positions are
-    // reported in the decoded text.
-    crate::syntax::decode(bytes).map_err(|message| {
-        Box::new(
-            Diagnostic::new(Code::SyntaxError, None, message)
-                .help("save the file as UTF-8 (or as UTF-16 or UTF-32 with a byte-order mark)"),
-        )
-    })
-}
 
 #[derive(Default)]
 pub struct Options {
