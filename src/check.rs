@@ -2,9 +2,10 @@
 
 use crate::diag::{Code, Diagnostic, Origin, Span, did_you_mean};
 use crate::limits::{Limits, Lookup};
+use crate::request::fields::{self, LimitField};
 use crate::request::{AccelType, DocKind, Job, Value};
 use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
-use crate::vocab::{Cap, Caps};
+use crate::vocab::{Cap, Caps, LimitKey};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
@@ -196,22 +197,29 @@ fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &
     cap.as_ref().map(|c| (f(c.value), &c.origin))
 }
 
+/// Each limit's keys, field, rule and unit, from the one field table.
+const CPUS: &LimitField = fields::limit_field(LimitKey::Cpus);
+const CARDS: &LimitField = fields::limit_field(LimitKey::Cards);
+const MEMORY: &LimitField = fields::limit_field(LimitKey::Memory);
+const NODES: &LimitField = fields::limit_field(LimitKey::Nodes);
+const TIME: &LimitField = fields::limit_field(LimitKey::Time);
+
 fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
     if let Some(cpus) = &job.cpus {
         if limits.cpu_number.is_none() {
-            out.push(limit_unknown(job, cpus.span, cpus.key, "cpuNumber"));
+            out.push(limit_unknown(job, cpus.span, cpus.key, CPUS.api_field));
         }
         if let Some(b) = bound(limits.cpu_number, cap_of(&caps.cpus, |v| v))
             && cpus.value > b.value
         {
             out.push(over(
                 Rule {
-                    code: Code::CpusOverLimit,
+                    code: CPUS.code,
                     key: cpus.key,
                     span: cpus.span,
                     requested: cpus.value.to_string(),
                     label: format!("{} cores requested", cpus.value),
-                    describe: &|v| format!("{v} cores per node"),
+                    describe: &|v| format!("{v} {}", CPUS.unit),
                     fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
                     terse: &|v| v.to_string(),
                     edit: &|v| (v >= 1).then(|| v.to_string()),
@@ -223,7 +231,12 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
 
     if let Some(memory) = &job.memory {
         if limits.memory_size.is_none() {
-            out.push(limit_unknown(job, memory.span, memory.key, "memorySize"));
+            out.push(limit_unknown(
+                job,
+                memory.span,
+                memory.key,
+                MEMORY.api_field,
+            ));
         }
         let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
         if let Some(b) = bound(platform, cap_of(&caps.memory, |m| m.bytes))
@@ -233,12 +246,12 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             let kind = job.kind;
             out.push(over(
                 Rule {
-                    code: Code::MemoryOverLimit,
+                    code: MEMORY.code,
                     key,
                     span: memory.span,
                     requested: memory.value.describe(),
                     label: format!("{} MiB requested", format_mib(memory.value.bytes)),
-                    describe: &|bytes| format!("{} MiB per node", format_mib(bytes)),
+                    describe: &|bytes| format!("{} {}", format_mib(bytes), MEMORY.unit),
                     fix: &|bytes| {
                         let m = Memory {
                             bytes,
@@ -287,7 +300,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     if let Some(nodes) = nodes {
         if limits.node_number.is_none() && nodes.value > 1 {
-            out.push(limit_unknown(job, nodes.span, nodes.key, "nodeNumber"));
+            out.push(limit_unknown(job, nodes.span, nodes.key, NODES.api_field));
         }
         if let Some(b) = bound(limits.node_number, cap_of(&caps.nodes, |v| v))
             && nodes.value > b.value
@@ -299,7 +312,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             };
             out.push(over(
                 Rule {
-                    code: Code::NodesOverLimit,
+                    code: NODES.code,
                     key: nodes.key,
                     span: nodes.span,
                     requested: nodes.value.to_string(),
@@ -338,12 +351,12 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     match (&job.walltime, bound(platform, cap)) {
         (Some(w), b) => {
             if limits.max_time.is_none() {
-                out.push(limit_unknown(job, w.span, w.key, "maxTime"));
+                out.push(limit_unknown(job, w.span, w.key, TIME.api_field));
             }
             if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
                 out.push(over(
                     Rule {
-                        code: Code::WalltimeOverLimit,
+                        code: TIME.code,
                         key: w.key,
                         span: w.span,
                         requested: w.value.describe(),
@@ -396,7 +409,7 @@ fn check_cards(
     let t = job.accelerator;
     let quota_field = t.quota_field();
     if limits.gpu_number.is_none() {
-        out.push(limit_unknown(job, cards.span, cards.key, "gpuNumber"));
+        out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
     // when it is set (0 means no separate quota).
@@ -440,12 +453,12 @@ fn check_cards(
     };
     let mut d = over(
         Rule {
-            code: Code::AcceleratorsOverLimit,
+            code: CARDS.code,
             key: cards.key,
             span: cards.span,
             requested: cards.value.to_string(),
             label: format!("{} {kind} cards requested", cards.value),
-            describe: &|v| format!("{v} {kind} cards per node"),
+            describe: &|v| format!("{v} {kind} {}", CARDS.unit),
             fix: &|v| {
                 if v == 0 {
                     match t {
