@@ -1,7 +1,9 @@
 //! The shared words: what every part of jobcheck may name. This module
 //! uses only the primitives (`units`, `diag`) and nothing else of ours.
 
-use crate::diag::{Diagnostic, Origin};
+use std::fmt;
+
+use crate::diag::{Diagnostic, Origin, Severity};
 use crate::units::{Memory, TimeLimit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,4 +137,35 @@ pub struct BadFile {
     pub path: String,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A message about the run as a whole (not about one document), returned
+/// to the front as data: library code never prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Severity,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Severity::Error,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Severity::Warning,
+            text: text.into(),
+        }
+    }
+}
+
+/// `error: …` or `warning: …`, as the terminal shows it.
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.level.as_str(), self.text)
+    }
 }

@@ -18,6 +18,7 @@ use crate::diag::{Code, Diagnostic, LineIndex, Severity};
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{FileReport, JobEntry, Report, Verdict};
 use crate::request::{self, Document};
+use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
 pub use select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
 
@@ -189,7 +190,7 @@ fn read_all(
 }
 
 /// "limits unavailable" once per pair, in the order the pairs first appear.
-fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<String> {
+fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<Notice> {
     let mut notices = Vec::new();
     if !answers
         .values()
@@ -199,11 +200,7 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<St
     }
     let mut told = HashSet::new();
     for job in files.iter().flat_map(|f| &f.jobs) {
-        let (Some(group), Some(accelerator)) = (
-            &job.resource_group,
-            job.accelerator_type
-                .and_then(crate::vocab::AccelType::parse),
-        ) else {
+        let (Some(group), Some(accelerator)) = (&job.resource_group, job.accelerator_type) else {
             continue;
         };
         let pair = Pair {
@@ -213,10 +210,10 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<St
         if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
             && told.insert(pair)
         {
-            notices.push(format!(
-                "error: limits unavailable for resource group `{group}` ({}): {reason}",
+            notices.push(Notice::error(format!(
+                "limits unavailable for resource group `{group}` ({}): {reason}",
                 accelerator.as_str()
-            ));
+            )));
         }
     }
     notices
@@ -304,7 +301,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
-            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str()),
+            accelerator_type: job.as_ref().map(|j| j.accelerator),
             name: job.as_ref().and_then(|j| j.name.clone()),
             resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,
@@ -445,7 +442,7 @@ mod tests {
         let groups: Vec<&str> = report
             .notices
             .iter()
-            .filter_map(|n| n.split('`').nth(1))
+            .filter_map(|n| n.text.split('`').nth(1))
             .collect();
         // The first input uses g(100 % 7) = g2, then g1, g0, g6, …
         assert_eq!(groups, ["g2", "g1", "g0", "g6", "g5", "g4", "g3"]);

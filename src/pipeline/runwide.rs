@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 use crate::report::{FileReport, JobEntry, Verdict};
 use crate::request::{DocKind, Job};
+use crate::vocab::AccelType;
 
 /// Several `missing-field` diagnostics at the same place of one document
 /// become one that lists every missing key (`field` holds them all,
@@ -235,7 +236,7 @@ pub fn quota_by_run(
             }
             let (Some(group), Some(kind), Some(request), Some(limits)) = (
                 &job.resource_group,
-                job.accelerator_type,
+                job.accelerator_type.map(AccelType::as_str),
                 &job.request,
                 &job.limits,
             ) else {

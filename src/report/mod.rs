@@ -12,7 +12,8 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::diag::{Diagnostic, Severity};
-pub use crate::vocab::Format;
+use crate::vocab::AccelType;
+pub use crate::vocab::{Format, Notice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -36,7 +37,7 @@ pub struct JobEntry {
     pub document: usize,
     pub name: Option<String>,
     pub resource_group: Option<String>,
-    pub accelerator_type: Option<&'static str>,
+    pub accelerator_type: Option<AccelType>,
     pub verdict: Verdict,
     /// Why an unjudged job could not be judged.
     pub reason: Option<String>,
@@ -116,7 +117,7 @@ pub struct Summary {
 pub struct Report {
     pub files: Vec<FileReport>,
     /// Run-wide problems (limits unavailable, …), one sentence each.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
