@@ -132,6 +132,26 @@ fn bound<'a>(platform: Option<u64>, cap: Option<(u64, &'a Origin)>) -> Option<Bo
     }
 }
 
+/// The shape every limit shares: when the group's limit (`platform`) is
+/// missing, `limit-unknown` names the row's field (if `judged` says the
+/// value needs it); then the bound that binds, platform or local cap.
+#[allow(clippy::too_many_arguments)]
+fn limit_bound<'c>(
+    job: &Job,
+    row: &LimitField,
+    span: Span,
+    key: &str,
+    platform: Option<u64>,
+    judged: bool,
+    cap: Option<(u64, &'c Origin)>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Bound<'c>> {
+    if platform.is_none() && judged {
+        out.push(limit_unknown(job, span, key, row.api_field));
+    }
+    bound(platform, cap)
+}
+
 /// What a rule says about its field, in its own units.
 struct Rule<'a> {
     code: Code,
@@ -206,11 +226,17 @@ const TIME: &LimitField = fields::limit_field(LimitKey::Time);
 
 fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
     if let Some(cpus) = &job.cpus {
-        if limits.cpu_number.is_none() {
-            out.push(limit_unknown(job, cpus.span, cpus.key, CPUS.api_field));
-        }
-        if let Some(b) = bound(limits.cpu_number, cap_of(&caps.cpus, |v| v))
-            && cpus.value > b.value
+        let cap = cap_of(&caps.cpus, |v| v);
+        if let Some(b) = limit_bound(
+            job,
+            CPUS,
+            cpus.span,
+            cpus.key,
+            limits.cpu_number,
+            true,
+            cap,
+            out,
+        ) && cpus.value > b.value
         {
             out.push(over(
                 Rule {
@@ -230,17 +256,18 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     }
 
     if let Some(memory) = &job.memory {
-        if limits.memory_size.is_none() {
-            out.push(limit_unknown(
-                job,
-                memory.span,
-                memory.key,
-                MEMORY.api_field,
-            ));
-        }
         let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
-        if let Some(b) = bound(platform, cap_of(&caps.memory, |m| m.bytes))
-            && memory.value.bytes > b.value
+        let cap = cap_of(&caps.memory, |m| m.bytes);
+        if let Some(b) = limit_bound(
+            job,
+            MEMORY,
+            memory.span,
+            memory.key,
+            platform,
+            true,
+            cap,
+            out,
+        ) && memory.value.bytes > b.value
         {
             let key = memory.key;
             let kind = job.kind;
@@ -299,11 +326,19 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         (None, DocKind::PlatformBody) => None,
     };
     if let Some(nodes) = nodes {
-        if limits.node_number.is_none() && nodes.value > 1 {
-            out.push(limit_unknown(job, nodes.span, nodes.key, NODES.api_field));
-        }
-        if let Some(b) = bound(limits.node_number, cap_of(&caps.nodes, |v| v))
-            && nodes.value > b.value
+        // One node needs no limit to be judged.
+        let judged = nodes.value > 1;
+        let cap = cap_of(&caps.nodes, |v| v);
+        if let Some(b) = limit_bound(
+            job,
+            NODES,
+            nodes.span,
+            nodes.key,
+            limits.node_number,
+            judged,
+            cap,
+            out,
+        ) && nodes.value > b.value
         {
             let label = if job.nodes.is_some() {
                 format!("{} nodes requested", nodes.value)
@@ -348,11 +383,12 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     let platform = limits.max_time.map(seconds);
     let cap = cap_of(&caps.walltime, seconds);
-    match (&job.walltime, bound(platform, cap)) {
+    let b = match &job.walltime {
+        Some(w) => limit_bound(job, TIME, w.span, w.key, platform, true, cap, out),
+        None => bound(platform, cap),
+    };
+    match (&job.walltime, b) {
         (Some(w), b) => {
-            if limits.max_time.is_none() {
-                out.push(limit_unknown(job, w.span, w.key, TIME.api_field));
-            }
             if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
                 out.push(over(
                     Rule {
