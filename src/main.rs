@@ -11,6 +11,7 @@ use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::auth;
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
+use jobcheck::pipeline::verdict::USAGE;
 use jobcheck::pipeline::{self, Options, Selection};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::request::AccelType;
@@ -205,8 +206,6 @@ struct CheckArgs {
     #[arg(long, help_heading = OUTPUT)]
     table: bool,
 }
-
-const USAGE: u8 = 2;
 
 /// Whether a first argument is meant as a path (so `check` is implied).
 fn looks_like_path(arg: &str) -> bool {

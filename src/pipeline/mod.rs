@@ -7,6 +7,7 @@ pub mod input;
 pub mod reading;
 pub mod runwide;
 pub mod select;
+pub mod verdict;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
@@ -14,13 +15,14 @@ use std::sync::{Arc, Mutex, RwLock, mpsc};
 use rayon::prelude::*;
 
 use crate::check::check;
-use crate::diag::{Code, Diagnostic, LineIndex, Severity};
+use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::limits::{LimitSource, Lookup, Pair};
-use crate::report::{FileReport, JobEntry, Report, Verdict};
+use crate::report::{FileReport, JobEntry, Report};
 use crate::request::{self, Document};
 use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
 pub use select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
+pub use verdict::exit_code;
 
 /// The stack of each reader thread: deeply nested documents are refused by
 /// the parser's budget, but reaching it takes stack, as on the main thread.
@@ -289,15 +291,10 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         }
         runwide::quote_fixes(&f.text, &mut diags);
         options.config.apply_rules(&mut diags);
-        let has_errors = diags.iter().any(|d| {
-            d.severity == Severity::Error
-                || (options.deny_warnings && d.severity == Severity::Warning)
-        });
-        let (verdict, reason) = match answer {
-            _ if has_errors || doc.job.is_none() => (Verdict::Rejected, None),
-            Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
-            _ => (Verdict::Admitted, None),
-        };
+        let rejected = diags
+            .iter()
+            .any(|d| verdict::rejects(d, options.deny_warnings));
+        let (verdict, reason) = verdict::of_job(rejected || doc.job.is_none(), answer);
         let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
@@ -327,19 +324,6 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         source: keep.then_some(f.text),
         jobs,
         diagnostics,
-    }
-}
-
-/// DESIGN §6: 3 when limits were unavailable for some job, else 1 when a job
-/// was rejected or a document could not be read, else 0.
-pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
-    let s = report.summary();
-    if s.unjudged > 0 || !report.notices.is_empty() {
-        3
-    } else if s.rejected > 0 || s.errors > 0 || (deny_warnings && s.warnings > 0) {
-        1
-    } else {
-        0
     }
 }
 

@@ -312,7 +312,7 @@ pub fn quota_by_run(
             let index = LineIndex::new(text);
             d.position = d.span.map(|s| index.position(s));
         }
-        if d.is_error() || deny_warnings {
+        if super::verdict::rejects(&d, deny_warnings) {
             file.jobs[ji].verdict = Verdict::Rejected;
         }
         file.diagnostics.push(d);
