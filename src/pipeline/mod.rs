@@ -202,20 +202,18 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<No
     }
     let mut told = HashSet::new();
     for job in files.iter().flat_map(|f| &f.jobs) {
-        let (Some(group), Some(accelerator)) = (&job.resource_group, job.accelerator_type) else {
+        let Some(pair) = job.pair() else {
             continue;
         };
-        let pair = Pair {
-            group: group.clone(),
-            accelerator,
-        };
         if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
-            && told.insert(pair)
+            && !told.contains(&pair)
         {
             notices.push(Notice::error(format!(
-                "limits unavailable for resource group `{group}` ({}): {reason}",
-                accelerator.as_str()
+                "limits unavailable for resource group `{}` ({}): {reason}",
+                pair.group,
+                pair.accelerator.as_str()
             )));
+            told.insert(pair);
         }
     }
     notices

@@ -12,7 +12,7 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::diag::{Diagnostic, Severity};
-use crate::vocab::AccelType;
+use crate::vocab::{AccelType, Pair};
 pub use crate::vocab::{Format, Notice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +48,14 @@ pub struct JobEntry {
 }
 
 impl JobEntry {
+    /// The (group, type) pair whose limits judged the job, if it names one.
+    pub fn pair(&self) -> Option<Pair> {
+        Some(Pair {
+            group: self.resource_group.clone()?,
+            accelerator: self.accelerator_type?,
+        })
+    }
+
     /// How reports name the job: its `name`, else `file#document`.
     pub fn label(&self, path: &str) -> String {
         match &self.name {
