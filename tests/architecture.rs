@@ -4,6 +4,10 @@
 //! cycle. Only the front, the renderers and the language server may print,
 //! and no file holds more than 700 lines of non-test code.
 //!
+//! A module's own children, named by a relative path (`errors::x` in
+//! `syntax/mod.rs`), are its parts rather than edges; a child reaching back
+//! with `super::` is an edge.
+//!
 //! The test reads whatever is under `src/`: new modules are checked as they
 //! come, without a list to keep up to date here.
 

@@ -4,8 +4,8 @@
 use std::sync::OnceLock;
 
 use jobcheck::limits::file::FileSource;
-use jobcheck::report::{self, Extras, Format, Style};
 use jobcheck::pipeline::{self, Input, Options, Source};
+use jobcheck::report::{self, Extras, Format, Style};
 use libfuzzer_sys::fuzz_target;
 
 const LIMITS: &str = include_str!("../../examples/limits.yaml");
