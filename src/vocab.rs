@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::diag::{Diagnostic, Origin, Severity};
+use crate::diag::{Diagnostic, Origin};
 use crate::units::{Memory, TimeLimit};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -139,33 +139,74 @@ pub struct BadFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How much a notice matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `--verbose` only.
+    Debug,
+    /// Something the user should know; the run goes on.
+    Warning,
+    /// Something that changes the outcome (limits unavailable: exit 3).
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
 /// A message about the run as a whole (not about one document), returned
 /// to the front as data: library code never prints it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
-    pub level: Severity,
+    pub level: Level,
     pub text: String,
 }
 
 impl Notice {
     pub fn error(text: impl Into<String>) -> Notice {
         Notice {
-            level: Severity::Error,
+            level: Level::Error,
             text: text.into(),
         }
     }
 
     pub fn warning(text: impl Into<String>) -> Notice {
         Notice {
-            level: Severity::Warning,
+            level: Level::Warning,
+            text: text.into(),
+        }
+    }
+
+    pub fn debug(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Debug,
             text: text.into(),
         }
     }
 }
 
-/// `error: …` or `warning: …`, as the terminal shows it.
+/// `error: …`, `warning: …` or `debug: …`, as the terminal shows it.
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.level.as_str(), self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_shows_its_level_first() {
+        assert_eq!(Notice::error("down").to_string(), "error: down");
+        assert_eq!(Notice::warning("slow").to_string(), "warning: slow");
+        assert_eq!(Notice::debug("GET").to_string(), "debug: GET");
+        assert!(Level::Debug < Level::Warning && Level::Warning < Level::Error);
     }
 }
