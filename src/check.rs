@@ -1,10 +1,11 @@
 //! The rules: a job and its group's limits in, diagnostics out. No I/O.
 
-use crate::config::{Cap, Caps};
 use crate::diag::{Code, Diagnostic, Origin, Span, did_you_mean};
 use crate::limits::{Limits, Lookup};
-use crate::spec::{AccelType, DocKind, Job, Value};
+use crate::request::fields::{self, LimitField};
+use crate::request::{AccelType, DocKind, Job, Value};
 use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
+use crate::vocab::{Cap, Caps, LimitKey};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
@@ -131,6 +132,26 @@ fn bound<'a>(platform: Option<u64>, cap: Option<(u64, &'a Origin)>) -> Option<Bo
     }
 }
 
+/// The shape every limit shares: when the group's limit (`platform`) is
+/// missing, `limit-unknown` names the row's field (if `judged` says the
+/// value needs it); then the bound that binds, platform or local cap.
+#[allow(clippy::too_many_arguments)]
+fn limit_bound<'c>(
+    job: &Job,
+    row: &LimitField,
+    span: Span,
+    key: &str,
+    platform: Option<u64>,
+    judged: bool,
+    cap: Option<(u64, &'c Origin)>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<Bound<'c>> {
+    if platform.is_none() && judged {
+        out.push(limit_unknown(job, span, key, row.api_field));
+    }
+    bound(platform, cap)
+}
+
 /// What a rule says about its field, in its own units.
 struct Rule<'a> {
     code: Code,
@@ -196,22 +217,35 @@ fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &
     cap.as_ref().map(|c| (f(c.value), &c.origin))
 }
 
+/// Each limit's keys, field, rule and unit, from the one field table.
+const CPUS: &LimitField = fields::limit_field(LimitKey::Cpus);
+const CARDS: &LimitField = fields::limit_field(LimitKey::Cards);
+const MEMORY: &LimitField = fields::limit_field(LimitKey::Memory);
+const NODES: &LimitField = fields::limit_field(LimitKey::Nodes);
+const TIME: &LimitField = fields::limit_field(LimitKey::Time);
+
 fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
     if let Some(cpus) = &job.cpus {
-        if limits.cpu_number.is_none() {
-            out.push(limit_unknown(job, cpus.span, cpus.key, "cpuNumber"));
-        }
-        if let Some(b) = bound(limits.cpu_number, cap_of(&caps.cpus, |v| v))
-            && cpus.value > b.value
+        let cap = cap_of(&caps.cpus, |v| v);
+        if let Some(b) = limit_bound(
+            job,
+            CPUS,
+            cpus.span,
+            cpus.key,
+            limits.cpu_number,
+            true,
+            cap,
+            out,
+        ) && cpus.value > b.value
         {
             out.push(over(
                 Rule {
-                    code: Code::CpusOverLimit,
+                    code: CPUS.code,
                     key: cpus.key,
                     span: cpus.span,
                     requested: cpus.value.to_string(),
                     label: format!("{} cores requested", cpus.value),
-                    describe: &|v| format!("{v} cores per node"),
+                    describe: &|v| format!("{v} {}", CPUS.unit),
                     fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
                     terse: &|v| v.to_string(),
                     edit: &|v| (v >= 1).then(|| v.to_string()),
@@ -222,23 +256,29 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     }
 
     if let Some(memory) = &job.memory {
-        if limits.memory_size.is_none() {
-            out.push(limit_unknown(job, memory.span, memory.key, "memorySize"));
-        }
         let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
-        if let Some(b) = bound(platform, cap_of(&caps.memory, |m| m.bytes))
-            && memory.value.bytes > b.value
+        let cap = cap_of(&caps.memory, |m| m.bytes);
+        if let Some(b) = limit_bound(
+            job,
+            MEMORY,
+            memory.span,
+            memory.key,
+            platform,
+            true,
+            cap,
+            out,
+        ) && memory.value.bytes > b.value
         {
             let key = memory.key;
             let kind = job.kind;
             out.push(over(
                 Rule {
-                    code: Code::MemoryOverLimit,
+                    code: MEMORY.code,
                     key,
                     span: memory.span,
                     requested: memory.value.describe(),
                     label: format!("{} MiB requested", format_mib(memory.value.bytes)),
-                    describe: &|bytes| format!("{} MiB per node", format_mib(bytes)),
+                    describe: &|bytes| format!("{} {}", format_mib(bytes), MEMORY.unit),
                     fix: &|bytes| {
                         let m = Memory {
                             bytes,
@@ -286,11 +326,19 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         (None, DocKind::PlatformBody) => None,
     };
     if let Some(nodes) = nodes {
-        if limits.node_number.is_none() && nodes.value > 1 {
-            out.push(limit_unknown(job, nodes.span, nodes.key, "nodeNumber"));
-        }
-        if let Some(b) = bound(limits.node_number, cap_of(&caps.nodes, |v| v))
-            && nodes.value > b.value
+        // One node needs no limit to be judged.
+        let judged = nodes.value > 1;
+        let cap = cap_of(&caps.nodes, |v| v);
+        if let Some(b) = limit_bound(
+            job,
+            NODES,
+            nodes.span,
+            nodes.key,
+            limits.node_number,
+            judged,
+            cap,
+            out,
+        ) && nodes.value > b.value
         {
             let label = if job.nodes.is_some() {
                 format!("{} nodes requested", nodes.value)
@@ -299,7 +347,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             };
             out.push(over(
                 Rule {
-                    code: Code::NodesOverLimit,
+                    code: NODES.code,
                     key: nodes.key,
                     span: nodes.span,
                     requested: nodes.value.to_string(),
@@ -335,15 +383,16 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     let platform = limits.max_time.map(seconds);
     let cap = cap_of(&caps.walltime, seconds);
-    match (&job.walltime, bound(platform, cap)) {
+    let b = match &job.walltime {
+        Some(w) => limit_bound(job, TIME, w.span, w.key, platform, true, cap, out),
+        None => bound(platform, cap),
+    };
+    match (&job.walltime, b) {
         (Some(w), b) => {
-            if limits.max_time.is_none() {
-                out.push(limit_unknown(job, w.span, w.key, "maxTime"));
-            }
             if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
                 out.push(over(
                     Rule {
-                        code: Code::WalltimeOverLimit,
+                        code: TIME.code,
                         key: w.key,
                         span: w.span,
                         requested: w.value.describe(),
@@ -396,7 +445,7 @@ fn check_cards(
     let t = job.accelerator;
     let quota_field = t.quota_field();
     if limits.gpu_number.is_none() {
-        out.push(limit_unknown(job, cards.span, cards.key, "gpuNumber"));
+        out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
     // when it is set (0 means no separate quota).
@@ -440,12 +489,12 @@ fn check_cards(
     };
     let mut d = over(
         Rule {
-            code: Code::AcceleratorsOverLimit,
+            code: CARDS.code,
             key: cards.key,
             span: cards.span,
             requested: cards.value.to_string(),
             label: format!("{} {kind} cards requested", cards.value),
-            describe: &|v| format!("{v} {kind} cards per node"),
+            describe: &|v| format!("{v} {kind} {}", CARDS.unit),
             fix: &|v| {
                 if v == 0 {
                     match t {
@@ -493,7 +542,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     fn limits() -> Limits {
         Limits {

@@ -303,6 +303,8 @@ pub fn suggest(word: &str) -> Vec<Code> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::fields;
+    use crate::vocab::LimitKey;
 
     #[test]
     fn every_code_is_explained() {
@@ -328,5 +330,28 @@ mod tests {
         assert!(names("walltim").contains(&"walltime-over-limit"));
         assert!(names("zz").is_empty());
         assert!(names("").is_empty());
+    }
+    #[test]
+    fn explain_names_each_limits_keys_and_field() {
+        // `jobcheck explain` (and SARIF) describe each limit rule with the
+        // keys that request it and the field that bounds it.
+        for row in fields::LIMITS.iter().filter(|l| l.limit != LimitKey::Quota) {
+            let e = explanation(row.code);
+            let text = format!("{} {}", e.checks, e.limit);
+            for word in [row.body_key, row.api_field] {
+                assert!(
+                    text.contains(&format!("`{word}`")),
+                    "{:?}: {word}",
+                    row.limit
+                );
+            }
+            if row.limit != LimitKey::Cards {
+                assert!(
+                    text.contains(&format!("`{}`", row.spec_key)),
+                    "{:?}",
+                    row.limit
+                );
+            }
+        }
     }
 }

@@ -201,6 +201,21 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, ReadError> {
     })
 }
 
+/// A path as reports show it: relative to the working directory when it is
+/// inside it, with forward slashes.
+pub fn display_path(path: &Path) -> String {
+    display_in(path, std::env::current_dir().ok().as_deref())
+}
+
+/// [`display_path`] with the working directory already known.
+pub fn display_in(path: &Path, cwd: Option<&Path>) -> String {
+    let shown = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(path);
+    let text = shown.to_string_lossy().replace('\\', "/");
+    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

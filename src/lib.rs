@@ -1,6 +1,6 @@
 //! jobcheck: admission checks for container jobs on the Sugon AC / SCNet
-//! platform. Job requests are read with spans (`spec`), limits come from a
-//! `limits` source, `check` holds the pure rules, `run` ties a run together
+//! platform. Job requests are read with spans (`request`, over the `syntax` tree), limits come from a
+//! `limits` source, `check` holds the pure rules, `pipeline` ties a run together
 //! and `report` renders the outcome.
 
 pub mod check;
@@ -12,11 +12,10 @@ pub mod fsread;
 pub mod limits;
 pub mod lsp;
 pub mod man;
+pub mod pipeline;
 pub mod platform;
-pub mod reading;
 pub mod report;
-pub mod run;
-pub mod runwide;
-pub mod select;
-pub mod spec;
+pub mod request;
+pub mod syntax;
 pub mod units;
+pub mod vocab;

@@ -11,10 +11,11 @@ use jobcheck::credentials;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
+use jobcheck::pipeline::verdict::{REJECTED, UNAVAILABLE, USAGE};
+use jobcheck::pipeline::{self, Options, Selection};
 use jobcheck::platform::{Class, Notice, Sink};
 use jobcheck::report::{self, Format, Style};
-use jobcheck::run::{self, Options, Selection};
-use jobcheck::spec::AccelType;
+use jobcheck::request::AccelType;
 
 const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
@@ -211,10 +212,6 @@ struct CheckArgs {
     table: bool,
 }
 
-const REJECTED: u8 = 1;
-const USAGE: u8 = 2;
-const UNAVAILABLE: u8 = 3;
-
 /// The exit code for a failure of the platform client, the credentials or
 /// a limits listing: the one place where an error's class becomes a number.
 fn exit_code(class: Class) -> u8 {
@@ -325,7 +322,7 @@ fn main() -> ExitCode {
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema { which } => {
             let text = match which {
-                SchemaKind::Job => jobcheck::spec::schema::job_schema(),
+                SchemaKind::Job => jobcheck::request::schema::job_schema(),
                 SchemaKind::Report => jobcheck::report::json::REPORT_SCHEMA.to_string(),
             };
             emit(format!("{}\n", text.trim_end()).as_bytes(), 0)
@@ -466,7 +463,8 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
     let text = jobcheck::fsread::read_small(path)
         .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
-    FileSource::parse(&run::display_path(path), &text).map_err(|bad| bad_file(&bad, "limits file"))
+    FileSource::parse(&pipeline::display_path(path), &text)
+        .map_err(|bad| bad_file(&bad, "limits file"))
 }
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
@@ -524,7 +522,7 @@ fn check(args: CheckArgs) -> u8 {
         include: config.include.clone(),
         config_exclude: config.exclude.clone(),
     };
-    let inputs = match run::collect_inputs(&args.paths, &selection) {
+    let inputs = match pipeline::collect_inputs(&args.paths, &selection) {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
@@ -543,7 +541,7 @@ fn check(args: CheckArgs) -> u8 {
         deny_warnings: args.deny_warnings,
         config,
     };
-    let report = run::check_inputs(inputs, source.as_ref(), &options);
+    let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let style = style(args.color, to_terminal);
     let extras = report::Extras {
@@ -575,7 +573,7 @@ fn check(args: CheckArgs) -> u8 {
             eprintln!("{notice}");
         }
     }
-    run::exit_code(&report, args.deny_warnings)
+    pipeline::exit_code(&report, args.deny_warnings)
 }
 
 fn limits(args: LimitsArgs) -> u8 {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use jobcheck::diag::{Code, Severity};
-use jobcheck::spec::yaml::{self, Kind, Node};
+use jobcheck::syntax::{self as yaml, Kind, Node};
 use serde_json::{Map, Value};
 
 fn root() -> PathBuf {
@@ -357,7 +357,7 @@ fn verdicts(files: &[PathBuf]) -> Verdicts {
     for path in files {
         let text = std::fs::read_to_string(path).expect("file");
         let json = path.extension().is_some_and(|e| e == "json");
-        let read = jobcheck::spec::read_file(&text, json);
+        let read = jobcheck::request::read_file(&text, json);
         let raw = yaml::parse_documents(&text);
         let name = path
             .strip_prefix(root())
@@ -499,7 +499,7 @@ fn one_value_at_a_time(base: &str, key: &str, values: &[&str], json: bool) -> Ve
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let read = jobcheck::spec::read_file(&text, json);
+        let read = jobcheck::request::read_file(&text, json);
         let raw = yaml::parse_documents(&text);
         let Some(Ok(node)) = raw.first().map(|r| &r.root) else {
             continue;
@@ -843,7 +843,7 @@ mod generated {
 
     fn agree(text: &str) -> Result<(), TestCaseError> {
         let validator = &*VALIDATOR;
-        let read = jobcheck::spec::read_documents(text);
+        let read = jobcheck::request::read_documents(text);
         let raw = yaml::parse_documents(text);
         let (Some(doc), Some(Ok(node))) = (read.first(), raw.first().map(|r| &r.root)) else {
             return Ok(());

@@ -4,7 +4,7 @@
 //! its tree and spans are exactly the library's; a character YAML forbids
 //! is a syntax error at its own position, whichever reader would have run.
 
-use jobcheck::spec::yaml::{self, differential};
+use jobcheck::syntax::{self as yaml, differential};
 use proptest::prelude::*;
 
 const KEYS: &[&str] = &[

@@ -4,8 +4,8 @@
 use std::sync::OnceLock;
 
 use jobcheck::limits::file::FileSource;
+use jobcheck::pipeline::{self, Input, Options, Source};
 use jobcheck::report::{self, Extras, Format, Style};
-use jobcheck::run::{self, Input, Options, Source};
 use libfuzzer_sys::fuzz_target;
 
 const LIMITS: &str = include_str!("../../examples/limits.yaml");
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         display: "fuzz.yaml".to_string(),
         source: Source::Bytes(data.to_vec()),
     }];
-    let report = run::check_inputs(inputs, limits(), &Options::default());
+    let report = pipeline::check_inputs(inputs, limits(), &Options::default());
     let style = Style {
         color: false,
         unicode: true,

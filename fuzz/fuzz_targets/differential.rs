@@ -5,7 +5,7 @@
 //! rules are put to the test. The whole-stream reader must not panic either.
 #![no_main]
 
-use jobcheck::spec::yaml;
+use jobcheck::syntax as yaml;
 use libfuzzer_sys::fuzz_target;
 
 fn agree(text: &str) {

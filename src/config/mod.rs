@@ -17,9 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use crate::diag::Origin;
 use crate::diag::{Code, Diagnostic, Severity};
-use crate::limits::file::BadFile;
-use crate::report::Format;
-use crate::units::{Memory, TimeLimit};
+pub use crate::vocab::{BadFile, Cap, Caps, Format};
 pub use read::CREDENTIAL_KEYS;
 pub use trust::{MAX_CONFIG_BYTES, discover, user_file};
 
@@ -63,43 +61,6 @@ pub enum Scope {
     Project,
     /// The user's own `config.toml`.
     User,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Cap<T> {
-    pub value: T,
-    pub origin: Origin,
-}
-
-/// Local caps for a group; `None` where the policy says nothing.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Caps {
-    pub cpus: Option<Cap<u64>>,
-    pub gpus: Option<Cap<u64>>,
-    pub dcus: Option<Cap<u64>>,
-    pub mlus: Option<Cap<u64>>,
-    pub memory: Option<Cap<Memory>>,
-    pub nodes: Option<Cap<u64>>,
-    pub walltime: Option<Cap<TimeLimit>>,
-}
-
-impl Caps {
-    /// `other`'s caps where it has them, else `self`'s.
-    fn overlay(&self, other: &Caps) -> Caps {
-        Caps {
-            cpus: other.cpus.clone().or_else(|| self.cpus.clone()),
-            gpus: other.gpus.clone().or_else(|| self.gpus.clone()),
-            dcus: other.dcus.clone().or_else(|| self.dcus.clone()),
-            mlus: other.mlus.clone().or_else(|| self.mlus.clone()),
-            memory: other.memory.clone().or_else(|| self.memory.clone()),
-            nodes: other.nodes.clone().or_else(|| self.nodes.clone()),
-            walltime: other.walltime.clone().or_else(|| self.walltime.clone()),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Caps::default()
-    }
 }
 
 /// What `[rules]` may set a code to.
@@ -207,7 +168,7 @@ impl Config {
         };
         let project = match project_path {
             Some(path) => Some(
-                Config::load(&path, &crate::select::display_path(&path), Scope::Project)
+                Config::load(&path, &crate::fsread::display_path(&path), Scope::Project)
                     .map_err(|bad| (bad, Scope::Project))?,
             ),
             None => None,

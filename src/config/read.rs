@@ -9,9 +9,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Cap, Caps, Config, Level, Scope};
 use crate::diag::{Code, Diagnostic, LineIndex, Origin, Span, did_you_mean};
-use crate::limits::file::BadFile;
-use crate::report::Format;
 use crate::units::{Memory, TimeLimit};
+use crate::vocab::BadFile;
+use crate::vocab::Format;
 
 type Value<'i> = Spanned<DeValue<'i>>;
 

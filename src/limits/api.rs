@@ -525,7 +525,7 @@ fn empty_limits(pair: &Pair) -> Limits {
 mod tests {
     use super::*;
     use crate::platform::notice::Collect;
-    use crate::spec::AccelType;
+    use crate::vocab::AccelType;
     use serde_json::json;
 
     #[test]

@@ -7,8 +7,9 @@ use std::sync::mpsc::Receiver;
 use crate::diag::{Code, Diagnostic, LineIndex, Span, did_you_mean};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
 use crate::platform::envelope::Envelope;
-use crate::spec::AccelType;
-use crate::spec::yaml::{self, Kind, Node};
+use crate::syntax::{self as yaml, Kind, Node};
+use crate::vocab::AccelType;
+pub use crate::vocab::BadFile;
 
 /// The fields of a limit set that jobcheck reads.
 const LIMIT_FIELDS: &[&str] = &[
@@ -27,15 +28,6 @@ const LIMIT_FIELDS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct FileSource {
     sets: Vec<Limits>,
-}
-
-/// A limits file that cannot be used: a usage error (exit 2), reported with
-/// positions in that file.
-#[derive(Debug)]
-pub struct BadFile {
-    pub path: String,
-    pub text: String,
-    pub diagnostics: Vec<Diagnostic>,
 }
 
 impl FileSource {

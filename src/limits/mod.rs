@@ -16,8 +16,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::mpsc::Receiver;
 
-use crate::spec::AccelType;
 use crate::units::TimeLimit;
+pub use crate::vocab::{AccelType, Pair};
 
 /// One resource group's limits, as the platform reports them in `data`.
 /// `None` means the field was missing or null: that rule is not judged.
@@ -190,13 +190,6 @@ impl Loose<'_> {
         };
         TimeLimit::parse(&text).map(Some).map_err(|e| e.to_string())
     }
-}
-
-/// A (resource group, accelerator type) pair: one question to a source.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pair {
-    pub group: String,
-    pub accelerator: AccelType,
 }
 
 /// A source's answer for one pair.

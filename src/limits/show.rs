@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use crate::diag::did_you_mean;
 use crate::limits::{Limits, Lookup, Pair};
 use crate::platform::Class;
-use crate::spec::AccelType;
 use crate::units::TimeLimit;
+use crate::vocab::AccelType;
 
 const UNKNOWN: &str = "unknown (not reported)";
 

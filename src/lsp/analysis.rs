@@ -14,9 +14,9 @@ use crate::diag::{Diagnostic, Severity};
 use crate::limits::api::{ApiOptions, ApiSource, CacheMode};
 use crate::limits::file::FileSource;
 use crate::limits::{LimitSource, Lookup};
+use crate::pipeline::{self as run, Input, Options, Source};
 use crate::report::{JudgedLimits, Request};
-use crate::run::{self, Input, Options, Source};
-use crate::spec::{self, DocKind, Job, fields};
+use crate::request::{self as spec, DocKind, Job, fields};
 use crate::units::{TimeLimit, format_mib};
 
 use super::env::{env_path, env_text};
@@ -148,7 +148,7 @@ impl Workspace {
     /// Whether the configuration's `include` / `exclude` globs take this
     /// file (when it names none, every YAML or JSON file is checked).
     pub fn selects(&self, path: &Path) -> bool {
-        let selection = crate::select::Selection {
+        let selection = crate::pipeline::select::Selection {
             config_dir: self.config.dir.clone(),
             include: self.config.include.clone(),
             config_exclude: self.config.exclude.clone(),
@@ -159,7 +159,7 @@ impl Workspace {
             .dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("/"));
-        crate::select::selected(path, &selection, &cwd)
+        crate::pipeline::select::selected(path, &selection, &cwd)
     }
 
     /// Read the limits file again (after it was saved).
@@ -588,7 +588,7 @@ pub fn hover(
         let Some(&(what, key, span)) = chosen else {
             continue;
         };
-        let request = crate::reading::request(job, &doc.diagnostics);
+        let request = crate::pipeline::reading::request(job, &doc.diagnostics);
         let pair = job.pair();
         let answer = pair
             .as_ref()
@@ -597,7 +597,10 @@ pub fn hover(
         let (limits, status) = match &answer {
             Some(Lookup::Found(found)) => {
                 let caps = workspace.config.caps(group.as_deref().unwrap_or(""));
-                (Some(crate::reading::judged_limits(job, found, &caps)), None)
+                (
+                    Some(crate::pipeline::reading::judged_limits(job, found, &caps)),
+                    None,
+                )
             }
             Some(Lookup::UnknownGroup { .. }) => (None, Some("no such resource group".into())),
             Some(Lookup::UnsupportedType { .. }) => (

@@ -2,48 +2,7 @@
 //! library never writes to the terminal; it hands notices and progress to a
 //! [`Sink`] that the front provides (and prints, or not).
 
-use std::fmt;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// `--verbose` only: one request, its attempt, status and timing.
-    Debug,
-    /// Something the user should know; the run goes on.
-    Warning,
-}
-
-/// One notice. `Display` gives the line as shown: `warning: …`, `debug: …`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub level: Level,
-    pub text: String,
-}
-
-impl Notice {
-    pub fn warning(text: impl Into<String>) -> Notice {
-        Notice {
-            level: Level::Warning,
-            text: text.into(),
-        }
-    }
-
-    pub fn debug(text: impl Into<String>) -> Notice {
-        Notice {
-            level: Level::Debug,
-            text: text.into(),
-        }
-    }
-}
-
-impl fmt::Display for Notice {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.level {
-            Level::Debug => "debug",
-            Level::Warning => "warning",
-        };
-        write!(f, "{label}: {}", self.text)
-    }
-}
+pub use crate::vocab::{Level, Notice};
 
 /// Where notices and progress go. Calls may come from any thread, while
 /// requests are in flight, so that `--verbose` lines appear as they happen.

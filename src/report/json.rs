@@ -6,6 +6,7 @@ use serde::{Serialize, Serializer};
 
 use super::{JudgedLimits, Renderer, Report, Request, Summary};
 use crate::units::{MIB, TimeLimit};
+use crate::vocab::AccelType;
 
 pub struct Json;
 
@@ -29,7 +30,7 @@ impl Serialize for Jobs<'_> {
                 document: j.document,
                 name: j.name.as_deref(),
                 resource_group: j.resource_group.as_deref(),
-                accelerator_type: j.accelerator_type,
+                accelerator_type: j.accelerator_type.map(AccelType::as_str),
                 verdict: j.verdict.as_str(),
                 reason: j.reason.as_deref(),
                 request: j.request.as_ref().map(RequestOut::from),

@@ -12,6 +12,8 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::diag::{Diagnostic, Severity};
+use crate::vocab::{AccelType, Pair};
+pub use crate::vocab::{Format, Notice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -35,7 +37,7 @@ pub struct JobEntry {
     pub document: usize,
     pub name: Option<String>,
     pub resource_group: Option<String>,
-    pub accelerator_type: Option<&'static str>,
+    pub accelerator_type: Option<AccelType>,
     pub verdict: Verdict,
     /// Why an unjudged job could not be judged.
     pub reason: Option<String>,
@@ -46,6 +48,14 @@ pub struct JobEntry {
 }
 
 impl JobEntry {
+    /// The (group, type) pair whose limits judged the job, if it names one.
+    pub fn pair(&self) -> Option<Pair> {
+        Some(Pair {
+            group: self.resource_group.clone()?,
+            accelerator: self.accelerator_type?,
+        })
+    }
+
     /// How reports name the job: its `name`, else `file#document`.
     pub fn label(&self, path: &str) -> String {
         match &self.name {
@@ -115,7 +125,7 @@ pub struct Summary {
 pub struct Report {
     pub files: Vec<FileReport>,
     /// Run-wide problems (limits unavailable, …), one sentence each.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
 }
 
 impl Report {
@@ -228,17 +238,6 @@ pub trait Renderer {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// Every output format (DESIGN §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Concise,
-    Json,
-    Sarif,
-    Github,
-    Junit,
-}
-
 /// Render a report in a format.
 pub fn render(
     format: Format,
@@ -269,7 +268,7 @@ pub fn render_with(
 
 /// A bad limits or configuration file, drawn like a file report (always in
 /// the human form: it is a usage error, printed on standard error).
-pub fn render_bad_file(bad: &crate::limits::file::BadFile, style: Style, what: &str) -> String {
+pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) -> String {
     let report = Report {
         files: vec![FileReport {
             path: bad.path.clone(),

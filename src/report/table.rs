@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use super::{JobEntry, Report};
 use crate::diag::Code;
 use crate::units::{Duration, Memory, TimeLimit};
+use crate::vocab::AccelType;
 
 const HEADERS: [&str; 8] = [
     "job", "group", "cpus", "cards", "memory", "nodes", "walltime", "verdict",
@@ -73,7 +74,10 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&
         (Some(c), Some(q)) => Some(c.min(q)),
         (c, q) => c.or(q),
     };
-    let kind = job.accelerator_type.filter(|t| *t != "cpu");
+    let kind = job
+        .accelerator_type
+        .filter(|t| *t != AccelType::Cpu)
+        .map(AccelType::as_str);
     let cards = r.cards.map(|c| match kind {
         Some(kind) if c > 0 => format!("{c} {kind}"),
         _ => c.to_string(),

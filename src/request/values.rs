@@ -11,9 +11,9 @@
 //! a leading zero (`010`) is refused: YAML 1.1 reads it as octal, 1.2 as
 //! decimal.
 
-use super::yaml::{Kind, Node};
 use super::{DocKind, Entry, Reader, Value};
 use crate::diag::{Code, Diagnostic};
+use crate::syntax::{Kind, Node};
 use crate::units::{self, Ambiguity, Duration, MIB, Memory, MemoryError, TimeError, TimeLimit};
 
 /// `-?[0-9]+`: an integer as people write it, in decimal.

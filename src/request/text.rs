@@ -3,9 +3,9 @@
 //! (a platform body exactly as the platform takes it).
 
 use super::fields::{self, Field, Ty};
-use super::yaml::{Kind, Node};
 use super::{AccelType, DocKind, Entry, Reader, Value};
 use crate::diag::{Code, Diagnostic, Span, did_you_mean};
+use crate::syntax::{Kind, Node};
 
 impl Reader<'_> {
     fn field_of(&self, key: &str) -> Option<&'static Field> {
@@ -342,7 +342,7 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     const BODY: &str = r#"{"instanceServiceName":"nb","acceleratorType":"gpu","taskType":"ssh","version":"v","imagePath":"i","timeoutLimit":"unlimited","taskNumber":1,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":3,"ramSize":15360,"gpuNumber":1"#;
 
@@ -387,7 +387,7 @@ mod tests {
         assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
         assert_eq!(
             docs[0].job.as_ref().unwrap().accelerator,
-            crate::spec::AccelType::Mlu
+            crate::vocab::AccelType::Mlu
         );
     }
 

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 use crate::report::{FileReport, JobEntry, Verdict};
-use crate::spec::{DocKind, Job};
+use crate::request::{DocKind, Job};
+use crate::vocab::AccelType;
 
 /// Several `missing-field` diagnostics at the same place of one document
 /// become one that lists every missing key (`field` holds them all,
@@ -235,7 +236,7 @@ pub fn quota_by_run(
             }
             let (Some(group), Some(kind), Some(request), Some(limits)) = (
                 &job.resource_group,
-                job.accelerator_type,
+                job.accelerator_type.map(AccelType::as_str),
                 &job.request,
                 &job.limits,
             ) else {
@@ -311,7 +312,7 @@ pub fn quota_by_run(
             let index = LineIndex::new(text);
             d.position = d.span.map(|s| index.position(s));
         }
-        if d.is_error() || deny_warnings {
+        if super::verdict::rejects(&d, deny_warnings) {
             file.jobs[ji].verdict = Verdict::Rejected;
         }
         file.diagnostics.push(d);
@@ -328,7 +329,7 @@ pub fn quota_by_run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     fn diags(text: &str) -> Vec<Diagnostic> {
         let mut docs = read_documents(text);

@@ -2,12 +2,12 @@
 //! rules apply, and the limits it was judged against (DESIGN §5, the JSON
 //! report's `request` and `limits`).
 
-use crate::config::Caps;
 use crate::diag::Diagnostic;
 use crate::limits::Limits;
 use crate::report::{JudgedLimits, Request};
-use crate::spec::{AccelType, DocKind, Job};
+use crate::request::{AccelType, DocKind, Job};
 use crate::units::{MIB, TimeLimit};
+use crate::vocab::Caps;
 
 /// The request as the rules judge it. `diagnostics` are the document's own
 /// (a card key that was written but could not be read has no default).
@@ -81,7 +81,7 @@ pub fn judged_limits(job: &Job, limits: &Limits, caps: &Caps) -> JudgedLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::read_documents;
+    use crate::request::read_documents;
 
     fn read(text: &str) -> Request {
         let docs = read_documents(text);

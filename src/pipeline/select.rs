@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::run::{Input, Source};
+use super::input::{Input, Source};
+use crate::fsread::display_in;
+pub use crate::fsread::display_path;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum UsageError {
@@ -256,21 +258,6 @@ pub fn is_job_file(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "yaml" | "yml" | "json"))
-}
-
-/// A path as reports show it: relative to the working directory when it is
-/// inside it, with forward slashes.
-pub fn display_path(path: &Path) -> String {
-    display_in(path, std::env::current_dir().ok().as_deref())
-}
-
-/// [`display_path`] with the working directory already known.
-fn display_in(path: &Path, cwd: Option<&Path>) -> String {
-    let shown = cwd
-        .and_then(|cwd| path.strip_prefix(cwd).ok())
-        .unwrap_or(path);
-    let text = shown.to_string_lossy().replace('\\', "/");
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ fn lf_crlf_and_cr_all_end_lines() {
 #[test]
 fn duplicate_keys_are_compared_by_value() {
     let codes = |file: &str| {
-        crate::spec::read_documents(file)
+        crate::request::read_documents(file)
             .into_iter()
             .flat_map(|d| d.diagnostics)
             .filter(|d| d.code == Code::DuplicateKey)

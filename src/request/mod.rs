@@ -2,21 +2,19 @@
 //! value with the span it came from. Every structural problem of a document
 //! is reported at once; nothing here knows about limits.
 
-mod accel;
 mod cards;
 pub mod fields;
 pub mod schema;
 mod text;
 mod values;
-pub mod yaml;
 
 use std::collections::HashMap;
 
-pub use accel::AccelType;
+pub use crate::vocab::AccelType;
 
 use crate::diag::{Code, Diagnostic, Severity, Span, did_you_mean};
+use crate::syntax::{self as yaml, Kind, Node};
 use crate::units::{Memory, TimeLimit};
-use yaml::{Kind, Node};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -56,8 +54,8 @@ pub struct Job {
 impl Job {
     /// The (group, accelerator type) pair whose limits apply, when the
     /// group is known.
-    pub fn pair(&self) -> Option<crate::limits::Pair> {
-        self.group.as_ref().map(|g| crate::limits::Pair {
+    pub fn pair(&self) -> Option<crate::vocab::Pair> {
+        self.group.as_ref().map(|g| crate::vocab::Pair {
             group: g.value.clone(),
             accelerator: self.accelerator,
         })

@@ -1,92 +1,32 @@
-//! A check run: inputs in, a `Report` out. Reading, looking limits up and
-//! judging happen here; printing does not.
+//! The pipeline of a check run: inputs in, a `Report` out. Files are
+//! selected (`select`), read and parsed (`input`, `reading`), their
+//! (group, type) pairs looked up, the jobs judged (`check`), and the
+//! run-wide rules applied (`runwide`). Printing does not happen here.
+
+pub mod input;
+pub mod reading;
+pub mod runwide;
+pub mod select;
+pub mod verdict;
 
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use rayon::prelude::*;
 
 use crate::check::check;
-use crate::diag::{Code, Diagnostic, LineIndex, Severity};
+use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::limits::{LimitSource, Lookup, Pair};
-use crate::report::{FileReport, JobEntry, Report, Verdict};
-use crate::spec::{self, Document};
-use crate::{reading, runwide};
+use crate::report::{FileReport, JobEntry, Report};
+use crate::request::{self, Document};
+use crate::vocab::Notice;
+pub use input::{Input, MAX_FILE_BYTES, Source, load};
+pub use select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
+pub use verdict::exit_code;
 
 /// The stack of each reader thread: deeply nested documents are refused by
 /// the parser's budget, but reaching it takes stack, as on the main thread.
 const READER_STACK: usize = 16 * 1024 * 1024;
-
-/// Files larger than this are refused with a diagnostic instead of read.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    Stdin,
-    File(PathBuf),
-    /// Text already in memory (tests, fuzzing, benchmarks).
-    Bytes(Vec<u8>),
-}
-
-/// One file to check, with the name reports give it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Input {
-    pub display: String,
-    pub source: Source,
-}
-
-pub use crate::select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
-
-/// Read a file's text, or say why it cannot be a job file.
-pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
-    let mut bytes = Vec::new();
-    let read = match &input.source {
-        Source::Stdin => std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes),
-        Source::File(path) => crate::fsread::open_input(path).and_then(|f| {
-            // Sized from the file's length, the read takes one call (and one
-            // more to see the end) instead of growing by probes.
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
-            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
-        }),
-        Source::Bytes(data) => {
-            (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
-        }
-    };
-    if let Err(e) = read {
-        return Err(Box::new(Diagnostic::new(
-            Code::SyntaxError,
-            None,
-            format!("cannot read the file: {e}"),
-        )));
-    }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Box::new(
-            Diagnostic::new(
-                Code::SyntaxError,
-                None,
-                format!(
-                    "the file is larger than {} MiB; job files are small, so it is not read",
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            )
-            .help("split it into smaller files"),
-        ));
-    }
-    // UTF-8, or UTF-16/UTF-32 with a byte-order mark: positions are
-    // reported in the decoded text.
-    spec::yaml::decode(bytes).map_err(|message| {
-        Box::new(
-            Diagnostic::new(Code::SyntaxError, None, message)
-                .help("save the file as UTF-8 (or as UTF-16 or UTF-32 with a byte-order mark)"),
-        )
-    })
-}
 
 #[derive(Default)]
 pub struct Options {
@@ -252,7 +192,7 @@ fn read_all(
 }
 
 /// "limits unavailable" once per pair, in the order the pairs first appear.
-fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<String> {
+fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<Notice> {
     let mut notices = Vec::new();
     if !answers
         .values()
@@ -262,23 +202,18 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<St
     }
     let mut told = HashSet::new();
     for job in files.iter().flat_map(|f| &f.jobs) {
-        let (Some(group), Some(accelerator)) = (
-            &job.resource_group,
-            job.accelerator_type.and_then(spec::AccelType::parse),
-        ) else {
+        let Some(pair) = job.pair() else {
             continue;
         };
-        let pair = Pair {
-            group: group.clone(),
-            accelerator,
-        };
         if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
-            && told.insert(pair)
+            && !told.contains(&pair)
         {
-            notices.push(format!(
-                "error: limits unavailable for resource group `{group}` ({}): {reason}",
-                accelerator.as_str()
-            ));
+            notices.push(Notice::error(format!(
+                "limits unavailable for resource group `{}` ({}): {reason}",
+                pair.group,
+                pair.accelerator.as_str()
+            )));
+            told.insert(pair);
         }
     }
     notices
@@ -292,7 +227,7 @@ fn answers_for(
 ) -> Option<Vec<Option<Arc<Lookup>>>> {
     f.documents
         .iter()
-        .map(|d| match d.job.as_ref().and_then(spec::Job::pair) {
+        .map(|d| match d.job.as_ref().and_then(request::Job::pair) {
             Some(pair) => answer(&pair).map(Some),
             None => Some(None),
         })
@@ -309,7 +244,7 @@ fn read_input(input: Input) -> ReadFile {
         },
         Ok(text) => {
             let json = input.display.to_ascii_lowercase().ends_with(".json");
-            let documents = spec::read_file(&text, json);
+            let documents = request::read_file(&text, json);
             let problem = documents.is_empty().then(|| {
                 Diagnostic::new(
                     Code::InvalidValue,
@@ -354,19 +289,14 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         }
         runwide::quote_fixes(&f.text, &mut diags);
         options.config.apply_rules(&mut diags);
-        let has_errors = diags.iter().any(|d| {
-            d.severity == Severity::Error
-                || (options.deny_warnings && d.severity == Severity::Warning)
-        });
-        let (verdict, reason) = match answer {
-            _ if has_errors || doc.job.is_none() => (Verdict::Rejected, None),
-            Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
-            _ => (Verdict::Admitted, None),
-        };
+        let rejected = diags
+            .iter()
+            .any(|d| verdict::rejects(d, options.deny_warnings));
+        let (verdict, reason) = verdict::of_job(rejected || doc.job.is_none(), answer);
         let job = doc.job;
         jobs.push(JobEntry {
             document: doc.index,
-            accelerator_type: job.as_ref().map(|j| j.accelerator.as_str()),
+            accelerator_type: job.as_ref().map(|j| j.accelerator),
             name: job.as_ref().and_then(|j| j.name.clone()),
             resource_group: job.and_then(|j| j.group.map(|g| g.value)),
             verdict,
@@ -392,19 +322,6 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         source: keep.then_some(f.text),
         jobs,
         diagnostics,
-    }
-}
-
-/// DESIGN §6: 3 when limits were unavailable for some job, else 1 when a job
-/// was rejected or a document could not be read, else 0.
-pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
-    let s = report.summary();
-    if s.unjudged > 0 || !report.notices.is_empty() {
-        3
-    } else if s.rejected > 0 || s.errors > 0 || (deny_warnings && s.warnings > 0) {
-        1
-    } else {
-        0
     }
 }
 
@@ -507,7 +424,7 @@ mod tests {
         let groups: Vec<&str> = report
             .notices
             .iter()
-            .filter_map(|n| n.split('`').nth(1))
+            .filter_map(|n| n.text.split('`').nth(1))
             .collect();
         // The first input uses g(100 % 7) = g2, then g1, g0, g6, …
         assert_eq!(groups, ["g2", "g1", "g0", "g6", "g5", "g4", "g3"]);

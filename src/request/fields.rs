@@ -3,6 +3,8 @@
 //! and their "did you mean", and `schemas/job.schema.json` all come from it.
 
 use super::DocKind;
+use crate::diag::Code;
+use crate::vocab::LimitKey;
 
 /// The accelerator types, in the order the platform documents them.
 pub const ACCELERATOR_TYPES: &[&str] = &["gpu", "dcu", "mlu", "cpu"];
@@ -265,6 +267,109 @@ pub fn spec_only(key: &str) -> bool {
     get(DocKind::JobSpec, key).is_some() && get(DocKind::PlatformBody, key).is_none()
 }
 
+/// One limit the rules judge: the keys that request it, the field of the
+/// group's limits that bounds it, the rule that fires, and how a value is
+/// worded. `check_limits`, `explain` (through its tests) and the reader's
+/// keys meet here.
+#[derive(Clone, Copy, Debug)]
+pub struct LimitField {
+    pub limit: LimitKey,
+    /// The key in a job spec (the card keys are the accelerator type's).
+    pub spec_key: &'static str,
+    /// The key in a platform body.
+    pub body_key: &'static str,
+    /// The field of the group's limits (the API's `data`, a limits file).
+    pub api_field: &'static str,
+    /// The rule that fires when the request exceeds the limit.
+    pub code: Code,
+    /// The unit of one limit value, as messages write it.
+    pub unit: &'static str,
+}
+
+const fn limit(
+    limit: LimitKey,
+    spec_key: &'static str,
+    body_key: &'static str,
+    api_field: &'static str,
+    code: Code,
+    unit: &'static str,
+) -> LimitField {
+    LimitField {
+        limit,
+        spec_key,
+        body_key,
+        api_field,
+        code,
+        unit,
+    }
+}
+
+/// Every limit the rules judge. The card quota's field depends on the
+/// accelerator type (`AccelType::quota_field`).
+pub const LIMITS: &[LimitField] = &[
+    limit(
+        LimitKey::Cpus,
+        "cpus",
+        "cpuNumber",
+        "cpuNumber",
+        Code::CpusOverLimit,
+        "cores per node",
+    ),
+    limit(
+        LimitKey::Cards,
+        "gpus",
+        "gpuNumber",
+        "gpuNumber",
+        Code::AcceleratorsOverLimit,
+        "cards per node",
+    ),
+    limit(
+        LimitKey::Quota,
+        "gpus",
+        "gpuNumber",
+        "nvLimits",
+        Code::AcceleratorsOverLimit,
+        "cards per node",
+    ),
+    limit(
+        LimitKey::Memory,
+        "memory",
+        "ramSize",
+        "memorySize",
+        Code::MemoryOverLimit,
+        "MiB per node",
+    ),
+    limit(
+        LimitKey::Nodes,
+        "nodes",
+        "taskNumber",
+        "nodeNumber",
+        Code::NodesOverLimit,
+        "nodes",
+    ),
+    limit(
+        LimitKey::Time,
+        "walltime",
+        "timeoutLimit",
+        "maxTime",
+        Code::WalltimeOverLimit,
+        "run time",
+    ),
+];
+
+/// The table's row for a limit (evaluated at compile time where the
+/// rules name a limit, so a missing row does not build).
+pub const fn limit_field(key: LimitKey) -> &'static LimitField {
+    let mut i = 0;
+    while i < LIMITS.len() {
+        if LIMITS[i].limit as u8 == key as u8 {
+            return &LIMITS[i];
+        }
+        i += 1;
+    }
+    panic!("every limit key has a row in LIMITS")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,5 +418,28 @@ mod tests {
                 "gpuNumber"
             ]
         );
+    }
+    #[test]
+    fn every_limit_has_one_row_whose_keys_the_reader_knows() {
+        for key in [
+            LimitKey::Cpus,
+            LimitKey::Cards,
+            LimitKey::Quota,
+            LimitKey::Memory,
+            LimitKey::Nodes,
+            LimitKey::Time,
+        ] {
+            assert_eq!(
+                LIMITS.iter().filter(|l| l.limit == key).count(),
+                1,
+                "{key:?}"
+            );
+            let row = limit_field(key);
+            assert!(get(DocKind::JobSpec, row.spec_key).is_some(), "{key:?}");
+            assert!(
+                get(DocKind::PlatformBody, row.body_key).is_some(),
+                "{key:?}"
+            );
+        }
     }
 }

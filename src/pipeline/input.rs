@@ -1,0 +1,73 @@
+//! The inputs of a run and how one is read into text.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::diag::{Code, Diagnostic};
+
+/// Files larger than this are refused with a diagnostic instead of read.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+    /// Text already in memory (tests, fuzzing, benchmarks).
+    Bytes(Vec<u8>),
+}
+
+/// One file to check, with the name reports give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    pub display: String,
+    pub source: Source,
+}
+
+/// Read a file's text, or say why it cannot be a job file.
+pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
+    let mut bytes = Vec::new();
+    let read = match &input.source {
+        Source::Stdin => std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes),
+        Source::File(path) => crate::fsread::open_input(path).and_then(|f| {
+            // Sized from the file's length, the read takes one call (and one
+            // more to see the end) instead of growing by probes.
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+        }),
+        Source::Bytes(data) => {
+            (&data[..data.len().min(MAX_FILE_BYTES as usize + 1)]).read_to_end(&mut bytes)
+        }
+    };
+    if let Err(e) = read {
+        return Err(Box::new(Diagnostic::new(
+            Code::SyntaxError,
+            None,
+            format!("cannot read the file: {e}"),
+        )));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Box::new(
+            Diagnostic::new(
+                Code::SyntaxError,
+                None,
+                format!(
+                    "the file is larger than {} MiB; job files are small, so it is not read",
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("split it into smaller files"),
+        ));
+    }
+    // UTF-8, or UTF-16/UTF-32 with a byte-order mark: positions are
+    // reported in the decoded text.
+    crate::syntax::decode(bytes).map_err(|message| {
+        Box::new(
+            Diagnostic::new(Code::SyntaxError, None, message)
+                .help("save the file as UTF-8 (or as UTF-16 or UTF-32 with a byte-order mark)"),
+        )
+    })
+}

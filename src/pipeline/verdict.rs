@@ -1,0 +1,46 @@
+//! Verdicts and the exit status, decided here and nowhere else: which
+//! diagnostics reject a job, what a job's verdict is, and what the run's
+//! exit status is (DESIGN §6).
+
+use crate::diag::{Diagnostic, Severity};
+use crate::limits::Lookup;
+use crate::report::{Report, Verdict};
+
+/// Exit status: every job admitted.
+pub const ADMITTED: u8 = 0;
+/// Exit status: a job rejected, or a document that could not be read.
+pub const REJECTED: u8 = 1;
+/// Exit status: a usage error (arguments, a configuration or limits file).
+pub const USAGE: u8 = 2;
+/// Exit status: limits unavailable for some job.
+pub const UNAVAILABLE: u8 = 3;
+
+/// Whether a diagnostic rejects its job: an error, or a warning under
+/// `--deny-warnings`.
+pub fn rejects(d: &Diagnostic, deny_warnings: bool) -> bool {
+    d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
+}
+
+/// A job's verdict: rejected (by a diagnostic, or a document that is no
+/// job), unjudged when its limits were unavailable (with the reason), else
+/// admitted.
+pub fn of_job(rejected: bool, answer: Option<&Lookup>) -> (Verdict, Option<String>) {
+    match answer {
+        _ if rejected => (Verdict::Rejected, None),
+        Some(Lookup::Unavailable { reason }) => (Verdict::Unjudged, Some(reason.clone())),
+        _ => (Verdict::Admitted, None),
+    }
+}
+
+/// DESIGN §6: 3 when limits were unavailable for some job, else 1 when a job
+/// was rejected or a document could not be read, else 0.
+pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
+    let s = report.summary();
+    if s.unjudged > 0 || !report.notices.is_empty() {
+        UNAVAILABLE
+    } else if s.rejected > 0 || s.errors > 0 || (deny_warnings && s.warnings > 0) {
+        REJECTED
+    } else {
+        ADMITTED
+    }
+}

@@ -1,0 +1,212 @@
+//! The shared words: what every part of jobcheck may name. This module
+//! uses only the primitives (`units`, `diag`) and nothing else of ours.
+
+use std::fmt;
+
+use crate::diag::{Diagnostic, Origin};
+use crate::units::{Memory, TimeLimit};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AccelType {
+    Gpu,
+    Dcu,
+    Mlu,
+    Cpu,
+}
+
+impl AccelType {
+    pub const ALL: [AccelType; 4] = [
+        AccelType::Gpu,
+        AccelType::Dcu,
+        AccelType::Mlu,
+        AccelType::Cpu,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccelType::Gpu => "gpu",
+            AccelType::Dcu => "dcu",
+            AccelType::Mlu => "mlu",
+            AccelType::Cpu => "cpu",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AccelType> {
+        AccelType::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The job-spec key for this type's cards.
+    pub fn cards_key(self) -> &'static str {
+        match self {
+            AccelType::Gpu => "gpus",
+            AccelType::Dcu => "dcus",
+            AccelType::Mlu => "mlus",
+            AccelType::Cpu => "gpus",
+        }
+    }
+
+    /// The API field holding the user's per-node quota for this type.
+    pub fn quota_field(self) -> Option<&'static str> {
+        match self {
+            AccelType::Gpu => Some("nvLimits"),
+            AccelType::Dcu => Some("dcuLimits"),
+            AccelType::Mlu => Some("mluLimits"),
+            AccelType::Cpu => None,
+        }
+    }
+}
+
+/// A (resource group, accelerator type) pair: one question to a source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pair {
+    pub group: String,
+    pub accelerator: AccelType,
+}
+
+/// A limit the rules judge, whichever source or field it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LimitKey {
+    /// CPU cores per node.
+    Cpus,
+    /// Accelerator cards per node.
+    Cards,
+    /// The user's per-node card quota for the type.
+    Quota,
+    /// Memory per node.
+    Memory,
+    /// Nodes per job.
+    Nodes,
+    /// Run time.
+    Time,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cap<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// Local caps for a group; `None` where the policy says nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Caps {
+    pub cpus: Option<Cap<u64>>,
+    pub gpus: Option<Cap<u64>>,
+    pub dcus: Option<Cap<u64>>,
+    pub mlus: Option<Cap<u64>>,
+    pub memory: Option<Cap<Memory>>,
+    pub nodes: Option<Cap<u64>>,
+    pub walltime: Option<Cap<TimeLimit>>,
+}
+
+impl Caps {
+    /// `other`'s caps where it has them, else `self`'s.
+    pub fn overlay(&self, other: &Caps) -> Caps {
+        Caps {
+            cpus: other.cpus.clone().or_else(|| self.cpus.clone()),
+            gpus: other.gpus.clone().or_else(|| self.gpus.clone()),
+            dcus: other.dcus.clone().or_else(|| self.dcus.clone()),
+            mlus: other.mlus.clone().or_else(|| self.mlus.clone()),
+            memory: other.memory.clone().or_else(|| self.memory.clone()),
+            nodes: other.nodes.clone().or_else(|| self.nodes.clone()),
+            walltime: other.walltime.clone().or_else(|| self.walltime.clone()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Caps::default()
+    }
+}
+
+/// Every output format (DESIGN §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+}
+
+/// A limits file that cannot be used: a usage error (exit 2), reported with
+/// positions in that file.
+#[derive(Debug)]
+pub struct BadFile {
+    pub path: String,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// How much a notice matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `--verbose` only.
+    Debug,
+    /// Something the user should know; the run goes on.
+    Warning,
+    /// Something that changes the outcome (limits unavailable: exit 3).
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A message about the run as a whole (not about one document), returned
+/// to the front as data: library code never prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Warning,
+            text: text.into(),
+        }
+    }
+
+    pub fn debug(text: impl Into<String>) -> Notice {
+        Notice {
+            level: Level::Debug,
+            text: text.into(),
+        }
+    }
+}
+
+/// `error: …`, `warning: …` or `debug: …`, as the terminal shows it.
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.level.as_str(), self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_shows_its_level_first() {
+        assert_eq!(Notice::error("down").to_string(), "error: down");
+        assert_eq!(Notice::warning("slow").to_string(), "warning: slow");
+        assert_eq!(Notice::debug("GET").to_string(), "debug: GET");
+        assert!(Level::Debug < Level::Warning && Level::Warning < Level::Error);
+    }
+}
