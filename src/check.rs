@@ -225,14 +225,14 @@ const NODES: &LimitField = fields::limit_field(LimitKey::Nodes);
 const TIME: &LimitField = fields::limit_field(LimitKey::Time);
 
 fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
-    if let Some(cpus) = &job.cpus {
+    if let Some(cpus) = &job.cpus() {
         let cap = cap_of(&caps.cpus, |v| v);
         if let Some(b) = limit_bound(
             job,
             CPUS,
             cpus.span,
             cpus.key,
-            limits.cpu_number,
+            limits.count(CPUS.api_field),
             true,
             cap,
             out,
@@ -255,8 +255,10 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         }
     }
 
-    if let Some(memory) = &job.memory {
-        let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
+    if let Some(memory) = &job.memory() {
+        let platform = limits
+            .count(MEMORY.api_field)
+            .map(|m| m.saturating_mul(MIB));
         let cap = cap_of(&caps.memory, |m| m.bytes);
         if let Some(b) = limit_bound(
             job,
@@ -320,7 +322,8 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         span: job.anchor,
         key: "nodes",
     };
-    let nodes = match (&job.nodes, job.kind) {
+    let requested_nodes = job.nodes();
+    let nodes = match (&requested_nodes, job.kind) {
         (Some(n), _) => Some(n),
         (None, DocKind::JobSpec) => Some(&default_nodes),
         (None, DocKind::PlatformBody) => None,
@@ -334,13 +337,13 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             NODES,
             nodes.span,
             nodes.key,
-            limits.node_number,
+            limits.count(NODES.api_field),
             judged,
             cap,
             out,
         ) && nodes.value > b.value
         {
-            let label = if job.nodes.is_some() {
+            let label = if job.nodes().is_some() {
                 format!("{} nodes requested", nodes.value)
             } else {
                 "runs on 1 node (`nodes` defaults to 1)".to_string()
@@ -361,14 +364,14 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                     },
                     terse: &|v| v.to_string(),
                     // A default has no value to replace.
-                    edit: &|v| (v >= 1 && job.nodes.is_some()).then(|| v.to_string()),
+                    edit: &|v| (v >= 1 && job.nodes().is_some()).then(|| v.to_string()),
                 },
                 &b,
             ));
         }
     }
 
-    if let Some(cards) = job.cards.as_ref().filter(|c| c.value > 0) {
+    if let Some(cards) = job.cards().as_ref().filter(|c| c.value > 0) {
         check_cards(job, cards, limits, caps, out);
     }
 
@@ -383,11 +386,11 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     let platform = limits.max_time.map(seconds);
     let cap = cap_of(&caps.walltime, seconds);
-    let b = match &job.walltime {
+    let b = match &job.walltime() {
         Some(w) => limit_bound(job, TIME, w.span, w.key, platform, true, cap, out),
         None => bound(platform, cap),
     };
-    match (&job.walltime, b) {
+    match (&job.walltime(), b) {
         (Some(w), b) => {
             if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
                 out.push(over(
@@ -444,19 +447,19 @@ fn check_cards(
 ) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    if limits.gpu_number.is_none() {
+    if limits.count(CARDS.api_field).is_none() {
         out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
     // when it is set (0 means no separate quota).
-    let mut platform: Option<(u64, bool)> = limits.gpu_number.map(|g| (g, false));
+    let mut platform: Option<(u64, bool)> = limits.count(CARDS.api_field).map(|g| (g, false));
     match (limits.quota(t), quota_field) {
         (Some(q), Some(_)) if q > 0 && platform.is_none_or(|(g, _)| q < g) => {
             platform = Some((q, true));
         }
         (None, Some(field)) => {
             let mut d = limit_unknown(job, cards.span, cards.key, field);
-            if limits.gpu_number.is_some() {
+            if limits.count(CARDS.api_field).is_some() {
                 // The group's cards are still checked; only the quota is not.
                 d.message = format!(
                     "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
@@ -546,18 +549,17 @@ mod tests {
 
     fn limits() -> Limits {
         Limits {
-            resource_group: "TeslaM40".into(),
-            accelerator_type: None,
-            cpu_number: Some(40),
-            gpu_number: Some(8),
-            nv_limits: Some(0),
-            dcu_limits: Some(4),
-            mlu_limits: Some(0),
-            memory_size: Some(31888),
-            node_number: Some(2),
             max_time: Some(TimeLimit::Finite(crate::units::Duration {
                 seconds: 2 * 86400,
             })),
+            ..Limits::new("TeslaM40")
+                .with("cpuNumber", 40)
+                .with("gpuNumber", 8)
+                .with("nvLimits", 0)
+                .with("dcuLimits", 4)
+                .with("mluLimits", 0)
+                .with("memorySize", 31888)
+                .with("nodeNumber", 2)
         }
     }
 
@@ -618,7 +620,7 @@ mod tests {
     #[test]
     fn missing_limits_are_warnings_not_guesses() {
         let mut l = limits();
-        l.cpu_number = None;
+        l.counts.remove("cpuNumber");
         l.max_time = None;
         assert_eq!(
             run(&format!("{BASE}cpus: 99\nmemory: 1G\n"), l),
