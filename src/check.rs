@@ -218,102 +218,126 @@ fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &
 }
 
 /// Each limit's keys, field, rule and unit, from the one field table.
-const CPUS: &LimitField = fields::limit_field(LimitKey::Cpus);
 const CARDS: &LimitField = fields::limit_field(LimitKey::Cards);
-const MEMORY: &LimitField = fields::limit_field(LimitKey::Memory);
 const NODES: &LimitField = fields::limit_field(LimitKey::Nodes);
 const TIME: &LimitField = fields::limit_field(LimitKey::Time);
 
-fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
-    if let Some(cpus) = &job.cpus() {
-        let cap = cap_of(&caps.cpus, |v| v);
-        if let Some(b) = limit_bound(
-            job,
-            CPUS,
-            cpus.span,
-            cpus.key,
-            limits.count(CPUS.api_field),
-            true,
-            cap,
-            out,
-        ) && cpus.value > b.value
-        {
-            out.push(over(
-                Rule {
-                    code: CPUS.code,
-                    key: cpus.key,
-                    span: cpus.span,
-                    requested: cpus.value.to_string(),
-                    label: format!("{} cores requested", cpus.value),
-                    describe: &|v| format!("{v} {}", CPUS.unit),
-                    fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
-                    terse: &|v| v.to_string(),
-                    edit: &|v| (v >= 1).then(|| v.to_string()),
-                },
-                &b,
-            ));
+/// The limits with no rule of their own: a per-node amount judged by its
+/// type, the row giving its keys, field, code and unit. In table order.
+fn per_node_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
+    for row in fields::LIMITS {
+        let key = row.limit;
+        if matches!(
+            key,
+            LimitKey::Cards | LimitKey::Quota | LimitKey::Nodes | LimitKey::Time
+        ) {
+            continue;
+        }
+        let cap = match key {
+            LimitKey::Cpus => cap_of(&caps.cpus, |v| v),
+            LimitKey::Memory => cap_of(&caps.memory, |m| m.bytes),
+            _ => None,
+        };
+        let platform = limits.count(row.api_field);
+        if let Some(v) = job.count(key) {
+            per_node_count(job, row, &v, platform, cap, out);
+        } else if let Some(m) = job.memory_of(key) {
+            let platform = platform.map(|m| m.saturating_mul(MIB));
+            per_node_memory(job, row, &m, platform, cap, out);
         }
     }
+}
 
-    if let Some(memory) = &job.memory() {
-        let platform = limits
-            .count(MEMORY.api_field)
-            .map(|m| m.saturating_mul(MIB));
-        let cap = cap_of(&caps.memory, |m| m.bytes);
-        if let Some(b) = limit_bound(
-            job,
-            MEMORY,
-            memory.span,
-            memory.key,
-            platform,
-            true,
-            cap,
-            out,
-        ) && memory.value.bytes > b.value
-        {
-            let key = memory.key;
-            let kind = job.kind;
-            out.push(over(
-                Rule {
-                    code: MEMORY.code,
-                    key,
-                    span: memory.span,
-                    requested: memory.value.describe(),
-                    label: format!("{} MiB requested", format_mib(memory.value.bytes)),
-                    describe: &|bytes| format!("{} {}", format_mib(bytes), MEMORY.unit),
-                    fix: &|bytes| {
-                        let m = Memory {
+fn per_node_count(
+    job: &Job,
+    row: &LimitField,
+    amount: &Value<u64>,
+    platform: Option<u64>,
+    cap: Option<(u64, &Origin)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(b) = limit_bound(job, row, amount.span, amount.key, platform, true, cap, out)
+        && amount.value > b.value
+    {
+        out.push(over(
+            Rule {
+                code: row.code,
+                key: amount.key,
+                span: amount.span,
+                requested: amount.value.to_string(),
+                label: format!("{} {} requested", amount.value, row.noun),
+                describe: &|v| format!("{v} {}", row.unit),
+                fix: &|v| {
+                    format!(
+                        "use at most {v} {} per node, or a group with more {}",
+                        row.noun, row.noun
+                    )
+                },
+                terse: &|v| v.to_string(),
+                edit: &|v| (v >= 1).then(|| v.to_string()),
+            },
+            &b,
+        ));
+    }
+}
+
+fn per_node_memory(
+    job: &Job,
+    row: &LimitField,
+    memory: &Value<Memory>,
+    platform: Option<u64>,
+    cap: Option<(u64, &Origin)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(b) = limit_bound(job, row, memory.span, memory.key, platform, true, cap, out)
+        && memory.value.bytes > b.value
+    {
+        let key = memory.key;
+        let kind = job.kind;
+        out.push(over(
+            Rule {
+                code: row.code,
+                key,
+                span: memory.span,
+                requested: memory.value.describe(),
+                label: format!("{} MiB requested", format_mib(memory.value.bytes)),
+                describe: &|bytes| format!("{} {}", format_mib(bytes), row.unit),
+                fix: &|bytes| {
+                    let m = Memory {
+                        bytes,
+                        had_unit: true,
+                    };
+                    match kind {
+                        DocKind::JobSpec => {
+                            format!("request at most `{key}: {}` per node", m.compact())
+                        }
+                        DocKind::PlatformBody => format!(
+                            "request at most `\"{key}\": {}` per node",
+                            format_mib(bytes)
+                        ),
+                    }
+                },
+                terse: &|bytes| format!("{} MiB", format_mib(bytes)),
+                // The limit in the unit the format reads: a job spec
+                // with a unit, a platform body in whole MiB.
+                edit: &|bytes| match kind {
+                    DocKind::JobSpec => (bytes > 0).then(|| {
+                        Memory {
                             bytes,
                             had_unit: true,
-                        };
-                        match kind {
-                            DocKind::JobSpec => {
-                                format!("request at most `{key}: {}` per node", m.compact())
-                            }
-                            DocKind::PlatformBody => format!(
-                                "request at most `\"{key}\": {}` per node",
-                                format_mib(bytes)
-                            ),
                         }
-                    },
-                    terse: &|bytes| format!("{} MiB", format_mib(bytes)),
-                    // The limit in the unit the format reads: a job spec
-                    // with a unit, a platform body in whole MiB.
-                    edit: &|bytes| match kind {
-                        DocKind::JobSpec => (bytes > 0).then(|| {
-                            Memory {
-                                bytes,
-                                had_unit: true,
-                            }
-                            .compact()
-                        }),
-                        DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
-                    },
+                        .compact()
+                    }),
+                    DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
                 },
-                &b,
-            ));
-        }
+            },
+            &b,
+        ));
     }
+}
+
+fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
+    per_node_limits(job, limits, caps, out);
 
     // A job spec without `nodes` runs on one node, checked like `nodes: 1`
     // (pointing at the job, as there is no value to point at).
@@ -574,6 +598,35 @@ mod tests {
     }
 
     const BASE: &str = "resourceGroup: TeslaM40\nwalltime: 1h\n";
+
+    /// Every limit without a rule of its own is judged from its row alone:
+    /// a request above the row's field fires the row's code.
+    #[test]
+    fn every_per_node_limit_is_judged_from_its_row() {
+        use crate::request::fields::Ty;
+        let mut judged = 0;
+        for row in fields::LIMITS {
+            if matches!(
+                row.limit,
+                LimitKey::Cards | LimitKey::Quota | LimitKey::Nodes | LimitKey::Time
+            ) {
+                continue;
+            }
+            let big = match fields::get(DocKind::JobSpec, row.spec_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => "99",
+                Some(Ty::Memory) => "999G",
+                other => panic!("{}: no per-node rule for {other:?}", row.spec_key),
+            };
+            let mut lines = vec![("cpus", "1"), ("memory", "1G")];
+            lines.retain(|(k, _)| *k != row.spec_key);
+            lines.push((row.spec_key, big));
+            let spec: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+            let codes = run(&format!("{BASE}{spec}"), limits().with(row.api_field, 1));
+            assert_eq!(codes, [row.code.as_str()], "{}", row.spec_key);
+            judged += 1;
+        }
+        assert!(judged >= 2);
+    }
 
     #[test]
     fn equal_to_the_limit_is_allowed() {

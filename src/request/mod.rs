@@ -646,6 +646,40 @@ mod tests {
         assert_eq!(job.memory().as_ref().unwrap().value.mib(), 16384.0);
     }
 
+    /// Every judged amount is read into the job by its table row, in both
+    /// kinds of document.
+    #[test]
+    fn every_limit_row_is_read_into_the_job() {
+        let body = r#"{"instanceServiceName":"nb","acceleratorType":"dcu","taskType":"jupyter","version":"1","imagePath":"img","timeoutLimit":"01:00:00","taskNumber":2,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":8,"ramSize":16384,"gpuNumber":1}"#;
+        let mut spec = String::from("resourceGroup: G\n");
+        for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+            let value = match fields::get(DocKind::JobSpec, row.spec_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => "2",
+                Some(Ty::Memory) => "2G",
+                Some(Ty::Time) => "2h",
+                other => panic!("{}: {other:?}", row.spec_key),
+            };
+            spec.push_str(&format!("{}: {value}\n", row.spec_key));
+        }
+        for (file, kind) in [
+            (spec.as_str(), DocKind::JobSpec),
+            (body, DocKind::PlatformBody),
+        ] {
+            let docs = read_documents(file);
+            assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
+            let job = docs[0].job.as_ref().unwrap();
+            for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+                let got = job.amounts.get(&row.limit);
+                assert_eq!(
+                    got.map(|v| v.key),
+                    Some(row.key_in(kind)),
+                    "{:?}",
+                    row.limit
+                );
+            }
+        }
+    }
+
     #[test]
     fn bad_values() {
         let file = "resourceGroup: G\ncpus: 0\nnodes: -1\ngpus: 2.5\nmemory: 16\nwalltime: soon\n";
