@@ -661,9 +661,21 @@ mod tests {
             };
             spec.push_str(&format!("{}: {value}\n", row.spec_key));
         }
+        let mut body: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(body).unwrap();
+        for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+            let value = match fields::get(DocKind::PlatformBody, row.body_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => serde_json::json!(2),
+                Some(Ty::Memory) => serde_json::json!(2048),
+                Some(Ty::Time) => serde_json::json!("02:00:00"),
+                other => panic!("{}: {other:?}", row.body_key),
+            };
+            body.entry(row.body_key).or_insert(value);
+        }
+        let body = serde_json::Value::Object(body).to_string();
         for (file, kind) in [
             (spec.as_str(), DocKind::JobSpec),
-            (body, DocKind::PlatformBody),
+            (body.as_str(), DocKind::PlatformBody),
         ] {
             let docs = read_documents(file);
             assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
