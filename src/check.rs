@@ -218,100 +218,126 @@ fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &
 }
 
 /// Each limit's keys, field, rule and unit, from the one field table.
-const CPUS: &LimitField = fields::limit_field(LimitKey::Cpus);
 const CARDS: &LimitField = fields::limit_field(LimitKey::Cards);
-const MEMORY: &LimitField = fields::limit_field(LimitKey::Memory);
 const NODES: &LimitField = fields::limit_field(LimitKey::Nodes);
 const TIME: &LimitField = fields::limit_field(LimitKey::Time);
 
-fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
-    if let Some(cpus) = &job.cpus {
-        let cap = cap_of(&caps.cpus, |v| v);
-        if let Some(b) = limit_bound(
-            job,
-            CPUS,
-            cpus.span,
-            cpus.key,
-            limits.cpu_number,
-            true,
-            cap,
-            out,
-        ) && cpus.value > b.value
-        {
-            out.push(over(
-                Rule {
-                    code: CPUS.code,
-                    key: cpus.key,
-                    span: cpus.span,
-                    requested: cpus.value.to_string(),
-                    label: format!("{} cores requested", cpus.value),
-                    describe: &|v| format!("{v} {}", CPUS.unit),
-                    fix: &|v| format!("use at most {v} cores per node, or a group with more cores"),
-                    terse: &|v| v.to_string(),
-                    edit: &|v| (v >= 1).then(|| v.to_string()),
-                },
-                &b,
-            ));
+/// The limits with no rule of their own: a per-node amount judged by its
+/// type, the row giving its keys, field, code and unit. In table order.
+fn per_node_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
+    for row in fields::LIMITS {
+        let key = row.limit;
+        if matches!(
+            key,
+            LimitKey::Cards | LimitKey::Quota | LimitKey::Nodes | LimitKey::Time
+        ) {
+            continue;
+        }
+        let cap = match key {
+            LimitKey::Cpus => cap_of(&caps.cpus, |v| v),
+            LimitKey::Memory => cap_of(&caps.memory, |m| m.bytes),
+            _ => None,
+        };
+        let platform = limits.count(row.api_field);
+        if let Some(v) = job.count(key) {
+            per_node_count(job, row, &v, platform, cap, out);
+        } else if let Some(m) = job.memory_of(key) {
+            let platform = platform.map(|m| m.saturating_mul(MIB));
+            per_node_memory(job, row, &m, platform, cap, out);
         }
     }
+}
 
-    if let Some(memory) = &job.memory {
-        let platform = limits.memory_size.map(|m| m.saturating_mul(MIB));
-        let cap = cap_of(&caps.memory, |m| m.bytes);
-        if let Some(b) = limit_bound(
-            job,
-            MEMORY,
-            memory.span,
-            memory.key,
-            platform,
-            true,
-            cap,
-            out,
-        ) && memory.value.bytes > b.value
-        {
-            let key = memory.key;
-            let kind = job.kind;
-            out.push(over(
-                Rule {
-                    code: MEMORY.code,
-                    key,
-                    span: memory.span,
-                    requested: memory.value.describe(),
-                    label: format!("{} MiB requested", format_mib(memory.value.bytes)),
-                    describe: &|bytes| format!("{} {}", format_mib(bytes), MEMORY.unit),
-                    fix: &|bytes| {
-                        let m = Memory {
+fn per_node_count(
+    job: &Job,
+    row: &LimitField,
+    amount: &Value<u64>,
+    platform: Option<u64>,
+    cap: Option<(u64, &Origin)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(b) = limit_bound(job, row, amount.span, amount.key, platform, true, cap, out)
+        && amount.value > b.value
+    {
+        out.push(over(
+            Rule {
+                code: row.code,
+                key: amount.key,
+                span: amount.span,
+                requested: amount.value.to_string(),
+                label: format!("{} {} requested", amount.value, row.noun),
+                describe: &|v| format!("{v} {}", row.unit),
+                fix: &|v| {
+                    format!(
+                        "use at most {v} {} per node, or a group with more {}",
+                        row.noun, row.noun
+                    )
+                },
+                terse: &|v| v.to_string(),
+                edit: &|v| (v >= 1).then(|| v.to_string()),
+            },
+            &b,
+        ));
+    }
+}
+
+fn per_node_memory(
+    job: &Job,
+    row: &LimitField,
+    memory: &Value<Memory>,
+    platform: Option<u64>,
+    cap: Option<(u64, &Origin)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(b) = limit_bound(job, row, memory.span, memory.key, platform, true, cap, out)
+        && memory.value.bytes > b.value
+    {
+        let key = memory.key;
+        let kind = job.kind;
+        out.push(over(
+            Rule {
+                code: row.code,
+                key,
+                span: memory.span,
+                requested: memory.value.describe(),
+                label: format!("{} MiB requested", format_mib(memory.value.bytes)),
+                describe: &|bytes| format!("{} {}", format_mib(bytes), row.unit),
+                fix: &|bytes| {
+                    let m = Memory {
+                        bytes,
+                        had_unit: true,
+                    };
+                    match kind {
+                        DocKind::JobSpec => {
+                            format!("request at most `{key}: {}` per node", m.compact())
+                        }
+                        DocKind::PlatformBody => format!(
+                            "request at most `\"{key}\": {}` per node",
+                            format_mib(bytes)
+                        ),
+                    }
+                },
+                terse: &|bytes| format!("{} MiB", format_mib(bytes)),
+                // The limit in the unit the format reads: a job spec
+                // with a unit, a platform body in whole MiB.
+                edit: &|bytes| match kind {
+                    DocKind::JobSpec => (bytes > 0).then(|| {
+                        Memory {
                             bytes,
                             had_unit: true,
-                        };
-                        match kind {
-                            DocKind::JobSpec => {
-                                format!("request at most `{key}: {}` per node", m.compact())
-                            }
-                            DocKind::PlatformBody => format!(
-                                "request at most `\"{key}\": {}` per node",
-                                format_mib(bytes)
-                            ),
                         }
-                    },
-                    terse: &|bytes| format!("{} MiB", format_mib(bytes)),
-                    // The limit in the unit the format reads: a job spec
-                    // with a unit, a platform body in whole MiB.
-                    edit: &|bytes| match kind {
-                        DocKind::JobSpec => (bytes > 0).then(|| {
-                            Memory {
-                                bytes,
-                                had_unit: true,
-                            }
-                            .compact()
-                        }),
-                        DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
-                    },
+                        .compact()
+                    }),
+                    DocKind::PlatformBody => (bytes >= MIB).then(|| (bytes / MIB).to_string()),
                 },
-                &b,
-            ));
-        }
+            },
+            &b,
+        ));
     }
+}
+
+fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnostic>) {
+    per_node_limits(job, limits, caps, out);
 
     // A job spec without `nodes` runs on one node, checked like `nodes: 1`
     // (pointing at the job, as there is no value to point at).
@@ -320,7 +346,8 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         span: job.anchor,
         key: "nodes",
     };
-    let nodes = match (&job.nodes, job.kind) {
+    let requested_nodes = job.nodes();
+    let nodes = match (&requested_nodes, job.kind) {
         (Some(n), _) => Some(n),
         (None, DocKind::JobSpec) => Some(&default_nodes),
         (None, DocKind::PlatformBody) => None,
@@ -334,13 +361,13 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             NODES,
             nodes.span,
             nodes.key,
-            limits.node_number,
+            limits.count(NODES.api_field),
             judged,
             cap,
             out,
         ) && nodes.value > b.value
         {
-            let label = if job.nodes.is_some() {
+            let label = if job.nodes().is_some() {
                 format!("{} nodes requested", nodes.value)
             } else {
                 "runs on 1 node (`nodes` defaults to 1)".to_string()
@@ -361,14 +388,14 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                     },
                     terse: &|v| v.to_string(),
                     // A default has no value to replace.
-                    edit: &|v| (v >= 1 && job.nodes.is_some()).then(|| v.to_string()),
+                    edit: &|v| (v >= 1 && job.nodes().is_some()).then(|| v.to_string()),
                 },
                 &b,
             ));
         }
     }
 
-    if let Some(cards) = job.cards.as_ref().filter(|c| c.value > 0) {
+    if let Some(cards) = job.cards().as_ref().filter(|c| c.value > 0) {
         check_cards(job, cards, limits, caps, out);
     }
 
@@ -383,11 +410,11 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     let platform = limits.max_time.map(seconds);
     let cap = cap_of(&caps.walltime, seconds);
-    let b = match &job.walltime {
+    let b = match &job.walltime() {
         Some(w) => limit_bound(job, TIME, w.span, w.key, platform, true, cap, out),
         None => bound(platform, cap),
     };
-    match (&job.walltime, b) {
+    match (&job.walltime(), b) {
         (Some(w), b) => {
             if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
                 out.push(over(
@@ -444,19 +471,19 @@ fn check_cards(
 ) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    if limits.gpu_number.is_none() {
+    if limits.count(CARDS.api_field).is_none() {
         out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
     // when it is set (0 means no separate quota).
-    let mut platform: Option<(u64, bool)> = limits.gpu_number.map(|g| (g, false));
+    let mut platform: Option<(u64, bool)> = limits.count(CARDS.api_field).map(|g| (g, false));
     match (limits.quota(t), quota_field) {
         (Some(q), Some(_)) if q > 0 && platform.is_none_or(|(g, _)| q < g) => {
             platform = Some((q, true));
         }
         (None, Some(field)) => {
             let mut d = limit_unknown(job, cards.span, cards.key, field);
-            if limits.gpu_number.is_some() {
+            if limits.count(CARDS.api_field).is_some() {
                 // The group's cards are still checked; only the quota is not.
                 d.message = format!(
                     "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
@@ -546,18 +573,17 @@ mod tests {
 
     fn limits() -> Limits {
         Limits {
-            resource_group: "TeslaM40".into(),
-            accelerator_type: None,
-            cpu_number: Some(40),
-            gpu_number: Some(8),
-            nv_limits: Some(0),
-            dcu_limits: Some(4),
-            mlu_limits: Some(0),
-            memory_size: Some(31888),
-            node_number: Some(2),
             max_time: Some(TimeLimit::Finite(crate::units::Duration {
                 seconds: 2 * 86400,
             })),
+            ..Limits::new("TeslaM40")
+                .with("cpuNumber", 40)
+                .with("gpuNumber", 8)
+                .with("nvLimits", 0)
+                .with("dcuLimits", 4)
+                .with("mluLimits", 0)
+                .with("memorySize", 31888)
+                .with("nodeNumber", 2)
         }
     }
 
@@ -572,6 +598,35 @@ mod tests {
     }
 
     const BASE: &str = "resourceGroup: TeslaM40\nwalltime: 1h\n";
+
+    /// Every limit without a rule of its own is judged from its row alone:
+    /// a request above the row's field fires the row's code.
+    #[test]
+    fn every_per_node_limit_is_judged_from_its_row() {
+        use crate::request::fields::Ty;
+        let mut judged = 0;
+        for row in fields::LIMITS {
+            if matches!(
+                row.limit,
+                LimitKey::Cards | LimitKey::Quota | LimitKey::Nodes | LimitKey::Time
+            ) {
+                continue;
+            }
+            let big = match fields::get(DocKind::JobSpec, row.spec_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => "99",
+                Some(Ty::Memory) => "999G",
+                other => panic!("{}: no per-node rule for {other:?}", row.spec_key),
+            };
+            let mut lines = vec![("cpus", "1"), ("memory", "1G")];
+            lines.retain(|(k, _)| *k != row.spec_key);
+            lines.push((row.spec_key, big));
+            let spec: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
+            let codes = run(&format!("{BASE}{spec}"), limits().with(row.api_field, 1));
+            assert_eq!(codes, [row.code.as_str()], "{}", row.spec_key);
+            judged += 1;
+        }
+        assert!(judged >= 2);
+    }
 
     #[test]
     fn equal_to_the_limit_is_allowed() {
@@ -618,7 +673,7 @@ mod tests {
     #[test]
     fn missing_limits_are_warnings_not_guesses() {
         let mut l = limits();
-        l.cpu_number = None;
+        l.counts.remove("cpuNumber");
         l.max_time = None;
         assert_eq!(
             run(&format!("{BASE}cpus: 99\nmemory: 1G\n"), l),

@@ -508,16 +508,8 @@ pub fn limits_from_data(data: &Value, pair: &Pair, sink: &dyn Sink) -> Limits {
 
 fn empty_limits(pair: &Pair) -> Limits {
     Limits {
-        resource_group: pair.group.clone(),
         accelerator_type: Some(pair.accelerator),
-        cpu_number: None,
-        gpu_number: None,
-        nv_limits: None,
-        dcu_limits: None,
-        mlu_limits: None,
-        memory_size: None,
-        node_number: None,
-        max_time: None,
+        ..Limits::new(pair.group.clone())
     }
 }
 
@@ -541,9 +533,9 @@ mod tests {
             &sink,
         );
         assert_eq!(l.resource_group, "G");
-        assert_eq!(l.cpu_number, Some(40));
-        assert_eq!(l.gpu_number, None);
-        assert_eq!(l.memory_size, None);
+        assert_eq!(l.cpu_number(), Some(40));
+        assert_eq!(l.gpu_number(), None);
+        assert_eq!(l.memory_size(), None);
         assert_eq!(l.max_time, None);
         let told: Vec<String> = sink.take().iter().map(ToString::to_string).collect();
         assert_eq!(told.len(), 2, "{told:?}");
@@ -552,6 +544,6 @@ mod tests {
             "{told:?}"
         );
         let l = limits_from_data(&json!({"resourceGroup": 7, "cpuNumber": 1}), &pair, &sink);
-        assert_eq!(l.cpu_number, Some(1));
+        assert_eq!(l.cpu_number(), Some(1));
     }
 }

@@ -5,25 +5,11 @@ use std::collections::HashSet;
 use std::sync::mpsc::Receiver;
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span, did_you_mean};
-use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair};
+use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair, known_fields};
 use crate::platform::envelope::Envelope;
 use crate::syntax::{self as yaml, Kind, Node};
 use crate::vocab::AccelType;
 pub use crate::vocab::BadFile;
-
-/// The fields of a limit set that jobcheck reads.
-const LIMIT_FIELDS: &[&str] = &[
-    "resourceGroup",
-    "acceleratorType",
-    "cpuNumber",
-    "gpuNumber",
-    "nvLimits",
-    "dcuLimits",
-    "mluLimits",
-    "memorySize",
-    "nodeNumber",
-    "maxTime",
-];
 
 #[derive(Debug, Clone)]
 pub struct FileSource {
@@ -166,10 +152,11 @@ fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
     // Saved API answers carry other fields (`id`, `userName`, …), so only a
     // key that looks like a misspelt limit is an error: it would otherwise
     // turn silently into an unknown limit.
+    let known = known_fields();
     for (key, _) in pairs {
         if let Kind::Str(name) = &key.kind
-            && !LIMIT_FIELDS.contains(&name.as_str())
-            && let Some(near) = did_you_mean(name, LIMIT_FIELDS.iter().copied())
+            && !known.contains(&name.as_str())
+            && let Some(near) = did_you_mean(name, known.iter().copied())
         {
             diags.push(
                 Diagnostic::at(
@@ -258,11 +245,11 @@ mod tests {
         let list = "- resourceGroup: A\n  cpuNumber: \"40\"\n  memorySize: 31888\n  maxTime: unlimited\n- resourceGroup: B\n  acceleratorType: dcu\n";
         let src = FileSource::parse("l.yaml", list).unwrap();
         assert_eq!(src.sets().len(), 2);
-        assert_eq!(src.sets()[0].cpu_number, Some(40));
-        assert_eq!(src.sets()[1].cpu_number, None);
+        assert_eq!(src.sets()[0].cpu_number(), Some(40));
+        assert_eq!(src.sets()[1].cpu_number(), None);
         let env = r#"{"code":"0","msg":"success","data":{"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,"gpuNumber":2,"memorySize":31888,"resourceGroup":"TeslaM40","userName":null,"nodeNumber":1,"maxTime":"unlimited"}}"#;
         let src = FileSource::parse("e.json", env).unwrap();
-        assert_eq!(src.sets()[0].gpu_number, Some(2));
+        assert_eq!(src.sets()[0].gpu_number(), Some(2));
     }
 
     #[test]
@@ -308,14 +295,14 @@ mod tests {
             },
         ];
         let answers = src.lookup(&pairs);
-        assert!(matches!(&answers[0], Lookup::Found(l) if l.cpu_number == Some(1)));
+        assert!(matches!(&answers[0], Lookup::Found(l) if l.cpu_number() == Some(1)));
         assert_eq!(
             answers[1],
             Lookup::UnsupportedType {
                 offered: vec![AccelType::Gpu]
             }
         );
-        assert!(matches!(&answers[2], Lookup::Found(l) if l.cpu_number == Some(2)));
+        assert!(matches!(&answers[2], Lookup::Found(l) if l.cpu_number() == Some(2)));
         assert_eq!(
             answers[3],
             Lookup::UnknownGroup {

@@ -12,38 +12,100 @@ pub mod cache;
 pub mod file;
 pub mod show;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::mpsc::Receiver;
 
+use crate::request::fields;
 use crate::units::TimeLimit;
+use crate::vocab::LimitKey;
 pub use crate::vocab::{AccelType, Pair};
 
 /// One resource group's limits, as the platform reports them in `data`.
-/// `None` means the field was missing or null: that rule is not judged.
+/// A field missing or null is not judged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Limits {
     pub resource_group: String,
     /// The type these limits apply to; `None` for every type.
     pub accelerator_type: Option<AccelType>,
-    pub cpu_number: Option<u64>,
-    pub gpu_number: Option<u64>,
-    pub nv_limits: Option<u64>,
-    pub dcu_limits: Option<u64>,
-    pub mlu_limits: Option<u64>,
-    /// MiB per node.
-    pub memory_size: Option<u64>,
-    pub node_number: Option<u64>,
+    /// The whole-number limits read, by their field name (`cpuNumber`,
+    /// `memorySize` in MiB per node, …): the names come from the field table
+    /// ([`count_fields`]), so a new limit needs no member here.
+    pub counts: BTreeMap<&'static str, u64>,
     pub max_time: Option<TimeLimit>,
 }
 
+/// The whole-number fields of a limit set, in the table's order: each
+/// judged limit's field, and every accelerator type's quota field.
+pub fn count_fields() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for row in fields::LIMITS {
+        match row.limit {
+            LimitKey::Time => {}
+            LimitKey::Quota => out.extend(AccelType::ALL.iter().filter_map(|t| t.quota_field())),
+            _ => out.push(row.api_field),
+        }
+    }
+    out
+}
+
+/// Every field of a limit set that jobcheck reads.
+pub fn known_fields() -> Vec<&'static str> {
+    let mut out = vec!["resourceGroup", "acceleratorType"];
+    out.extend(count_fields());
+    out.push(fields::limit_field(LimitKey::Time).api_field);
+    out
+}
+
 impl Limits {
+    /// A limit set for a group with no limit read yet.
+    pub fn new(resource_group: impl Into<String>) -> Limits {
+        Limits {
+            resource_group: resource_group.into(),
+            accelerator_type: None,
+            counts: BTreeMap::new(),
+            max_time: None,
+        }
+    }
+
+    /// The same limits with the whole-number field `field` set to `value`.
+    pub fn with(mut self, field: &'static str, value: u64) -> Limits {
+        self.counts.insert(field, value);
+        self
+    }
+
+    /// A whole-number field by its name (`cpuNumber`, `nvLimits`, …).
+    pub fn count(&self, field: &str) -> Option<u64> {
+        self.counts.get(field).copied()
+    }
+
+    /// The limit bounding `key` (not the quota, which depends on the
+    /// type: [`Limits::quota`]; not the run time: `max_time`).
+    pub fn of(&self, key: LimitKey) -> Option<u64> {
+        self.count(fields::limit_field(key).api_field)
+    }
+
+    pub fn cpu_number(&self) -> Option<u64> {
+        self.of(LimitKey::Cpus)
+    }
+
+    pub fn gpu_number(&self) -> Option<u64> {
+        self.of(LimitKey::Cards)
+    }
+
+    /// MiB per node.
+    pub fn memory_size(&self) -> Option<u64> {
+        self.of(LimitKey::Memory)
+    }
+
+    pub fn node_number(&self) -> Option<u64> {
+        self.of(LimitKey::Nodes)
+    }
+
     pub fn quota(&self, t: AccelType) -> Option<u64> {
-        match t {
-            AccelType::Gpu => self.nv_limits,
-            AccelType::Dcu => self.dcu_limits,
-            AccelType::Mlu => self.mlu_limits,
-            AccelType::Cpu => Some(0),
+        match t.quota_field() {
+            Some(field) => self.count(field),
+            None => Some(0),
         }
     }
 
@@ -51,14 +113,15 @@ impl Limits {
     /// run time (`unlimited` included), or a card quota above 0 (a quota of 0
     /// only says there is no separate quota).
     pub fn any_readable(&self) -> bool {
-        self.cpu_number.is_some()
-            || self.gpu_number.is_some()
-            || self.memory_size.is_some()
-            || self.node_number.is_some()
-            || self.max_time.is_some()
-            || [self.nv_limits, self.dcu_limits, self.mlu_limits]
-                .into_iter()
-                .any(|q| q.is_some_and(|q| q > 0))
+        let quotas: Vec<&str> = AccelType::ALL
+            .iter()
+            .filter_map(|t| t.quota_field())
+            .collect();
+        self.max_time.is_some()
+            || self
+                .counts
+                .iter()
+                .any(|(field, v)| !quotas.contains(field) || *v > 0)
     }
 
     /// Read a limit set from a JSON-like object, field by field. Numbers may
@@ -68,24 +131,21 @@ impl Limits {
         get: impl Fn(&str) -> Loose<'v>,
     ) -> Result<Limits, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
-        let mut count = |field: &'static str| match get(field).count() {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push((field, e));
-                None
+        let mut counts = BTreeMap::new();
+        for field in count_fields() {
+            match get(field).count() {
+                Ok(Some(v)) => {
+                    counts.insert(field, v);
+                }
+                Ok(None) => {}
+                Err(e) => errors.push((field, e)),
             }
-        };
-        let cpu_number = count("cpuNumber");
-        let gpu_number = count("gpuNumber");
-        let nv_limits = count("nvLimits");
-        let dcu_limits = count("dcuLimits");
-        let mlu_limits = count("mluLimits");
-        let memory_size = count("memorySize");
-        let node_number = count("nodeNumber");
-        let max_time = match get("maxTime").time() {
+        }
+        let time_field = fields::limit_field(LimitKey::Time).api_field;
+        let max_time = match get(time_field).time() {
             Ok(v) => v,
             Err(e) => {
-                errors.push(("maxTime", e));
+                errors.push((time_field, e));
                 None
             }
         };
@@ -126,13 +186,7 @@ impl Limits {
         Ok(Limits {
             resource_group,
             accelerator_type,
-            cpu_number,
-            gpu_number,
-            nv_limits,
-            dcu_limits,
-            mlu_limits,
-            memory_size,
-            node_number,
+            counts,
             max_time,
         })
     }
@@ -268,18 +322,7 @@ mod tests {
     use super::*;
 
     fn empty() -> Limits {
-        Limits {
-            resource_group: "G".into(),
-            accelerator_type: None,
-            cpu_number: None,
-            gpu_number: None,
-            nv_limits: Some(0),
-            dcu_limits: Some(0),
-            mlu_limits: None,
-            memory_size: None,
-            node_number: None,
-            max_time: None,
-        }
+        Limits::new("G").with("nvLimits", 0).with("dcuLimits", 0)
     }
 
     #[test]
@@ -290,23 +333,54 @@ mod tests {
             "{answer:?}"
         );
         for one in [
-            Limits {
-                cpu_number: Some(1),
-                ..empty()
-            },
+            empty().with("cpuNumber", 1),
             Limits {
                 max_time: Some(TimeLimit::Unlimited),
                 ..empty()
             },
-            Limits {
-                mlu_limits: Some(2),
-                ..empty()
-            },
+            empty().with("mluLimits", 2),
         ] {
             assert!(matches!(
                 Lookup::from_limits(one, "the answer"),
                 Lookup::Found(_)
             ));
         }
+    }
+
+    #[test]
+    fn the_limit_set_fields_come_from_the_table_in_the_documented_order() {
+        assert_eq!(
+            known_fields(),
+            [
+                "resourceGroup",
+                "acceleratorType",
+                "cpuNumber",
+                "gpuNumber",
+                "nvLimits",
+                "dcuLimits",
+                "mluLimits",
+                "memorySize",
+                "nodeNumber",
+                "maxTime",
+            ]
+        );
+        let l = Limits::new("G")
+            .with("cpuNumber", 1)
+            .with("gpuNumber", 2)
+            .with("memorySize", 3)
+            .with("nodeNumber", 4)
+            .with("dcuLimits", 5);
+        assert_eq!(
+            [
+                l.cpu_number(),
+                l.gpu_number(),
+                l.memory_size(),
+                l.node_number()
+            ],
+            [Some(1), Some(2), Some(3), Some(4)]
+        );
+        assert_eq!(l.quota(AccelType::Dcu), Some(5));
+        assert_eq!(l.quota(AccelType::Gpu), None);
+        assert_eq!(l.quota(AccelType::Cpu), Some(0));
     }
 }

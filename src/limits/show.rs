@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::diag::did_you_mean;
-use crate::limits::{Limits, Lookup, Pair};
+use crate::limits::{Limits, Lookup, Pair, count_fields};
 use crate::platform::Class;
 use crate::units::TimeLimit;
 use crate::vocab::AccelType;
@@ -51,8 +51,8 @@ pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
             "accelerator type".into(),
             accel_name(limits, asked).to_string(),
         ),
-        ("cpu cores".into(), count(limits.cpu_number, " per node")),
-        ("cards".into(), count(limits.gpu_number, " per node")),
+        ("cpu cores".into(), count(limits.cpu_number(), " per node")),
+        ("cards".into(), count(limits.gpu_number(), " per node")),
     ];
     for t in [AccelType::Gpu, AccelType::Dcu, AccelType::Mlu] {
         if let Some(field) = t.quota_field() {
@@ -65,11 +65,11 @@ pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
     rows.push((
         "memory".into(),
         limits
-            .memory_size
+            .memory_size()
             .map(|m| format!("{} per node", memory_text(m)))
             .unwrap_or_else(|| UNKNOWN.to_string()),
     ));
-    rows.push(("nodes".into(), count(limits.node_number, "")));
+    rows.push(("nodes".into(), count(limits.node_number(), "")));
     rows.push((
         "max time".into(),
         limits
@@ -91,18 +91,14 @@ pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
         TimeLimit::Unlimited => "unlimited".to_string(),
         TimeLimit::Finite(d) => d.slurm(),
     });
-    json!({
-        "resourceGroup": limits.resource_group,
-        "acceleratorType": accel_name(limits, asked),
-        "cpuNumber": limits.cpu_number,
-        "gpuNumber": limits.gpu_number,
-        "nvLimits": limits.nv_limits,
-        "dcuLimits": limits.dcu_limits,
-        "mluLimits": limits.mlu_limits,
-        "memorySize": limits.memory_size,
-        "nodeNumber": limits.node_number,
-        "maxTime": max_time,
-    })
+    let mut out = serde_json::Map::new();
+    out.insert("resourceGroup".into(), json!(limits.resource_group));
+    out.insert("acceleratorType".into(), json!(accel_name(limits, asked)));
+    for field in count_fields() {
+        out.insert(field.into(), json!(limits.count(field)));
+    }
+    out.insert("maxTime".into(), json!(max_time));
+    Value::Object(out)
 }
 
 /// Limit sets to show, each with the type it is shown under.
@@ -249,16 +245,15 @@ mod tests {
 
     fn set(group: &str, t: Option<AccelType>) -> Limits {
         Limits {
-            resource_group: group.into(),
             accelerator_type: t,
-            cpu_number: Some(8),
-            gpu_number: Some(1),
-            nv_limits: Some(0),
-            dcu_limits: Some(0),
-            mlu_limits: Some(0),
-            memory_size: Some(1024),
-            node_number: Some(1),
-            max_time: None,
+            ..Limits::new(group)
+                .with("cpuNumber", 8)
+                .with("gpuNumber", 1)
+                .with("nvLimits", 0)
+                .with("dcuLimits", 0)
+                .with("mluLimits", 0)
+                .with("memorySize", 1024)
+                .with("nodeNumber", 1)
         }
     }
 

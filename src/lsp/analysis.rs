@@ -518,17 +518,11 @@ fn hovered_fields(job: &Job) -> Vec<(Hovered, &'static str, crate::diag::Span)> 
             out.push((h, key, span));
         }
     };
-    add(Hovered::Cpus, job.cpus.as_ref().map(|v| (v.key, v.span)));
-    add(Hovered::Cards, job.cards.as_ref().map(|v| (v.key, v.span)));
-    add(
-        Hovered::Memory,
-        job.memory.as_ref().map(|v| (v.key, v.span)),
-    );
-    add(Hovered::Nodes, job.nodes.as_ref().map(|v| (v.key, v.span)));
-    add(
-        Hovered::Walltime,
-        job.walltime.as_ref().map(|v| (v.key, v.span)),
-    );
+    add(Hovered::Cpus, job.cpus().map(|v| (v.key, v.span)));
+    add(Hovered::Cards, job.cards().map(|v| (v.key, v.span)));
+    add(Hovered::Memory, job.memory().map(|v| (v.key, v.span)));
+    add(Hovered::Nodes, job.nodes().map(|v| (v.key, v.span)));
+    add(Hovered::Walltime, job.walltime().map(|v| (v.key, v.span)));
     add(Hovered::Group, job.group.as_ref().map(|v| (v.key, v.span)));
     add(
         Hovered::Accelerator,
@@ -623,7 +617,7 @@ pub fn hover(
             description: fields::get(job.kind, key).map(|f| f.description),
             group,
             accelerator: job.accelerator.as_str(),
-            memory_read: job.memory.as_ref().map(|m| m.value.describe()),
+            memory_read: job.memory().map(|m| m.value.describe()),
             request: amounts(&request),
             quota: limits.as_ref().and_then(|l| l.quota),
             limits: limits.as_ref().map(limit_amounts),

@@ -349,18 +349,16 @@ mod tests {
                             reason: "down".into(),
                         }
                     } else {
-                        Lookup::Found(Limits {
-                            resource_group: p.group.clone(),
-                            accelerator_type: None,
-                            cpu_number: Some(8),
-                            gpu_number: Some(2),
-                            nv_limits: Some(0),
-                            dcu_limits: Some(0),
-                            mlu_limits: Some(0),
-                            memory_size: Some(65536),
-                            node_number: Some(1),
-                            max_time: None,
-                        })
+                        Lookup::Found(
+                            Limits::new(p.group.clone())
+                                .with("cpuNumber", 8)
+                                .with("gpuNumber", 2)
+                                .with("nvLimits", 0)
+                                .with("dcuLimits", 0)
+                                .with("mluLimits", 0)
+                                .with("memorySize", 65536)
+                                .with("nodeNumber", 1),
+                        )
                     }
                 })
                 .collect()

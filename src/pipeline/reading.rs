@@ -16,26 +16,26 @@ pub fn request(job: &Job, diagnostics: &[Diagnostic]) -> Request {
     let cards_unreadable = diagnostics
         .iter()
         .any(|d| d.field.as_deref().is_some_and(|f| card_keys.contains(&f)));
-    let cards = match (&job.cards, job.kind) {
+    let cards = match (&job.cards(), job.kind) {
         (Some(c), _) => Some(c.value),
         // A cpu job asks for no cards; so does a job spec that names none.
         (None, _) if job.accelerator == AccelType::Cpu && !cards_unreadable => Some(0),
         (None, DocKind::JobSpec) if !cards_unreadable => Some(0),
         (None, _) => None,
     };
-    let nodes = match (&job.nodes, job.kind) {
+    let nodes = match (&job.nodes(), job.kind) {
         (Some(n), _) => Some(n.value),
         (None, DocKind::JobSpec) if !diagnostics.iter().any(|d| is_field(d, "nodes")) => Some(1),
         (None, _) => None,
     };
     Request {
-        cpus: job.cpus.as_ref().map(|c| c.value),
+        cpus: job.cpus().map(|c| c.value),
         cards,
-        cards_span: job.cards.as_ref().map(|c| c.span),
-        cards_key: job.cards.as_ref().map(|c| c.key),
-        memory: job.memory.as_ref().map(|m| m.value.bytes),
+        cards_span: job.cards().map(|c| c.span),
+        cards_key: job.cards().map(|c| c.key),
+        memory: job.memory().map(|m| m.value.bytes),
         nodes,
-        walltime: job.walltime.as_ref().map(|w| w.value),
+        walltime: job.walltime().map(|w| w.value),
     }
 }
 
@@ -66,14 +66,14 @@ pub fn judged_limits(job: &Job, limits: &Limits, caps: &Caps) -> JudgedLimits {
         (p, _) => p,
     };
     JudgedLimits {
-        cpus: min(limits.cpu_number, caps.cpus.as_ref().map(|c| c.value)),
-        cards: min(limits.gpu_number, card_cap.as_ref().map(|c| c.value)),
+        cpus: min(limits.cpu_number(), caps.cpus.as_ref().map(|c| c.value)),
+        cards: min(limits.gpu_number(), card_cap.as_ref().map(|c| c.value)),
         quota: limits.quota(t).filter(|&q| q > 0),
         memory: min(
-            limits.memory_size.map(|m| m.saturating_mul(MIB)),
+            limits.memory_size().map(|m| m.saturating_mul(MIB)),
             caps.memory.as_ref().map(|c| c.value.bytes),
         ),
-        nodes: min(limits.node_number, caps.nodes.as_ref().map(|c| c.value)),
+        nodes: min(limits.node_number(), caps.nodes.as_ref().map(|c| c.value)),
         max_time,
     }
 }

@@ -158,9 +158,9 @@ fn key_absent(key: &str, job: Option<&Job>, diags: &[Diagnostic]) -> bool {
     }
     let Some(job) = job else { return false };
     match key {
-        "nodes" | "taskNumber" => job.nodes.is_none(),
+        "nodes" | "taskNumber" => job.nodes().is_none(),
         "walltime" | "timeoutLimit" => !job.walltime_given,
-        "gpus" | "dcus" | "mlus" => job.kind == DocKind::JobSpec && job.cards.is_none(),
+        "gpus" | "dcus" | "mlus" => job.kind == DocKind::JobSpec && job.cards().is_none(),
         "name" => job.kind == DocKind::JobSpec && job.name.is_none(),
         _ => false,
     }

@@ -2,6 +2,7 @@
 
 use super::{AccelType, Job, Reader, Value};
 use crate::diag::{Code, Diagnostic, Span};
+use crate::vocab::LimitKey;
 
 /// A card key of a job spec: its type, where the key is, and its count.
 pub(super) type Cards = (AccelType, Span, Option<Value<u64>>);
@@ -102,8 +103,9 @@ impl Reader<'_> {
             job.accelerator = t.value;
             job.accelerator_span = Some(t.span);
             if t.value == AccelType::Cpu
-                && let Some(cards) = job.cards.take_if(|c| c.value > 0)
+                && let Some(cards) = job.cards().filter(|c| c.value > 0)
             {
+                job.set(LimitKey::Cards, None);
                 self.push(
                     Diagnostic::at(
                         Code::AcceleratorTypeMismatch,

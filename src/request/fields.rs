@@ -284,6 +284,19 @@ pub struct LimitField {
     pub code: Code,
     /// The unit of one limit value, as messages write it.
     pub unit: &'static str,
+    /// What a request's whole number counts (`cores`), for the reader's
+    /// messages; empty for amounts that are not counts.
+    pub noun: &'static str,
+}
+
+impl LimitField {
+    /// The key that requests this limit in one kind of document.
+    pub fn key_in(&self, doc: DocKind) -> &'static str {
+        match doc {
+            DocKind::JobSpec => self.spec_key,
+            DocKind::PlatformBody => self.body_key,
+        }
+    }
 }
 
 const fn limit(
@@ -293,6 +306,7 @@ const fn limit(
     api_field: &'static str,
     code: Code,
     unit: &'static str,
+    noun: &'static str,
 ) -> LimitField {
     LimitField {
         limit,
@@ -301,6 +315,7 @@ const fn limit(
         api_field,
         code,
         unit,
+        noun,
     }
 }
 
@@ -314,6 +329,7 @@ pub const LIMITS: &[LimitField] = &[
         "cpuNumber",
         Code::CpusOverLimit,
         "cores per node",
+        "cores",
     ),
     limit(
         LimitKey::Cards,
@@ -322,6 +338,7 @@ pub const LIMITS: &[LimitField] = &[
         "gpuNumber",
         Code::AcceleratorsOverLimit,
         "cards per node",
+        "cards",
     ),
     limit(
         LimitKey::Quota,
@@ -330,6 +347,7 @@ pub const LIMITS: &[LimitField] = &[
         "nvLimits",
         Code::AcceleratorsOverLimit,
         "cards per node",
+        "cards",
     ),
     limit(
         LimitKey::Memory,
@@ -338,6 +356,7 @@ pub const LIMITS: &[LimitField] = &[
         "memorySize",
         Code::MemoryOverLimit,
         "MiB per node",
+        "",
     ),
     limit(
         LimitKey::Nodes,
@@ -345,6 +364,7 @@ pub const LIMITS: &[LimitField] = &[
         "taskNumber",
         "nodeNumber",
         Code::NodesOverLimit,
+        "nodes",
         "nodes",
     ),
     limit(
@@ -354,6 +374,7 @@ pub const LIMITS: &[LimitField] = &[
         "maxTime",
         Code::WalltimeOverLimit,
         "run time",
+        "",
     ),
 ];
 

@@ -8,13 +8,15 @@ pub mod schema;
 mod text;
 mod values;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use crate::vocab::AccelType;
+use crate::vocab::LimitKey;
 
 use crate::diag::{Code, Diagnostic, Severity, Span, did_you_mean};
 use crate::syntax::{self as yaml, Kind, Node};
 use crate::units::{Memory, TimeLimit};
+use fields::Ty;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -40,18 +42,98 @@ pub struct Job {
     pub accelerator: AccelType,
     /// Where the type was stated or implied (acceleratorType, or the cards).
     pub accelerator_span: Option<Span>,
-    pub cards: Option<Value<u64>>,
-    pub cpus: Option<Value<u64>>,
-    pub memory: Option<Value<Memory>>,
-    pub nodes: Option<Value<u64>>,
-    pub walltime: Option<Value<TimeLimit>>,
+    /// The amounts the rules judge (cores, cards, memory, nodes, run time),
+    /// by the limit that bounds them. Which keys fill them, and how each is
+    /// read, comes from the field table (`fields::LIMITS`, `fields::FIELDS`),
+    /// so a new limit needs no member here.
+    pub amounts: BTreeMap<LimitKey, Value<Amount>>,
     /// Whether a walltime was written at all (it may have been unreadable).
     pub walltime_given: bool,
     /// Where job-wide diagnostics point (the document's first key).
     pub anchor: Span,
 }
 
+/// An amount read from a request, of the type its field's row gives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Amount {
+    Count(u64),
+    Memory(Memory),
+    Time(TimeLimit),
+}
+
+impl<T> Value<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Value<U> {
+        Value {
+            value: f(self.value),
+            span: self.span,
+            key: self.key,
+        }
+    }
+}
+
 impl Job {
+    fn amount<T>(&self, key: LimitKey, of: impl FnOnce(Amount) -> Option<T>) -> Option<Value<T>> {
+        let v = self.amounts.get(&key)?;
+        Some(Value {
+            value: of(v.value)?,
+            span: v.span,
+            key: v.key,
+        })
+    }
+
+    /// A whole-number amount (cores, cards, nodes, …).
+    pub fn count(&self, key: LimitKey) -> Option<Value<u64>> {
+        self.amount(key, |a| match a {
+            Amount::Count(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// A memory amount (memory per node, …).
+    pub fn memory_of(&self, key: LimitKey) -> Option<Value<Memory>> {
+        self.amount(key, |a| match a {
+            Amount::Memory(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    /// A run time.
+    pub fn time_of(&self, key: LimitKey) -> Option<Value<TimeLimit>> {
+        self.amount(key, |a| match a {
+            Amount::Time(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Set or clear an amount.
+    pub fn set(&mut self, key: LimitKey, value: Option<Value<Amount>>) {
+        match value {
+            Some(v) => self.amounts.insert(key, v),
+            None => self.amounts.remove(&key),
+        };
+    }
+
+    pub fn cpus(&self) -> Option<Value<u64>> {
+        self.count(LimitKey::Cpus)
+    }
+
+    /// Accelerator cards per node, of the job's type.
+    pub fn cards(&self) -> Option<Value<u64>> {
+        self.count(LimitKey::Cards)
+    }
+
+    pub fn nodes(&self) -> Option<Value<u64>> {
+        self.count(LimitKey::Nodes)
+    }
+
+    pub fn memory(&self) -> Option<Value<Memory>> {
+        self.memory_of(LimitKey::Memory)
+    }
+
+    pub fn walltime(&self) -> Option<Value<TimeLimit>> {
+        self.time_of(LimitKey::Time)
+    }
+
     /// The (group, accelerator type) pair whose limits apply, when the
     /// group is known.
     pub fn pair(&self) -> Option<crate::vocab::Pair> {
@@ -382,12 +464,32 @@ impl Reader<'_> {
         );
     }
 
+    /// A judged amount (a row of `fields::LIMITS`, other than the card
+    /// keys, which depend on the type), read by its field's type: `None`
+    /// when `e` is not one.
+    fn judged(&mut self, e: &Entry) -> Option<(LimitKey, Option<Value<Amount>>)> {
+        let row = fields::LIMITS
+            .iter()
+            .find(|l| l.limit != LimitKey::Quota && l.key_in(self.kind) == e.key)?;
+        let field = fields::get(self.kind, &e.key)?;
+        let key = field.key;
+        let value = match field.ty {
+            Ty::Count { min } => self
+                .count(e, key, min, row.noun)
+                .map(|v| v.map(Amount::Count)),
+            Ty::Memory => self.memory(e, key).map(|v| v.map(Amount::Memory)),
+            Ty::Time => self.time(e, key).map(|v| v.map(Amount::Time)),
+            _ => return None,
+        };
+        Some((row.limit, value))
+    }
+
     fn job_spec(&mut self, entries: &[Entry]) -> Job {
         let mut name = None;
         let mut group = None;
         let mut explicit = None;
         let mut cards: Vec<cards::Cards> = Vec::new();
-        let (mut cpus, mut memory, mut nodes, mut walltime) = (None, None, None, None);
+        let mut amounts = BTreeMap::new();
         for e in entries {
             match e.key.as_str() {
                 "name" => {
@@ -398,8 +500,6 @@ impl Reader<'_> {
                 }
                 "resourceGroup" => group = self.text(e, "resourceGroup"),
                 "acceleratorType" => explicit = self.accelerator_type(e),
-                "nodes" => nodes = self.count(e, "nodes", 1, "nodes"),
-                "cpus" => cpus = self.count(e, "cpus", 1, "cores"),
                 "gpus" => cards.push((
                     AccelType::Gpu,
                     e.key_span,
@@ -415,44 +515,44 @@ impl Reader<'_> {
                     e.key_span,
                     self.count(e, "mlus", 0, "cards"),
                 )),
-                "memory" => memory = self.memory(e, "memory"),
-                "walltime" => walltime = self.time(e, "walltime"),
                 k if k.starts_with("x-") => {}
-                _ => self.unknown(e),
+                _ => match self.judged(e) {
+                    Some((limit, Some(v))) => {
+                        amounts.insert(limit, v);
+                    }
+                    Some((_, None)) => {}
+                    None => self.unknown(e),
+                },
             }
         }
         self.required(entries);
 
         let (accelerator, accelerator_span, job_cards) = self.spec_cards(cards, &explicit);
-        Job {
+        let time_key = fields::limit_field(LimitKey::Time).spec_key;
+        let mut job = Job {
             kind: DocKind::JobSpec,
             name,
             group,
             accelerator,
             accelerator_span,
-            cards: job_cards,
-            cpus,
-            memory,
-            nodes,
-            walltime,
-            walltime_given: entries.iter().any(|e| e.key == "walltime"),
+            amounts,
+            walltime_given: entries.iter().any(|e| e.key == time_key),
             anchor: self.anchor,
-        }
+        };
+        job.set(LimitKey::Cards, job_cards.map(|v| v.map(Amount::Count)));
+        job
     }
 
     fn platform_body(&mut self, entries: &[Entry]) -> Job {
+        let time_key = fields::limit_field(LimitKey::Time).body_key;
         let mut job = Job {
             kind: DocKind::PlatformBody,
             name: None,
             group: None,
             accelerator: AccelType::Cpu,
             accelerator_span: None,
-            cards: None,
-            cpus: None,
-            memory: None,
-            nodes: None,
-            walltime: None,
-            walltime_given: entries.iter().any(|e| e.key == "timeoutLimit"),
+            amounts: BTreeMap::new(),
+            walltime_given: entries.iter().any(|e| e.key == time_key),
             anchor: self.anchor,
         };
         let mut explicit = None;
@@ -474,15 +574,13 @@ impl Reader<'_> {
                     self.one_of(e, "startScriptActionScope");
                 }
                 "useStartScript" => use_start_script = self.boolean(e, "useStartScript"),
-                "timeoutLimit" => job.walltime = self.time(e, "timeoutLimit"),
-                "taskNumber" => job.nodes = self.count(e, "taskNumber", 1, "nodes"),
                 "resourceGroup" => job.group = self.text(e, "resourceGroup"),
-                "cpuNumber" => job.cpus = self.count(e, "cpuNumber", 1, "cores"),
-                "ramSize" => job.memory = self.memory(e, "ramSize"),
-                "gpuNumber" => job.cards = self.count(e, "gpuNumber", 0, "cards"),
                 "mountInfoList" => self.list(e, "mountInfoList"),
                 "containerPortInfoList" => self.list(e, "containerPortInfoList"),
-                _ => self.unknown(e),
+                _ => match self.judged(e) {
+                    Some((limit, v)) => job.set(limit, v),
+                    None => self.unknown(e),
+                },
             }
         }
         self.required(entries);
@@ -528,10 +626,10 @@ mod tests {
         assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
         let job = docs[0].job.as_ref().unwrap();
         assert_eq!(job.accelerator, AccelType::Gpu);
-        assert_eq!(job.cards.as_ref().unwrap().value, 2);
-        assert_eq!(job.cpus.as_ref().unwrap().value, 8);
+        assert_eq!(job.cards().as_ref().unwrap().value, 2);
+        assert_eq!(job.cpus().as_ref().unwrap().value, 8);
         assert_eq!(
-            &file[job.cpus.as_ref().unwrap().span.start..job.cpus.as_ref().unwrap().span.end],
+            &file[job.cpus().as_ref().unwrap().span.start..job.cpus().as_ref().unwrap().span.end],
             "8"
         );
     }
@@ -544,8 +642,54 @@ mod tests {
         let job = docs[0].job.as_ref().unwrap();
         assert_eq!(job.kind, DocKind::PlatformBody);
         assert_eq!(job.accelerator, AccelType::Dcu);
-        assert_eq!(job.cpus.as_ref().unwrap().value, 8);
-        assert_eq!(job.memory.as_ref().unwrap().value.mib(), 16384.0);
+        assert_eq!(job.cpus().as_ref().unwrap().value, 8);
+        assert_eq!(job.memory().as_ref().unwrap().value.mib(), 16384.0);
+    }
+
+    /// Every judged amount is read into the job by its table row, in both
+    /// kinds of document.
+    #[test]
+    fn every_limit_row_is_read_into_the_job() {
+        let body = r#"{"instanceServiceName":"nb","acceleratorType":"dcu","taskType":"jupyter","version":"1","imagePath":"img","timeoutLimit":"01:00:00","taskNumber":2,"resourceGroup":"G","useStartScript":false,"startScriptActionScope":"all","cpuNumber":8,"ramSize":16384,"gpuNumber":1}"#;
+        let mut spec = String::from("resourceGroup: G\n");
+        for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+            let value = match fields::get(DocKind::JobSpec, row.spec_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => "2",
+                Some(Ty::Memory) => "2G",
+                Some(Ty::Time) => "2h",
+                other => panic!("{}: {other:?}", row.spec_key),
+            };
+            spec.push_str(&format!("{}: {value}\n", row.spec_key));
+        }
+        let mut body: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(body).unwrap();
+        for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+            let value = match fields::get(DocKind::PlatformBody, row.body_key).map(|f| f.ty) {
+                Some(Ty::Count { .. }) => serde_json::json!(2),
+                Some(Ty::Memory) => serde_json::json!(2048),
+                Some(Ty::Time) => serde_json::json!("02:00:00"),
+                other => panic!("{}: {other:?}", row.body_key),
+            };
+            body.entry(row.body_key).or_insert(value);
+        }
+        let body = serde_json::Value::Object(body).to_string();
+        for (file, kind) in [
+            (spec.as_str(), DocKind::JobSpec),
+            (body.as_str(), DocKind::PlatformBody),
+        ] {
+            let docs = read_documents(file);
+            assert!(docs[0].diagnostics.is_empty(), "{:?}", docs[0].diagnostics);
+            let job = docs[0].job.as_ref().unwrap();
+            for row in fields::LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+                let got = job.amounts.get(&row.limit);
+                assert_eq!(
+                    got.map(|v| v.key),
+                    Some(row.key_in(kind)),
+                    "{:?}",
+                    row.limit
+                );
+            }
+        }
     }
 
     #[test]

@@ -610,7 +610,7 @@ mod tests {
     }
 
     fn hours(job: &Job) -> Option<f64> {
-        match job.walltime.as_ref()?.value {
+        match job.walltime().as_ref()?.value {
             TimeLimit::Finite(d) => Some(d.seconds as f64 / 3600.0),
             TimeLimit::Unlimited => None,
         }
@@ -678,7 +678,7 @@ mod tests {
                 [("invalid-value", format!("write `walltime: {meant}`"))],
                 "{value}"
             );
-            assert!(job.walltime.is_none() && job.walltime_given);
+            assert!(job.walltime().is_none() && job.walltime_given);
         }
         let (_, found) = read(&spec("walltime", "1.5"));
         assert_eq!(
@@ -743,7 +743,7 @@ mod tests {
         ] {
             let (job, found) = read(&spec("cpus", value));
             assert_eq!(found, [("invalid-value", help.to_string())], "{value}");
-            assert!(job.cpus.is_none());
+            assert!(job.cpus().is_none());
         }
     }
 
@@ -752,7 +752,7 @@ mod tests {
         let mib = |value: &str| {
             let (job, found) = read(&spec("memory", value));
             assert!(found.is_empty(), "{value}: {found:?}");
-            job.memory.expect("memory").value.mib()
+            job.memory().expect("memory").value.mib()
         };
         assert_eq!(mib("32Gi"), 32768.0);
         assert_eq!(mib("32gi"), 32768.0);
@@ -779,7 +779,7 @@ mod tests {
         let (job, found) = read(&spec("memory", "16"));
         assert_eq!(found[0].0, "memory-unit-missing");
         assert_eq!(
-            job.memory.unwrap().value.bytes,
+            job.memory().unwrap().value.bytes,
             Memory::from_mib(16).unwrap().bytes
         );
     }
@@ -788,7 +788,7 @@ mod tests {
     fn a_platform_body_is_read_as_the_platform_takes_it() {
         let (job, found) = read(&body(""));
         assert!(found.is_empty(), "{found:?}");
-        assert_eq!(job.cpus.as_ref().unwrap().value, 8);
+        assert_eq!(job.cpus().as_ref().unwrap().value, 8);
         assert_eq!(hours(&job), Some(2.0));
         for fine in [
             "timeoutLimit=\"02:00:00\"",
@@ -899,7 +899,7 @@ mod tests {
                 let d = crate::units::Duration { seconds };
                 let (job, found) = read(&body(&format!("timeoutLimit=\"{}\"", d.hms())));
                 prop_assert!(found.is_empty(), "{:?}", found);
-                prop_assert_eq!(job.walltime.map(|w| w.value), Some(TimeLimit::Finite(d)));
+                prop_assert_eq!(job.walltime().map(|w| w.value), Some(TimeLimit::Finite(d)));
             }
 
             #[test]
