@@ -315,14 +315,15 @@ fn keys_of<'n>(
                 continue;
             }
         };
-        if let Some(first) = seen.get(&key.key_identity()) {
+        let identity = key.key_identity();
+        if let Some(first) = seen.get(&identity) {
             diags.push(
                 duplicate_key(&name, key.span, *first)
                     .help(format!("keep one `{name}`; the first is the one checked")),
             );
             continue;
         }
-        seen.insert(key.key_identity(), key.span);
+        seen.insert(identity, key.span);
         entries.push(Entry {
             key: name,
             key_span: key.span,
@@ -355,10 +356,11 @@ fn nested_duplicates(file: &str, node: &Node, diags: &mut Vec<Diagnostic>) {
             let mut seen: HashMap<String, Span> = HashMap::new();
             for (key, value) in pairs {
                 if let Some(name) = key.scalar_text(file) {
-                    if let Some(first) = seen.get(&key.key_identity()) {
+                    let identity = key.key_identity();
+                    if let Some(first) = seen.get(&identity) {
                         diags.push(duplicate_key(&name, key.span, *first));
                     } else {
-                        seen.insert(key.key_identity(), key.span);
+                        seen.insert(identity, key.span);
                     }
                 }
                 nested_duplicates(file, value, diags);
