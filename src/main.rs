@@ -403,26 +403,10 @@ fn load_config(args: &LimitArgs) -> Result<Config, u8> {
             };
             bad_file(&bad, what)
         })?;
-    pass_service_urls(&config);
+    // SAFETY: `main` loads the configuration before it starts any thread
+    // (the reader pool and the HTTP runtime come later).
+    unsafe { config.export_service_urls() };
     Ok(config)
-}
-
-/// The token and discovery services are read from the environment; the
-/// user's configuration fills in what the environment leaves unset.
-fn pass_service_urls(config: &Config) {
-    for (var, value) in [
-        ("JOBCHECK_AUTH_URL", &config.auth_url),
-        ("JOBCHECK_AC_URL", &config.ac_url),
-    ] {
-        if let Some(value) = value
-            && std::env::var_os(var).is_none()
-        {
-            // SAFETY: called from `main` before any thread is started (the
-            // reader pool and the HTTP runtime come later), so no other
-            // thread reads the environment meanwhile.
-            unsafe { std::env::set_var(var, value) };
-        }
-    }
 }
 
 /// A limits or configuration file that cannot be used: shown, then exit 2.

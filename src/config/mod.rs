@@ -97,6 +97,26 @@ pub struct Config {
 }
 
 impl Config {
+    /// The token and discovery services are read from the environment; the
+    /// user's configuration fills in what the environment leaves unset.
+    ///
+    /// # Safety
+    /// Sets environment variables: call it only while no other thread runs
+    /// (before the reader pool, the HTTP runtime or a server thread starts).
+    pub unsafe fn export_service_urls(&self) {
+        for (var, value) in [
+            ("JOBCHECK_AUTH_URL", &self.auth_url),
+            ("JOBCHECK_AC_URL", &self.ac_url),
+        ] {
+            if let Some(value) = value
+                && std::env::var_os(var).is_none()
+            {
+                // SAFETY: the caller promises that no other thread runs.
+                unsafe { std::env::set_var(var, value) };
+            }
+        }
+    }
+
     /// The caps for a group: its own section over `[policy."*"]`.
     pub fn caps(&self, group: &str) -> Caps {
         match self.groups.get(group) {

@@ -142,7 +142,9 @@ impl Workspace {
     /// does. Only before any thread is started: the server does it once,
     /// while handling `initialize` (a later change to them needs a restart).
     pub fn export_service_urls(&self) {
-        pass_service_urls(&self.config);
+        // SAFETY: the server calls this once, while handling `initialize`,
+        // before it starts any thread.
+        unsafe { self.config.export_service_urls() };
     }
 
     /// Whether the configuration's `include` / `exclude` globs take this
@@ -217,23 +219,6 @@ fn read_limits(path: &Path, problems: &mut Vec<String>) -> LimitsFrom {
         Err(message) => {
             problems.push(format!("jobcheck: {message}"));
             LimitsFrom::None(message)
-        }
-    }
-}
-
-/// The token and discovery services' addresses from the user's
-/// configuration, where the environment leaves them unset (as `check`).
-fn pass_service_urls(config: &Config) {
-    for (var, value) in [
-        ("JOBCHECK_AUTH_URL", &config.auth_url),
-        ("JOBCHECK_AC_URL", &config.ac_url),
-    ] {
-        if let Some(value) = value
-            && std::env::var_os(var).is_none()
-        {
-            // SAFETY: called only from `Workspace::export_service_urls`,
-            // which the server calls once before it starts any thread.
-            unsafe { std::env::set_var(var, value) };
         }
     }
 }
