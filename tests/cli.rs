@@ -1,24 +1,13 @@
 //! The `jobcheck check` command as a user runs it: examples, exit codes,
 //! positions in the JSON report, and rendered output (insta snapshots).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support;
 
-fn jobcheck() -> Command {
-    let mut cmd = Command::cargo_bin("jobcheck").expect("the jobcheck binary is built");
-    cmd.current_dir(root())
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR");
-    cmd
-}
+use support::cli::{jobcheck, root};
 
 /// Run `check` with the example limits and return (exit code, JSON report).
 fn check_json(paths: &[&str], dir: Option<&Path>) -> (i32, Value) {

@@ -1,24 +1,13 @@
 //! How `jobcheck check` reads counts, memory and times, as a user sees it:
 //! the code, the place, the reading and the spelling to write.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support;
 
-fn jobcheck() -> Command {
-    let mut cmd = Command::cargo_bin("jobcheck").expect("the jobcheck binary is built");
-    cmd.current_dir(root())
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR");
-    cmd
-}
+use support::cli::{jobcheck, root};
 
 /// Check one file against the example limits: (exit code, stdout).
 fn check(dir: &Path, name: &str, text: &str, format: &str) -> (i32, String) {
