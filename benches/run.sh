@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The jobcheck performance benchmark (issue 6). See docs/performance.md.
+# The jobcheck performance benchmark . See docs/src/performance.md.
 #
 #   bash benches/run.sh [FILES]
 #

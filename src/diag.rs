@@ -19,7 +19,7 @@ impl Severity {
 
 macro_rules! codes {
     ($( $variant:ident = $name:literal, $sev:ident, $summary:literal; )*) => {
-        /// Every rule's stable code (DESIGN §4).
+        /// Every rule's stable code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code { $( $variant, )* }
 

@@ -261,6 +261,54 @@ pub fn markdown(code: Code) -> String {
     )
 }
 
+/// The rules chapter of the book (`docs/src/rules.md`), generated from the
+/// same text as `explain`, so the book never drifts from the program. A unit
+/// test compares it with the committed file; `JOBCHECK_BLESS=1 cargo test
+/// --lib explain` rewrites the file.
+pub fn rules_chapter() -> String {
+    let mut out = String::from(
+        "# Rules\n\n\
+         <!-- Generated from the program's own rule text (src/explain.rs): \
+         edit that, then run `JOBCHECK_BLESS=1 cargo test --lib explain`. -->\n\n\
+         Every diagnostic has a stable code, a severity, a message with the requested \
+         value and the limit, a label on the exact span of the offending value, and a \
+         help line that says what would fix it. A value equal to its limit is allowed. \
+         `jobcheck explain CODE` prints what this chapter says of one rule; \
+         `jobcheck explain --list` lists every code.\n\n\
+         Every job gets a verdict: **admitted** (no errors), **rejected** (at least one \
+         error, or the document could not be read as a job) or **unjudged** (its limits \
+         could not be had: never reported as admitted).\n\n\
+         | code | default severity | what it reports |\n|---|---|---|\n",
+    );
+    for &code in Code::ALL {
+        out.push_str(&format!(
+            "| [`{c}`](#{c}) | {sev} | {summary} |\n",
+            c = code.as_str(),
+            sev = code.default_severity().as_str(),
+            summary = code.summary(),
+        ));
+    }
+    for &code in Code::ALL {
+        let e = explanation(code);
+        out.push_str(&format!(
+            "\n## {c}\n\n{summary_cap} ({sev} by default).\n\n{checks}\n\n\
+             **Limit field:** {limit}\n\n\
+             **Example that fails:**\n\n```yaml\n{bad}\n```\n\n\
+             **Example fixed:**\n\n```yaml\n{good}\n```\n\n\
+             **Fix:** {fix}\n",
+            c = code.as_str(),
+            summary_cap = capitalize(code.summary()),
+            sev = code.default_severity().as_str(),
+            checks = e.checks,
+            limit = e.limit,
+            bad = e.bad,
+            good = e.good,
+            fix = e.fix,
+        ));
+    }
+    out
+}
+
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
@@ -317,6 +365,21 @@ mod tests {
             assert_ne!(e.bad, e.good, "{code}");
             assert!(markdown(code).contains("```yaml"), "{code}");
         }
+    }
+
+    #[test]
+    fn rules_chapter_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/rules.md");
+        let text = rules_chapter();
+        if std::env::var_os("JOBCHECK_BLESS").is_some() {
+            std::fs::write(&path, &text).expect("write docs/src/rules.md");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == text,
+            "docs/src/rules.md is not what `explain` says: run \
+             `JOBCHECK_BLESS=1 cargo test --lib explain` and commit the file"
+        );
     }
 
     #[test]

@@ -440,7 +440,7 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
     Err(usage_error(
         "no limits: pass --limits FILE (or JOBCHECK_LIMITS, or `limits` in jobcheck.toml), or \
          --endpoint URL (or JOBCHECK_ENDPOINT) with a token, or a token or access key alone to \
-         discover the endpoint (see the README, \"Credentials\")",
+         discover the endpoint (see the book's \"Credentials\" chapter)",
     ))
 }
 

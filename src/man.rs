@@ -112,7 +112,7 @@ fn examples(name: &str) -> Vec<(&'static str, &'static str)> {
         )],
         "jobcheck-lsp" => vec![(
             "jobcheck lsp",
-            "Run by an editor, which talks to it on standard input and output (README, \"Editors\").",
+            "Run by an editor, which talks to it on standard input and output (the book's \"Editors\" chapter).",
         )],
         "jobcheck-man" => vec![(
             "jobcheck man --out-dir /usr/local/share/man/man1",
@@ -155,7 +155,7 @@ fn page(cmd: clap::Command) -> std::io::Result<Page> {
     extra.text([roman(
         "jobcheck.toml in the working directory or a parent, up to the repository root or \
          the home directory: the project's configuration. $XDG_CONFIG_HOME/jobcheck/config.toml: \
-         the user's own. See the README, \"Configuration\".",
+         the user's own. See the book's \"Configuration\" chapter.",
     )]);
     let examples = examples(&name);
     let items: Vec<(&str, &str)> = examples.iter().map(|(c, t)| (*c, *t)).collect();

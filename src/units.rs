@@ -1,4 +1,4 @@
-//! Memory and time grammars (DESIGN §2).
+//! Memory and time grammars.
 //!
 //! Memory: an integer or decimal with an optional unit K, M, G, T (also KB/KiB,
 //! MB/MiB, GB/GiB, TB/TiB and Kubernetes' Ki, Mi, Gi, Ti; any case), always

@@ -119,7 +119,7 @@ impl Caps {
     }
 }
 
-/// Every output format (DESIGN §5).
+/// Every output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,

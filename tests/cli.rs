@@ -666,7 +666,7 @@ fn a_bad_config_is_a_usage_error_at_its_line() {
     assert!(err.contains("unknown memory unit"), "{err}");
 }
 
-/// Findings of a review by someone who had only the contract and the README.
+/// Findings of a review by someone who had only the documentation.
 #[test]
 fn contract_review_regressions() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,4 +1,4 @@
-//! Configuration trust (DESIGN §10), played as an attacker would: a
+//! Configuration trust, played as an attacker would: a
 //! repository's `jobcheck.toml` trying to send the token elsewhere, a file
 //! someone else owns or can write, a configuration above the repository.
 

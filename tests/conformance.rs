@@ -207,7 +207,7 @@ const REFUSED: &[Refused] = &[
 ];
 
 /// The variants refused by the strict reading of numbers and run times in
-/// a platform body (DESIGN §2).
+/// a platform body.
 const REFUSED_NUMBERS: &[Refused] = &[
     Refused {
         file: "ramsize-with-unit",

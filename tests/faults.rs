@@ -1,4 +1,4 @@
-//! Faults of the platform API, the token, and the cache (DESIGN §3, §8):
+//! Faults of the platform API, the token, and the cache:
 //! every failure ends unjudged (never "admitted") with a cause in words, in
 //! bounded time and memory, and the token never shows up anywhere.
 //! Complements tests/api.rs, which checks the protocol's happy paths and

@@ -1,4 +1,4 @@
-//! Hostile documents (DESIGN §8): each gets a clear diagnostic naming the
+//! Hostile documents: each gets a clear diagnostic naming the
 //! file, in bounded time and memory, with exit 1 and never a panic.
 
 use std::path::{Path, PathBuf};

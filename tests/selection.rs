@@ -1,4 +1,4 @@
-//! Which files are judged as jobs (DESIGN §9), in a small repository built
+//! Which files are judged as jobs , in a small repository built
 //! for each test: jobs, a CI workflow, a limits file and a scratch folder
 //! that `.gitignore` leaves out.
 

@@ -1,7 +1,7 @@
 //! Configuration: defaults, local policy caps stricter than the platform's,
 //! rule severities, the limits file and which files are job files.
 //!
-//! Two files are read (DESIGN §10). The user's own
+//! Two files are read. The user's own
 //! (`$XDG_CONFIG_HOME/jobcheck/config.toml`, else
 //! `~/.config/jobcheck/config.toml`) may say where credentials go. A
 //! project's `jobcheck.toml`, found from the working directory up to the
@@ -284,12 +284,12 @@ memory-unit-missing = "off"
     }
 
     #[test]
-    fn the_readme_example_is_valid() {
-        let readme = include_str!("../../README.md");
+    fn the_book_example_is_valid() {
+        let readme = include_str!("../../docs/src/config.md");
         let section = readme
-            .split("## Local policy")
+            .split("# Local policy")
             .nth(1)
-            .expect("README has a Local policy section");
+            .expect("docs/src/config.md has a Local policy section");
         let toml_text = section
             .split("```toml\n")
             .nth(1)

@@ -31,7 +31,7 @@ const TOP_KEYS: [&str; 11] = [
 ];
 
 /// The keys that say where credentials go: the user's own configuration
-/// may hold them, a project's may not (DESIGN §10).
+/// may hold them, a project's may not.
 pub const CREDENTIAL_KEYS: [&str; 3] = ["endpoint", "auth-url", "ac-url"];
 
 const CAP_KEYS: [&str; 7] = [

@@ -1,5 +1,5 @@
 //! How each job was read: its request normalised, with the defaults the
-//! rules apply, and the limits it was judged against (DESIGN §5, the JSON
+//! rules apply, and the limits it was judged against (the JSON
 //! report's `request` and `limits`).
 
 use crate::diag::Diagnostic;

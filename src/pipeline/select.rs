@@ -1,4 +1,4 @@
-//! Which files are job files (DESIGN §9): paths named on the command line
+//! Which files are job files: paths named on the command line
 //! are always checked; directories are walked as ripgrep walks them.
 //!
 //! In a walked directory, hidden files and directories are skipped,

@@ -1,6 +1,6 @@
 //! Verdicts and the exit status, decided here and nowhere else: which
 //! diagnostics reject a job, what a job's verdict is, and what the run's
-//! exit status is (DESIGN §6).
+//! exit status is (0 admitted, 1 rejected, 2 usage, 3 unjudged; the highest wins).
 
 use crate::diag::{Diagnostic, Severity};
 use crate::limits::Lookup;
@@ -32,7 +32,7 @@ pub fn of_job(rejected: bool, answer: Option<&Lookup>) -> (Verdict, Option<Strin
     }
 }
 
-/// DESIGN §6: 3 when limits were unavailable for some job, else 1 when a job
+/// 3 when limits were unavailable for some job, else 1 when a job
 /// was rejected or a document could not be read, else 0.
 pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
     let s = report.summary();

@@ -1,4 +1,4 @@
-//! GitHub Actions workflow commands (DESIGN §5): one `::error` or `::warning`
+//! GitHub Actions workflow commands: one `::error` or `::warning`
 //! annotation per diagnostic, then the summary as a plain line.
 //!
 //! Escaping follows the Actions runner: in the message (the command's data)

@@ -1,4 +1,4 @@
-//! The version-1 JSON report (DESIGN §5, `schemas/report.schema.json`).
+//! The version-1 JSON report (`schemas/report.schema.json`).
 
 use std::io::{self, Write};
 

@@ -1,4 +1,4 @@
-//! JUnit XML (DESIGN §5), for CI systems that show test reports (GitLab,
+//! JUnit XML, for CI systems that show test reports (GitLab,
 //! Jenkins, Azure Pipelines, …).
 //!
 //! Layout: one `<testsuites name="jobcheck">` root; one `<testsuite>` per

@@ -1,4 +1,4 @@
-//! SARIF 2.1.0 (DESIGN §5), for GitHub code scanning and other SARIF readers.
+//! SARIF 2.1.0, for GitHub code scanning and other SARIF readers.
 //!
 //! One run; every rule of `Code::ALL` in `tool.driver.rules`; one result per
 //! diagnostic, located by the report's path relative to `%SRCROOT%` and a

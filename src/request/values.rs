@@ -1,5 +1,5 @@
 //! How every count, memory amount and time of a job request is read
-//! (DESIGN §2: "Platform body", "Job spec leniency and ambiguity", "Memory",
+//! ("Platform body", "Job spec leniency and ambiguity", "Memory",
 //! "Time").
 //!
 //! A job spec forgives spelling but is never silent: a value read in a way a
