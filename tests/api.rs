@@ -1,7 +1,7 @@
 //! Live limits from the platform API, against a local server that speaks
 //! the protocol, including its failures.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! credential cache, against a local server that checks signatures the way
 //! the platform does.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -2,7 +2,7 @@
 //! repository's `jobcheck.toml` trying to send the token elsewhere, a file
 //! someone else owns or can write, a configuration above the repository.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! Complements tests/api.rs, which checks the protocol's happy paths and
 //! the finer points (request counts, Retry-After limits) of some faults.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -2,7 +2,7 @@
 //! framed JSON-RPC in, notifications and answers out. Every wait is bounded,
 //! so a hung server fails a test instead of hanging it.
 
-mod support;
+use crate::support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

@@ -3,7 +3,7 @@
 //! limits or configuration files, inputs made to blow up error rendering,
 //! and environment values shown by `--help`.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -329,8 +329,9 @@ fn unknown_keys(n: usize) -> String {
 }
 
 /// Rendering was quadratic: in a debug build, 8,000 unknown fields took
-/// 73 s in the human format; linear, 20,000 take about 7 s. The bound leaves
-/// room for a slow, busy machine, and none for quadratic time.
+/// 73 s in the human format (20,000 would take about 8 minutes); linear,
+/// 20,000 take about 7 s on a quiet machine and 33 s on a loaded one. The
+/// bound only catches the quadratic case, with room for a busy machine.
 #[test]
 fn twenty_thousand_unknown_fields_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
@@ -356,14 +357,15 @@ fn twenty_thousand_unknown_fields_render_in_linear_time() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.contains("zzfield19999"), "every field is shown");
     assert!(
-        run.took < Duration::from_secs(30),
+        run.took < Duration::from_secs(300),
         "20,000 unknown fields took {:?}",
         run.took
     );
 }
 
-/// In a debug build, 8,000 unknown rule names took 84 s; linear, 12,000
-/// take about 8 s.
+/// In a debug build, 8,000 unknown rule names took 84 s (12,000 would take
+/// about 3 minutes); linear, 12,000 take about 8 s. The bound only catches
+/// the quadratic case.
 #[test]
 fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
@@ -389,7 +391,7 @@ fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("zzrule11999"), "every name is shown");
     assert!(
-        run.took < Duration::from_secs(30),
+        run.took < Duration::from_secs(150),
         "12,000 unknown rule names took {:?}",
         run.took
     );

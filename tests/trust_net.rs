@@ -3,7 +3,7 @@
 //! only look like loopback, expired tokens, slow servers, bad certificates,
 //! and a shared cache whose entry was rewritten to point elsewhere.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-mod support;
+use crate::support;
 
 use support::cli::{jobcheck, root};
 
