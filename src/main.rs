@@ -323,7 +323,7 @@ fn main() -> ExitCode {
         Command::Schema { which } => {
             let text = match which {
                 SchemaKind::Job => jobcheck::request::schema::job_schema(),
-                SchemaKind::Report => jobcheck::report::json::REPORT_SCHEMA.to_string(),
+                SchemaKind::Report => jobcheck::report::schema::report_schema(),
             };
             emit(format!("{}\n", text.trim_end()).as_bytes(), 0)
         }

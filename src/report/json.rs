@@ -219,6 +219,3 @@ impl Renderer for Json {
         writeln!(out)
     }
 }
-
-/// `schemas/report.schema.json`: the contract of this format.
-pub const REPORT_SCHEMA: &str = include_str!("../../schemas/report.schema.json");

@@ -7,6 +7,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;
+pub mod schema;
 pub mod table;
 
 use std::io::{self, Write};

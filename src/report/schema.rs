@@ -1,0 +1,290 @@
+//! The JSON Schema of the version-1 JSON report (`schemas/report.schema.json`),
+//! generated here so that its list of codes is the program's own (`Code::ALL`):
+//! a new rule changes the schema without a hand edit. A test compares the
+//! committed file with this text (`jobcheck schema report > schemas/report.schema.json`).
+
+use serde_json::{Value, json};
+
+use crate::diag::Code;
+
+/// `schemas/report.schema.json`, as JSON Schema draft-07.
+pub fn report_schema() -> String {
+    let schema = json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "jobcheck report, version 1",
+        "description": "The report `jobcheck check --format json` prints. Lines and columns are 1-based; columns count Unicode characters; the end is exclusive. Fields without a value are null.",
+        "type": "object",
+        "required": ["version", "summary", "jobs", "diagnostics"],
+        "additionalProperties": false,
+        "properties": {
+            "version": {
+                "const": 1
+            },
+            "summary": summary(),
+            "jobs": {
+                "type": "array",
+                "items": jobs_items()
+            },
+            "diagnostics": {
+                "type": "array",
+                "items": diagnostics_items()
+            }
+        }
+    });
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Every code a diagnostic may carry.
+fn codes() -> Vec<&'static str> {
+    Code::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+fn diagnostics_items() -> Value {
+    json!({
+        "type": "object",
+        "required": ["code", "severity", "message", "help", "file", "document", "line", "column", "endLine", "endColumn", "field", "requested", "limit", "fix"],
+        "additionalProperties": false,
+        "properties": {
+            "code": {
+                "enum": codes(),
+                "description": "The rule's stable code; `jobcheck explain CODE` describes it."
+            },
+            "severity": {
+                "enum": ["error", "warning"]
+            },
+            "message": {
+                "type": "string"
+            },
+            "help": {
+                "type": ["string", "null"],
+                "description": "What would fix it."
+            },
+            "file": {
+                "type": "string"
+            },
+            "document": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "null for a problem with the whole file (unreadable bytes, empty file)."
+            },
+            "line": {
+                "type": ["integer", "null"],
+                "minimum": 1
+            },
+            "column": {
+                "type": ["integer", "null"],
+                "minimum": 1
+            },
+            "endLine": {
+                "type": ["integer", "null"],
+                "minimum": 1
+            },
+            "endColumn": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Exclusive."
+            },
+            "field": {
+                "type": ["string", "null"],
+                "description": "The key the diagnostic is about, as written. A `missing-field` that groups the required keys missing from one document lists them all, joined by `, ` (e.g. `taskType, version`)."
+            },
+            "requested": {
+                "type": ["string", "null"],
+                "description": "The value asked for, normalised (e.g. `48G (49152 MiB)`)."
+            },
+            "limit": {
+                "type": ["string", "null"],
+                "description": "The limit it was judged against."
+            },
+            "fix": diagnostics_items_fix()
+        }
+    })
+}
+
+fn diagnostics_items_fix() -> Value {
+    json!({
+        "type": ["object", "null"],
+        "description": "The one edit that fixes the diagnostic, when there is one: write `replacement` in place of the text from line:column to endLine:endColumn (exclusive; equal positions insert). A fix never changes a value's meaning silently: it sets a value to its limit, spells out the current reading (`16` → `16M`), or renames a key or group to the one suggested.",
+        "required": ["replacement", "line", "column", "endLine", "endColumn"],
+        "additionalProperties": false,
+        "properties": {
+            "replacement": {
+                "type": "string"
+            },
+            "line": {
+                "type": "integer",
+                "minimum": 1
+            },
+            "column": {
+                "type": "integer",
+                "minimum": 1
+            },
+            "endLine": {
+                "type": "integer",
+                "minimum": 1
+            },
+            "endColumn": {
+                "type": "integer",
+                "minimum": 1
+            }
+        }
+    })
+}
+
+fn jobs_items() -> Value {
+    json!({
+        "type": "object",
+        "required": ["file", "document", "name", "resourceGroup", "acceleratorType", "verdict", "reason", "request", "limits"],
+        "additionalProperties": false,
+        "properties": {
+            "file": {
+                "type": "string",
+                "description": "The path as given, relative to the working directory, with forward slashes."
+            },
+            "document": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "1-based index of the document in its file."
+            },
+            "name": {
+                "type": ["string", "null"],
+                "description": "name (job spec) or instanceServiceName (platform body)."
+            },
+            "resourceGroup": {
+                "type": ["string", "null"]
+            },
+            "acceleratorType": {
+                "enum": ["gpu", "dcu", "mlu", "cpu", null],
+                "description": "The type whose limits apply: stated, or inferred from the cards."
+            },
+            "verdict": {
+                "enum": ["admitted", "rejected", "unjudged"]
+            },
+            "reason": {
+                "type": ["string", "null"],
+                "description": "Why an unjudged job could not be judged."
+            },
+            "request": jobs_items_request(),
+            "limits": jobs_items_limits()
+        }
+    })
+}
+
+fn jobs_items_limits() -> Value {
+    json!({
+        "type": ["object", "null"],
+        "description": "What the job was judged against: the group's limits for its accelerator type, or a local policy cap where that is stricter. A field is null when the limit is unknown (or, for `maxTimeSeconds`, unlimited; for `quota`, when there is no separate quota). null when no limits were found for the job (unjudged, unknown group, no group).",
+        "required": ["cpus", "cards", "quota", "memoryMiB", "nodes", "maxTimeSeconds"],
+        "additionalProperties": false,
+        "properties": {
+            "cpus": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Cores per node (cpuNumber)."
+            },
+            "cards": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Cards per node in the group (gpuNumber)."
+            },
+            "quota": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "Your per-node quota for the job's card type (nvLimits, dcuLimits or mluLimits) when above 0."
+            },
+            "memoryMiB": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "Memory per node in MiB (memorySize)."
+            },
+            "nodes": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Nodes per job (nodeNumber)."
+            },
+            "maxTimeSeconds": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "The longest run time (maxTime); null when unlimited or unknown."
+            }
+        }
+    })
+}
+
+fn jobs_items_request() -> Value {
+    json!({
+        "type": ["object", "null"],
+        "description": "What the job asks, normalised, as the rules judged it: defaults applied (`nodes` 1 in a job spec, `cards` 0 for a cpu job or a job spec that names no cards). A field is null when absent with no default, or unreadable; `walltimeSeconds` is also null for `unlimited`. null when the document could not be read as a job.",
+        "required": ["cpus", "cards", "memoryMiB", "nodes", "walltimeSeconds"],
+        "additionalProperties": false,
+        "properties": {
+            "cpus": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Cores per node."
+            },
+            "cards": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Accelerator cards per node, of `acceleratorType`."
+            },
+            "memoryMiB": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "description": "Memory per node in MiB (base 1024); fractional when the request is not a whole MiB."
+            },
+            "nodes": {
+                "type": ["integer", "null"],
+                "minimum": 0
+            },
+            "walltimeSeconds": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "null when absent or unlimited."
+            }
+        }
+    })
+}
+
+fn summary() -> Value {
+    json!({
+        "type": "object",
+        "required": ["files", "jobs", "admitted", "rejected", "unjudged", "errors", "warnings"],
+        "additionalProperties": false,
+        "properties": {
+            "files": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Files read."
+            },
+            "jobs": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Documents read, each judged as a job."
+            },
+            "admitted": {
+                "type": "integer",
+                "minimum": 0
+            },
+            "rejected": {
+                "type": "integer",
+                "minimum": 0
+            },
+            "unjudged": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Jobs whose limits could not be had."
+            },
+            "errors": {
+                "type": "integer",
+                "minimum": 0
+            },
+            "warnings": {
+                "type": "integer",
+                "minimum": 0
+            }
+        }
+    })
+}
