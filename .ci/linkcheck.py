@@ -51,8 +51,8 @@ def check_book(book):
                 continue
             page = os.path.join(root, name)
             for link in parse(page).links:
-                if external(link) or link.startswith("//"):
-                    continue
+                if external(link) or link.startswith("/"):
+                    continue  # external, or the site's root (404.html's "home")
                 url = urllib.parse.urlsplit(link)
                 target = page if not url.path else os.path.normpath(
                     os.path.join(os.path.dirname(page), urllib.parse.unquote(url.path)))
