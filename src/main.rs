@@ -21,6 +21,7 @@ const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
 const CREDENTIALS: &str = "Credentials";
 const OUTPUT: &str = "Output";
+const FIXING: &str = "Fixing and suppressing";
 
 #[derive(Parser)]
 #[command(
@@ -210,6 +211,19 @@ struct CheckArgs {
     /// group's limits, values over a limit marked (human format).
     #[arg(long, help_heading = OUTPUT)]
     table: bool,
+    /// Apply every safe fix in place (comments, quoting, key order, line
+    /// endings and encoding kept), then report what remains. With `-`,
+    /// print the fixed text of standard input.
+    #[arg(long, help_heading = FIXING)]
+    fix: bool,
+    /// Print the fixes as a unified diff and write nothing; exit 1 when
+    /// there is any.
+    #[arg(long, help_heading = FIXING)]
+    diff: bool,
+    /// With --fix or --diff, also apply the fixes that change what is asked
+    /// for (a value lowered to its limit).
+    #[arg(long, help_heading = FIXING)]
+    unsafe_fixes: bool,
 }
 
 /// The exit code for a failure of the platform client, the credentials or
@@ -514,6 +528,9 @@ fn check(args: CheckArgs) -> u8 {
         Ok(source) => source,
         Err(code) => return code,
     };
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        return usage_error("--unsafe-fixes goes with --fix or --diff");
+    }
     let format = args.format.or(config.format).unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             Format::Github
@@ -525,8 +542,30 @@ fn check(args: CheckArgs) -> u8 {
         deny_warnings: args.deny_warnings,
         config,
     };
+    if args.fix || args.diff {
+        return fixing(&args, inputs, source.as_ref(), &options, format);
+    }
     let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
-    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    if let Err(code) = write_report(&args, format, &report, false) {
+        return code;
+    }
+    pipeline::exit_code(&report, args.deny_warnings)
+}
+
+/// Render the report where `--output-file` says, else on standard output
+/// (standard error when standard output carries fixed text).
+fn write_report(
+    args: &CheckArgs,
+    format: Format,
+    report: &report::Report,
+    to_stderr: bool,
+) -> Result<(), u8> {
+    let to_terminal = args.output_file.is_none()
+        && if to_stderr {
+            std::io::stderr().is_terminal()
+        } else {
+            std::io::stdout().is_terminal()
+        };
     let style = style(args.color, to_terminal);
     let extras = report::Extras {
         quiet: args.quiet,
@@ -536,19 +575,24 @@ fn check(args: CheckArgs) -> u8 {
     let written = match &args.output_file {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            report::render_with(format, style, extras, &report, &mut w)?;
+            report::render_with(format, style, extras, report, &mut w)?;
             w.flush()
         }),
+        None if to_stderr => {
+            let stderr = std::io::stderr();
+            let mut w = std::io::BufWriter::new(stderr.lock());
+            report::render_with(format, style, extras, report, &mut w).and_then(|_| w.flush())
+        }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::render_with(format, style, extras, &report, &mut w).and_then(|_| w.flush())
+            report::render_with(format, style, extras, report, &mut w).and_then(|_| w.flush())
         }
     };
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        return usage_error(format!("cannot write the report: {e}"));
+        return Err(usage_error(format!("cannot write the report: {e}")));
     }
     if format != Format::Human || args.quiet {
         // Machine formats and quiet output stay clean on stdout; run-wide
@@ -557,7 +601,96 @@ fn check(args: CheckArgs) -> u8 {
             eprintln!("{notice}");
         }
     }
-    pipeline::exit_code(&report, args.deny_warnings)
+    Ok(())
+}
+
+/// `--fix` / `--diff`: apply the fixes, then write the files (or print the
+/// difference) and report what remains.
+fn fixing(
+    args: &CheckArgs,
+    inputs: Vec<pipeline::Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+    format: Format,
+) -> u8 {
+    use jobcheck::fix;
+    let mode = fix::Mode {
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    let (report, fixed) = fix::run(inputs, source, options, mode);
+    let noun = |n: usize| report::count(n, "fix", "fixes");
+    let mut code = pipeline::exit_code(&report, args.deny_warnings);
+    let mut stdin_text = None;
+    let mut diffs = String::new();
+    for f in &fixed {
+        let shown = fix::shown(&f.display);
+        if let Some(why) = &f.refused {
+            let pending = report
+                .files
+                .iter()
+                .find(|r| r.path == f.display)
+                .is_some_and(|r| {
+                    r.diagnostics
+                        .iter()
+                        .any(|d| d.fix.as_ref().is_some_and(|x| mode.takes(x)))
+                });
+            if pending {
+                eprintln!("warning: `{shown}` not fixed: {why}");
+            }
+            continue;
+        }
+        if args.diff {
+            if f.changed() {
+                if f.encoding != fix::Encoding::Utf8 {
+                    eprintln!(
+                        "note: `{shown}` is {}; the diff shows its text as UTF-8",
+                        f.encoding.name()
+                    );
+                }
+                diffs.push_str(&fix::diff::unified(&f.display, &f.before, &f.after));
+                eprintln!("would apply {} to {shown}", noun(f.count));
+            }
+            continue;
+        }
+        match &f.source {
+            pipeline::Source::Stdin => stdin_text = Some(f.bytes()),
+            pipeline::Source::File(path) if f.changed() => {
+                match fix::write::atomic(path, &f.bytes()) {
+                    Ok(()) => eprintln!("applied {} to {shown}", noun(f.count)),
+                    Err(e) => {
+                        eprintln!("error: cannot write the fixes to `{shown}`: {e}");
+                        code = code.max(USAGE);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let waiting = report
+        .files
+        .iter()
+        .flat_map(|f| &f.diagnostics)
+        .filter(|d| d.fix.as_ref().is_some_and(|f| !mode.takes(f)))
+        .count();
+    if waiting > 0 {
+        eprintln!(
+            "{} more {} unsafe (they change what is asked for): --unsafe-fixes applies {}",
+            waiting,
+            if waiting == 1 { "fix is" } else { "fixes are" },
+            if waiting == 1 { "it" } else { "them" },
+        );
+    }
+    if args.diff {
+        let any = !diffs.is_empty();
+        return emit(diffs.as_bytes(), if any { REJECTED } else { 0 });
+    }
+    if let Err(code) = write_report(args, format, &report, stdin_text.is_some()) {
+        return code;
+    }
+    match stdin_text {
+        Some(text) => emit(&text, code),
+        None => code,
+    }
 }
 
 fn limits(args: LimitsArgs) -> u8 {
