@@ -60,6 +60,7 @@ codes! {
     QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
+    UnusedSuppression = "unused-suppression", Warning, "a `# jobcheck: ignore[…]` comment that suppresses nothing, names no codes or names an unknown one";
 }
 
 impl Code {
@@ -357,7 +358,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 17);
+        assert_eq!(Code::ALL.len(), 18);
     }
 
     #[test]

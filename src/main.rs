@@ -224,6 +224,20 @@ struct CheckArgs {
     /// for (a value lowered to its limit).
     #[arg(long, help_heading = FIXING)]
     unsafe_fixes: bool,
+    /// Report only these codes (comma-separated, repeatable), over the
+    /// configuration's `[rules]`.
+    #[arg(long, value_name = "CODE,…", value_delimiter = ',', help_heading = FIXING)]
+    select: Vec<String>,
+    /// Do not report these codes (comma-separated, repeatable).
+    #[arg(long, value_name = "CODE,…", value_delimiter = ',', help_heading = FIXING)]
+    ignore: Vec<String>,
+    /// Hide the findings this baseline file lists (by file, job, code and
+    /// field), and say which of its entries no longer match anything.
+    #[arg(long, value_name = "FILE", help_heading = FIXING)]
+    baseline: Option<PathBuf>,
+    /// Record every finding of this run in a baseline file and exit.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"], help_heading = FIXING)]
+    write_baseline: Option<PathBuf>,
 }
 
 /// The exit code for a failure of the platform client, the credentials or
@@ -538,18 +552,100 @@ fn check(args: CheckArgs) -> u8 {
             Format::Human
         }
     });
+    let mut config = config;
+    if let Err(message) = pipeline::suppress::select(&mut config.rules, &args.select, &args.ignore) {
+        return usage_error(message);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => match read_baseline(path) {
+            Ok(b) => Some(std::sync::Arc::new(b)),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let options = Options {
         deny_warnings: args.deny_warnings,
         config,
+        baseline,
     };
     if args.fix || args.diff {
         return fixing(&args, inputs, source.as_ref(), &options, format);
     }
     let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+    if let Some(path) = &args.write_baseline {
+        return write_baseline(path, &report);
+    }
     if let Err(code) = write_report(&args, format, &report, false) {
         return code;
     }
+    tell_baseline(&args, &options);
     pipeline::exit_code(&report, args.deny_warnings)
+}
+
+fn read_baseline(path: &std::path::Path) -> Result<pipeline::baseline::Baseline, u8> {
+    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
+    let text = jobcheck::fsread::read_small(path)
+        .map_err(|e| usage_error(format!("cannot read the baseline `{shown}`: {e}")))?;
+    pipeline::baseline::Baseline::parse(&text, pipeline::baseline::base_of(path))
+        .map_err(|e| usage_error(format!("the baseline `{shown}` cannot be used: {e}")))
+}
+
+/// `--write-baseline FILE`: every finding of the run, written atomically.
+fn write_baseline(path: &std::path::Path, report: &report::Report) -> u8 {
+    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
+    let (text, count) = pipeline::baseline::render(report, &pipeline::baseline::base_of(path));
+    if let Err(e) = jobcheck::fix::write::atomic(path, text.as_bytes()) {
+        return usage_error(format!("cannot write the baseline `{shown}`: {e}"));
+    }
+    eprintln!(
+        "wrote {} to the baseline {shown}",
+        report::count(count, "finding", "findings")
+    );
+    let summary = report.summary();
+    if summary.unjudged > 0 || !report.notices.is_empty() {
+        for notice in &report.notices {
+            eprintln!("{notice}");
+        }
+        eprintln!(
+            "warning: {} could not be judged, so the baseline lacks their limit findings",
+            report::count(summary.unjudged, "job", "jobs")
+        );
+        return UNAVAILABLE;
+    }
+    0
+}
+
+/// After a run with `--baseline`: how many findings it hid, and which of
+/// its entries matched nothing (so the file can shrink).
+fn tell_baseline(args: &CheckArgs, options: &Options) {
+    let (Some(path), Some(baseline)) = (&args.baseline, &options.baseline) else {
+        return;
+    };
+    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
+    let stale = baseline.stale();
+    eprintln!(
+        "the baseline {shown} hid {}",
+        report::count(baseline.hidden(), "finding", "findings")
+    );
+    if !stale.is_empty() {
+        eprintln!(
+            "{} of the baseline no longer {} anything (run with --write-baseline to drop {}):",
+            report::count(stale.len(), "entry", "entries"),
+            if stale.len() == 1 { "matches" } else { "match" },
+            if stale.len() == 1 { "it" } else { "them" },
+        );
+        for (entry, left) in stale {
+            let times = if left == entry.count {
+                String::new()
+            } else {
+                format!(" ({left} of {})", entry.count)
+            };
+            eprintln!(
+                "  {}{times}",
+                jobcheck::fix::shown(&pipeline::baseline::describe(entry))
+            );
+        }
+    }
 }
 
 /// Render the report where `--output-file` says, else on standard output
@@ -687,6 +783,7 @@ fn fixing(
     if let Err(code) = write_report(args, format, &report, stdin_text.is_some()) {
         return code;
     }
+    tell_baseline(args, options);
     match stdin_text {
         Some(text) => emit(&text, code),
         None => code,

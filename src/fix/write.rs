@@ -5,11 +5,39 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Replace the file at `path` with `bytes`, atomically, keeping its
-/// permissions. Refused when `path` is a symbolic link or not a regular
-/// file.
+/// Replace the file at `path` with `bytes` (or create it), atomically,
+/// keeping its permissions. Refused when `path` is a symbolic link or not
+/// a regular file.
 pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let meta = std::fs::symlink_metadata(path)?;
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(meta) = &meta {
+        refuse(meta)?;
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".jobcheck-")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    if let Some(meta) = &meta {
+        temp.as_file().set_permissions(meta.permissions())?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    // The rename itself is made durable with the directory.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn refuse(meta: &std::fs::Metadata) -> std::io::Result<()> {
     if meta.file_type().is_symlink() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -21,21 +49,6 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             std::io::ErrorKind::InvalidInput,
             "it is not a regular file",
         ));
-    }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".jobcheck-fix-")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    temp.as_file().set_permissions(meta.permissions())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    // The rename itself is made durable with the directory.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(())
 }

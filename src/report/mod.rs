@@ -108,6 +108,36 @@ pub struct FileReport {
     pub source: Option<String>,
     pub jobs: Vec<JobEntry>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings a suppression or the baseline hid: not counted, not shown
+    /// in the text formats, marked as suppressed in JSON and SARIF.
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// A finding that was hidden, and what hid it.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub by: SuppressedBy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// A `# jobcheck: ignore[…]` comment in the file.
+    Comment,
+    /// `per-file-ignores` in `jobcheck.toml`.
+    Configuration,
+    /// An entry of the `--baseline` file.
+    Baseline,
+}
+
+impl SuppressedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressedBy::Comment => "comment",
+            SuppressedBy::Configuration => "configuration",
+            SuppressedBy::Baseline => "baseline",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -271,6 +301,7 @@ pub fn render_with(
 pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) -> String {
     let report = Report {
         files: vec![FileReport {
+            suppressed: Vec::new(),
             path: bad.path.clone(),
             source: Some(bad.text.clone()),
             jobs: Vec::new(),
