@@ -523,10 +523,14 @@ fn api_source(
 }
 
 fn check(args: CheckArgs) -> u8 {
-    let config = match load_config(&args.limits) {
+    let mut config = match load_config(&args.limits) {
         Ok(config) => config,
         Err(code) => return code,
     };
+    if let Err(message) = pipeline::suppress::select(&mut config.rules, &args.select, &args.ignore)
+    {
+        return usage_error(message);
+    }
     let selection = Selection {
         stdin_name: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
@@ -552,10 +556,6 @@ fn check(args: CheckArgs) -> u8 {
             Format::Human
         }
     });
-    let mut config = config;
-    if let Err(message) = pipeline::suppress::select(&mut config.rules, &args.select, &args.ignore) {
-        return usage_error(message);
-    }
     let baseline = match &args.baseline {
         Some(path) => match read_baseline(path) {
             Ok(b) => Some(std::sync::Arc::new(b)),

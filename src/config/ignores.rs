@@ -44,7 +44,10 @@ pub fn read(value: &Spanned<DeValue>, errors: &mut Vec<Diagnostic>) -> Vec<PerFi
                 Diagnostic::at(
                     Code::InvalidValue,
                     span_of(glob),
-                    format!("`per-file-ignores`: `{}` is not a glob: {e}", glob.get_ref()),
+                    format!(
+                        "`per-file-ignores`: `{}` is not a glob: {e}",
+                        glob.get_ref()
+                    ),
                 )
                 .label("bad glob"),
             );
@@ -55,7 +58,10 @@ pub fn read(value: &Spanned<DeValue>, errors: &mut Vec<Diagnostic>) -> Vec<PerFi
                 Diagnostic::at(
                     Code::InvalidValue,
                     span_of(codes),
-                    format!("`per-file-ignores.\"{}\"` must be a list of codes", glob.get_ref()),
+                    format!(
+                        "`per-file-ignores.\"{}\"` must be a list of codes",
+                        glob.get_ref()
+                    ),
                 )
                 .label("not a list")
                 .help("write [\"cpus-over-limit\", …]"),
@@ -119,7 +125,10 @@ pub fn codes_for(ignores: &[PerFileIgnore], dir: Option<&Path>, path: &Path) -> 
         let Ok(matcher) = builder.build() else {
             continue;
         };
-        if path.starts_with(&dir) && matcher.matched_path_or_any_parents(&path, false).is_ignore()
+        if path.starts_with(&dir)
+            && matcher
+                .matched_path_or_any_parents(&path, false)
+                .is_ignore()
         {
             out.extend(rule.codes.iter().copied());
         }

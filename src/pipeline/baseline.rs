@@ -112,7 +112,12 @@ impl Baseline {
             if Code::parse(&e.code).is_none() {
                 return Err(format!("`{}` is not a rule code", e.code));
             }
-            let key = (e.file.clone(), e.job.clone(), e.code.clone(), e.field.clone());
+            let key = (
+                e.file.clone(),
+                e.job.clone(),
+                e.code.clone(),
+                e.field.clone(),
+            );
             if index.insert(key, i).is_some() {
                 return Err(format!(
                     "{} job {:?} {} is listed twice; give it one entry with a count",
@@ -148,7 +153,12 @@ impl Baseline {
         let job = job_key(name, Some(document));
         let mut out = Vec::new();
         diags.retain(|d| {
-            let key = (file.clone(), job.clone(), d.code.as_str().to_string(), d.field.clone());
+            let key = (
+                file.clone(),
+                job.clone(),
+                d.code.as_str().to_string(),
+                d.field.clone(),
+            );
             let Some(&i) = self.index.get(&key) else {
                 return true;
             };
@@ -186,8 +196,16 @@ impl Baseline {
 
 /// One line for an entry: `jobs/a.yaml, job train: cpus-over-limit (cpus)`.
 pub fn describe(e: &Entry) -> String {
-    let job = e.job.as_deref().map(|j| format!(", job {j}")).unwrap_or_default();
-    let field = e.field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+    let job = e
+        .job
+        .as_deref()
+        .map(|j| format!(", job {j}"))
+        .unwrap_or_default();
+    let field = e
+        .field
+        .as_deref()
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default();
     format!("{}{job}: {}{field}", e.file, e.code)
 }
 
@@ -264,22 +282,36 @@ mod tests {
         assert_eq!(hid.len(), 1);
         assert_eq!(diags.len(), 2);
         let mut other = vec![finding(Code::CpusOverLimit, "cpus")];
-        assert!(b.take("jobs/b.yaml", Some("train"), 1, &mut other).is_empty());
+        assert!(
+            b.take("jobs/b.yaml", Some("train"), 1, &mut other)
+                .is_empty()
+        );
         let mut second = vec![finding(Code::UnknownField, "gpuu")];
         assert_eq!(b.take("./jobs/a.yaml", None, 2, &mut second).len(), 1);
         assert_eq!(b.hidden(), 2);
         let stale = b.stale();
         assert_eq!(stale.len(), 1);
         assert_eq!(stale[0].1, 1);
-        assert_eq!(describe(stale[0].0), "jobs/a.yaml, job #2: unknown-field (gpuu)");
+        assert_eq!(
+            describe(stale[0].0),
+            "jobs/a.yaml, job #2: unknown-field (gpuu)"
+        );
     }
 
     #[test]
     fn bad_baselines_say_why() {
         let base = PathBuf::from("/");
-        assert!(Baseline::parse("[]", base.clone()).unwrap_err().contains("not a jobcheck baseline"));
+        assert!(
+            Baseline::parse("[]", base.clone())
+                .unwrap_err()
+                .contains("not a jobcheck baseline")
+        );
         let v2 = r#"{"version": 2, "findings": []}"#;
-        assert!(Baseline::parse(v2, base.clone()).unwrap_err().contains("version 2"));
+        assert!(
+            Baseline::parse(v2, base.clone())
+                .unwrap_err()
+                .contains("version 2")
+        );
         let bad = r#"{"version": 1, "findings": [{"file": "a", "job": null, "code": "nope", "field": null, "count": 1}]}"#;
         assert!(Baseline::parse(bad, base).unwrap_err().contains("`nope`"));
     }

@@ -3,10 +3,10 @@
 //! (group, type) pairs looked up, the jobs judged (`check`), and the
 //! run-wide rules applied (`runwide`). Printing does not happen here.
 
+pub mod baseline;
 pub mod input;
 pub mod reading;
 pub mod runwide;
-pub mod baseline;
 pub mod select;
 pub mod suppress;
 pub mod verdict;
@@ -335,6 +335,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
     }
     diagnostics.extend(unused);
     diagnostics.sort_by_key(|d| d.span.map(|s| s.start));
+    suppressed.sort_by_key(|s| s.diagnostic.span.map(|s| s.start));
     if !diagnostics.is_empty() || !suppressed.is_empty() {
         let index = LineIndex::new(&f.text);
         for d in diagnostics

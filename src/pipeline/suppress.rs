@@ -161,7 +161,9 @@ impl Suppressions {
             let applies = match dir.scope {
                 Scope::File => true,
                 Scope::Document(i) => d.document == Some(i),
-                Scope::Line(start, end) => d.span.is_some_and(|s| s.start >= start && s.start <= end),
+                Scope::Line(start, end) => {
+                    d.span.is_some_and(|s| s.start >= start && s.start <= end)
+                }
                 Scope::Nowhere => false,
             };
             if !applies {
@@ -251,9 +253,7 @@ fn directives(text: &str) -> Vec<Directive> {
         // The first `#` that starts a comment: at the line's start or after
         // a space, outside every scalar.
         let comment = body.char_indices().find(|&(i, c)| {
-            c == '#'
-                && (i == 0 || body[..i].ends_with([' ', '\t']))
-                && !inside_scalar(start + i)
+            c == '#' && (i == 0 || body[..i].ends_with([' ', '\t'])) && !inside_scalar(start + i)
         });
         let Some((hash, _)) = comment else { continue };
         let own_line = matches!(body[..hash].trim(), "" | "---");
@@ -351,9 +351,11 @@ fn parse(
     let after_word = &after_mark[word_len..];
     let word_span = Span::new(word_at, word_at + word_len);
     let mut codes = Vec::new();
-    let list = after_word
-        .strip_prefix('[')
-        .and_then(|inner| inner.find(']').map(|end| (&inner[..end], word_at + word_len + 1)));
+    let list = after_word.strip_prefix('[').and_then(|inner| {
+        inner
+            .find(']')
+            .map(|end| (&inner[..end], word_at + word_len + 1))
+    });
     match list {
         None => {
             problems.push(
@@ -374,7 +376,10 @@ fn parse(
             for part in inner.split(',') {
                 let lead = part.len() - part.trim_start().len();
                 let name = part.trim();
-                let span = Span::new(inner_at + offset + lead, inner_at + offset + lead + name.len());
+                let span = Span::new(
+                    inner_at + offset + lead,
+                    inner_at + offset + lead + name.len(),
+                );
                 offset += part.len() + 1;
                 if name.is_empty() {
                     continue;
@@ -475,7 +480,11 @@ mod tests {
         let text = "name: \"a # jobcheck: ignore[cpus-over-limit]\"\ncpus: 64\n";
         let s = Suppressions::read(text, false, Vec::new());
         assert!(s.directives.is_empty(), "{:?}", s.directives);
-        assert!(Suppressions::read(text, true, Vec::new()).directives.is_empty());
+        assert!(
+            Suppressions::read(text, true, Vec::new())
+                .directives
+                .is_empty()
+        );
     }
 
     #[test]
@@ -488,8 +497,18 @@ mod tests {
         assert_eq!(unused.len(), 5, "{messages:#?}");
         assert!(unused.iter().all(|d| d.code == Code::UnusedSuppression));
         assert!(messages[0].contains("names no codes"));
-        assert!(unused[1].help.as_deref().unwrap().contains("cpus-over-limit"));
-        assert!(messages.iter().any(|m| m.contains("no `memory-over-limit` on this line")));
+        assert!(
+            unused[1]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("cpus-over-limit")
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("no `memory-over-limit` on this line"))
+        );
         assert!(messages.iter().any(|m| m.contains("line of its own")));
         assert!(messages.iter().any(|m| m.contains("not a directive")));
     }

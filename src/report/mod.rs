@@ -149,6 +149,8 @@ pub struct Summary {
     pub unjudged: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings hidden by a suppression or the baseline.
+    pub suppressed: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -166,6 +168,7 @@ impl Report {
         };
         for f in &self.files {
             s.jobs += f.jobs.len();
+            s.suppressed += f.suppressed.len();
             for j in &f.jobs {
                 match j.verdict {
                     Verdict::Admitted => s.admitted += 1,
@@ -187,8 +190,12 @@ impl Report {
 impl Summary {
     /// `3 jobs in 2 files: 1 admitted, 1 rejected, 1 unjudged (3 errors, 1 warning)`.
     pub fn line(&self) -> String {
+        let hidden = match self.suppressed {
+            0 => String::new(),
+            n => format!("; {n} suppressed"),
+        };
         format!(
-            "{} in {}: {} admitted, {} rejected, {} unjudged ({}, {})",
+            "{} in {}: {} admitted, {} rejected, {} unjudged ({}, {}{hidden})",
             count(self.jobs, "job", "jobs"),
             count(self.files, "file", "files"),
             self.admitted,
