@@ -21,7 +21,6 @@ const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
 const CREDENTIALS: &str = "Credentials";
 const OUTPUT: &str = "Output";
-const FIXING: &str = "Fixing and suppressing";
 
 #[derive(Parser)]
 #[command(
@@ -211,33 +210,8 @@ struct CheckArgs {
     /// group's limits, values over a limit marked (human format).
     #[arg(long, help_heading = OUTPUT)]
     table: bool,
-    /// Apply every safe fix in place (comments, quoting, key order, line
-    /// endings and encoding kept), then report what remains. With `-`,
-    /// print the fixed text of standard input.
-    #[arg(long, help_heading = FIXING)]
-    fix: bool,
-    /// Print the fixes as a unified diff and write nothing; exit 1 when
-    /// there is any.
-    #[arg(long, help_heading = FIXING)]
-    diff: bool,
-    /// With --fix or --diff, also apply the fixes that change what is asked
-    /// for (a value lowered to its limit).
-    #[arg(long, help_heading = FIXING)]
-    unsafe_fixes: bool,
-    /// Report only these codes (comma-separated, repeatable), over the
-    /// configuration's `[rules]`.
-    #[arg(long, value_name = "CODE,…", value_delimiter = ',', help_heading = FIXING)]
-    select: Vec<String>,
-    /// Do not report these codes (comma-separated, repeatable).
-    #[arg(long, value_name = "CODE,…", value_delimiter = ',', help_heading = FIXING)]
-    ignore: Vec<String>,
-    /// Hide the findings this baseline file lists (by file, job, code and
-    /// field), and say which of its entries no longer match anything.
-    #[arg(long, value_name = "FILE", help_heading = FIXING)]
-    baseline: Option<PathBuf>,
-    /// Record every finding of this run in a baseline file and exit.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "diff"], help_heading = FIXING)]
-    write_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    fixing: jobcheck::fix::Flags,
 }
 
 /// The exit code for a failure of the platform client, the credentials or
@@ -527,10 +501,10 @@ fn check(args: CheckArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    if let Err(message) = pipeline::suppress::select(&mut config.rules, &args.select, &args.ignore)
-    {
-        return usage_error(message);
-    }
+    let baseline = match args.fixing.prepare(&mut config) {
+        Ok(baseline) => baseline,
+        Err(message) => return usage_error(message),
+    };
     let selection = Selection {
         stdin_name: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
@@ -546,9 +520,6 @@ fn check(args: CheckArgs) -> u8 {
         Ok(source) => source,
         Err(code) => return code,
     };
-    if args.unsafe_fixes && !(args.fix || args.diff) {
-        return usage_error("--unsafe-fixes goes with --fix or --diff");
-    }
     let format = args.format.or(config.format).unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
             Format::Github
@@ -556,113 +527,39 @@ fn check(args: CheckArgs) -> u8 {
             Format::Human
         }
     });
-    let baseline = match &args.baseline {
-        Some(path) => match read_baseline(path) {
-            Ok(b) => Some(std::sync::Arc::new(b)),
-            Err(code) => return code,
-        },
-        None => None,
-    };
     let options = Options {
         deny_warnings: args.deny_warnings,
         config,
         baseline,
     };
-    if args.fix || args.diff {
-        return fixing(&args, inputs, source.as_ref(), &options, format);
-    }
-    let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
-    if let Some(path) = &args.write_baseline {
-        return write_baseline(path, &report);
-    }
-    if let Err(code) = write_report(&args, format, &report, false) {
-        return code;
-    }
-    tell_baseline(&args, &options);
-    pipeline::exit_code(&report, args.deny_warnings)
-}
-
-fn read_baseline(path: &std::path::Path) -> Result<pipeline::baseline::Baseline, u8> {
-    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
-    let text = jobcheck::fsread::read_small(path)
-        .map_err(|e| usage_error(format!("cannot read the baseline `{shown}`: {e}")))?;
-    pipeline::baseline::Baseline::parse(&text, pipeline::baseline::base_of(path))
-        .map_err(|e| usage_error(format!("the baseline `{shown}` cannot be used: {e}")))
-}
-
-/// `--write-baseline FILE`: every finding of the run, written atomically.
-fn write_baseline(path: &std::path::Path, report: &report::Report) -> u8 {
-    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
-    let (text, count) = pipeline::baseline::render(report, &pipeline::baseline::base_of(path));
-    if let Err(e) = jobcheck::fix::write::atomic(path, text.as_bytes()) {
-        return usage_error(format!("cannot write the baseline `{shown}`: {e}"));
-    }
-    eprintln!(
-        "wrote {} to the baseline {shown}",
-        report::count(count, "finding", "findings")
-    );
-    let summary = report.summary();
-    if summary.unjudged > 0 || !report.notices.is_empty() {
-        for notice in &report.notices {
-            eprintln!("{notice}");
-        }
-        eprintln!(
-            "warning: {} could not be judged, so the baseline lacks their limit findings",
-            report::count(summary.unjudged, "job", "jobs")
-        );
-        return UNAVAILABLE;
-    }
-    0
-}
-
-/// After a run with `--baseline`: how many findings it hid, and which of
-/// its entries matched nothing (so the file can shrink).
-fn tell_baseline(args: &CheckArgs, options: &Options) {
-    let (Some(path), Some(baseline)) = (&args.baseline, &options.baseline) else {
-        return;
-    };
-    let shown = jobcheck::fix::shown(&pipeline::display_path(path));
-    let stale = baseline.stale();
-    eprintln!(
-        "the baseline {shown} hid {}",
-        report::count(baseline.hidden(), "finding", "findings")
-    );
-    if !stale.is_empty() {
-        eprintln!(
-            "{} of the baseline no longer {} anything (run with --write-baseline to drop {}):",
-            report::count(stale.len(), "entry", "entries"),
-            if stale.len() == 1 { "matches" } else { "match" },
-            if stale.len() == 1 { "it" } else { "them" },
-        );
-        for (entry, left) in stale {
-            let times = if left == entry.count {
-                String::new()
-            } else {
-                format!(" ({left} of {})", entry.count)
-            };
-            eprintln!(
-                "  {}{times}",
-                jobcheck::fix::shown(&pipeline::baseline::describe(entry))
+    let (report, done) = if args.fixing.fix || args.fixing.diff {
+        let (report, done) =
+            jobcheck::fix::fix_files(&args.fixing, inputs, source.as_ref(), &options);
+        done.messages.iter().for_each(|l| eprintln!("{l}"));
+        if args.fixing.diff {
+            return emit(
+                done.diff.as_bytes(),
+                (!done.diff.is_empty()) as u8 * REJECTED,
             );
         }
-    }
-}
-
-/// Render the report where `--output-file` says, else on standard output
-/// (standard error when standard output carries fixed text).
-fn write_report(
-    args: &CheckArgs,
-    format: Format,
-    report: &report::Report,
-    to_stderr: bool,
-) -> Result<(), u8> {
-    let to_terminal = args.output_file.is_none()
-        && if to_stderr {
-            std::io::stderr().is_terminal()
-        } else {
-            std::io::stdout().is_terminal()
+        (report, done)
+    } else {
+        let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+        (report, jobcheck::fix::Finish::default())
+    };
+    if let Some(path) = &args.fixing.write_baseline {
+        return match jobcheck::fix::write_baseline(path, &report) {
+            Ok((lines, code)) => {
+                lines.iter().for_each(|l| eprintln!("{l}"));
+                code
+            }
+            Err(message) => usage_error(message),
         };
-    let style = style(args.color, to_terminal);
+    }
+    // With fixed text on standard output, the report goes to standard error.
+    let to_stderr = done.stdin.is_some();
+    let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+    let style = style(args.color, to_terminal && !to_stderr);
     let extras = report::Extras {
         quiet: args.quiet,
         statistics: args.statistics,
@@ -671,24 +568,22 @@ fn write_report(
     let written = match &args.output_file {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let mut w = std::io::BufWriter::new(f);
-            report::render_with(format, style, extras, report, &mut w)?;
+            report::render_with(format, style, extras, &report, &mut w)?;
             w.flush()
         }),
         None if to_stderr => {
-            let stderr = std::io::stderr();
-            let mut w = std::io::BufWriter::new(stderr.lock());
-            report::render_with(format, style, extras, report, &mut w).and_then(|_| w.flush())
+            report::render_with(format, style, extras, &report, &mut std::io::stderr())
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::render_with(format, style, extras, report, &mut w).and_then(|_| w.flush())
+            report::render_with(format, style, extras, &report, &mut w).and_then(|_| w.flush())
         }
     };
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        return Err(usage_error(format!("cannot write the report: {e}")));
+        return usage_error(format!("cannot write the report: {e}"));
     }
     if format != Format::Human || args.quiet {
         // Machine formats and quiet output stay clean on stdout; run-wide
@@ -697,94 +592,12 @@ fn write_report(
             eprintln!("{notice}");
         }
     }
-    Ok(())
-}
-
-/// `--fix` / `--diff`: apply the fixes, then write the files (or print the
-/// difference) and report what remains.
-fn fixing(
-    args: &CheckArgs,
-    inputs: Vec<pipeline::Input>,
-    source: &dyn LimitSource,
-    options: &Options,
-    format: Format,
-) -> u8 {
-    use jobcheck::fix;
-    let mode = fix::Mode {
-        unsafe_fixes: args.unsafe_fixes,
-    };
-    let (report, fixed) = fix::run(inputs, source, options, mode);
-    let noun = |n: usize| report::count(n, "fix", "fixes");
-    let mut code = pipeline::exit_code(&report, args.deny_warnings);
-    let mut stdin_text = None;
-    let mut diffs = String::new();
-    for f in &fixed {
-        let shown = fix::shown(&f.display);
-        if let Some(why) = &f.refused {
-            let pending = report
-                .files
-                .iter()
-                .find(|r| r.path == f.display)
-                .is_some_and(|r| {
-                    r.diagnostics
-                        .iter()
-                        .any(|d| d.fix.as_ref().is_some_and(|x| mode.takes(x)))
-                });
-            if pending {
-                eprintln!("warning: `{shown}` not fixed: {why}");
-            }
-            continue;
-        }
-        if args.diff {
-            if f.changed() {
-                if f.encoding != fix::Encoding::Utf8 {
-                    eprintln!(
-                        "note: `{shown}` is {}; the diff shows its text as UTF-8",
-                        f.encoding.name()
-                    );
-                }
-                diffs.push_str(&fix::diff::unified(&f.display, &f.before, &f.after));
-                eprintln!("would apply {} to {shown}", noun(f.count));
-            }
-            continue;
-        }
-        match &f.source {
-            pipeline::Source::Stdin => stdin_text = Some(f.bytes()),
-            pipeline::Source::File(path) if f.changed() => {
-                match fix::write::atomic(path, &f.bytes()) {
-                    Ok(()) => eprintln!("applied {} to {shown}", noun(f.count)),
-                    Err(e) => {
-                        eprintln!("error: cannot write the fixes to `{shown}`: {e}");
-                        code = code.max(USAGE);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let waiting = report
-        .files
+    args.fixing
+        .tell(&options)
         .iter()
-        .flat_map(|f| &f.diagnostics)
-        .filter(|d| d.fix.as_ref().is_some_and(|f| !mode.takes(f)))
-        .count();
-    if waiting > 0 {
-        eprintln!(
-            "{} more {} unsafe (they change what is asked for): --unsafe-fixes applies {}",
-            waiting,
-            if waiting == 1 { "fix is" } else { "fixes are" },
-            if waiting == 1 { "it" } else { "them" },
-        );
-    }
-    if args.diff {
-        let any = !diffs.is_empty();
-        return emit(diffs.as_bytes(), if any { REJECTED } else { 0 });
-    }
-    if let Err(code) = write_report(args, format, &report, stdin_text.is_some()) {
-        return code;
-    }
-    tell_baseline(args, options);
-    match stdin_text {
+        .for_each(|l| eprintln!("{l}"));
+    let code = pipeline::exit_code(&report, args.deny_warnings).max(done.failed as u8 * USAGE);
+    match done.stdin {
         Some(text) => emit(&text, code),
         None => code,
     }

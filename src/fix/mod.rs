@@ -9,8 +9,11 @@
 //! writes to a terminal: `main` prints, writes ([`write`]) or shows the
 //! difference ([`diff`]).
 
+mod args;
 pub mod diff;
 pub mod write;
+
+pub use args::Flags;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -88,20 +91,7 @@ impl Encoding {
     }
 }
 
-/// A file name as a message may show it: control characters, bidi
-/// controls and line breaks escaped (`\n`, `\u{202e}`).
-pub fn shown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use crate::fsread::shown;
 
 /// Which fixes a run applies.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -288,6 +278,139 @@ pub fn run(
         }
     }
     (report, fixed)
+}
+
+/// What is left to do after a run of fixes: messages for standard error,
+/// the diff (with `--diff`) and the fixed text of standard input.
+#[derive(Debug, Default)]
+pub struct Finish {
+    pub messages: Vec<String>,
+    pub diff: String,
+    pub stdin: Option<Vec<u8>>,
+    /// Whether a file could not be written.
+    pub failed: bool,
+}
+
+/// Write each changed file (or, with `diff`, only describe the change),
+/// and say what was done.
+pub fn finish(fixed: &[Fixed], report: &Report, mode: Mode, diff: bool) -> Finish {
+    let mut done = Finish::default();
+    let noun = |n: usize| crate::report::count(n, "fix", "fixes");
+    for f in fixed {
+        let name = shown(&f.display);
+        if let Some(why) = &f.refused {
+            let pending = report.files.iter().any(|r| {
+                r.path == f.display
+                    && r.diagnostics
+                        .iter()
+                        .any(|d| d.fix.as_ref().is_some_and(|x| mode.takes(x)))
+            });
+            if pending {
+                done.messages
+                    .push(format!("warning: `{name}` not fixed: {why}"));
+            }
+            continue;
+        }
+        if diff {
+            if f.changed() {
+                if f.encoding != Encoding::Utf8 {
+                    done.messages.push(format!(
+                        "note: `{name}` is {}; the diff shows its text as UTF-8",
+                        f.encoding.name()
+                    ));
+                }
+                done.diff
+                    .push_str(&diff::unified(&f.display, &f.before, &f.after));
+                done.messages
+                    .push(format!("would apply {} to {name}", noun(f.count)));
+            }
+            continue;
+        }
+        match &f.source {
+            Source::Stdin => done.stdin = Some(f.bytes()),
+            Source::File(path) if f.changed() => match write::atomic(path, &f.bytes()) {
+                Ok(()) => done
+                    .messages
+                    .push(format!("applied {} to {name}", noun(f.count))),
+                Err(e) => {
+                    done.messages
+                        .push(format!("error: cannot write the fixes to `{name}`: {e}"));
+                    done.failed = true;
+                }
+            },
+            _ => {}
+        }
+    }
+    let waiting = report
+        .files
+        .iter()
+        .flat_map(|f| &f.diagnostics)
+        .filter(|d| d.fix.as_ref().is_some_and(|f| !mode.takes(f)))
+        .count();
+    if waiting > 0 {
+        let (is, them) = if waiting == 1 {
+            ("fix is", "it")
+        } else {
+            ("fixes are", "them")
+        };
+        done.messages.push(format!(
+            "{waiting} more {is} unsafe (they change what is asked for): --unsafe-fixes applies {them}"
+        ));
+    }
+    done
+}
+
+/// `--fix` / `--diff`: the run of fixes, then the files written (or, with
+/// `--diff`, the difference made). Returns the report of what remains.
+pub fn fix_files(
+    flags: &Flags,
+    inputs: Vec<Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+) -> (Report, Finish) {
+    let mode = Mode {
+        unsafe_fixes: flags.unsafe_fixes,
+    };
+    let (report, fixed) = run(inputs, source, options, mode);
+    let done = finish(&fixed, &report, mode, flags.diff);
+    (report, done)
+}
+
+/// Read `--baseline FILE`, or say why it cannot be used.
+pub fn read_baseline(path: &std::path::Path) -> Result<pipeline::baseline::Baseline, String> {
+    let name = shown(&pipeline::display_path(path));
+    let text = crate::fsread::read_small(path)
+        .map_err(|e| format!("cannot read the baseline `{name}`: {e}"))?;
+    pipeline::baseline::Baseline::parse(&text, pipeline::baseline::base_of(path))
+        .map_err(|e| format!("the baseline `{name}` cannot be used: {e}"))
+}
+
+/// `--write-baseline FILE`: the run's findings, written atomically. Returns
+/// what to tell and the exit status (3 when some job was not judged, so
+/// the baseline lacks its limit findings), or why it could not be written.
+pub fn write_baseline(
+    path: &std::path::Path,
+    report: &Report,
+) -> Result<(Vec<String>, u8), String> {
+    use crate::pipeline::verdict::{ADMITTED, UNAVAILABLE};
+    let name = shown(&pipeline::display_path(path));
+    let (text, count) = pipeline::baseline::render(report, &pipeline::baseline::base_of(path));
+    write::atomic(path, text.as_bytes())
+        .map_err(|e| format!("cannot write the baseline `{name}`: {e}"))?;
+    let mut lines = vec![format!(
+        "wrote {} to the baseline {name}",
+        crate::report::count(count, "finding", "findings")
+    )];
+    let unjudged = report.summary().unjudged;
+    if unjudged == 0 && report.notices.is_empty() {
+        return Ok((lines, ADMITTED));
+    }
+    lines.extend(report.notices.iter().map(|n| n.to_string()));
+    lines.push(format!(
+        "warning: {} could not be judged, so the baseline lacks their limit findings",
+        crate::report::count(unjudged, "job", "jobs")
+    ));
+    Ok((lines, UNAVAILABLE))
 }
 
 /// A limit source that answers each pair once for the whole run of fixes:

@@ -194,6 +194,41 @@ impl Baseline {
     }
 }
 
+impl Baseline {
+    /// What a run with this baseline tells: how many findings it hid, and
+    /// each entry that matched nothing (or less than its count).
+    pub fn tell(&self, name: &str) -> Vec<String> {
+        let hidden = self.hidden();
+        let mut lines = vec![format!(
+            "the baseline {name} hid {}",
+            crate::report::count(hidden, "finding", "findings")
+        )];
+        let stale = self.stale();
+        if stale.is_empty() {
+            return lines;
+        }
+        let (n, verb, them) = match stale.len() {
+            1 => ("1 entry".to_string(), "matches", "it"),
+            n => (format!("{n} entries"), "match", "them"),
+        };
+        lines.push(format!(
+            "{n} of the baseline no longer {verb} anything (run with --write-baseline to drop {them}):"
+        ));
+        for (entry, left) in stale {
+            let times = if left == entry.count {
+                String::new()
+            } else {
+                format!(" ({left} of {})", entry.count)
+            };
+            lines.push(format!(
+                "  {}{times}",
+                crate::fsread::shown(&describe(entry))
+            ));
+        }
+        lines
+    }
+}
+
 /// One line for an entry: `jobs/a.yaml, job train: cpus-over-limit (cpus)`.
 pub fn describe(e: &Entry) -> String {
     let job = e
