@@ -210,7 +210,7 @@ pub fn explanation(code: Code) -> Explanation {
              none in the file; a bare `# jobcheck: ignore` that names no codes; a code that \
              does not exist; and a suppression on a line of its own inside a document, \
              which applies nowhere. A stale suppression would hide the next real finding.",
-            "None.",
+            "None: the rule reads the file's comments only.",
             "resourceGroup: TeslaM40\ncpus: 8  # jobcheck: ignore[cpus-over-limit]\nmemory: 16G",
             "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
             "remove the comment (or the code from its list), or name the codes a bare `ignore` is for.",
