@@ -205,7 +205,8 @@ fn over(rule: Rule, bound: &Bound) -> Diagnostic {
         .requested(rule.requested)
         .limit((rule.terse)(bound.value));
     if let Some(replacement) = (rule.edit)(bound.value) {
-        d = d.fix(rule.span, replacement);
+        // Lowering a request to the limit changes what is asked for.
+        d = d.unsafe_fix(rule.span, replacement);
     }
     if let Some(origin) = bound.policy {
         d = d.note_elsewhere(origin.clone(), "local policy cap");

@@ -60,6 +60,7 @@ codes! {
     QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
+    UnusedSuppression = "unused-suppression", Warning, "a `# jobcheck: ignore[…]` comment that suppresses nothing, names no codes or names an unknown one";
 }
 
 impl Code {
@@ -165,6 +166,11 @@ pub struct Fix {
     pub replacement: String,
     /// Filled in from `span` once the file's text is known.
     pub position: Option<Position>,
+    /// Whether `check --fix` applies it without `--unsafe-fixes`: true for
+    /// an edit that keeps what is asked for (a spelling corrected, a reading
+    /// made explicit), false for one that changes it (a value lowered to its
+    /// limit).
+    pub safe: bool,
 }
 
 impl Diagnostic {
@@ -220,13 +226,25 @@ impl Diagnostic {
         self
     }
 
-    /// The edit that fixes it: `replacement` in place of `span`.
+    /// The edit that fixes it: `replacement` in place of `span`, safe to
+    /// apply with `check --fix`.
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
         self.fix = Some(Fix {
             span,
             replacement: replacement.into(),
             position: None,
+            safe: true,
         });
+        self
+    }
+
+    /// An edit that changes what is asked for (a value lowered to its
+    /// limit): applied only with `--unsafe-fixes`.
+    pub fn unsafe_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self = self.fix(span, replacement);
+        if let Some(f) = self.fix.as_mut() {
+            f.safe = false;
+        }
         self
     }
 
@@ -340,7 +358,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 17);
+        assert_eq!(Code::ALL.len(), 18);
     }
 
     #[test]

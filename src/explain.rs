@@ -203,6 +203,18 @@ pub fn explanation(code: Code) -> Explanation {
             "- resourceGroup: TeslaM40\n  cpuNumber: 40\n  gpuNumber: 2\n  memorySize: 31888\n  nodeNumber: 1\n  maxTime: unlimited",
             "complete the limits file, or ask the platform administrators why the limit is absent.",
         ),
+        Code::UnusedSuppression => (
+            "Warns about a suppression comment that does nothing: `# jobcheck: ignore[CODE]` \
+             at the end of a line with no CODE finding on that line, before a document's \
+             first key with none in the document, or `# jobcheck: ignore-file[CODE]` with \
+             none in the file; a bare `# jobcheck: ignore` that names no codes; a code that \
+             does not exist; and a suppression on a line of its own inside a document, \
+             which applies nowhere. A stale suppression would hide the next real finding.",
+            "None: the rule reads the file's comments only.",
+            "resourceGroup: TeslaM40\ncpus: 8  # jobcheck: ignore[cpus-over-limit]\nmemory: 16G",
+            "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+            "remove the comment (or the code from its list), or name the codes a bare `ignore` is for.",
+        ),
     };
     Explanation {
         code,

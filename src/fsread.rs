@@ -201,6 +201,21 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, ReadError> {
     })
 }
 
+/// A file name as a message may show it: control characters, bidi
+/// controls and line breaks escaped (`\n`, `\u{202e}`).
+pub fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A path as reports show it: relative to the working directory when it is
 /// inside it, with forward slashes.
 pub fn display_path(path: &Path) -> String {

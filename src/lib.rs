@@ -8,6 +8,7 @@ pub mod config;
 pub mod credentials;
 pub mod diag;
 pub mod explain;
+pub mod fix;
 pub mod fsread;
 pub mod limits;
 pub mod lsp;

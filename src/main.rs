@@ -210,6 +210,8 @@ struct CheckArgs {
     /// group's limits, values over a limit marked (human format).
     #[arg(long, help_heading = OUTPUT)]
     table: bool,
+    #[command(flatten)]
+    fixing: jobcheck::fix::Flags,
 }
 
 /// The exit code for a failure of the platform client, the credentials or
@@ -495,9 +497,13 @@ fn api_source(
 }
 
 fn check(args: CheckArgs) -> u8 {
-    let config = match load_config(&args.limits) {
+    let mut config = match load_config(&args.limits) {
         Ok(config) => config,
         Err(code) => return code,
+    };
+    let baseline = match args.fixing.prepare(&mut config) {
+        Ok(baseline) => baseline,
+        Err(message) => return usage_error(message),
     };
     let selection = Selection {
         stdin_name: args.stdin_filename.clone(),
@@ -524,10 +530,36 @@ fn check(args: CheckArgs) -> u8 {
     let options = Options {
         deny_warnings: args.deny_warnings,
         config,
+        baseline,
     };
-    let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+    let (report, done) = if args.fixing.fix || args.fixing.diff {
+        let (report, done) =
+            jobcheck::fix::fix_files(&args.fixing, inputs, source.as_ref(), &options);
+        done.messages.iter().for_each(|l| eprintln!("{l}"));
+        if args.fixing.diff {
+            return emit(
+                done.diff.as_bytes(),
+                (!done.diff.is_empty()) as u8 * REJECTED,
+            );
+        }
+        (report, done)
+    } else {
+        let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+        (report, jobcheck::fix::Finish::default())
+    };
+    if let Some(path) = &args.fixing.write_baseline {
+        return match jobcheck::fix::write_baseline(path, &report) {
+            Ok((lines, code)) => {
+                lines.iter().for_each(|l| eprintln!("{l}"));
+                code
+            }
+            Err(message) => usage_error(message),
+        };
+    }
+    // With fixed text on standard output, the report goes to standard error.
+    let to_stderr = done.stdin.is_some();
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
-    let style = style(args.color, to_terminal);
+    let style = style(args.color, to_terminal && !to_stderr);
     let extras = report::Extras {
         quiet: args.quiet,
         statistics: args.statistics,
@@ -539,6 +571,9 @@ fn check(args: CheckArgs) -> u8 {
             report::render_with(format, style, extras, &report, &mut w)?;
             w.flush()
         }),
+        None if to_stderr => {
+            report::render_with(format, style, extras, &report, &mut std::io::stderr())
+        }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
@@ -557,7 +592,15 @@ fn check(args: CheckArgs) -> u8 {
             eprintln!("{notice}");
         }
     }
-    pipeline::exit_code(&report, args.deny_warnings)
+    args.fixing
+        .tell(&options)
+        .iter()
+        .for_each(|l| eprintln!("{l}"));
+    let code = pipeline::exit_code(&report, args.deny_warnings).max(done.failed as u8 * USAGE);
+    match done.stdin {
+        Some(text) => emit(&text, code),
+        None => code,
+    }
 }
 
 fn limits(args: LimitsArgs) -> u8 {

@@ -830,3 +830,69 @@ fn a_file_the_configuration_comes_to_include_is_checked_then() {
     assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
     assert_eq!(c.shutdown(), 0);
 }
+
+#[test]
+fn suppressions_are_honoured_and_offered_as_a_code_action() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    let text =
+        "name: a\r\nresourceGroup: TeslaM40\r\ncpus: 64  # why not\r\ngpus: 1\r\nmemory: 8G\r\n";
+    c.open(&job, text);
+    let diags = c.diagnostics(&job, 1);
+    assert!(by_code(&diags, "cpus-over-limit").is_some(), "{diags:#?}");
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": job}, "range": range(2, 6, 8),
+               "context": {"diagnostics": []}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let ignore = actions
+        .iter()
+        .find(|a| a["title"] == "Ignore `cpus-over-limit` on this line")
+        .unwrap_or_else(|| panic!("{actions:#?}"));
+    assert_eq!(ignore["kind"], "quickfix");
+    // At the end of the line, before its CRLF, after the comment there.
+    assert_eq!(
+        ignore["edit"]["changes"][&job],
+        json!([{"range": range(2, 19, 19), "newText": "  # jobcheck: ignore[cpus-over-limit]"}])
+    );
+    // The edit made, the finding is gone: the server honours the comment.
+    let ignored = text.replace(
+        "# why not",
+        "# why not  # jobcheck: ignore[cpus-over-limit]",
+    );
+    c.change(&job, 2, &ignored);
+    let diags = c.diagnostics(&job, 2);
+    assert!(by_code(&diags, "cpus-over-limit").is_none(), "{diags:#?}");
+    assert!(
+        by_code(&diags, "unused-suppression").is_none(),
+        "{diags:#?}"
+    );
+    // Once the value is fixed, the comment is flagged as unused.
+    c.change(&job, 3, &ignored.replace("cpus: 64", "cpus: 8"));
+    let diags = c.diagnostics(&job, 3);
+    let unused = by_code(&diags, "unused-suppression").unwrap_or_else(|| panic!("{diags:#?}"));
+    assert_eq!(unused["severity"], 2);
+    // JSON has no comments: no such action there.
+    let body = uri(dir.path(), "body.json");
+    c.open(&body, r#"{"instanceServiceName": "x", "resourceGroup": "TeslaM40", "cpuNumber": 64, "gpuNumber": 1, "ramSize": 1024}"#);
+    c.diagnostics(&body, 1);
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": body}, "range": range(0, 0, 200),
+               "context": {"diagnostics": []}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert!(
+        titles.iter().all(|t| !t.starts_with("Ignore")),
+        "{titles:?}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}

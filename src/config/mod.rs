@@ -9,6 +9,7 @@
 //! not: anyone who can send a pull request can edit it. Where both set a
 //! value, the project's wins.
 
+mod ignores;
 mod read;
 mod trust;
 
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 pub use crate::diag::Origin;
 use crate::diag::{Code, Diagnostic, Severity};
 pub use crate::vocab::{BadFile, Cap, Caps, Format};
+pub use ignores::PerFileIgnore;
 pub use read::CREDENTIAL_KEYS;
 pub use trust::{MAX_CONFIG_BYTES, discover, user_file};
 
@@ -94,6 +96,9 @@ pub struct Config {
     pub every_group: Caps,
     pub groups: BTreeMap<String, Caps>,
     pub rules: BTreeMap<Code, Level>,
+    /// `per-file-ignores`: codes suppressed in the files a glob (relative
+    /// to `dir`) matches.
+    pub per_file_ignores: Vec<PerFileIgnore>,
 }
 
 impl Config {
@@ -146,6 +151,27 @@ impl Config {
             }
             None => true,
         });
+    }
+
+    /// The codes `per-file-ignores` suppresses in the file at `path`.
+    pub fn ignored_in(&self, path: &Path) -> Vec<Code> {
+        ignores::codes_for(&self.per_file_ignores, self.dir.as_deref(), path)
+    }
+
+    /// Keep only the `per-file-ignores` codes of the file at `path`, as a
+    /// rule that applies to whatever name the run gives the file (the
+    /// language server checks a buffer under its file name alone).
+    pub fn ignores_only_for(&mut self, path: &Path) {
+        let codes = self.ignored_in(path);
+        self.per_file_ignores = if codes.is_empty() {
+            Vec::new()
+        } else {
+            vec![PerFileIgnore {
+                glob: "*".into(),
+                codes,
+            }]
+        };
+        self.dir = None;
     }
 
     /// Read a configuration file: refused unless it is a regular file,
@@ -228,6 +254,7 @@ impl Config {
             limits: project.limits.or(user.limits),
             include: project.include,
             exclude: project.exclude,
+            per_file_ignores: project.per_file_ignores,
             every_group: user.every_group.overlay(&project.every_group),
             groups,
             rules,

@@ -16,7 +16,7 @@ use crate::vocab::Format;
 type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The keys a configuration file may hold at its top level.
-const TOP_KEYS: [&str; 11] = [
+const TOP_KEYS: [&str; 12] = [
     "endpoint",
     "auth-url",
     "ac-url",
@@ -28,6 +28,7 @@ const TOP_KEYS: [&str; 11] = [
     "exclude",
     "policy",
     "rules",
+    "per-file-ignores",
 ];
 
 /// The keys that say where credentials go: the user's own configuration
@@ -199,7 +200,7 @@ pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config,
             "limits" => {
                 config.limits = string(name, value, &mut errors).map(|f| dir.join(f));
             }
-            "include" | "exclude" if scope == Scope::User => errors.push(
+            "include" | "exclude" | "per-file-ignores" if scope == Scope::User => errors.push(
                 Diagnostic::at(
                     Code::InvalidValue,
                     span_of(key),
@@ -212,6 +213,9 @@ pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config,
             "exclude" => config.exclude = globs(name, value, &mut errors),
             "policy" => policy(value, &origin, &mut config, &mut errors),
             "rules" => rules(value, &mut config, &mut errors),
+            "per-file-ignores" => {
+                config.per_file_ignores = super::ignores::read(value, &mut errors);
+            }
             _ => errors.push(unknown_key(key, &TOP_KEYS, "")),
         }
     }

@@ -409,9 +409,12 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
         stale: Mutex::new(Vec::new()),
         expires: Mutex::new(None),
     };
+    let mut config = workspace.config.clone();
+    config.ignores_only_for(path);
     let options = Options {
         deny_warnings: false,
-        config: workspace.config.clone(),
+        config,
+        ..Options::default()
     };
     let display = path
         .file_name()

@@ -14,6 +14,7 @@ mod completion;
 mod env;
 mod features;
 mod hover;
+mod ignore;
 pub mod model;
 pub mod position;
 mod server;

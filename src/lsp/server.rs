@@ -376,13 +376,21 @@ impl<W: Write> Server<W> {
                 let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else {
                     return Ok(Value::Array(Vec::new()));
                 };
-                let actions = features::code_actions(
+                let mut actions = features::code_actions(
                     &doc.uri,
                     &doc.text,
                     self.encoding,
                     &doc.findings,
                     p.range,
                 );
+                actions.extend(super::ignore::actions(
+                    &doc.uri,
+                    &doc.text,
+                    super::model::is_json(&doc.path),
+                    self.encoding,
+                    &doc.findings,
+                    p.range,
+                ));
                 json(serde_json::to_value(actions))
             }
             "jobcheck/explain" => {

@@ -3,10 +3,12 @@
 //! (group, type) pairs looked up, the jobs judged (`check`), and the
 //! run-wide rules applied (`runwide`). Printing does not happen here.
 
+pub mod baseline;
 pub mod input;
 pub mod reading;
 pub mod runwide;
 pub mod select;
+pub mod suppress;
 pub mod verdict;
 
 use std::collections::{HashMap, HashSet};
@@ -17,7 +19,7 @@ use rayon::prelude::*;
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::limits::{LimitSource, Lookup, Pair};
-use crate::report::{FileReport, JobEntry, Report};
+use crate::report::{self, FileReport, JobEntry, Report};
 use crate::request::{self, Document};
 use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
@@ -33,6 +35,8 @@ pub struct Options {
     pub deny_warnings: bool,
     /// `jobcheck.toml`: policy caps and rule levels.
     pub config: crate::config::Config,
+    /// `--baseline FILE`: findings accepted for now, hidden.
+    pub baseline: Option<Arc<baseline::Baseline>>,
 }
 
 /// A file read into documents, before judging.
@@ -264,7 +268,13 @@ fn read_input(input: Input) -> ReadFile {
 }
 
 fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options) -> FileReport {
+    let json = f.input.display.to_ascii_lowercase().ends_with(".json");
+    let ignored = options
+        .config
+        .ignored_in(std::path::Path::new(&f.input.display));
+    let mut suppressions = suppress::Suppressions::read(&f.text, json, ignored);
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
+    let mut suppressed = suppressions.take(&mut diagnostics);
     let mut jobs = Vec::with_capacity(f.documents.len());
     for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
@@ -289,6 +299,11 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         }
         runwide::quote_fixes(&f.text, &mut diags);
         options.config.apply_rules(&mut diags);
+        suppressed.extend(suppressions.take(&mut diags));
+        let name = doc.job.as_ref().and_then(|j| j.name.as_deref());
+        if let Some(baseline) = &options.baseline {
+            suppressed.extend(baseline.take(&f.input.display, name, doc.index, &mut diags));
+        }
         let rejected = diags
             .iter()
             .any(|d| verdict::rejects(d, options.deny_warnings));
@@ -304,12 +319,29 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
             request,
             limits,
         });
-        diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
     }
-    if !diagnostics.is_empty() {
+    // Suppressions that suppressed nothing, judged once the whole file is.
+    let mut unused = suppressions.unused();
+    options.config.apply_rules(&mut unused);
+    suppressed.extend(suppressions.take_configured(&mut unused));
+    for d in &unused {
+        if verdict::rejects(d, options.deny_warnings)
+            && let Some(job) = jobs.iter_mut().find(|j| Some(j.document) == d.document)
+        {
+            job.verdict = report::Verdict::Rejected;
+            job.reason = None;
+        }
+    }
+    diagnostics.extend(unused);
+    diagnostics.sort_by_key(|d| d.span.map(|s| s.start));
+    suppressed.sort_by_key(|s| s.diagnostic.span.map(|s| s.start));
+    if !diagnostics.is_empty() || !suppressed.is_empty() {
         let index = LineIndex::new(&f.text);
-        for d in &mut diagnostics {
+        for d in diagnostics
+            .iter_mut()
+            .chain(suppressed.iter_mut().map(|s| &mut s.diagnostic))
+        {
             d.position = d.span.map(|s| index.position(s));
         }
         runwide::place_fixes(&index, &mut diagnostics);
@@ -322,6 +354,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         source: keep.then_some(f.text),
         jobs,
         diagnostics,
+        suppressed,
     }
 }
 

@@ -125,6 +125,7 @@ fn fix(span: Span, replacement: String) -> crate::diag::Fix {
         span,
         replacement,
         position: None,
+        safe: true,
     }
 }
 

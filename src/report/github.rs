@@ -110,6 +110,7 @@ mod tests {
         let warning = Diagnostic::new(Code::LimitUnknown, None, "no memorySize");
         let report = Report {
             files: vec![FileReport {
+                suppressed: Vec::new(),
                 path: "jobs/a,b:c.yaml".into(),
                 source: None,
                 jobs: Vec::new(),
@@ -141,6 +142,7 @@ mod tests {
             .collect();
         let report = Report {
             files: vec![FileReport {
+                suppressed: Vec::new(),
                 path: "a.yaml".into(),
                 source: None,
                 jobs: Vec::new(),

@@ -18,6 +18,7 @@ struct Out<'a> {
     summary: SummaryOut,
     jobs: Jobs<'a>,
     diagnostics: Diags<'a>,
+    suppressed: Hidden<'a>,
 }
 
 struct Jobs<'a>(&'a Report);
@@ -44,33 +45,63 @@ struct Diags<'a>(&'a Report);
 
 impl Serialize for Diags<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .files
+                .iter()
+                .flat_map(|f| f.diagnostics.iter().map(move |d| diag_out(&f.path, d))),
+        )
+    }
+}
+
+/// Suppressed findings: listed apart, so that `diagnostics` and the
+/// summary stay what decides the run, while a review still sees what a
+/// comment, `per-file-ignores` or the baseline hid.
+struct Hidden<'a>(&'a Report);
+
+impl Serialize for Hidden<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.files.iter().flat_map(|f| {
-            f.diagnostics.iter().map(move |d| DiagOut {
-                code: d.code.as_str(),
-                severity: d.severity.as_str(),
-                message: &d.message,
-                help: d.help.as_deref(),
-                file: &f.path,
-                document: d.document,
-                line: d.position.map(|p| p.line),
-                column: d.position.map(|p| p.column),
-                end_line: d.position.map(|p| p.end_line),
-                end_column: d.position.map(|p| p.end_column),
-                field: d.field.as_deref(),
-                requested: d.requested.as_deref(),
-                limit: d.limit.as_deref(),
-                fix: d.fix.as_ref().and_then(|f| {
-                    let p = f.position?;
-                    Some(FixOut {
-                        replacement: &f.replacement,
-                        line: p.line,
-                        column: p.column,
-                        end_line: p.end_line,
-                        end_column: p.end_column,
-                    })
-                }),
+            f.suppressed.iter().map(move |s| HiddenOut {
+                by: s.by.as_str(),
+                diagnostic: diag_out(&f.path, &s.diagnostic),
             })
         }))
+    }
+}
+
+#[derive(Serialize)]
+struct HiddenOut<'a> {
+    by: &'static str,
+    diagnostic: DiagOut<'a>,
+}
+
+fn diag_out<'a>(path: &'a str, d: &'a crate::diag::Diagnostic) -> DiagOut<'a> {
+    DiagOut {
+        code: d.code.as_str(),
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: d.help.as_deref(),
+        file: path,
+        document: d.document,
+        line: d.position.map(|p| p.line),
+        column: d.position.map(|p| p.column),
+        end_line: d.position.map(|p| p.end_line),
+        end_column: d.position.map(|p| p.end_column),
+        field: d.field.as_deref(),
+        requested: d.requested.as_deref(),
+        limit: d.limit.as_deref(),
+        fix: d.fix.as_ref().and_then(|f| {
+            let p = f.position?;
+            Some(FixOut {
+                replacement: &f.replacement,
+                line: p.line,
+                column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+                safe: f.safe,
+            })
+        }),
     }
 }
 
@@ -83,6 +114,7 @@ struct SummaryOut {
     unjudged: usize,
     errors: usize,
     warnings: usize,
+    suppressed: usize,
 }
 
 impl From<Summary> for SummaryOut {
@@ -95,6 +127,7 @@ impl From<Summary> for SummaryOut {
             unjudged: s.unjudged,
             errors: s.errors,
             warnings: s.warnings,
+            suppressed: s.suppressed,
         }
     }
 }
@@ -186,6 +219,7 @@ struct FixOut<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
+    safe: bool,
 }
 
 #[derive(Serialize)]
@@ -214,6 +248,7 @@ impl Renderer for Json {
             summary: report.summary().into(),
             jobs: Jobs(report),
             diagnostics: Diags(report),
+            suppressed: Hidden(report),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)

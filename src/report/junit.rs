@@ -260,6 +260,7 @@ mod tests {
         orphan.document = None;
         let report = Report {
             files: vec![FileReport {
+                suppressed: Vec::new(),
                 path: "jobs/a,b:c&d.yaml".into(),
                 source: None,
                 jobs: vec![JobEntry {
@@ -309,6 +310,7 @@ mod tests {
         warning.document = Some(2);
         let report = Report {
             files: vec![FileReport {
+                suppressed: Vec::new(),
                 path: "a.yaml".into(),
                 source: None,
                 jobs: vec![

@@ -109,6 +109,36 @@ pub struct FileReport {
     pub source: Option<String>,
     pub jobs: Vec<JobEntry>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings a suppression or the baseline hid: not counted, not shown
+    /// in the text formats, marked as suppressed in JSON and SARIF.
+    pub suppressed: Vec<Suppressed>,
+}
+
+/// A finding that was hidden, and what hid it.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub by: SuppressedBy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// A `# jobcheck: ignore[…]` comment in the file.
+    Comment,
+    /// `per-file-ignores` in `jobcheck.toml`.
+    Configuration,
+    /// An entry of the `--baseline` file.
+    Baseline,
+}
+
+impl SuppressedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressedBy::Comment => "comment",
+            SuppressedBy::Configuration => "configuration",
+            SuppressedBy::Baseline => "baseline",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -120,6 +150,8 @@ pub struct Summary {
     pub unjudged: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings hidden by a suppression or the baseline.
+    pub suppressed: usize,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -137,6 +169,7 @@ impl Report {
         };
         for f in &self.files {
             s.jobs += f.jobs.len();
+            s.suppressed += f.suppressed.len();
             for j in &f.jobs {
                 match j.verdict {
                     Verdict::Admitted => s.admitted += 1,
@@ -158,8 +191,12 @@ impl Report {
 impl Summary {
     /// `3 jobs in 2 files: 1 admitted, 1 rejected, 1 unjudged (3 errors, 1 warning)`.
     pub fn line(&self) -> String {
+        let hidden = match self.suppressed {
+            0 => String::new(),
+            n => format!("; {n} suppressed"),
+        };
         format!(
-            "{} in {}: {} admitted, {} rejected, {} unjudged ({}, {})",
+            "{} in {}: {} admitted, {} rejected, {} unjudged ({}, {}{hidden})",
             count(self.jobs, "job", "jobs"),
             count(self.files, "file", "files"),
             self.admitted,
@@ -272,6 +309,7 @@ pub fn render_with(
 pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) -> String {
     let report = Report {
         files: vec![FileReport {
+            suppressed: Vec::new(),
             path: bad.path.clone(),
             source: Some(bad.text.clone()),
             jobs: Vec::new(),

@@ -43,7 +43,9 @@ impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.files.iter().flat_map(|f| {
             let (uri, absolute) = path_to_uri(&f.path);
-            f.diagnostics.iter().map(move |d| SarifResult {
+            let shown = f.diagnostics.iter().map(|d| (d, None));
+            let hidden = f.suppressed.iter().map(|s| (&s.diagnostic, Some(s.by)));
+            shown.chain(hidden).map(move |(d, by)| SarifResult {
                 rule_id: d.code.as_str(),
                 rule_index: rule_index(d.code),
                 level: level(d.severity),
@@ -61,6 +63,7 @@ impl Serialize for Results<'_> {
                     v1: fingerprint(&f.path, d),
                 },
                 fixes: fixes(d, &uri, absolute),
+                suppressions: by.map(suppression).into_iter().collect(),
             })
         }))
     }
@@ -121,6 +124,34 @@ struct SarifResult<'a> {
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<SarifFix>,
+    /// A finding a comment, `per-file-ignores` or the baseline hid: kept,
+    /// marked suppressed, as code scanning expects.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: &'static str,
+}
+
+fn suppression(by: crate::report::SuppressedBy) -> Suppression {
+    use crate::report::SuppressedBy;
+    match by {
+        SuppressedBy::Comment => Suppression {
+            kind: "inSource",
+            justification: "a `# jobcheck: ignore[…]` comment",
+        },
+        SuppressedBy::Configuration => Suppression {
+            kind: "external",
+            justification: "`per-file-ignores` in jobcheck.toml",
+        },
+        SuppressedBy::Baseline => Suppression {
+            kind: "external",
+            justification: "the baseline file",
+        },
+    }
 }
 
 /// A result's fix: one replacement in its file.

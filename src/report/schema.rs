@@ -14,7 +14,7 @@ pub fn report_schema() -> String {
         "title": "jobcheck report, version 1",
         "description": "The report `jobcheck check --format json` prints. Lines and columns are 1-based; columns count Unicode characters; the end is exclusive. Fields without a value are null.",
         "type": "object",
-        "required": ["version", "summary", "jobs", "diagnostics"],
+        "required": ["version", "summary", "jobs", "diagnostics", "suppressed"],
         "additionalProperties": false,
         "properties": {
             "version": {
@@ -28,6 +28,19 @@ pub fn report_schema() -> String {
             "diagnostics": {
                 "type": "array",
                 "items": diagnostics_items()
+            },
+            "suppressed": {
+                "type": "array",
+                "description": "Findings that a `# jobcheck: ignore[…]` comment, `per-file-ignores` or the `--baseline` file hid. They are not in `diagnostics`, not counted in the summary's errors and warnings and change no verdict; they are listed so that a review sees what is hidden.",
+                "items": {
+                    "type": "object",
+                    "required": ["by", "diagnostic"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "by": {"enum": ["comment", "configuration", "baseline"], "description": "What hid it."},
+                        "diagnostic": {"$ref": "#/properties/diagnostics/items"}
+                    }
+                }
             }
         }
     });
@@ -107,7 +120,7 @@ fn diagnostics_items_fix() -> Value {
     json!({
         "type": ["object", "null"],
         "description": "The one edit that fixes the diagnostic, when there is one: write `replacement` in place of the text from line:column to endLine:endColumn (exclusive; equal positions insert). A fix never changes a value's meaning silently: it sets a value to its limit, spells out the current reading (`16` → `16M`), or renames a key or group to the one suggested.",
-        "required": ["replacement", "line", "column", "endLine", "endColumn"],
+        "required": ["replacement", "line", "column", "endLine", "endColumn", "safe"],
         "additionalProperties": false,
         "properties": {
             "replacement": {
@@ -128,6 +141,10 @@ fn diagnostics_items_fix() -> Value {
             "endColumn": {
                 "type": "integer",
                 "minimum": 1
+            },
+            "safe": {
+                "type": "boolean",
+                "description": "Whether `check --fix` applies it: true for an edit that keeps what is asked for (a spelling corrected, a reading spelt out), false for one that changes it (a value lowered to its limit), which only `--unsafe-fixes` applies."
             }
         }
     })
@@ -251,7 +268,7 @@ fn jobs_items_request() -> Value {
 fn summary() -> Value {
     json!({
         "type": "object",
-        "required": ["files", "jobs", "admitted", "rejected", "unjudged", "errors", "warnings"],
+        "required": ["files", "jobs", "admitted", "rejected", "unjudged", "errors", "warnings", "suppressed"],
         "additionalProperties": false,
         "properties": {
             "files": {
@@ -284,6 +301,11 @@ fn summary() -> Value {
             "warnings": {
                 "type": "integer",
                 "minimum": 0
+            },
+            "suppressed": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Findings hidden by a suppression comment, `per-file-ignores` or the baseline (listed in `suppressed`, counted nowhere else)."
             }
         }
     })
