@@ -9,17 +9,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, Places};
+use crate::config::settings::{self, Env, Flags, LimitsFrom as ResolvedLimits, Settings, SettingsError};
+use crate::config::{Config, Scope};
 use crate::diag::{Diagnostic, Severity};
 use crate::limits::api::{ApiOptions, ApiSource, CacheMode};
 use crate::limits::file::FileSource;
 use crate::limits::{LimitSource, Lookup};
+use crate::pipeline::select::Selection;
 use crate::pipeline::{self as run, Input, Options, Source};
 use crate::report::{JudgedLimits, Request};
 use crate::request::{self as spec, DocKind, Job, fields};
 use crate::units::{TimeLimit, format_mib};
 
-use super::env::{env_path, env_text};
 pub use super::model::*;
 /// A (resource group, accelerator type) question to a limit source.
 pub use crate::limits::Pair;
@@ -38,15 +39,8 @@ pub struct Analysis {
     pub expires: Option<Instant>,
 }
 
-/// Settings for the platform API, as `check` reads them.
-#[derive(Clone, Debug)]
-pub struct ApiSettings {
-    endpoint: Option<String>,
-    cluster: Option<String>,
-    token_file: Option<PathBuf>,
-    timeout: Duration,
-    cache_ttl: Duration,
-}
+/// Settings for the platform API, as the one resolver gives them.
+pub type ApiSettings = ApiOptions;
 
 enum LimitsFrom {
     None(String),
@@ -54,120 +48,163 @@ enum LimitsFrom {
     Api(ApiSettings),
 }
 
-/// Configuration and limits for one workspace root.
+/// A file's own diagnostics: a configuration or limits file that cannot be
+/// used, shown in that file.
+#[derive(Clone, Debug)]
+pub struct FileFindings {
+    pub path: PathBuf,
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+/// Configuration and limits for one workspace root, resolved by the same
+/// code as `check`'s ([`crate::config::settings::resolve`]).
 pub struct Workspace {
     config: Config,
     limits: LimitsFrom,
+    /// The settings as resolved (`None` when they could not be).
+    settings: Option<Settings>,
+    root: PathBuf,
     /// Problems met while loading (shown to the user once).
     pub problems: Vec<String>,
     /// The limits file, to reload when it is saved.
     pub limits_file: Option<PathBuf>,
+    /// A configuration or limits file that cannot be used, with its
+    /// diagnostics (published on that file).
+    pub broken: Option<FileFindings>,
 }
 
+const BAD_CONFIG: &str = "the configuration cannot be used (its problems are shown in it); \
+                          no limits are fetched until it is fixed";
+
 impl Workspace {
-    /// Find the configuration from `root` as `check` finds it from the
-    /// working directory (`JOBCHECK_CONFIG` and the other variables too),
-    /// then choose the limits as `check` does: `JOBCHECK_LIMITS`, then
-    /// `JOBCHECK_ENDPOINT`, then `limits` in the configuration, then the
-    /// configured endpoint or a token alone.
+    /// Resolve the settings from `root` as `check` resolves them from the
+    /// working directory, with the process's environment. A configuration
+    /// that cannot be used stops every fetch: the server never falls back
+    /// to defaults that would send the token elsewhere.
     pub fn load(root: Option<&Path>) -> Workspace {
-        let mut places = Places::from_env(env_path("JOBCHECK_CONFIG", root));
-        if let Some(root) = root {
-            places.cwd = Some(root.to_path_buf());
-        }
-        let mut problems = Vec::new();
-        let config = match Config::load_all(&places) {
-            Ok(config) => config,
-            Err((bad, _)) => {
-                let mut text = format!("jobcheck: cannot use the configuration `{}`", bad.path);
-                for d in &bad.diagnostics {
-                    text.push_str(&format!("; {}", d.message));
-                }
-                problems.push(text);
-                Config::default()
+        let root = root.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let resolved = settings::resolve(&Flags::default(), &Env::process(), &root, &[]);
+        let mut workspace = Workspace {
+            config: Config::default(),
+            limits: LimitsFrom::None(String::new()),
+            settings: None,
+            root,
+            problems: Vec::new(),
+            limits_file: None,
+            broken: None,
+        };
+        match resolved {
+            Err(SettingsError::Value(message)) => {
+                workspace
+                    .problems
+                    .push(format!("jobcheck: {message}; no limits are fetched until it is fixed"));
+                workspace.limits = LimitsFrom::None(message);
             }
-        };
-        let mut limits_file = None;
-        let api = |endpoint: Option<String>| {
-            let ttl = env_text("JOBCHECK_CACHE_TTL")
-                .and_then(|t| t.trim().parse().ok())
-                .or(config.cache_ttl)
-                .unwrap_or(900);
-            let timeout = env_text("JOBCHECK_TIMEOUT")
-                .and_then(|t| t.trim().parse::<f64>().ok())
-                .filter(|s| *s > 0.0 && *s <= 3600.0)
-                .unwrap_or(30.0);
-            LimitsFrom::Api(ApiSettings {
-                endpoint,
-                cluster: config.cluster.clone(),
-                token_file: env_path("JOBCHECK_TOKEN_FILE", root),
-                timeout: Duration::from_secs_f64(timeout),
-                cache_ttl: Duration::from_secs(ttl),
-            })
-        };
-        let file = env_path("JOBCHECK_LIMITS", root).or_else(|| {
-            env_text("JOBCHECK_ENDPOINT")
-                .is_none()
-                .then(|| config.limits.clone())
-                .flatten()
-        });
-        let limits = if let Some(path) = file {
-            limits_file = Some(path.clone());
-            read_limits(&path, &mut problems)
-        } else if let Some(endpoint) = env_text("JOBCHECK_ENDPOINT") {
-            api(Some(endpoint))
-        } else if config.endpoint.is_some()
-            || crate::credentials::credential_configured(
-                env_path("JOBCHECK_TOKEN_FILE", root).as_deref(),
-            )
-        {
-            api(config.endpoint.clone())
-        } else {
-            LimitsFrom::None(
-                "no limits configured: set `limits = \"FILE\"` in jobcheck.toml, or \
-                 JOBCHECK_LIMITS, or JOBCHECK_ENDPOINT with a token"
-                    .into(),
-            )
-        };
-        Workspace {
-            config,
-            limits,
-            problems,
-            limits_file,
+            Err(SettingsError::File(bad, _)) => {
+                let path = resolve(&bad.path);
+                workspace.problems.push(format!(
+                    "jobcheck: the configuration `{}` cannot be used; its problems are shown in it",
+                    bad.path
+                ));
+                workspace.broken = Some(FileFindings {
+                    path,
+                    findings: bad.diagnostics.iter().map(finding).collect(),
+                    text: bad.text,
+                });
+                workspace.limits = LimitsFrom::None(BAD_CONFIG.into());
+            }
+            Ok(settings) => {
+                workspace.config = settings.config.clone();
+                workspace.limits = match &settings.limits {
+                    ResolvedLimits::File(path, _) => {
+                        workspace.limits_file = Some(path.clone());
+                        read_limits(path, &mut workspace.problems, &mut workspace.broken)
+                    }
+                    ResolvedLimits::Api => LimitsFrom::Api(ApiOptions {
+                        cache_mode: CacheMode::Normal,
+                        progress: false,
+                        ..ApiOptions::from_settings(&settings.api)
+                    }),
+                    ResolvedLimits::None(_) => LimitsFrom::None(
+                        "no limits configured: set `limits = \"FILE\"` in jobcheck.toml, or \
+                         JOBCHECK_LIMITS, or JOBCHECK_ENDPOINT with a token"
+                            .into(),
+                    ),
+                };
+                workspace.settings = Some(settings);
+            }
         }
+        workspace
     }
 
-    /// Pass the configuration's token and discovery service addresses on
-    /// through the environment, where it leaves them unset, as `check`
-    /// does. Only before any thread is started: the server does it once,
-    /// while handling `initialize` (a later change to them needs a restart).
-    pub fn export_service_urls(&self) {
-        // SAFETY: the server calls this once, while handling `initialize`,
-        // before it starts any thread.
-        unsafe { self.config.export_service_urls() };
+    /// The settings as resolved, as JSON (the `jobcheck/settings` request;
+    /// `jobcheck check --show-settings` prints the same).
+    pub fn settings_json(&self) -> serde_json::Value {
+        self.settings
+            .as_ref()
+            .map_or(serde_json::Value::Null, Settings::to_json)
     }
 
-    /// Whether the configuration's `include` / `exclude` globs take this
-    /// file (when it names none, every YAML or JSON file is checked).
-    pub fn selects(&self, path: &Path) -> bool {
-        let selection = crate::pipeline::select::Selection {
+    fn selection(&self) -> Selection {
+        Selection {
             config_dir: self.config.dir.clone(),
             include: self.config.include.clone(),
             config_exclude: self.config.exclude.clone(),
             ..Default::default()
+        }
+    }
+
+    /// Whether a walk of the workspace would check this file: ignore files,
+    /// hidden names, `include` / `exclude` and the file's name, as `check`
+    /// walks a directory. The limits file and `jobcheck.toml` are never
+    /// judged as jobs.
+    pub fn selects(&self, path: &Path) -> bool {
+        if self.is_limits_file(path) || self.is_config_file(path) {
+            return false;
+        }
+        crate::pipeline::select::walk_takes(path, &self.root, &self.selection())
+    }
+
+    /// Whether `path` is the limits file in use.
+    pub fn is_limits_file(&self, path: &Path) -> bool {
+        let same = |a: &Path, b: &Path| {
+            a == b
+                || matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
         };
-        let cwd = self
-            .config
-            .dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/"));
-        crate::pipeline::select::selected(path, &selection, &cwd)
+        self.limits_file.as_deref().is_some_and(|l| same(l, path))
+    }
+
+    /// Whether `path` is a project configuration (`jobcheck.toml`).
+    pub fn is_config_file(&self, path: &Path) -> bool {
+        path.file_name().is_some_and(|n| n == crate::config::FILE_NAME)
+    }
+
+    /// The diagnostics of an open configuration or limits file, read from
+    /// the editor's text (`None` for other files).
+    pub fn own_findings(&self, path: &Path, text: &str) -> Option<Vec<Finding>> {
+        let shown = path.display().to_string();
+        if self.is_config_file(path) {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            return Some(match Config::parse(&shown, dir, text, Scope::Project) {
+                Ok(_) => Vec::new(),
+                Err(bad) => bad.diagnostics.iter().map(finding).collect(),
+            });
+        }
+        if self.is_limits_file(path) {
+            return Some(match FileSource::parse(&shown, text) {
+                Ok(_) => Vec::new(),
+                Err(bad) => bad.diagnostics.iter().map(finding).collect(),
+            });
+        }
+        None
     }
 
     /// Read the limits file again (after it was saved).
     pub fn reload_limits(&mut self) {
-        if let Some(path) = &self.limits_file {
-            self.limits = read_limits(path, &mut self.problems);
+        if let Some(path) = self.limits_file.clone() {
+            self.broken = None;
+            self.limits = read_limits(&path, &mut self.problems, &mut self.broken);
         }
     }
 
@@ -204,29 +241,69 @@ impl Workspace {
     }
 }
 
-fn read_limits(path: &Path, problems: &mut Vec<String>) -> LimitsFrom {
+fn read_limits(
+    path: &Path,
+    problems: &mut Vec<String>,
+    broken: &mut Option<FileFindings>,
+) -> LimitsFrom {
     let shown = path.display().to_string();
-    let parsed = crate::fsread::read_small(path)
-        .map_err(|e| format!("cannot read limits file `{shown}`: {e}"))
-        .and_then(|text| {
-            FileSource::parse(&shown, &text).map_err(|bad| {
-                let messages: Vec<&str> = bad.diagnostics.iter().map(|d| &*d.message).collect();
-                format!("cannot use limits file `{shown}`: {}", messages.join("; "))
-            })
-        });
-    match parsed {
-        Ok(file) => LimitsFrom::File(file),
-        Err(message) => {
+    let text = match crate::fsread::read_small(path) {
+        Ok(text) => text,
+        Err(e) => {
+            let message = format!("cannot read limits file `{shown}`: {e}");
             problems.push(format!("jobcheck: {message}"));
-            LimitsFrom::None(message)
+            return LimitsFrom::None(message);
+        }
+    };
+    match FileSource::parse(&shown, &text) {
+        Ok(file) => LimitsFrom::File(file),
+        Err(bad) => {
+            problems.push(format!(
+                "jobcheck: the limits file `{shown}` cannot be used; its problems are shown in it"
+            ));
+            *broken = Some(FileFindings {
+                path: path.to_path_buf(),
+                text,
+                findings: bad.diagnostics.iter().map(finding).collect(),
+            });
+            LimitsFrom::None(format!(
+                "the limits file `{shown}` cannot be used (its problems are shown in it)"
+            ))
         }
     }
 }
 
-/// The platform's answers received so far, with when each came.
+/// The least time between two requests for one pair's limits, whatever
+/// `cache-ttl` says (a project's configuration cannot make the editor
+/// hammer the platform).
+pub const MIN_REFETCH: Duration = Duration::from_secs(60);
+/// The longest wait before asking again after failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+
+/// How long an answer is used before it is asked for again: the cache's
+/// time to live (at least [`MIN_REFETCH`]); after `failures` failures in a
+/// row, a backoff from [`MIN_REFETCH`] doubling up to [`MAX_BACKOFF`].
+pub fn refresh_after(ttl: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return ttl.max(MIN_REFETCH);
+    }
+    let doubled = MIN_REFETCH.saturating_mul(1u32 << (failures - 1).min(16));
+    doubled.min(MAX_BACKOFF)
+}
+
+struct Entry {
+    lookup: Lookup,
+    at: Instant,
+    failures: u32,
+    keep_for: Duration,
+}
+
+/// The platform's answers received so far, with when each came, and when
+/// each pair was last asked for.
 #[derive(Default)]
 pub struct Answers {
-    known: HashMap<Pair, (Lookup, Instant)>,
+    known: HashMap<Pair, Entry>,
+    asked: HashMap<Pair, Instant>,
 }
 
 /// A batch of answers fetched in the background.
@@ -240,46 +317,88 @@ impl Fetched {
 
 impl Answers {
     /// Keep the answers fetched. Limits known already are kept when a
-    /// refetch finds the platform unavailable (stale limits beat none); they
-    /// are asked for again when they expire once more.
-    pub fn absorb(&mut self, fetched: Fetched) {
-        let now = Instant::now();
+    /// refetch finds the platform unavailable (stale limits beat none); a
+    /// failure is asked again after a backoff, not after the whole TTL.
+    pub fn absorb(&mut self, fetched: Fetched, ttl: Duration) {
+        self.absorb_at(fetched, ttl, Instant::now());
+    }
+
+    fn absorb_at(&mut self, fetched: Fetched, ttl: Duration, now: Instant) {
         for (pair, lookup) in fetched.0 {
-            let keep_old = matches!(lookup, Lookup::Unavailable { .. })
-                && matches!(self.known.get(&pair), Some((Lookup::Found(_), _)));
-            match self.known.get_mut(&pair) {
-                Some(old) if keep_old => old.1 = now,
-                _ => {
-                    self.known.insert(pair, (lookup, now));
-                }
+            let failed = matches!(lookup, Lookup::Unavailable { .. });
+            let old = self.known.remove(&pair);
+            let failures = match (&old, failed) {
+                (_, false) => 0,
+                (Some(old), true) => old.failures.saturating_add(1),
+                (None, true) => 1,
+            };
+            let lookup = match old {
+                Some(old) if failed && matches!(old.lookup, Lookup::Found(_)) => old.lookup,
+                _ => lookup,
+            };
+            self.known.insert(
+                pair,
+                Entry {
+                    lookup,
+                    at: now,
+                    failures,
+                    keep_for: refresh_after(ttl, failures),
+                },
+            );
+        }
+    }
+
+    /// Of `wanted`, the pairs that may be asked for now (none asked for
+    /// within [`MIN_REFETCH`]), noted as asked.
+    pub fn to_ask(&mut self, wanted: Vec<Pair>) -> Vec<Pair> {
+        self.to_ask_at(wanted, Instant::now())
+    }
+
+    fn to_ask_at(&mut self, wanted: Vec<Pair>, now: Instant) -> Vec<Pair> {
+        let mut out = Vec::new();
+        for pair in wanted {
+            let recent = self
+                .asked
+                .get(&pair)
+                .is_some_and(|at| now.saturating_duration_since(*at) < MIN_REFETCH);
+            if !recent && !out.contains(&pair) {
+                self.asked.insert(pair.clone(), now);
+                out.push(pair);
             }
         }
+        out
     }
 
     /// The groups the platform answered for.
     pub fn groups(&self) -> Vec<String> {
         self.known
             .iter()
-            .filter(|(_, (l, _))| matches!(l, Lookup::Found(_)))
+            .filter(|(_, e)| matches!(e.lookup, Lookup::Found(_)))
+            .map(|(p, _)| p.group.clone())
+            .collect()
+    }
+
+    /// The groups the platform said do not exist.
+    pub fn unknown_groups(&self) -> Vec<String> {
+        self.known
+            .iter()
+            .filter(|(_, e)| matches!(e.lookup, Lookup::UnknownGroup { .. }))
             .map(|(p, _)| p.group.clone())
             .collect()
     }
 }
 
 /// Ask the platform (blocking: call it on a background thread). A setup
-/// problem (no token, a bad endpoint) is every pair's answer.
+/// problem (no token, a bad endpoint) is every pair's answer. The answer
+/// and credential caches keep entries at least [`MIN_REFETCH`], so a
+/// token is minted at most once in that time however `cache-ttl` is set.
 pub fn fetch(settings: &ApiSettings, pairs: &[Pair]) -> Fetched {
+    let options = ApiOptions {
+        cache_ttl: settings.cache_ttl.max(MIN_REFETCH),
+        ..settings.clone()
+    };
     let source = ApiSource::from_env(
-        ApiOptions {
-            endpoint: settings.endpoint.clone(),
-            cluster: settings.cluster.clone(),
-            token_file: settings.token_file.clone(),
-            timeout: settings.timeout,
-            cache_ttl: settings.cache_ttl,
-            cache_mode: CacheMode::Normal,
-            progress: false,
-            ..ApiOptions::new("")
-        },
+        options,
         // The editor shows diagnostics, not a log: notices (stale cache, a
         // field that cannot be read) are not forwarded.
         std::sync::Arc::new(crate::platform::notice::Quiet),
@@ -318,19 +437,19 @@ impl LimitSource for Known<'_> {
                     reason: reason.clone(),
                 })
                 .collect(),
-            LimitsFrom::Api(api) => pairs
+            LimitsFrom::Api(_) => pairs
                 .iter()
                 .map(|p| match self.answers.known.get(p) {
-                    Some((lookup, at)) => {
-                        if at.elapsed() >= api.cache_ttl
+                    Some(entry) => {
+                        if entry.at.elapsed() >= entry.keep_for
                             && let Ok(mut stale) = self.stale.lock()
                         {
                             stale.push(p.clone());
                         } else if let Ok(mut expires) = self.expires.lock() {
-                            let at = *at + api.cache_ttl;
+                            let at = entry.at + entry.keep_for;
                             *expires = Some(expires.map_or(at, |e| e.min(at)));
                         }
-                        lookup.clone()
+                        entry.lookup.clone()
                     }
                     None => {
                         if let Ok(mut missing) = self.missing.lock() {
@@ -482,7 +601,7 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Optio
         LimitsFrom::None(reason) => Some(Lookup::Unavailable {
             reason: reason.clone(),
         }),
-        LimitsFrom::Api(_) => answers.known.get(pair).map(|(l, _)| l.clone()),
+        LimitsFrom::Api(_) => answers.known.get(pair).map(|e| e.lookup.clone()),
     }
 }
 
@@ -551,6 +670,14 @@ pub fn hover(
         let on_line: Vec<_> = hovered_fields(job)
             .into_iter()
             .filter(|(_, _, s)| s.start >= start && s.start <= end)
+            // A type read from a cards key (`gpus:`) is not a hover on
+            // `acceleratorType`: the key under the cursor is described.
+            .filter(|(h, _, s)| {
+                *h != Hovered::Accelerator
+                    || text
+                        .get(s.start..s.end)
+                        .is_some_and(|t| crate::request::AccelType::parse(t.trim_matches(['"', '\''])).is_some())
+            })
             .collect();
         // The value under the cursor, else the next one on the line (the
         // cursor is on its key), else the last before it.
@@ -565,6 +692,9 @@ pub fn hover(
             })
             .or_else(|| on_line.iter().max_by_key(|x| x.2.start));
         let Some(&(what, key, span)) = chosen else {
+            if let Some(facts) = key_only(job, &doc.diagnostics, text, start, end) {
+                return Some(facts);
+            }
             continue;
         };
         let request = crate::pipeline::reading::request(job, &doc.diagnostics);
@@ -613,6 +743,51 @@ pub fn hover(
     None
 }
 
+/// A hover on a line whose value could not be read (`memorySize: "32G"`):
+/// the key's description and what is wrong with the value.
+fn key_only(
+    job: &Job,
+    diagnostics: &[Diagnostic],
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<Facts> {
+    let line = text.get(start..end)?;
+    let lead = line.len() - line.trim_start_matches([' ', '-', '{', ',']).len();
+    let rest = &line[lead..];
+    let (key, _) = rest.split_once(':')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    let field = fields::get(job.kind, key)?;
+    let what = match field.key {
+        "cpus" | "cpuNumber" => Hovered::Cpus,
+        "gpus" | "dcus" | "mlus" | "gpuNumber" => Hovered::Cards,
+        "memory" | "memorySize" => Hovered::Memory,
+        "nodes" | "nodeNumber" => Hovered::Nodes,
+        "walltime" | "timeoutLimit" => Hovered::Walltime,
+        "acceleratorType" => Hovered::Accelerator,
+        _ => Hovered::Group,
+    };
+    let problem = diagnostics
+        .iter()
+        .find(|d| d.span.is_some_and(|s| s.start >= start && s.start <= end))
+        .map(|d| format!("the value is not judged: {}", d.message));
+    let key_start = start + lead;
+    Some(Facts {
+        what,
+        key: field.key,
+        span: (key_start, key_start + key.len()),
+        description: Some(field.description),
+        group: job.group.as_ref().map(|g| g.value.clone()),
+        accelerator: job.accelerator.as_str(),
+        memory_read: None,
+        request: Amounts::default(),
+        quota: None,
+        limits: None,
+        status: problem,
+        mib: format_mib,
+    })
+}
+
 /// The kind of document being written: as read, except that a JSON file
 /// with no key of a job spec yet is taken for a platform body.
 fn kind_of(text: &str, json: bool) -> DocKind {
@@ -644,24 +819,54 @@ pub fn keys(path: &Path, text: &str) -> Vec<KeyDoc> {
         .collect()
 }
 
-/// The values a key allows (`acceleratorType`: gpu, dcu, mlu, cpu; the
-/// known resource groups for `resourceGroup`: the limits file's, the
-/// platform's answers and `seen`).
+/// The keys written in the document, exactly as written (a near miss such
+/// as `memroy` is not its key: `memory` is still offered).
+pub fn present_keys(path: &Path, text: &str) -> Vec<String> {
+    let json = is_json(path);
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches(['-', '{', ',', ' ']);
+            let (key, _) = line.split_once(':')?;
+            let key = key.trim().trim_matches(['"', '\'']);
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            (plain && (!json || line.starts_with('"'))).then(|| key.to_string())
+        })
+        .chain(
+            // JSON members on one line: `"key":` anywhere.
+            json.then(|| {
+                text.split('"')
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .filter(|w| w[1].trim_start().starts_with(':'))
+                    .map(|w| w[0].to_string())
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten(),
+        )
+        .collect()
+}
+
+/// The values a key allows (`acceleratorType`: gpu, dcu, mlu, cpu; for
+/// `resourceGroup`, only groups known to exist: the limits file's and
+/// those the platform answered for, never one it said is unknown).
 pub fn values(
     workspace: &Workspace,
     answers: &Answers,
-    seen: &[String],
     path: &Path,
     text: &str,
     key: &str,
 ) -> Vec<String> {
     if key == "resourceGroup" {
+        let unknown = answers.unknown_groups();
         let groups: BTreeSet<String> = workspace
             .known_groups()
             .into_iter()
             .chain(answers.groups())
-            .chain(seen.iter().cloned())
-            .filter(|g| !g.is_empty())
+            .filter(|g| !g.is_empty() && !unknown.contains(g))
             .collect();
         return groups.into_iter().collect();
     }
