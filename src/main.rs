@@ -17,6 +17,10 @@ use jobcheck::platform::{Class, Notice, Sink};
 use jobcheck::report::{self, Format, Style};
 use jobcheck::request::AccelType;
 
+mod values;
+use clap::builder::TypedValueParser as _;
+use values::{Candidates, accelerators, codes, format_name, parse_accel};
+
 const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
 const CREDENTIALS: &str = "Credentials";
@@ -61,8 +65,8 @@ enum Command {
     Limits(LimitsArgs),
     /// Describe a rule: what it checks and how to fix it.
     Explain {
-        /// A rule code, e.g. cpus-over-limit.
-        #[arg(value_name = "CODE")]
+        /// A rule code, e.g. cpus-over-limit (any case) [default: list every code].
+        #[arg(value_name = "CODE", value_parser = Candidates(codes), hide_possible_values = true)]
         code: Option<String>,
         /// List every code.
         #[arg(long)]
@@ -173,17 +177,13 @@ struct LimitsArgs {
     #[arg(long, value_name = "GROUP")]
     group: Vec<String>,
     /// The accelerator type: gpu, dcu, mlu or cpu [default: the group's only type].
-    #[arg(long, value_name = "TYPE", value_parser = parse_accel)]
+    #[arg(long, value_name = "TYPE", value_parser = Candidates(accelerators).try_map(|t: String| parse_accel(&t)), hide_possible_values = true)]
     accelerator: Option<AccelType>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Output format (json: an object for one --group, else an array).
     #[arg(short, long, value_enum, default_value = "table", value_name = "FORMAT", help_heading = OUTPUT)]
     format: LimitsFormat,
-}
-
-fn parse_accel(text: &str) -> Result<AccelType, String> {
-    AccelType::parse(text).ok_or_else(|| format!("`{text}` is not gpu, dcu, mlu or cpu"))
 }
 
 #[derive(Args)]
@@ -397,7 +397,9 @@ fn usage_error(message: impl std::fmt::Display) -> u8 {
 }
 
 fn style(color: ColorChoice, to_terminal: bool) -> Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // NO_COLOR, or a terminal that says it cannot show colour (TERM=dumb).
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
     let color = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -413,16 +415,15 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
 /// The settings, resolved once by the library's one resolver (flags,
 /// environment, user configuration, project configuration, defaults).
 fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, u8> {
-    settings::resolve(flags, &Env::process(), std::path::Path::new("."), paths).map_err(|e| {
-        match e {
-            SettingsError::Value(message) => usage_error(message),
-            SettingsError::File(bad, scope) => {
-                let what = match scope {
-                    Scope::User => "user configuration",
-                    Scope::Project => "configuration",
-                };
-                bad_file(&bad, what)
-            }
+    settings::resolve(flags, &Env::process(), std::path::Path::new("."), paths).map_err(|e| match e
+    {
+        SettingsError::Value(message) => usage_error(message),
+        SettingsError::File(bad, scope) => {
+            let what = match scope {
+                Scope::User => "user configuration",
+                Scope::Project => "configuration",
+            };
+            bad_file(&bad, what)
         }
     })
 }
@@ -581,17 +582,6 @@ impl LimitSource for NoLimits {
     }
 }
 
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Human => "human",
-        Format::Concise => "concise",
-        Format::Json => "json",
-        Format::Sarif => "sarif",
-        Format::Github => "github",
-        Format::Junit => "junit",
-    }
-}
-
 fn limits(args: LimitsArgs) -> u8 {
     let settings = match resolve(&args.limits.flags(None), &[]) {
         Ok(settings) => settings,
@@ -649,6 +639,7 @@ fn limits(args: LimitsArgs) -> u8 {
 
 fn explain(code: Option<&str>, list: bool) -> u8 {
     use jobcheck::diag::Code;
+    // `explain` alone lists the codes, as `explain --list` does.
     if list || code.is_none() {
         let text: String = Code::ALL
             .iter()
@@ -661,10 +652,11 @@ fn explain(code: Option<&str>, list: bool) -> u8 {
                 )
             })
             .collect();
-        return emit(text.as_bytes(), if list { 0 } else { USAGE });
+        return emit(text.as_bytes(), 0);
     }
     let name = code.unwrap_or_default();
-    match Code::parse(name) {
+    let normal = name.trim().to_ascii_lowercase().replace('_', "-");
+    match Code::parse(&normal) {
         Some(c) => emit(jobcheck::explain::explain(c).as_bytes(), 0),
         None => {
             let near = jobcheck::explain::suggest(name);

@@ -120,7 +120,9 @@ fn globs(key: &str, v: &Value, errors: &mut Vec<Diagnostic>) -> Vec<String> {
                     format!("`{key}`: `{glob}` leaves the project's directory"),
                 )
                 .label("`..` in a glob")
-                .help("globs are relative to the directory holding jobcheck.toml and stay inside it"),
+                .help(
+                    "globs are relative to the directory holding jobcheck.toml and stay inside it",
+                ),
             );
             continue;
         }
@@ -321,7 +323,12 @@ fn within_bound(seconds: u64, span: Span, errors: &mut Vec<Diagnostic>) -> Optio
 /// A path a project's configuration names: relative, and resolving
 /// (symbolic links followed) inside the project's directory; else an error
 /// at the value and `None`: the file is not opened.
-fn confined(text: &str, dir: &Path, value: &Value, errors: &mut Vec<Diagnostic>) -> Option<PathBuf> {
+fn confined(
+    text: &str,
+    dir: &Path,
+    value: &Value,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<PathBuf> {
     let refuse = |why: &str, errors: &mut Vec<Diagnostic>| {
         errors.push(
             Diagnostic::at(

@@ -279,14 +279,15 @@ pub fn resolve(
     };
     // Validated first: a bad value is the same error whatever else is set.
     let timeout = match value(flags.timeout.as_deref(), "JOBCHECK_TIMEOUT") {
-        Some((text, from)) => parse_timeout(&text)
-            .map_err(|e| SettingsError::Value(format!("{from}: {e}")))?,
+        Some((text, from)) => {
+            parse_timeout(&text).map_err(|e| SettingsError::Value(format!("{from}: {e}")))?
+        }
         None => DEFAULT_TIMEOUT,
     };
     let ttl_given = match value(flags.cache_ttl.as_deref(), "JOBCHECK_CACHE_TTL") {
-        Some((text, from)) => Some(
-            parse_duration(&text).map_err(|e| SettingsError::Value(format!("{from}: {e}")))?,
-        ),
+        Some((text, from)) => {
+            Some(parse_duration(&text).map_err(|e| SettingsError::Value(format!("{from}: {e}")))?)
+        }
         None => None,
     };
     let format = match (flags.format, env.text("JOBCHECK_FORMAT")) {
@@ -319,8 +320,8 @@ pub fn resolve(
         home: env.home.clone(),
         xdg_config_home: env.xdg_config_home.clone(),
     };
-    let (config, user_file) =
-        Config::load_all(&places).map_err(|(bad, scope)| SettingsError::File(Box::new(bad), scope))?;
+    let (config, user_file) = Config::load_all(&places)
+        .map_err(|(bad, scope)| SettingsError::File(Box::new(bad), scope))?;
     let flag_path = |p: &Option<PathBuf>| p.as_ref().map(|p| path_in(cwd, p));
     let env_path = |name: &str| env.text(name).map(|p| path_in(cwd, Path::new(p)));
     let token_file = flag_path(&flags.token_file).or_else(|| env_path("JOBCHECK_TOKEN_FILE"));
@@ -510,7 +511,10 @@ mod tests {
             ..Flags::default()
         };
         let err = resolve(&flags, &env(&[], home.path()), dir.path(), &[]).unwrap_err();
-        assert_eq!(err.to_string(), "--timeout: `soon` is not a number of seconds");
+        assert_eq!(
+            err.to_string(),
+            "--timeout: `soon` is not a number of seconds"
+        );
     }
 
     #[test]

@@ -155,8 +155,16 @@ fn with_access_key(
     deadline: Deadline,
     sink: &dyn Sink,
 ) -> Result<Credential, Error> {
-    let auth_base = base_url(options.auth_url.as_deref(), "JOBCHECK_AUTH_URL", DEFAULT_AUTH_BASE)?;
-    let ac_base = base_url(options.ac_url.as_deref(), "JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
+    let auth_base = base_url(
+        options.auth_url.as_deref(),
+        "JOBCHECK_AUTH_URL",
+        DEFAULT_AUTH_BASE,
+    )?;
+    let ac_base = base_url(
+        options.ac_url.as_deref(),
+        "JOBCHECK_AC_URL",
+        DEFAULT_AC_BASE,
+    )?;
     let wanted = cluster_wanted(options)?;
     let name = entry_name(&[
         "aksk",
@@ -234,7 +242,11 @@ fn discover_for_given(
     deadline: Deadline,
     sink: &dyn Sink,
 ) -> Result<String, Error> {
-    let ac_base = base_url(options.ac_url.as_deref(), "JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
+    let ac_base = base_url(
+        options.ac_url.as_deref(),
+        "JOBCHECK_AC_URL",
+        DEFAULT_AC_BASE,
+    )?;
     let name = entry_name(&["token", &token.fingerprint()]);
     let key = SealKey::new(token.expose().as_bytes(), &name)
         .ok_or_else(|| Error::Unavailable("cannot derive the cache key from the token".into()))?;

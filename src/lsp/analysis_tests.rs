@@ -1,6 +1,8 @@
 //! Tests of the library adapter: checks, hover and completion.
 
 use super::*;
+use crate::config::Config;
+use crate::limits::file::FileSource;
 use crate::lsp::completion::{Item, complete};
 
 const LIMITS: &str = "- resourceGroup: TeslaM40\n  cpuNumber: 16\n  gpuNumber: 2\n  \
@@ -122,13 +124,7 @@ fn json_completion_quotes_keys_and_values() {
     // Only groups known to exist: none taken from the open documents.
     let groups = complete(&w, &Answers::default(), Path::new("b.json"), text, at);
     assert_eq!(labels(groups), ["TeslaM40"]);
-    let keys = complete(
-        &w,
-        &Answers::default(),
-        Path::new("b.json"),
-        "{\n  \n}",
-        4,
-    );
+    let keys = complete(&w, &Answers::default(), Path::new("b.json"), "{\n  \n}", 4);
     let cpu = keys.iter().find(|i| i.label == "cpuNumber");
     let cpu = cpu.unwrap_or_else(|| panic!("{keys:?}"));
     assert_eq!(cpu.insert, "\"cpuNumber\": ");
@@ -156,9 +152,23 @@ fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
         accelerator: crate::request::AccelType::Gpu,
     };
     let t0 = Instant::now();
-    assert_eq!(answers.to_ask_at(vec![pair.clone(), pair.clone()], t0).len(), 1);
-    assert!(answers.to_ask_at(vec![pair.clone()], t0 + Duration::from_secs(59)).is_empty());
-    assert_eq!(answers.to_ask_at(vec![pair.clone()], t0 + MIN_REFETCH).len(), 1);
+    assert_eq!(
+        answers
+            .to_ask_at(vec![pair.clone(), pair.clone()], t0)
+            .len(),
+        1
+    );
+    assert!(
+        answers
+            .to_ask_at(vec![pair.clone()], t0 + Duration::from_secs(59))
+            .is_empty()
+    );
+    assert_eq!(
+        answers
+            .to_ask_at(vec![pair.clone()], t0 + MIN_REFETCH)
+            .len(),
+        1
+    );
     let failed = |n| {
         Fetched(vec![(
             pair.clone(),
@@ -170,5 +180,8 @@ fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
     answers.absorb_at(failed(1), ttl0, t0);
     answers.absorb_at(failed(2), ttl0, t0);
     let entry = &answers.known[&pair];
-    assert_eq!((entry.failures, entry.keep_for), (2, Duration::from_secs(120)));
+    assert_eq!(
+        (entry.failures, entry.keep_for),
+        (2, Duration::from_secs(120))
+    );
 }
