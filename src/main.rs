@@ -415,8 +415,8 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
 /// The settings, resolved once by the library's one resolver (flags,
 /// environment, user configuration, project configuration, defaults).
 fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, u8> {
-    settings::resolve(flags, &Env::process(), std::path::Path::new("."), paths).map_err(|e| match e
-    {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    settings::resolve(flags, &Env::process(), &cwd, paths).map_err(|e| match e {
         SettingsError::Value(message) => usage_error(message),
         SettingsError::File(bad, scope) => {
             let what = match scope {
@@ -436,8 +436,10 @@ fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
 }
 
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
-    let text = jobcheck::fsread::read_small(path)
-        .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
+    let text = jobcheck::fsread::read_small(path).map_err(|e| {
+        let shown = pipeline::display_path(path);
+        usage_error(format!("cannot read limits file `{shown}`: {e}"))
+    })?;
     FileSource::parse(&pipeline::display_path(path), &text)
         .map_err(|bad| bad_file(&bad, "limits file"))
 }
