@@ -459,9 +459,6 @@ pub fn hover(
             })
             .or_else(|| on_line.iter().max_by_key(|x| x.2.start));
         let Some(&(what, key, span)) = chosen else {
-            if let Some(facts) = key_only(job, &doc.diagnostics, text, start, end) {
-                return Some(facts);
-            }
             continue;
         };
         let request = crate::pipeline::reading::request(job, &doc.diagnostics);
@@ -507,13 +504,25 @@ pub fn hover(
             mib: format_mib,
         });
     }
-    None
+    // No value read on this line: describe its key.
+    let docs = spec::read_file(text, is_json(path));
+    let job = docs.iter().find_map(|d| d.job.as_ref());
+    let diagnostics: Vec<Diagnostic> = docs.iter().flat_map(|d| d.diagnostics.clone()).collect();
+    key_only(
+        job,
+        kind_of(text, is_json(path)),
+        &diagnostics,
+        text,
+        start,
+        end,
+    )
 }
 
 /// A hover on a line whose value could not be read (`memorySize: "32G"`):
 /// the key's description and what is wrong with the value.
 fn key_only(
-    job: &Job,
+    job: Option<&Job>,
+    kind: DocKind,
     diagnostics: &[Diagnostic],
     text: &str,
     start: usize,
@@ -524,7 +533,8 @@ fn key_only(
     let rest = &line[lead..];
     let (key, _) = rest.split_once(':')?;
     let key = key.trim().trim_matches(['"', '\'']);
-    let field = fields::get(job.kind, key)?;
+    let field =
+        fields::get(job.map_or(kind, |j| j.kind), key).or_else(|| fields::get(kind, key))?;
     let what = match field.key {
         "cpus" | "cpuNumber" => Hovered::Cpus,
         "gpus" | "dcus" | "mlus" | "gpuNumber" => Hovered::Cards,
@@ -544,8 +554,8 @@ fn key_only(
         key: field.key,
         span: (key_start, key_start + key.len()),
         description: Some(field.description),
-        group: job.group.as_ref().map(|g| g.value.clone()),
-        accelerator: job.accelerator.as_str(),
+        group: job.and_then(|j| j.group.as_ref()).map(|g| g.value.clone()),
+        accelerator: job.map_or("gpu", |j| j.accelerator.as_str()),
         memory_read: None,
         request: Amounts::default(),
         quota: None,

@@ -185,3 +185,18 @@ fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
         (2, Duration::from_secs(120))
     );
 }
+
+#[test]
+fn a_key_whose_value_cannot_be_read_is_still_described() {
+    let text = "{\n  \"resourceGroup\": \"TeslaM40\",\n  \"ramSize\": \"32G\"\n}\n";
+    let facts = hover(
+        &workspace(),
+        &Answers::default(),
+        Path::new("b.json"),
+        text,
+        text.find("32G").unwrap(),
+    );
+    let facts = facts.expect("a hover");
+    assert_eq!(facts.key, "ramSize");
+    assert!(facts.status.is_some_and(|s| s.contains("not judged")));
+}
