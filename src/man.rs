@@ -197,7 +197,8 @@ fn page(cmd: clap::Command) -> std::io::Result<Page> {
     extra.control("SH", ["FILES"]);
     extra.text([roman(
         "jobcheck.toml in the working directory or a parent, up to the repository root or \
-         the home directory: the project's configuration. $XDG_CONFIG_HOME/jobcheck/config.toml: \
+         the home directory (else found from the paths given; --config names another, \
+         --isolated reads none): the project's configuration. $XDG_CONFIG_HOME/jobcheck/config.toml: \
          the user's own. See the README, \"Configuration\".",
     )]);
     let examples = examples(&name);

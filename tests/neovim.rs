@@ -72,10 +72,8 @@ fn diagnostics_in_nvim(setup: &str) -> String {
 
 #[test]
 fn the_readme_shows_the_setups_that_are_tested() {
-    let readme = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"),
-    )
-    .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     for setup in [SETUP_07, SETUP_011] {
         assert!(
             readme.contains(setup.trim_end()),

@@ -117,11 +117,11 @@ impl Answers {
 
     /// Of `wanted`, the pairs that may be asked for now (none asked for
     /// within [`MIN_REFETCH`]), noted as asked.
-    pub fn to_ask(&mut self, wanted: Vec<Pair>) -> Vec<Pair> {
-        self.to_ask_at(wanted, Instant::now())
+    pub fn due(&mut self, wanted: Vec<Pair>) -> Vec<Pair> {
+        self.due_at(wanted, Instant::now())
     }
 
-    fn to_ask_at(&mut self, wanted: Vec<Pair>, now: Instant) -> Vec<Pair> {
+    fn due_at(&mut self, wanted: Vec<Pair>, now: Instant) -> Vec<Pair> {
         let mut out = Vec::new();
         for pair in wanted {
             let recent = self

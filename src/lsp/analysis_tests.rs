@@ -153,20 +153,16 @@ fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
     };
     let t0 = Instant::now();
     assert_eq!(
-        answers
-            .to_ask_at(vec![pair.clone(), pair.clone()], t0)
-            .len(),
+        answers.due_at(vec![pair.clone(), pair.clone()], t0).len(),
         1
     );
     assert!(
         answers
-            .to_ask_at(vec![pair.clone()], t0 + Duration::from_secs(59))
+            .due_at(vec![pair.clone()], t0 + Duration::from_secs(59))
             .is_empty()
     );
     assert_eq!(
-        answers
-            .to_ask_at(vec![pair.clone()], t0 + MIN_REFETCH)
-            .len(),
+        answers.due_at(vec![pair.clone()], t0 + MIN_REFETCH).len(),
         1
     );
     let failed = |n| {

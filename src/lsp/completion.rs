@@ -58,7 +58,7 @@ pub fn complete(
     let has_cards = cards.iter().any(|c| present.iter().any(|p| p == c));
     analysis::keys(path, text)
         .into_iter()
-        .filter(|k| !present.iter().any(|p| p == k.key) && !(has_cards && cards.contains(&k.key)))
+        .filter(|k| !(present.iter().any(|p| p == k.key) || has_cards && cards.contains(&k.key)))
         .map(|k| {
             let mut detail = k.description.to_string();
             if k.required {

@@ -653,7 +653,7 @@ impl<W: Write> Server<W> {
             return;
         }
         // At most one request per pair a minute, whatever `cache-ttl` says.
-        let pairs = self.answers.to_ask(wanted);
+        let pairs = self.answers.due(wanted);
         if pairs.is_empty() {
             return;
         }
