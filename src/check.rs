@@ -1,6 +1,6 @@
 //! The rules: a job and its group's limits in, diagnostics out. No I/O.
 
-use crate::diag::{Code, Diagnostic, Origin, Span, did_you_mean};
+use crate::diag::{Code, Diagnostic, Origin, Span};
 use crate::limits::{Limits, Lookup};
 use crate::request::fields::{self, LimitField};
 use crate::request::{AccelType, DocKind, Job, Value};
@@ -66,7 +66,7 @@ pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
 }
 
 fn unknown_group(group: &Value<String>, known: &[String]) -> Diagnostic {
-    let near = did_you_mean(&group.value, known.iter().map(String::as_str));
+    let near = crate::diag::near_name(&group.value, known);
     let help = match near {
         Some(near) => format!("did you mean `{near}`?"),
         None if known.is_empty() => "check the group's name on the platform".to_string(),
@@ -512,8 +512,10 @@ fn check_cards(
     }
     let kind = t.as_str();
     let quota_text = |v: u64| match quota_field {
-        Some(field) if is_quota => format!("{kind} quota of {v} cards per node ({field})"),
-        _ => format!("{v} cards per node"),
+        Some(field) if is_quota => {
+            format!("{kind} quota of {v} {} per node ({field})", card_word(v))
+        }
+        _ => format!("{v} {} per node", card_word(v)),
     };
     let mut d = over(
         Rule {
@@ -521,8 +523,12 @@ fn check_cards(
             key: cards.key,
             span: cards.span,
             requested: cards.value.to_string(),
-            label: format!("{} {kind} cards requested", cards.value),
-            describe: &|v| format!("{v} {kind} {}", CARDS.unit),
+            label: format!(
+                "{} {kind} {} requested",
+                cards.value,
+                card_word(cards.value)
+            ),
+            describe: &|v| format!("{v} {kind} {} per node", card_word(v)),
             fix: &|v| {
                 if v == 0 {
                     match t {
@@ -532,7 +538,7 @@ fn check_cards(
                         ),
                     }
                 } else {
-                    format!("use at most {v} {kind} cards per node")
+                    format!("use at most {v} {kind} {} per node", card_word(v))
                 }
             },
             terse: &|v| v.to_string(),
@@ -552,6 +558,11 @@ fn check_cards(
         );
     }
     out.push(d);
+}
+
+/// "card" or "cards", as the count asks.
+fn card_word(n: u64) -> &'static str {
+    if n == 1 { "card" } else { "cards" }
 }
 
 /// A time as the format writes it: Slurm's form in a job spec, H:MM:SS in

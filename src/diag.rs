@@ -349,9 +349,48 @@ pub fn did_you_mean<'a>(
     best.map(|(_, c)| c)
 }
 
+/// A name for an unknown one: [`did_you_mean`], else the one candidate
+/// that the word begins or that contains it, ignoring case (`A100` →
+/// `A100-80G`); `None` when several fit.
+pub fn near_name<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
+    if let Some(near) = did_you_mean(word, candidates.iter().map(String::as_str)) {
+        return Some(near);
+    }
+    let lower = word.to_lowercase();
+    if lower.chars().count() < 2 {
+        return None;
+    }
+    let fits: Vec<&'a str> = candidates
+        .iter()
+        .map(String::as_str)
+        .filter(|c| c.to_lowercase().contains(&lower))
+        .collect();
+    let starts: Vec<&'a str> = fits
+        .iter()
+        .copied()
+        .filter(|c| c.to_lowercase().starts_with(&lower))
+        .collect();
+    match (starts.as_slice(), fits.as_slice()) {
+        ([one], _) | ([], [one]) => Some(one),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefix_or_a_part_names_the_group() {
+        let groups: Vec<String> = ["A100-80G", "TeslaM40", "K100-AI"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(near_name("A100", &groups), Some("A100-80G"));
+        assert_eq!(near_name("m40", &groups), Some("TeslaM40"));
+        assert_eq!(near_name("100", &groups), None, "two fit");
+        assert_eq!(near_name("x", &groups), None);
+    }
 
     #[test]
     fn codes_round_trip() {

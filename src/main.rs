@@ -6,16 +6,21 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
-use jobcheck::config::{Config, Places, Scope};
-use jobcheck::credentials;
+use jobcheck::config::Scope;
+use jobcheck::config::settings::{self, Env, Flags, LimitsFrom, Settings, SettingsError};
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
 use jobcheck::pipeline::verdict::{REJECTED, UNAVAILABLE, USAGE};
 use jobcheck::pipeline::{self, Options, Selection};
-use jobcheck::platform::{Class, Notice, Sink};
+use jobcheck::platform::Class;
 use jobcheck::report::{self, Format, Style};
 use jobcheck::request::AccelType;
+
+mod cli;
+use clap::builder::TypedValueParser as _;
+use cli::terminal::Terminal;
+use cli::values::{Candidates, accelerators, codes, format_name, parse_accel};
 
 const INPUTS: &str = "Inputs";
 const LIMITS: &str = "Limits";
@@ -61,8 +66,8 @@ enum Command {
     Limits(LimitsArgs),
     /// Describe a rule: what it checks and how to fix it.
     Explain {
-        /// A rule code, e.g. cpus-over-limit.
-        #[arg(value_name = "CODE")]
+        /// A rule code, e.g. cpus-over-limit (any case) [default: list every code].
+        #[arg(value_name = "CODE", value_parser = Candidates(codes), hide_possible_values = true)]
         code: Option<String>,
         /// List every code.
         #[arg(long)]
@@ -107,16 +112,19 @@ enum LimitsFormat {
 
 #[derive(Args)]
 struct LimitArgs {
-    /// Limits from a YAML/JSON file (a list of limit sets, or a saved API response).
-    #[arg(long, env = "JOBCHECK_LIMITS", hide_env_values = true, value_name = "FILE", help_heading = LIMITS)]
+    /// Limits from a YAML/JSON file (a list of limit sets, or a saved API response)
+    /// [env: JOBCHECK_LIMITS].
+    #[arg(long, value_name = "FILE", help_heading = LIMITS)]
     limits: Option<PathBuf>,
     /// The platform's AI address (https://host:port); limits are fetched from its API.
     /// Without it, the address is discovered from the token (JOBCHECK_TOKEN, --token-file,
-    /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY).
-    #[arg(long, env = "JOBCHECK_ENDPOINT", hide_env_values = true, value_name = "URL", help_heading = CREDENTIALS)]
+    /// or one minted with JOBCHECK_USER / JOBCHECK_ACCESS_KEY / JOBCHECK_SECRET_KEY)
+    /// [env: JOBCHECK_ENDPOINT].
+    #[arg(long, value_name = "URL", help_heading = CREDENTIALS)]
     endpoint: Option<String>,
-    /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used).
-    #[arg(long, env = "JOBCHECK_TOKEN_FILE", hide_env_values = true, value_name = "PATH", help_heading = CREDENTIALS)]
+    /// A file holding the platform token (else the JOBCHECK_TOKEN variable is used)
+    /// [env: JOBCHECK_TOKEN_FILE].
+    #[arg(long, value_name = "PATH", help_heading = CREDENTIALS)]
     token_file: Option<PathBuf>,
     /// Answer from the local cache only (stale entries too); fetch nothing.
     #[arg(long, conflicts_with = "refresh", help_heading = LIMITS)]
@@ -125,20 +133,43 @@ struct LimitArgs {
     #[arg(long, help_heading = LIMITS)]
     refresh: bool,
     /// Give up on the platform after this many seconds in all: minting, discovery and
-    /// every limits request together, retries included.
-    #[arg(long, env = "JOBCHECK_TIMEOUT", hide_env_values = true, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds, help_heading = LIMITS)]
-    timeout: std::time::Duration,
-    /// How long cached answers stay fresh, in seconds [default: 900].
-    #[arg(long, env = "JOBCHECK_CACHE_TTL", hide_env_values = true, value_name = "SECONDS", help_heading = LIMITS)]
-    cache_ttl: Option<u64>,
+    /// every limits request together, retries included [default: 30] [env: JOBCHECK_TIMEOUT].
+    #[arg(long, value_name = "SECONDS", help_heading = LIMITS)]
+    timeout: Option<String>,
+    /// How long cached answers stay fresh: seconds (900) or a time (15m, 1h, 2d; at most
+    /// 30 days) [default: 900] [env: JOBCHECK_CACHE_TTL].
+    #[arg(long, value_name = "DURATION", help_heading = LIMITS)]
+    cache_ttl: Option<String>,
     /// Log each request to the platform on stderr (method, URL, status, attempt,
     /// time, headers sent; the token is shown as <redacted>).
     #[arg(short, long, help_heading = OUTPUT)]
     verbose: bool,
-    /// The project configuration [default: jobcheck.toml here or in a parent directory,
-    /// up to the repository root or home]. It may not say where credentials go.
-    #[arg(long, env = "JOBCHECK_CONFIG", hide_env_values = true, value_name = "PATH", help_heading = INPUTS)]
+    /// The project configuration, replacing the one found by searching [default:
+    /// jobcheck.toml here or in a parent directory, up to the repository root or home,
+    /// else from the paths given]. It may not say where credentials go. In CI, a file
+    /// from outside the checkout pins the policy [env: JOBCHECK_CONFIG].
+    #[arg(long, value_name = "PATH", help_heading = INPUTS)]
     config: Option<PathBuf>,
+    /// Read no configuration file at all (neither the project's nor the user's):
+    /// flags, environment and defaults only.
+    #[arg(long, conflicts_with = "config", help_heading = INPUTS)]
+    isolated: bool,
+}
+
+impl LimitArgs {
+    /// The raw values the settings resolver validates.
+    fn flags(&self, format: Option<Format>) -> Flags {
+        Flags {
+            limits: self.limits.clone(),
+            endpoint: self.endpoint.clone(),
+            token_file: self.token_file.clone(),
+            timeout: self.timeout.clone(),
+            cache_ttl: self.cache_ttl.clone(),
+            config: self.config.clone(),
+            isolated: self.isolated,
+            format,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -147,28 +178,13 @@ struct LimitsArgs {
     #[arg(long, value_name = "GROUP")]
     group: Vec<String>,
     /// The accelerator type: gpu, dcu, mlu or cpu [default: the group's only type].
-    #[arg(long, value_name = "TYPE", value_parser = parse_accel)]
+    #[arg(long, value_name = "TYPE", value_parser = Candidates(accelerators).try_map(|t: String| parse_accel(&t)), hide_possible_values = true)]
     accelerator: Option<AccelType>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Output format (json: an object for one --group, else an array).
     #[arg(short, long, value_enum, default_value = "table", value_name = "FORMAT", help_heading = OUTPUT)]
     format: LimitsFormat,
-}
-
-fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
-    let s: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
-    if !(s > 0.0 && s <= 3600.0) {
-        return Err(format!("`{text}`: give between 0 and 3600 seconds"));
-    }
-    Ok(std::time::Duration::from_secs_f64(s))
-}
-
-fn parse_accel(text: &str) -> Result<AccelType, String> {
-    AccelType::parse(text).ok_or_else(|| format!("`{text}` is not gpu, dcu, mlu or cpu"))
 }
 
 #[derive(Args)]
@@ -186,8 +202,8 @@ struct CheckArgs {
     stdin_filename: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
-    /// Output format [default: human, or github when GITHUB_ACTIONS=true].
-    #[arg(short, long, value_enum, env = "JOBCHECK_FORMAT", hide_env_values = true, value_name = "FORMAT", help_heading = OUTPUT)]
+    /// Output format [default: human, or github when GITHUB_ACTIONS=true] [env: JOBCHECK_FORMAT].
+    #[arg(short, long, value_enum, value_name = "FORMAT", help_heading = OUTPUT)]
     format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(short, long, value_name = "PATH", help_heading = OUTPUT)]
@@ -212,6 +228,10 @@ struct CheckArgs {
     table: bool,
     #[command(flatten)]
     fixing: jobcheck::fix::Flags,
+    /// Print the settings as resolved (flags, environment, user and project
+    /// configuration, defaults) as JSON, and check nothing.
+    #[arg(long, help_heading = OUTPUT)]
+    show_settings: bool,
 }
 
 /// The exit code for a failure of the platform client, the credentials or
@@ -221,68 +241,6 @@ fn exit_code(class: Class) -> u8 {
         Class::UnknownGroup => REJECTED,
         Class::Usage => USAGE,
         Class::Unavailable => UNAVAILABLE,
-    }
-}
-
-/// Where the library's notices and progress go: notices to standard error
-/// as they come, progress as an `indicatif` spinner on a terminal, shown
-/// once fetching has taken [`Terminal::PROGRESS_AFTER`].
-struct Terminal {
-    bar: std::sync::Mutex<Progress>,
-}
-
-#[derive(Default)]
-struct Progress {
-    since: Option<std::time::Instant>,
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Terminal {
-    const PROGRESS_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
-
-    fn new() -> Terminal {
-        Terminal {
-            bar: std::sync::Mutex::new(Progress::default()),
-        }
-    }
-}
-
-impl Sink for Terminal {
-    fn notice(&self, notice: Notice) {
-        let progress = self.bar.lock().ok();
-        match progress.as_ref().and_then(|p| p.bar.as_ref()) {
-            Some(bar) => bar.suspend(|| eprintln!("{notice}")),
-            None => eprintln!("{notice}"),
-        }
-    }
-
-    fn progress(&self, done: usize, started: usize) {
-        let Ok(mut progress) = self.bar.lock() else {
-            return;
-        };
-        let since = *progress.since.get_or_insert_with(std::time::Instant::now);
-        if progress.bar.is_none() {
-            if since.elapsed() < Self::PROGRESS_AFTER || !std::io::stderr().is_terminal() {
-                return;
-            }
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            progress.bar = Some(bar);
-        }
-        if let Some(bar) = &progress.bar {
-            bar.set_message(format!(
-                "fetching limits from the platform: {done}/{started} resource groups"
-            ));
-        }
-    }
-
-    fn finished(&self) {
-        if let Ok(mut progress) = self.bar.lock() {
-            if let Some(bar) = progress.bar.take() {
-                bar.finish_and_clear();
-            }
-            progress.since = None;
-        }
     }
 }
 
@@ -380,7 +338,9 @@ fn usage_error(message: impl std::fmt::Display) -> u8 {
 }
 
 fn style(color: ColorChoice, to_terminal: bool) -> Style {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // NO_COLOR, or a terminal that says it cannot show colour (TERM=dumb).
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+        || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
     let color = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -393,22 +353,20 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
     }
 }
 
-/// The user's own configuration, then the project's (`--config`, or
-/// `jobcheck.toml` found from the working directory up to the repository
-/// root or home), the project's over the user's.
-fn load_config(args: &LimitArgs) -> Result<Config, u8> {
-    let config =
-        Config::load_all(&Places::from_env(args.config.clone())).map_err(|(bad, scope)| {
+/// The settings, resolved once by the library's one resolver (flags,
+/// environment, user configuration, project configuration, defaults).
+fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, u8> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    settings::resolve(flags, &Env::process(), &cwd, paths).map_err(|e| match e {
+        SettingsError::Value(message) => usage_error(message),
+        SettingsError::File(bad, scope) => {
             let what = match scope {
                 Scope::User => "user configuration",
                 Scope::Project => "configuration",
             };
             bad_file(&bad, what)
-        })?;
-    // SAFETY: `main` loads the configuration before it starts any thread
-    // (the reader pool and the HTTP runtime come later).
-    unsafe { config.export_service_urls() };
-    Ok(config)
+        }
+    })
 }
 
 /// A limits or configuration file that cannot be used: shown, then exit 2.
@@ -418,89 +376,51 @@ fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
     USAGE
 }
 
-/// Where limits come from: `--limits` / `JOBCHECK_LIMITS`, then
-/// `--endpoint` / `JOBCHECK_ENDPOINT`, then the configuration's `limits`,
-/// then the user configuration's endpoint or a token alone (discovery).
-enum Choice<'a> {
-    File(PathBuf),
-    Api(Option<&'a String>),
-}
-
-fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8> {
-    if let Some(path) = &args.limits {
-        return Ok(Choice::File(path.clone()));
-    }
-    if args.endpoint.is_some() {
-        return Ok(Choice::Api(args.endpoint.as_ref()));
-    }
-    if let Some(path) = &config.limits {
-        return Ok(Choice::File(path.clone()));
-    }
-    if config.endpoint.is_some() || credentials::credential_configured(args.token_file.as_deref()) {
-        return Ok(Choice::Api(config.endpoint.as_ref()));
-    }
-    Err(usage_error(
-        "no limits: pass --limits FILE (or JOBCHECK_LIMITS, or `limits` in jobcheck.toml), or \
-         --endpoint URL (or JOBCHECK_ENDPOINT) with a token, or a token or access key alone to \
-         discover the endpoint (see the book's \"Credentials\" chapter)",
-    ))
-}
-
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
-    let text = jobcheck::fsread::read_small(path)
-        .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
+    let text = jobcheck::fsread::read_small(path).map_err(|e| {
+        let shown = pipeline::display_path(path);
+        usage_error(format!("cannot read limits file `{shown}`: {e}"))
+    })?;
     FileSource::parse(&pipeline::display_path(path), &text)
         .map_err(|bad| bad_file(&bad, "limits file"))
 }
 
-fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
-    match choose(args, config)? {
-        Choice::File(path) => read_limits_file(&path).map(|s| Box::new(s) as Box<dyn LimitSource>),
-        Choice::Api(endpoint) => api_source(args, config, endpoint),
+fn cache_mode(args: &LimitArgs) -> CacheMode {
+    if args.offline {
+        CacheMode::Offline
+    } else if args.refresh {
+        CacheMode::Refresh
+    } else {
+        CacheMode::Normal
     }
 }
 
 /// The platform API; without an endpoint, it is discovered from the token.
-fn api_source(
-    args: &LimitArgs,
-    config: &Config,
-    endpoint: Option<&String>,
-) -> Result<Box<dyn LimitSource>, u8> {
+fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSource>, u8> {
     let sink = std::sync::Arc::new(Terminal::new());
-    ApiSource::from_env(
-        ApiOptions {
-            endpoint: endpoint.cloned(),
-            cluster: config.cluster.clone(),
-            token_file: args.token_file.clone(),
-            timeout: args.timeout,
-            verbose: args.verbose,
-            cache_ttl: std::time::Duration::from_secs(
-                args.cache_ttl.or(config.cache_ttl).unwrap_or(900),
-            ),
-            cache_mode: if args.offline {
-                CacheMode::Offline
-            } else if args.refresh {
-                CacheMode::Refresh
-            } else {
-                CacheMode::Normal
-            },
-            // The endpoint is set above (`None`: discovered).
-            ..ApiOptions::new("")
-        },
-        sink,
-    )
-    .map(|s| Box::new(s) as Box<dyn LimitSource>)
-    .map_err(|e| {
-        eprintln!("error: {e}");
-        exit_code(e.class())
-    })
+    let options = ApiOptions {
+        cache_mode: cache_mode(args),
+        verbose: args.verbose,
+        ..ApiOptions::from_settings(&settings.api)
+    };
+    ApiSource::from_env(options, sink)
+        .map(|s| Box::new(s) as Box<dyn LimitSource>)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            exit_code(e.class())
+        })
 }
 
 fn check(args: CheckArgs) -> u8 {
-    let mut config = match load_config(&args.limits) {
-        Ok(config) => config,
+    let settings = match resolve(&args.limits.flags(args.format), &args.paths) {
+        Ok(settings) => settings,
         Err(code) => return code,
     };
+    if args.show_settings {
+        let text = serde_json::to_string_pretty(&settings.to_json()).unwrap_or_default();
+        return emit(format!("{text}\n").as_bytes(), 0);
+    }
+    let mut config = settings.config.clone();
     let baseline = match args.fixing.prepare(&mut config) {
         Ok(baseline) => baseline,
         Err(message) => return usage_error(message),
@@ -516,17 +436,42 @@ fn check(args: CheckArgs) -> u8 {
         Ok(inputs) => inputs,
         Err(e) => return usage_error(e),
     };
-    let source = match limit_source(&args.limits, &config) {
-        Ok(source) => source,
-        Err(code) => return code,
-    };
-    let format = args.format.or(config.format).unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
-            Format::Github
-        } else {
-            Format::Human
+    // Without limits, the files are still read and their structural
+    // problems shown; the run then ends with exit 2 and how to give limits.
+    let mut no_limits = None;
+    let source: Box<dyn LimitSource> = match &settings.limits {
+        LimitsFrom::File(path, _) => match read_limits_file(path) {
+            Ok(file) => Box::new(file),
+            Err(code) => return code,
+        },
+        LimitsFrom::Api => match api_source(&args.limits, &settings) {
+            Ok(source) => source,
+            Err(code) => return code,
+        },
+        LimitsFrom::None(message) => {
+            no_limits = Some(message.clone());
+            Box::new(NoLimits)
         }
-    });
+    };
+    let format = settings.format_or_default();
+    for (on, flag, shown_in) in [
+        (args.table, "--table", &[Format::Human][..]),
+        (
+            args.statistics,
+            "--statistics",
+            &[Format::Human, Format::Concise][..],
+        ),
+    ] {
+        if on && !shown_in.contains(&format) {
+            let names: Vec<&str> = shown_in.iter().map(|f| format_name(*f)).collect();
+            eprintln!(
+                "warning: {flag} is shown in the {} format{} only; it is ignored with --format {}",
+                names.join(" and "),
+                if names.len() > 1 { "s" } else { "" },
+                format_name(format)
+            );
+        }
+    }
     let options = Options {
         deny_warnings: args.deny_warnings,
         config,
@@ -596,6 +541,9 @@ fn check(args: CheckArgs) -> u8 {
         .tell(&options)
         .iter()
         .for_each(|l| eprintln!("{l}"));
+    if let Some(message) = no_limits {
+        return usage_error(message);
+    }
     let code = pipeline::exit_code(&report, args.deny_warnings).max(done.failed as u8 * USAGE);
     match done.stdin {
         Some(text) => emit(&text, code),
@@ -603,21 +551,33 @@ fn check(args: CheckArgs) -> u8 {
     }
 }
 
+/// The source of a run without limits: every pair is unjudged (the run's
+/// structural diagnostics are still shown; it ends with exit 2).
+struct NoLimits;
+
+impl LimitSource for NoLimits {
+    fn lookup(&self, pairs: &[Pair]) -> Vec<jobcheck::limits::Lookup> {
+        pairs
+            .iter()
+            .map(|_| jobcheck::limits::Lookup::Unavailable {
+                reason: "no limits configured".into(),
+            })
+            .collect()
+    }
+}
+
 fn limits(args: LimitsArgs) -> u8 {
-    let config = match load_config(&args.limits) {
-        Ok(config) => config,
+    let settings = match resolve(&args.limits.flags(None), &[]) {
+        Ok(settings) => settings,
         Err(code) => return code,
     };
-    let choice = match choose(&args.limits, &config) {
-        Ok(choice) => choice,
-        Err(code) => return code,
-    };
-    let shown = match choice {
-        Choice::File(path) => match read_limits_file(&path) {
+    let shown = match &settings.limits {
+        LimitsFrom::None(message) => return usage_error(message),
+        LimitsFrom::File(path, _) => match read_limits_file(path) {
             Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
             Err(code) => return code,
         },
-        Choice::Api(endpoint) => {
+        LimitsFrom::Api => {
             let Some(accelerator) = args.accelerator else {
                 return usage_error(
                     "give --accelerator TYPE: the platform answers for one accelerator type at a time",
@@ -628,7 +588,7 @@ fn limits(args: LimitsArgs) -> u8 {
                     "give --group GROUP: the platform's groups are listed only from a limits file",
                 );
             }
-            let source = match api_source(&args.limits, &config, endpoint) {
+            let source = match api_source(&args.limits, &settings) {
                 Ok(source) => source,
                 Err(code) => return code,
             };
@@ -663,6 +623,7 @@ fn limits(args: LimitsArgs) -> u8 {
 
 fn explain(code: Option<&str>, list: bool) -> u8 {
     use jobcheck::diag::Code;
+    // `explain` alone lists the codes, as `explain --list` does.
     if list || code.is_none() {
         let text: String = Code::ALL
             .iter()
@@ -675,10 +636,11 @@ fn explain(code: Option<&str>, list: bool) -> u8 {
                 )
             })
             .collect();
-        return emit(text.as_bytes(), if list { 0 } else { USAGE });
+        return emit(text.as_bytes(), 0);
     }
     let name = code.unwrap_or_default();
-    match Code::parse(name) {
+    let normal = name.trim().to_ascii_lowercase().replace('_', "-");
+    match Code::parse(&normal) {
         Some(c) => emit(jobcheck::explain::explain(c).as_bytes(), 0),
         None => {
             let near = jobcheck::explain::suggest(name);

@@ -131,6 +131,49 @@ fn section(roff: &mut Roff, title: &str, items: &[(&str, &str)]) {
     }
 }
 
+/// The SYNOPSIS, each option with its value (`[--limits FILE]`), which
+/// clap_mangen's own section leaves out.
+fn synopsis(cmd: &clap::Command, name: &str) -> Roff {
+    use clap_mangen::roff::italic;
+    let mut parts = vec![bold(name.replace('-', " "))];
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let takes_value = arg.get_action().takes_values();
+        let values: Vec<String> = arg
+            .get_value_names()
+            .map(|v| v.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_else(|| vec![arg.get_id().as_str().to_uppercase()]);
+        let value = values.join(" ");
+        let repeat = matches!(arg.get_action(), clap::ArgAction::Append);
+        parts.push(roman(" ["));
+        if arg.is_positional() {
+            parts.push(italic(value));
+            parts.push(roman(if repeat { "]…" } else { "]" }));
+            continue;
+        }
+        let mut names = Vec::new();
+        if let Some(short) = arg.get_short() {
+            names.push(format!("-{short}"));
+        }
+        if let Some(long) = arg.get_long() {
+            names.push(format!("--{long}"));
+        }
+        parts.push(bold(names.join("|")));
+        if takes_value {
+            parts.push(roman(" "));
+            parts.push(italic(value));
+        }
+        parts.push(roman(if repeat { "]…" } else { "]" }));
+    }
+    if cmd.has_subcommands() {
+        parts.push(roman(" "));
+        parts.push(italic("COMMAND"));
+    }
+    let mut roff = Roff::new();
+    roff.control("SH", ["SYNOPSIS"]);
+    roff.text(parts);
+    roff
+}
+
 fn page(cmd: clap::Command) -> std::io::Result<Page> {
     let name = cmd
         .get_display_name()
@@ -140,7 +183,7 @@ fn page(cmd: clap::Command) -> std::io::Result<Page> {
     let mut out = Vec::new();
     man.render_title(&mut out)?;
     man.render_name_section(&mut out)?;
-    man.render_synopsis_section(&mut out)?;
+    synopsis(&cmd, &name).to_writer(&mut out)?;
     man.render_description_section(&mut out)?;
     if cmd.get_arguments().any(|a| !a.is_hide_set()) {
         man.render_options_section(&mut out)?;
@@ -154,7 +197,8 @@ fn page(cmd: clap::Command) -> std::io::Result<Page> {
     extra.control("SH", ["FILES"]);
     extra.text([roman(
         "jobcheck.toml in the working directory or a parent, up to the repository root or \
-         the home directory: the project's configuration. $XDG_CONFIG_HOME/jobcheck/config.toml: \
+         the home directory (else found from the paths given; --config names another, \
+         --isolated reads none): the project's configuration. $XDG_CONFIG_HOME/jobcheck/config.toml: \
          the user's own. See the book's \"Configuration\" chapter.",
     )]);
     let examples = examples(&name);

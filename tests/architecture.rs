@@ -19,7 +19,7 @@ const MAX_LINES: usize = 700;
 
 /// Where printing to the terminal is allowed: the front, the renderers and
 /// the language server.
-const MAY_PRINT: &[&str] = &["main", "report", "lsp"];
+const MAY_PRINT: &[&str] = &["main", "cli", "report", "lsp"];
 
 /// One file of the library: its module path (`["limits", "api"]`; empty for
 /// `lib.rs`) and its non-test text.

@@ -592,45 +592,49 @@ fn a_policy_cap_points_into_jobcheck_toml_and_changed_settings_recheck() {
 }
 
 #[test]
-fn limits_are_fetched_again_when_the_cache_entry_expires() {
+fn a_zero_cache_ttl_does_not_make_the_server_hammer_the_platform() {
     let server = support::Server::platform(vec![(
         "TeslaM40",
         json!({"resourceGroup": "TeslaM40", "cpuNumber": 16, "gpuNumber": 4, "nvLimits": 0,
                "memorySize": 65536, "nodeNumber": 1, "maxTime": "48:00:00"}),
     )]);
     let dir = tempfile::tempdir().unwrap();
+    // The project asks for no caching at all.
+    std::fs::write(dir.path().join("jobcheck.toml"), "cache-ttl = 0\n").unwrap();
     let token = support::good_token();
     let mut c = Client::start(
         dir.path(),
         &[
             ("JOBCHECK_ENDPOINT", &server.url()),
             ("JOBCHECK_TOKEN", &token),
-            ("JOBCHECK_CACHE_TTL", "1"),
         ],
     );
     c.initialize(dir.path(), None);
     let job = uri(dir.path(), "job.yaml");
-    c.open(
-        &job,
-        "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n",
-    );
+    let text = "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n";
+    c.open(&job, text);
     c.diagnostics(&job, 1);
     let with_limits = c.diagnostics(&job, 1);
     assert!(by_code(&with_limits, "cpus-over-limit").is_some());
-    assert_eq!(server.count(), 1);
-    // No edit: the answer expires after a second and is asked for again.
-    let deadline = Instant::now() + WAIT;
-    while server.count() < 2 {
-        assert!(Instant::now() < deadline, "no refetch");
-        std::thread::sleep(Duration::from_millis(50));
+    // Ten seconds of edits and saves: the pair is not asked for again.
+    let start = Instant::now();
+    let mut version = 1;
+    while start.elapsed() < Duration::from_secs(10) {
+        version += 1;
+        c.change(&job, version, text);
+        c.notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": job}}),
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
-    let again = c.wait_for(WAIT, |m| {
-        m["method"] == "textDocument/publishDiagnostics"
-            && m["params"]["diagnostics"]
-                .as_array()
-                .is_some_and(|d| d.iter().any(|d| d["code"] == "cpus-over-limit"))
-    });
-    assert_eq!(again["params"]["version"], 1);
+    c.diagnostics(&job, version);
+    // Only limits requests reach this server (the endpoint is given).
+    let limits_requests = server.count();
+    assert!(
+        limits_requests <= 2,
+        "{limits_requests} limits requests in 10 s"
+    );
     assert_eq!(c.shutdown(), 0);
 }
 
@@ -828,6 +832,249 @@ fn a_file_the_configuration_comes_to_include_is_checked_then() {
     // Without the include, package.json is read as a job and checked.
     let diags = c.diagnostics(&package, 1);
     assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
+    assert_eq!(c.shutdown(), 0);
+}
+
+/// Messages of `method` received so far for `uri`, after a round trip.
+fn published_for(c: &mut Client, uri: &str) -> Vec<Value> {
+    let id = c.next_id;
+    c.request("jobcheck/settings", Value::Null);
+    let _ = id;
+    c.backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri)
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_server_and_check_resolve_the_same_settings() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "limits = \"limits.yaml\"\ncache-ttl = \"20m\"\ninclude = [\"jobs/\"]\n[rules]\nwalltime-missing = \"off\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("token"), "x").unwrap();
+    let env = [
+        ("JOBCHECK_TIMEOUT", "12.5"),
+        ("JOBCHECK_TOKEN_FILE", "token"),
+        ("JOBCHECK_AUTH_URL", "https://auth.example"),
+    ];
+    let mut c = Client::start(dir.path(), &env);
+    c.initialize(dir.path(), None);
+    let from_server = c.request("jobcheck/settings", Value::Null)["result"].clone();
+    assert_eq!(c.shutdown(), 0);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
+    cmd.args(["check", "--show-settings"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+        .env_remove("JOBCHECK_LIMITS")
+        .env_remove("JOBCHECK_ENDPOINT")
+        .env_remove("JOBCHECK_CONFIG")
+        .env_remove("JOBCHECK_CACHE_TTL")
+        .env_remove("JOBCHECK_FORMAT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let from_check: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_server, from_check);
+    assert_eq!(from_check["timeout_seconds"], 12.5);
+    assert_eq!(from_check["cache_ttl_seconds"], 1200);
+    assert_eq!(from_check["auth_url"], "https://auth.example");
+    assert_eq!(from_check["rules"]["walltime-missing"], "off");
+}
+
+#[test]
+fn a_bad_timeout_in_the_environment_is_the_same_error_as_in_check() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[("JOBCHECK_TIMEOUT", "soon")]);
+    c.initialize(dir.path(), None);
+    let told = c.wait_for(WAIT, |m| m["method"] == "window/showMessage");
+    let text = told["params"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("JOBCHECK_TIMEOUT: `soon` is not a number of seconds"),
+        "{text}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn a_broken_configuration_is_shown_in_it_and_stops_every_fetch() {
+    let server = support::Server::platform(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "cache-ttl = \"10m\"\nlimts = \"limits.yaml\"\n",
+    )
+    .unwrap();
+    let token = support::good_token();
+    let mut c = Client::start(dir.path(), &[("JOBCHECK_TOKEN", &token)]);
+    // The user's own configuration names the endpoint: it must not be
+    // dropped for defaults, nor used while the project's file is broken.
+    std::fs::create_dir_all(dir.path().join("xdg/jobcheck")).unwrap();
+    std::fs::write(
+        dir.path().join("xdg/jobcheck/config.toml"),
+        format!("endpoint = \"{}\"\n", server.url()),
+    )
+    .unwrap();
+    c.initialize(dir.path(), None);
+    let config = uri(dir.path(), "jobcheck.toml");
+    let on_config = c.wait_for(WAIT, |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == config
+    });
+    let d = &on_config["params"]["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-field", "{on_config}");
+    assert_eq!(d["range"]["start"]["line"], 1);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(
+        &job,
+        "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n",
+    );
+    let diags = c.diagnostics(&job, 1);
+    let text = diags
+        .iter()
+        .map(|d| d["message"].as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!text.contains("no limits configured"), "{text}");
+    assert!(text.contains("configuration cannot be used"), "{text}");
+    // Opened, the file gets its own diagnostics from the editor's text.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": config, "languageId": "toml", "version": 1,
+                                "text": "limits = \"limits.yaml\"\nformat = \"jsonn\"\n"}}),
+    );
+    let own = c.diagnostics(&config, 1);
+    assert_eq!(own.len(), 1, "{own:#?}");
+    assert_eq!(own[0]["range"]["start"]["line"], 1);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        server.count(),
+        0,
+        "a fetch while the configuration is broken"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn the_limits_file_is_checked_as_limits_not_as_a_job() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let limits = uri(dir.path(), "limits.yaml");
+    c.open(&limits, &LIMITS.replace("cpuNumber", "cpuNumbr"));
+    let diags = c.diagnostics(&limits, 1);
+    assert!(!diags.is_empty());
+    let all = serde_json::to_string(&diags).unwrap();
+    assert!(all.contains("cpuNumbr"), "{all}");
+    assert!(!all.contains("a job request must be a mapping"), "{all}");
+    c.change(&limits, 2, LIMITS);
+    assert!(c.diagnostics(&limits, 2).is_empty());
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn files_a_walk_skips_are_not_checked() {
+    let dir = project();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let skipped = [
+        uri(dir.path(), ".github/workflows/ci.yml"),
+        uri(dir.path(), ".pre-commit-config.yaml"),
+        uri(dir.path(), "scratch/tmp.yaml"),
+    ];
+    for u in &skipped {
+        c.open(u, "on: push\njobs:\n  build: {}\n");
+    }
+    let job = uri(dir.path(), "jobs/a.yaml");
+    c.open(&job, JOB);
+    assert!(by_code(&c.diagnostics(&job, 1), "cpus-over-limit").is_some());
+    for u in &skipped {
+        let published = published_for(&mut c, u);
+        assert!(published.is_empty(), "{u}: {published:#?}");
+    }
+    assert_eq!(c.shutdown(), 0);
+}
+
+fn labels(answer: &Value) -> Vec<String> {
+    let items = answer["result"]
+        .as_array()
+        .or_else(|| answer["result"]["items"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    items
+        .iter()
+        .map(|i| i["label"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn completion_offers_only_known_values_and_every_missing_key() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    let text = "resourceGroup: teslav100\ngpus: 1\nmemroy: 8G\n\n";
+    c.open(&job, text);
+    let diags = c.diagnostics(&job, 1);
+    assert!(
+        by_code(&diags, "unknown-resource-group").is_some(),
+        "{diags:#?}"
+    );
+    let at = |line: u64, character: u64| json!({"textDocument": {"uri": job}, "position": {"line": line, "character": character}});
+    let groups = labels(&c.request("textDocument/completion", at(0, 15)));
+    assert_eq!(groups, ["TeslaM40"], "only groups known to exist");
+    let keys = labels(&c.request("textDocument/completion", at(3, 0)));
+    assert!(keys.iter().any(|k| k == "memory"), "{keys:?}");
+    assert!(keys.iter().any(|k| k == "cpus"), "{keys:?}");
+    assert!(
+        !keys
+            .iter()
+            .any(|k| k == "gpus" || k == "dcus" || k == "mlus"),
+        "{keys:?}"
+    );
+    assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn hover_on_a_key_describes_that_key_even_when_its_value_is_bad() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let job = uri(dir.path(), "job.yaml");
+    c.open(&job, "resourceGroup: TeslaM40\ngpus: 1\ncpus: 4\n");
+    c.diagnostics(&job, 1);
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 1, "character": 1}}),
+    );
+    let md = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(md.starts_with("**gpus**"), "{md}");
+    let body = uri(dir.path(), "body.json");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": body, "languageId": "json", "version": 1,
+               "text": "{\n  \"resourceGroup\": \"TeslaM40\",\n  \"ramSize\": \"32G\"\n}\n"}}),
+    );
+    c.diagnostics(&body, 1);
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": body}, "position": {"line": 2, "character": 18}}),
+    );
+    let md = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        md.contains("ramSize") && md.contains("not judged"),
+        "{hover}"
+    );
     assert_eq!(c.shutdown(), 0);
 }
 

@@ -11,6 +11,7 @@
 
 mod ignores;
 mod read;
+pub mod settings;
 mod trust;
 
 use std::collections::BTreeMap;
@@ -33,25 +34,48 @@ pub const USER_FILE_HINT: &str = "$XDG_CONFIG_HOME/jobcheck/config.toml";
 pub struct Places {
     /// `--config` / `JOBCHECK_CONFIG`: the project's file, not searched for.
     pub explicit: Option<PathBuf>,
+    /// `--isolated`: no configuration file is read at all.
+    pub isolated: bool,
     pub cwd: Option<PathBuf>,
+    /// The inputs given: when no project file is found from `cwd`, it is
+    /// searched from each of these in turn (`jobcheck check repo/jobs`
+    /// run from outside `repo` uses `repo/jobcheck.toml`).
+    pub paths: Vec<PathBuf>,
     pub home: Option<PathBuf>,
     pub xdg_config_home: Option<PathBuf>,
 }
 
 impl Places {
-    /// The process's working directory, `HOME` and `XDG_CONFIG_HOME`.
-    pub fn from_env(explicit: Option<PathBuf>) -> Places {
-        let var = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        Places {
-            explicit,
-            cwd: std::env::current_dir().ok(),
-            home: var("HOME"),
-            xdg_config_home: var("XDG_CONFIG_HOME"),
+    /// The project file: the explicit one, else found from the working
+    /// directory, else from the paths given.
+    pub fn project_file(&self) -> Option<PathBuf> {
+        if self.isolated {
+            return None;
         }
+        if let Some(path) = &self.explicit {
+            return Some(path.clone());
+        }
+        let home = self.home.as_deref();
+        let cwd = self.cwd.as_deref()?;
+        if let Some(found) = discover(cwd, home) {
+            return Some(found);
+        }
+        self.paths
+            .iter()
+            .filter(|p| p.as_os_str() != "-")
+            .find_map(|p| {
+                let p = if p.is_absolute() {
+                    p.clone()
+                } else {
+                    cwd.join(p)
+                };
+                let start = if p.is_dir() {
+                    p
+                } else {
+                    p.parent()?.to_path_buf()
+                };
+                discover(&start, home)
+            })
     }
 }
 
@@ -88,6 +112,8 @@ pub struct Config {
     pub cache_ttl: Option<u64>,
     /// `limits = "FILE"`, already joined to the file's directory.
     pub limits: Option<PathBuf>,
+    /// Whether `limits` came from the user's configuration.
+    pub limits_from_user: bool,
     /// Globs (gitignore syntax) relative to `dir`: only files matching one
     /// of `include` (when given) and none of `exclude` are walked into.
     pub include: Vec<String>,
@@ -102,26 +128,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// The token and discovery services are read from the environment; the
-    /// user's configuration fills in what the environment leaves unset.
-    ///
-    /// # Safety
-    /// Sets environment variables: call it only while no other thread runs
-    /// (before the reader pool, the HTTP runtime or a server thread starts).
-    pub unsafe fn export_service_urls(&self) {
-        for (var, value) in [
-            ("JOBCHECK_AUTH_URL", &self.auth_url),
-            ("JOBCHECK_AC_URL", &self.ac_url),
-        ] {
-            if let Some(value) = value
-                && std::env::var_os(var).is_none()
-            {
-                // SAFETY: the caller promises that no other thread runs.
-                unsafe { std::env::set_var(var, value) };
-            }
-        }
-    }
-
     /// The caps for a group: its own section over `[policy."*"]`.
     pub fn caps(&self, group: &str) -> Caps {
         match self.groups.get(group) {
@@ -195,31 +201,30 @@ impl Config {
         read::parse(path, dir, text, scope)
     }
 
-    /// The user's configuration and the project's, layered; the error says
-    /// whose file could not be used.
-    pub fn load_all(places: &Places) -> Result<Config, (BadFile, Scope)> {
-        let user = match user_file(places.xdg_config_home.as_deref(), places.home.as_deref()) {
-            Some(path) if std::fs::symlink_metadata(&path).is_ok() => Some(
-                Config::load(&path, &path.display().to_string(), Scope::User)
+    /// The user's configuration and the project's, layered, with the
+    /// user's file when one was read; the error says whose file could not
+    /// be used. `--isolated` reads neither.
+    pub fn load_all(places: &Places) -> Result<(Config, Option<PathBuf>), (BadFile, Scope)> {
+        if places.isolated {
+            return Ok((Config::default(), None));
+        }
+        let user_path = user_file(places.xdg_config_home.as_deref(), places.home.as_deref())
+            .filter(|path| std::fs::symlink_metadata(path).is_ok());
+        let user = match &user_path {
+            Some(path) => Some(
+                Config::load(path, &path.display().to_string(), Scope::User)
                     .map_err(|bad| (bad, Scope::User))?,
             ),
-            _ => None,
+            None => None,
         };
-        let project_path = match &places.explicit {
-            Some(path) => Some(path.clone()),
-            None => places
-                .cwd
-                .as_deref()
-                .and_then(|cwd| discover(cwd, places.home.as_deref())),
-        };
-        let project = match project_path {
+        let project = match places.project_file() {
             Some(path) => Some(
                 Config::load(&path, &crate::fsread::display_path(&path), Scope::Project)
                     .map_err(|bad| (bad, Scope::Project))?,
             ),
             None => None,
         };
-        Ok(Config::layered(user, project))
+        Ok((Config::layered(user, project), user_path))
     }
 
     /// The user's defaults with the project's settings over them. Credential
@@ -251,6 +256,7 @@ impl Config {
             cluster: project.cluster.or(user.cluster),
             format: project.format.or(user.format),
             cache_ttl: project.cache_ttl.or(user.cache_ttl),
+            limits_from_user: project.limits.is_none() && user.limits.is_some(),
             limits: project.limits.or(user.limits),
             include: project.include,
             exclude: project.exclude,

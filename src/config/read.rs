@@ -109,6 +109,24 @@ fn globs(key: &str, v: &Value, errors: &mut Vec<Diagnostic>) -> Vec<String> {
         let Some(glob) = string(key, item, errors) else {
             continue;
         };
+        if glob
+            .trim_start_matches('!')
+            .split(['/', '\\'])
+            .any(|part| part == "..")
+        {
+            errors.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    span_of(item),
+                    format!("`{key}`: `{glob}` leaves the project's directory"),
+                )
+                .label("`..` in a glob")
+                .help(
+                    "globs are relative to the directory holding jobcheck.toml and stay inside it",
+                ),
+            );
+            continue;
+        }
         let mut check = ignore::gitignore::GitignoreBuilder::new("/");
         match check.add_line(None, &glob) {
             Err(e) => errors.push(
@@ -198,7 +216,10 @@ pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config,
             "format" => config.format = format(value, &mut errors),
             "cache-ttl" => config.cache_ttl = cache_ttl(value, &mut errors),
             "limits" => {
-                config.limits = string(name, value, &mut errors).map(|f| dir.join(f));
+                config.limits = string(name, value, &mut errors).and_then(|f| match scope {
+                    Scope::User => Some(dir.join(f)),
+                    Scope::Project => confined(&f, dir, value, &mut errors),
+                });
             }
             "include" | "exclude" | "per-file-ignores" if scope == Scope::User => errors.push(
                 Diagnostic::at(
@@ -220,6 +241,7 @@ pub fn parse(path: &str, dir: &Path, text: &str, scope: Scope) -> Result<Config,
         }
     }
     config.dir = Some(dir.to_path_buf());
+    config.limits_from_user = scope == Scope::User && config.limits.is_some();
     if errors.is_empty() {
         Ok(config)
     } else {
@@ -251,7 +273,8 @@ fn cache_ttl(value: &Value, errors: &mut Vec<Diagnostic>) -> Option<u64> {
     let span = span_of(value);
     match value.get_ref() {
         DeValue::Integer(_) => match integer(value.get_ref()) {
-            Some(n) if n >= 0 => Some(n as u64),
+            Some(n) if n >= 0 => within_bound(n as u64, span, errors),
+            None => within_bound(u64::MAX, span, errors),
             _ => {
                 errors.push(
                     Diagnostic::at(Code::InvalidValue, span, "`cache-ttl` cannot be negative")
@@ -261,7 +284,7 @@ fn cache_ttl(value: &Value, errors: &mut Vec<Diagnostic>) -> Option<u64> {
             }
         },
         DeValue::String(t) => match TimeLimit::parse(t) {
-            Ok(TimeLimit::Finite(d)) => Some(d.seconds),
+            Ok(TimeLimit::Finite(d)) => within_bound(d.seconds, span, errors),
             _ => {
                 errors.push(
                     Diagnostic::at(
@@ -280,6 +303,78 @@ fn cache_ttl(value: &Value, errors: &mut Vec<Diagnostic>) -> Option<u64> {
             None
         }
     }
+}
+
+/// A duration read from configuration: at most 30 days.
+fn within_bound(seconds: u64, span: Span, errors: &mut Vec<Diagnostic>) -> Option<u64> {
+    match super::settings::bounded(seconds) {
+        Ok(_) => Some(seconds),
+        Err(max) => {
+            errors.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    span,
+                    format!("`cache-ttl` is longer than {max}"),
+                )
+                .label("too long")
+                .help("write at most 30 days, e.g. \"1d\" or 86400"),
+            );
+            None
+        }
+    }
+}
+
+/// A path a project's configuration names: relative, and resolving
+/// (symbolic links followed) inside the project's directory; else an error
+/// at the value and `None`: the file is not opened.
+fn confined(
+    text: &str,
+    dir: &Path,
+    value: &Value,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<PathBuf> {
+    let refuse = |why: &str, errors: &mut Vec<Diagnostic>| {
+        errors.push(
+            Diagnostic::at(
+                Code::InvalidValue,
+                span_of(value),
+                format!("`limits` names `{text}`, which {why}"),
+            )
+            .label("outside the project")
+            .help(
+                "a project's jobcheck.toml may only name files inside its own directory; \
+                 give another file with --limits or JOBCHECK_LIMITS",
+            ),
+        );
+        None
+    };
+    let path = Path::new(text);
+    if path.is_absolute() || path.has_root() {
+        return refuse("is an absolute path", errors);
+    }
+    let joined = dir.join(path);
+    // By name first (`..` that climbs out), then by the real path, links
+    // followed, when the file exists.
+    let mut depth: i64 = 0;
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => depth -= 1,
+            std::path::Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return refuse("leaves the project's directory", errors);
+        }
+    }
+    if let (Ok(real), Ok(root)) = (std::fs::canonicalize(&joined), std::fs::canonicalize(dir))
+        && !real.starts_with(&root)
+    {
+        return refuse(
+            "resolves (through a symbolic link) outside the project's directory",
+            errors,
+        );
+    }
+    Some(joined)
 }
 
 fn policy(

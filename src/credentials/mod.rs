@@ -54,6 +54,12 @@ pub struct Options {
     pub cluster: Option<String>,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
+    /// The token service's base (`JOBCHECK_AUTH_URL`, or the user's
+    /// `auth-url`), as resolved by the settings; `None`: the default.
+    pub auth_url: Option<String>,
+    /// The discovery service's base (`JOBCHECK_AC_URL`, or the user's
+    /// `ac-url`); `None`: the default.
+    pub ac_url: Option<String>,
     /// How long a token without an expiry (or a discovered address) is kept.
     pub cache_ttl: Duration,
     pub cache_mode: CacheMode,
@@ -68,10 +74,15 @@ pub struct Credential {
     pub endpoint: String,
 }
 
-/// A service base (`JOBCHECK_AUTH_URL`, `JOBCHECK_AC_URL`): https, or plain
-/// http to a loopback address only.
-fn base_url(var: &str, default: &str) -> Result<Url, Error> {
-    let text = env_text(var)?.unwrap_or_else(|| default.to_string());
+/// A service base (`JOBCHECK_AUTH_URL`, `JOBCHECK_AC_URL`, resolved by the
+/// settings and passed here as a value): https, or plain http to a loopback
+/// address only.
+fn base_url(given: Option<&str>, var: &str, default: &str) -> Result<Url, Error> {
+    let text = given
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(default)
+        .to_string();
     let url = Url::parse(&text).map_err(|e| {
         Error::Usage(format!(
             "{var} `{}` is not a URL ({e})",
@@ -144,8 +155,16 @@ fn with_access_key(
     deadline: Deadline,
     sink: &dyn Sink,
 ) -> Result<Credential, Error> {
-    let auth_base = base_url("JOBCHECK_AUTH_URL", DEFAULT_AUTH_BASE)?;
-    let ac_base = base_url("JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
+    let auth_base = base_url(
+        options.auth_url.as_deref(),
+        "JOBCHECK_AUTH_URL",
+        DEFAULT_AUTH_BASE,
+    )?;
+    let ac_base = base_url(
+        options.ac_url.as_deref(),
+        "JOBCHECK_AC_URL",
+        DEFAULT_AC_BASE,
+    )?;
     let wanted = cluster_wanted(options)?;
     let name = entry_name(&[
         "aksk",
@@ -223,7 +242,11 @@ fn discover_for_given(
     deadline: Deadline,
     sink: &dyn Sink,
 ) -> Result<String, Error> {
-    let ac_base = base_url("JOBCHECK_AC_URL", DEFAULT_AC_BASE)?;
+    let ac_base = base_url(
+        options.ac_url.as_deref(),
+        "JOBCHECK_AC_URL",
+        DEFAULT_AC_BASE,
+    )?;
     let name = entry_name(&["token", &token.fingerprint()]);
     let key = SealKey::new(token.expose().as_bytes(), &name)
         .ok_or_else(|| Error::Unavailable("cannot derive the cache key from the token".into()))?;

@@ -28,8 +28,8 @@ pub use crate::platform::cache_dir::CacheMode;
 
 /// Requests in flight at once.
 pub const CONCURRENCY: usize = 16;
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(15 * 60);
+/// The defaults, defined once, by the settings resolver.
+pub use crate::config::settings::{DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT};
 /// How often progress is reported while requests are in flight.
 const PROGRESS_EVERY: Duration = Duration::from_millis(120);
 
@@ -42,6 +42,9 @@ pub struct ApiOptions {
     pub cluster: Option<String>,
     /// `--token-file` / `JOBCHECK_TOKEN_FILE`; else `JOBCHECK_TOKEN`.
     pub token_file: Option<PathBuf>,
+    /// The token and discovery services' bases; `None`: the defaults.
+    pub auth_url: Option<String>,
+    pub ac_url: Option<String>,
     /// The most the whole run's requests may take (minting, discovery and
     /// limits, retries included), counted from [`ApiSource::from_env`].
     pub timeout: Duration,
@@ -62,6 +65,8 @@ impl ApiOptions {
             endpoint: Some(endpoint.to_string()),
             cluster: None,
             token_file: None,
+            auth_url: None,
+            ac_url: None,
             timeout: DEFAULT_TIMEOUT,
             cache_ttl: DEFAULT_CACHE_TTL,
             cache_mode: CacheMode::Normal,
@@ -71,11 +76,28 @@ impl ApiOptions {
         }
     }
 
+    /// The options the resolved settings give (the cache mode, progress
+    /// and `--verbose` are the front's to set).
+    pub fn from_settings(api: &crate::config::settings::Api) -> ApiOptions {
+        ApiOptions {
+            endpoint: api.endpoint.clone(),
+            cluster: api.cluster.clone(),
+            token_file: api.token_file.clone(),
+            auth_url: api.auth_url.clone(),
+            ac_url: api.ac_url.clone(),
+            timeout: api.timeout,
+            cache_ttl: api.cache_ttl,
+            ..ApiOptions::new("")
+        }
+    }
+
     fn credentials(&self) -> credentials::Options {
         credentials::Options {
             endpoint: self.endpoint.clone(),
             cluster: self.cluster.clone(),
             token_file: self.token_file.clone(),
+            auth_url: self.auth_url.clone(),
+            ac_url: self.ac_url.clone(),
             cache_ttl: self.cache_ttl,
             cache_mode: self.cache_mode,
             cache_dir: self.cache_dir.clone(),

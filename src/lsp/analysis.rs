@@ -9,17 +9,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::{Config, Places};
 use crate::diag::{Diagnostic, Severity};
-use crate::limits::api::{ApiOptions, ApiSource, CacheMode};
-use crate::limits::file::FileSource;
+use crate::limits::api::{ApiOptions, ApiSource};
 use crate::limits::{LimitSource, Lookup};
 use crate::pipeline::{self as run, Input, Options, Source};
 use crate::report::{JudgedLimits, Request};
 use crate::request::{self as spec, DocKind, Job, fields};
 use crate::units::{TimeLimit, format_mib};
 
-use super::env::{env_path, env_text};
 pub use super::model::*;
 /// A (resource group, accelerator type) question to a limit source.
 pub use crate::limits::Pair;
@@ -38,195 +35,42 @@ pub struct Analysis {
     pub expires: Option<Instant>,
 }
 
-/// Settings for the platform API, as `check` reads them.
-#[derive(Clone, Debug)]
-pub struct ApiSettings {
-    endpoint: Option<String>,
-    cluster: Option<String>,
-    token_file: Option<PathBuf>,
-    timeout: Duration,
-    cache_ttl: Duration,
+#[path = "workspace.rs"]
+mod workspace;
+use workspace::LimitsFrom;
+pub use workspace::{ApiSettings, FileFindings, Workspace};
+
+/// The least time between two requests for one pair's limits, whatever
+/// `cache-ttl` says (a project's configuration cannot make the editor
+/// hammer the platform).
+pub const MIN_REFETCH: Duration = Duration::from_secs(60);
+/// The longest wait before asking again after failures.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+
+/// How long an answer is used before it is asked for again: the cache's
+/// time to live (at least [`MIN_REFETCH`]); after `failures` failures in a
+/// row, a backoff from [`MIN_REFETCH`] doubling up to [`MAX_BACKOFF`].
+pub fn refresh_after(ttl: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return ttl.max(MIN_REFETCH);
+    }
+    let doubled = MIN_REFETCH.saturating_mul(1u32 << (failures - 1).min(16));
+    doubled.min(MAX_BACKOFF)
 }
 
-enum LimitsFrom {
-    None(String),
-    File(FileSource),
-    Api(ApiSettings),
+struct Entry {
+    lookup: Lookup,
+    at: Instant,
+    failures: u32,
+    keep_for: Duration,
 }
 
-/// Configuration and limits for one workspace root.
-pub struct Workspace {
-    config: Config,
-    limits: LimitsFrom,
-    /// Problems met while loading (shown to the user once).
-    pub problems: Vec<String>,
-    /// The limits file, to reload when it is saved.
-    pub limits_file: Option<PathBuf>,
-}
-
-impl Workspace {
-    /// Find the configuration from `root` as `check` finds it from the
-    /// working directory (`JOBCHECK_CONFIG` and the other variables too),
-    /// then choose the limits as `check` does: `JOBCHECK_LIMITS`, then
-    /// `JOBCHECK_ENDPOINT`, then `limits` in the configuration, then the
-    /// configured endpoint or a token alone.
-    pub fn load(root: Option<&Path>) -> Workspace {
-        let mut places = Places::from_env(env_path("JOBCHECK_CONFIG", root));
-        if let Some(root) = root {
-            places.cwd = Some(root.to_path_buf());
-        }
-        let mut problems = Vec::new();
-        let config = match Config::load_all(&places) {
-            Ok(config) => config,
-            Err((bad, _)) => {
-                let mut text = format!("jobcheck: cannot use the configuration `{}`", bad.path);
-                for d in &bad.diagnostics {
-                    text.push_str(&format!("; {}", d.message));
-                }
-                problems.push(text);
-                Config::default()
-            }
-        };
-        let mut limits_file = None;
-        let api = |endpoint: Option<String>| {
-            let ttl = env_text("JOBCHECK_CACHE_TTL")
-                .and_then(|t| t.trim().parse().ok())
-                .or(config.cache_ttl)
-                .unwrap_or(900);
-            let timeout = env_text("JOBCHECK_TIMEOUT")
-                .and_then(|t| t.trim().parse::<f64>().ok())
-                .filter(|s| *s > 0.0 && *s <= 3600.0)
-                .unwrap_or(30.0);
-            LimitsFrom::Api(ApiSettings {
-                endpoint,
-                cluster: config.cluster.clone(),
-                token_file: env_path("JOBCHECK_TOKEN_FILE", root),
-                timeout: Duration::from_secs_f64(timeout),
-                cache_ttl: Duration::from_secs(ttl),
-            })
-        };
-        let file = env_path("JOBCHECK_LIMITS", root).or_else(|| {
-            env_text("JOBCHECK_ENDPOINT")
-                .is_none()
-                .then(|| config.limits.clone())
-                .flatten()
-        });
-        let limits = if let Some(path) = file {
-            limits_file = Some(path.clone());
-            read_limits(&path, &mut problems)
-        } else if let Some(endpoint) = env_text("JOBCHECK_ENDPOINT") {
-            api(Some(endpoint))
-        } else if config.endpoint.is_some()
-            || crate::credentials::credential_configured(
-                env_path("JOBCHECK_TOKEN_FILE", root).as_deref(),
-            )
-        {
-            api(config.endpoint.clone())
-        } else {
-            LimitsFrom::None(
-                "no limits configured: set `limits = \"FILE\"` in jobcheck.toml, or \
-                 JOBCHECK_LIMITS, or JOBCHECK_ENDPOINT with a token"
-                    .into(),
-            )
-        };
-        Workspace {
-            config,
-            limits,
-            problems,
-            limits_file,
-        }
-    }
-
-    /// Pass the configuration's token and discovery service addresses on
-    /// through the environment, where it leaves them unset, as `check`
-    /// does. Only before any thread is started: the server does it once,
-    /// while handling `initialize` (a later change to them needs a restart).
-    pub fn export_service_urls(&self) {
-        // SAFETY: the server calls this once, while handling `initialize`,
-        // before it starts any thread.
-        unsafe { self.config.export_service_urls() };
-    }
-
-    /// Whether the configuration's `include` / `exclude` globs take this
-    /// file (when it names none, every YAML or JSON file is checked).
-    pub fn selects(&self, path: &Path) -> bool {
-        let selection = crate::pipeline::select::Selection {
-            config_dir: self.config.dir.clone(),
-            include: self.config.include.clone(),
-            config_exclude: self.config.exclude.clone(),
-            ..Default::default()
-        };
-        let cwd = self
-            .config
-            .dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("/"));
-        crate::pipeline::select::selected(path, &selection, &cwd)
-    }
-
-    /// Read the limits file again (after it was saved).
-    pub fn reload_limits(&mut self) {
-        if let Some(path) = &self.limits_file {
-            self.limits = read_limits(path, &mut self.problems);
-        }
-    }
-
-    /// The API settings, when limits come from the platform (fetched in
-    /// the background).
-    pub fn api(&self) -> Option<&ApiSettings> {
-        match &self.limits {
-            LimitsFrom::Api(api) => Some(api),
-            _ => None,
-        }
-    }
-
-    /// The resource groups known without asking: the limits file's, or
-    /// those the platform's answers in the cache hold.
-    pub fn known_groups(&self) -> Vec<String> {
-        match &self.limits {
-            LimitsFrom::File(file) => file
-                .sets()
-                .iter()
-                .map(|s| s.resource_group.clone())
-                .collect(),
-            LimitsFrom::Api(api) => {
-                let dir = crate::platform::cache_dir::trusted_dir(None).ok().flatten();
-                // Entries are keyed by the resources URL of the endpoint.
-                let url = api
-                    .endpoint
-                    .as_deref()
-                    .and_then(|e| crate::platform::resources::resources_url(e).ok());
-                crate::limits::cache::Cache::new(dir, api.cache_ttl)
-                    .groups(url.as_ref().map(|u| u.as_str()), 1000)
-            }
-            LimitsFrom::None(_) => Vec::new(),
-        }
-    }
-}
-
-fn read_limits(path: &Path, problems: &mut Vec<String>) -> LimitsFrom {
-    let shown = path.display().to_string();
-    let parsed = crate::fsread::read_small(path)
-        .map_err(|e| format!("cannot read limits file `{shown}`: {e}"))
-        .and_then(|text| {
-            FileSource::parse(&shown, &text).map_err(|bad| {
-                let messages: Vec<&str> = bad.diagnostics.iter().map(|d| &*d.message).collect();
-                format!("cannot use limits file `{shown}`: {}", messages.join("; "))
-            })
-        });
-    match parsed {
-        Ok(file) => LimitsFrom::File(file),
-        Err(message) => {
-            problems.push(format!("jobcheck: {message}"));
-            LimitsFrom::None(message)
-        }
-    }
-}
-
-/// The platform's answers received so far, with when each came.
+/// The platform's answers received so far, with when each came, and when
+/// each pair was last asked for.
 #[derive(Default)]
 pub struct Answers {
-    known: HashMap<Pair, (Lookup, Instant)>,
+    known: HashMap<Pair, Entry>,
+    asked: HashMap<Pair, Instant>,
 }
 
 /// A batch of answers fetched in the background.
@@ -240,46 +84,88 @@ impl Fetched {
 
 impl Answers {
     /// Keep the answers fetched. Limits known already are kept when a
-    /// refetch finds the platform unavailable (stale limits beat none); they
-    /// are asked for again when they expire once more.
-    pub fn absorb(&mut self, fetched: Fetched) {
-        let now = Instant::now();
+    /// refetch finds the platform unavailable (stale limits beat none); a
+    /// failure is asked again after a backoff, not after the whole TTL.
+    pub fn absorb(&mut self, fetched: Fetched, ttl: Duration) {
+        self.absorb_at(fetched, ttl, Instant::now());
+    }
+
+    fn absorb_at(&mut self, fetched: Fetched, ttl: Duration, now: Instant) {
         for (pair, lookup) in fetched.0 {
-            let keep_old = matches!(lookup, Lookup::Unavailable { .. })
-                && matches!(self.known.get(&pair), Some((Lookup::Found(_), _)));
-            match self.known.get_mut(&pair) {
-                Some(old) if keep_old => old.1 = now,
-                _ => {
-                    self.known.insert(pair, (lookup, now));
-                }
+            let failed = matches!(lookup, Lookup::Unavailable { .. });
+            let old = self.known.remove(&pair);
+            let failures = match (&old, failed) {
+                (_, false) => 0,
+                (Some(old), true) => old.failures.saturating_add(1),
+                (None, true) => 1,
+            };
+            let lookup = match old {
+                Some(old) if failed && matches!(old.lookup, Lookup::Found(_)) => old.lookup,
+                _ => lookup,
+            };
+            self.known.insert(
+                pair,
+                Entry {
+                    lookup,
+                    at: now,
+                    failures,
+                    keep_for: refresh_after(ttl, failures),
+                },
+            );
+        }
+    }
+
+    /// Of `wanted`, the pairs that may be asked for now (none asked for
+    /// within [`MIN_REFETCH`]), noted as asked.
+    pub fn due(&mut self, wanted: Vec<Pair>) -> Vec<Pair> {
+        self.due_at(wanted, Instant::now())
+    }
+
+    fn due_at(&mut self, wanted: Vec<Pair>, now: Instant) -> Vec<Pair> {
+        let mut out = Vec::new();
+        for pair in wanted {
+            let recent = self
+                .asked
+                .get(&pair)
+                .is_some_and(|at| now.saturating_duration_since(*at) < MIN_REFETCH);
+            if !recent && !out.contains(&pair) {
+                self.asked.insert(pair.clone(), now);
+                out.push(pair);
             }
         }
+        out
     }
 
     /// The groups the platform answered for.
     pub fn groups(&self) -> Vec<String> {
         self.known
             .iter()
-            .filter(|(_, (l, _))| matches!(l, Lookup::Found(_)))
+            .filter(|(_, e)| matches!(e.lookup, Lookup::Found(_)))
+            .map(|(p, _)| p.group.clone())
+            .collect()
+    }
+
+    /// The groups the platform said do not exist.
+    pub fn unknown_groups(&self) -> Vec<String> {
+        self.known
+            .iter()
+            .filter(|(_, e)| matches!(e.lookup, Lookup::UnknownGroup { .. }))
             .map(|(p, _)| p.group.clone())
             .collect()
     }
 }
 
 /// Ask the platform (blocking: call it on a background thread). A setup
-/// problem (no token, a bad endpoint) is every pair's answer.
+/// problem (no token, a bad endpoint) is every pair's answer. The answer
+/// and credential caches keep entries at least [`MIN_REFETCH`], so a
+/// token is minted at most once in that time however `cache-ttl` is set.
 pub fn fetch(settings: &ApiSettings, pairs: &[Pair]) -> Fetched {
+    let options = ApiOptions {
+        cache_ttl: settings.cache_ttl.max(MIN_REFETCH),
+        ..settings.clone()
+    };
     let source = ApiSource::from_env(
-        ApiOptions {
-            endpoint: settings.endpoint.clone(),
-            cluster: settings.cluster.clone(),
-            token_file: settings.token_file.clone(),
-            timeout: settings.timeout,
-            cache_ttl: settings.cache_ttl,
-            cache_mode: CacheMode::Normal,
-            progress: false,
-            ..ApiOptions::new("")
-        },
+        options,
         // The editor shows diagnostics, not a log: notices (stale cache, a
         // field that cannot be read) are not forwarded.
         std::sync::Arc::new(crate::platform::notice::Quiet),
@@ -318,19 +204,19 @@ impl LimitSource for Known<'_> {
                     reason: reason.clone(),
                 })
                 .collect(),
-            LimitsFrom::Api(api) => pairs
+            LimitsFrom::Api(_) => pairs
                 .iter()
                 .map(|p| match self.answers.known.get(p) {
-                    Some((lookup, at)) => {
-                        if at.elapsed() >= api.cache_ttl
+                    Some(entry) => {
+                        if entry.at.elapsed() >= entry.keep_for
                             && let Ok(mut stale) = self.stale.lock()
                         {
                             stale.push(p.clone());
                         } else if let Ok(mut expires) = self.expires.lock() {
-                            let at = *at + api.cache_ttl;
+                            let at = entry.at + entry.keep_for;
                             *expires = Some(expires.map_or(at, |e| e.min(at)));
                         }
-                        lookup.clone()
+                        entry.lookup.clone()
                     }
                     None => {
                         if let Ok(mut missing) = self.missing.lock() {
@@ -485,7 +371,7 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Optio
         LimitsFrom::None(reason) => Some(Lookup::Unavailable {
             reason: reason.clone(),
         }),
-        LimitsFrom::Api(_) => answers.known.get(pair).map(|(l, _)| l.clone()),
+        LimitsFrom::Api(_) => answers.known.get(pair).map(|e| e.lookup.clone()),
     }
 }
 
@@ -554,6 +440,14 @@ pub fn hover(
         let on_line: Vec<_> = hovered_fields(job)
             .into_iter()
             .filter(|(_, _, s)| s.start >= start && s.start <= end)
+            // A type read from a cards key (`gpus:`) is not a hover on
+            // `acceleratorType`: the key under the cursor is described.
+            .filter(|(h, _, s)| {
+                *h != Hovered::Accelerator
+                    || text.get(s.start..s.end).is_some_and(|t| {
+                        crate::request::AccelType::parse(t.trim_matches(['"', '\''])).is_some()
+                    })
+            })
             .collect();
         // The value under the cursor, else the next one on the line (the
         // cursor is on its key), else the last before it.
@@ -613,7 +507,65 @@ pub fn hover(
             mib: format_mib,
         });
     }
-    None
+    // No value read on this line: describe its key.
+    let docs = spec::read_file(text, is_json(path));
+    let job = docs.iter().find_map(|d| d.job.as_ref());
+    let diagnostics: Vec<Diagnostic> = docs.iter().flat_map(|d| d.diagnostics.clone()).collect();
+    key_only(
+        job,
+        kind_of(text, is_json(path)),
+        &diagnostics,
+        text,
+        start,
+        end,
+    )
+}
+
+/// A hover on a line whose value could not be read (`memorySize: "32G"`):
+/// the key's description and what is wrong with the value.
+fn key_only(
+    job: Option<&Job>,
+    kind: DocKind,
+    diagnostics: &[Diagnostic],
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<Facts> {
+    let line = text.get(start..end)?;
+    let lead = line.len() - line.trim_start_matches([' ', '-', '{', ',']).len();
+    let rest = &line[lead..];
+    let (key, _) = rest.split_once(':')?;
+    let key = key.trim().trim_matches(['"', '\'']);
+    let field =
+        fields::get(job.map_or(kind, |j| j.kind), key).or_else(|| fields::get(kind, key))?;
+    let what = match field.key {
+        "cpus" | "cpuNumber" => Hovered::Cpus,
+        "gpus" | "dcus" | "mlus" | "gpuNumber" => Hovered::Cards,
+        "memory" | "memorySize" => Hovered::Memory,
+        "nodes" | "nodeNumber" => Hovered::Nodes,
+        "walltime" | "timeoutLimit" => Hovered::Walltime,
+        "acceleratorType" => Hovered::Accelerator,
+        _ => Hovered::Group,
+    };
+    let problem = diagnostics
+        .iter()
+        .find(|d| d.span.is_some_and(|s| s.start >= start && s.start <= end))
+        .map(|d| format!("the value is not judged: {}", d.message));
+    let key_start = start + lead;
+    Some(Facts {
+        what,
+        key: field.key,
+        span: (key_start, key_start + key.len()),
+        description: Some(field.description),
+        group: job.and_then(|j| j.group.as_ref()).map(|g| g.value.clone()),
+        accelerator: job.map_or("gpu", |j| j.accelerator.as_str()),
+        memory_read: None,
+        request: Amounts::default(),
+        quota: None,
+        limits: None,
+        status: problem,
+        mib: format_mib,
+    })
 }
 
 /// The kind of document being written: as read, except that a JSON file
@@ -647,24 +599,54 @@ pub fn keys(path: &Path, text: &str) -> Vec<KeyDoc> {
         .collect()
 }
 
-/// The values a key allows (`acceleratorType`: gpu, dcu, mlu, cpu; the
-/// known resource groups for `resourceGroup`: the limits file's, the
-/// platform's answers and `seen`).
+/// The keys written in the document, exactly as written (a near miss such
+/// as `memroy` is not its key: `memory` is still offered).
+pub fn present_keys(path: &Path, text: &str) -> Vec<String> {
+    let json = is_json(path);
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start().trim_start_matches(['-', '{', ',', ' ']);
+            let (key, _) = line.split_once(':')?;
+            let key = key.trim().trim_matches(['"', '\'']);
+            let plain = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            (plain && (!json || line.starts_with('"'))).then(|| key.to_string())
+        })
+        .chain(
+            // JSON members on one line: `"key":` anywhere.
+            json.then(|| {
+                text.split('"')
+                    .collect::<Vec<_>>()
+                    .windows(2)
+                    .filter(|w| w[1].trim_start().starts_with(':'))
+                    .map(|w| w[0].to_string())
+                    .collect::<Vec<_>>()
+            })
+            .into_iter()
+            .flatten(),
+        )
+        .collect()
+}
+
+/// The values a key allows (`acceleratorType`: gpu, dcu, mlu, cpu; for
+/// `resourceGroup`, only groups known to exist: the limits file's and
+/// those the platform answered for, never one it said is unknown).
 pub fn values(
     workspace: &Workspace,
     answers: &Answers,
-    seen: &[String],
     path: &Path,
     text: &str,
     key: &str,
 ) -> Vec<String> {
     if key == "resourceGroup" {
+        let unknown = answers.unknown_groups();
         let groups: BTreeSet<String> = workspace
             .known_groups()
             .into_iter()
             .chain(answers.groups())
-            .chain(seen.iter().cloned())
-            .filter(|g| !g.is_empty())
+            .filter(|g| !g.is_empty() && !unknown.contains(g))
             .collect();
         return groups.into_iter().collect();
     }

@@ -1,6 +1,8 @@
 //! Tests of the library adapter: checks, hover and completion.
 
 use super::*;
+use crate::config::Config;
+use crate::limits::file::FileSource;
 use crate::lsp::completion::{Item, complete};
 
 const LIMITS: &str = "- resourceGroup: TeslaM40\n  cpuNumber: 16\n  gpuNumber: 2\n  \
@@ -29,8 +31,11 @@ fn workspace() -> Workspace {
     Workspace {
         config: Config::default(),
         limits: LimitsFrom::File(FileSource::parse("limits.yaml", LIMITS).unwrap()),
+        settings: None,
+        root: PathBuf::from("."),
         problems: Vec::new(),
         limits_file: None,
+        broken: None,
     }
 }
 
@@ -113,29 +118,81 @@ fn json_completion_quotes_keys_and_values() {
     let w = workspace();
     let text = "{\"acceleratorType\": , \"resourceGroup\": \"\"}";
     let at = text.find(": ,").unwrap() + 2;
-    let items = complete(&w, &Answers::default(), &[], Path::new("b.json"), text, at);
+    let items = complete(&w, &Answers::default(), Path::new("b.json"), text, at);
     assert_eq!(items[0].insert, "\"gpu\"");
     let at = text.rfind('"').unwrap();
-    let seen = ["Seen".to_string()];
-    let groups = complete(
-        &w,
-        &Answers::default(),
-        &seen,
-        Path::new("b.json"),
-        text,
-        at,
-    );
-    assert_eq!(labels(groups), ["Seen", "TeslaM40"]);
-    let keys = complete(
-        &w,
-        &Answers::default(),
-        &[],
-        Path::new("b.json"),
-        "{\n  \n}",
-        4,
-    );
+    // Only groups known to exist: none taken from the open documents.
+    let groups = complete(&w, &Answers::default(), Path::new("b.json"), text, at);
+    assert_eq!(labels(groups), ["TeslaM40"]);
+    let keys = complete(&w, &Answers::default(), Path::new("b.json"), "{\n  \n}", 4);
     let cpu = keys.iter().find(|i| i.label == "cpuNumber");
     let cpu = cpu.unwrap_or_else(|| panic!("{keys:?}"));
     assert_eq!(cpu.insert, "\"cpuNumber\": ");
     assert!(cpu.detail.as_deref().unwrap().contains("(required)"));
+}
+
+#[test]
+fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
+    let ttl0 = Duration::ZERO;
+    assert_eq!(refresh_after(ttl0, 0), MIN_REFETCH);
+    assert_eq!(
+        refresh_after(Duration::from_secs(900), 0),
+        Duration::from_secs(900)
+    );
+    // A failure is asked again after a short backoff, not after the TTL.
+    assert_eq!(refresh_after(Duration::from_secs(900), 1), MIN_REFETCH);
+    assert_eq!(
+        refresh_after(Duration::from_secs(900), 2),
+        Duration::from_secs(120)
+    );
+    assert_eq!(refresh_after(ttl0, 40), MAX_BACKOFF);
+    let mut answers = Answers::default();
+    let pair = Pair {
+        group: "G".into(),
+        accelerator: crate::request::AccelType::Gpu,
+    };
+    let t0 = Instant::now();
+    assert_eq!(
+        answers.due_at(vec![pair.clone(), pair.clone()], t0).len(),
+        1
+    );
+    assert!(
+        answers
+            .due_at(vec![pair.clone()], t0 + Duration::from_secs(59))
+            .is_empty()
+    );
+    assert_eq!(
+        answers.due_at(vec![pair.clone()], t0 + MIN_REFETCH).len(),
+        1
+    );
+    let failed = |n| {
+        Fetched(vec![(
+            pair.clone(),
+            Lookup::Unavailable {
+                reason: format!("down {n}"),
+            },
+        )])
+    };
+    answers.absorb_at(failed(1), ttl0, t0);
+    answers.absorb_at(failed(2), ttl0, t0);
+    let entry = &answers.known[&pair];
+    assert_eq!(
+        (entry.failures, entry.keep_for),
+        (2, Duration::from_secs(120))
+    );
+}
+
+#[test]
+fn a_key_whose_value_cannot_be_read_is_still_described() {
+    let text = "{\n  \"resourceGroup\": \"TeslaM40\",\n  \"ramSize\": \"32G\"\n}\n";
+    let facts = hover(
+        &workspace(),
+        &Answers::default(),
+        Path::new("b.json"),
+        text,
+        text.find("32G").unwrap(),
+    );
+    let facts = facts.expect("a hover");
+    assert_eq!(facts.key, "ramSize");
+    assert!(facts.status.is_some_and(|s| s.contains("not judged")));
 }

@@ -14,12 +14,11 @@ pub struct Item {
     pub is_key: bool,
 }
 
-/// Completions at `offset` of `text`; `seen` are the groups the open
-/// documents name.
+/// Completions at `offset` of `text`: only known values, and every key
+/// not yet present.
 pub fn complete(
     workspace: &Workspace,
     answers: &Answers,
-    seen: &[String],
     path: &Path,
     text: &str,
     offset: usize,
@@ -39,7 +38,7 @@ pub fn complete(
             .trim_start_matches("- ")
             .trim_matches(['"', '\'', ' ']);
         let quoted = json && !value.contains('"');
-        return analysis::values(workspace, answers, seen, path, text, key)
+        return analysis::values(workspace, answers, path, text, key)
             .into_iter()
             .map(|v| Item {
                 insert: if quoted {
@@ -54,13 +53,12 @@ pub fn complete(
             .collect();
     }
     let in_quotes = member.contains('"');
+    let present = analysis::present_keys(path, text);
+    let cards = ["gpus", "dcus", "mlus"];
+    let has_cards = cards.iter().any(|c| present.iter().any(|p| p == c));
     analysis::keys(path, text)
         .into_iter()
-        .filter(|k| {
-            !text.contains(&format!("\n{}:", k.key))
-                && !text.starts_with(&format!("{}:", k.key))
-                && !text.contains(&format!("\"{}\"", k.key))
-        })
+        .filter(|k| !(present.iter().any(|p| p == k.key) || has_cards && cards.contains(&k.key)))
         .map(|k| {
             let mut detail = k.description.to_string();
             if k.required {

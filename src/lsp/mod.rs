@@ -11,7 +11,6 @@
 
 pub mod analysis;
 mod completion;
-mod env;
 mod features;
 mod hover;
 mod ignore;

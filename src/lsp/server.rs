@@ -60,6 +60,11 @@ struct Server<W: Write> {
     workspace: Workspace,
     answers: Answers,
     in_flight: HashSet<Pair>,
+    /// Pairs wanted while a fetch was under way (one fetch at a time).
+    queued: Vec<Pair>,
+    /// Files other than the open documents that hold diagnostics (a
+    /// configuration or limits file that cannot be used).
+    published: HashSet<String>,
     docs: HashMap<String, Doc>,
     events: mpsc::Sender<Event>,
     debounce: Duration,
@@ -69,8 +74,8 @@ struct Server<W: Write> {
 /// Serve the protocol on `input`/`output` until `exit` (or the end of the
 /// input). Returns the exit code: 0 after `shutdown`, else 1.
 ///
-/// Call it before starting other threads: loading the workspace may set
-/// the service address variables, as `check` does.
+/// Settings are resolved by the library's one resolver, as `check`
+/// resolves them; nothing is written to the environment.
 pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
     let mut input = BufReader::new(input);
     let (id, params) = loop {
@@ -127,8 +132,6 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
         .and_then(Value::as_u64)
         .map_or(DEBOUNCE, |ms| Duration::from_millis(ms.min(10_000)));
     let workspace = Workspace::load(root.as_deref());
-    // No thread runs yet (the reader starts below).
-    workspace.export_service_urls();
     let result = InitializeResult {
         capabilities: capabilities(encoding),
         server_info: Some(ServerInfo {
@@ -167,12 +170,15 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
         workspace,
         answers: Answers::default(),
         in_flight: HashSet::new(),
+        queued: Vec::new(),
+        published: HashSet::new(),
         docs: HashMap::new(),
         events,
         debounce,
         shut_down: false,
     };
     server.tell_problems();
+    server.publish_broken();
     server.run(received)
 }
 
@@ -260,7 +266,13 @@ impl<W: Write> Server<W> {
                     for p in &pairs {
                         self.in_flight.remove(p);
                     }
-                    self.answers.absorb(fetched);
+                    let ttl = self
+                        .workspace
+                        .api()
+                        .map_or(analysis::MIN_REFETCH, |a| a.cache_ttl);
+                    self.answers.absorb(fetched, ttl);
+                    let queued = std::mem::take(&mut self.queued);
+                    self.fetch(queued);
                     let now = Instant::now();
                     for doc in self.docs.values_mut().filter(|d| d.checked) {
                         doc.due = Some(now);
@@ -360,11 +372,9 @@ impl<W: Write> Server<W> {
                     return Ok(Value::Null);
                 };
                 let offset = Lines::new(&doc.text, self.encoding).offset(at.position);
-                let seen: Vec<String> = self.docs.values().flat_map(|d| d.groups.clone()).collect();
                 let items = super::completion::complete(
                     &self.workspace,
                     &self.answers,
-                    &seen,
                     &doc.path,
                     &doc.text,
                     offset,
@@ -393,6 +403,7 @@ impl<W: Write> Server<W> {
                 ));
                 json(serde_json::to_value(actions))
             }
+            "jobcheck/settings" => Ok(self.workspace.settings_json()),
             "jobcheck/explain" => {
                 let code = req.params.get("code").and_then(Value::as_str).ok_or((
                     ErrorCode::InvalidParams,
@@ -419,9 +430,13 @@ impl<W: Write> Server<W> {
                 };
                 let item = p.text_document;
                 let path = uri::name_of(&item.uri);
-                let job_like = matches!(item.language_id.as_str(), "yaml" | "json" | "jsonc")
-                    || analysis::is_job_file(&path);
-                let checked = job_like && self.selects(&item.uri, &path);
+                let own = uri::to_path(&item.uri).is_some()
+                    && (self.workspace.is_config_file(&path)
+                        || self.workspace.is_limits_file(&path));
+                let job_like = !own
+                    && (matches!(item.language_id.as_str(), "yaml" | "json" | "jsonc")
+                        || analysis::is_job_file(&path));
+                let checked = own || (job_like && self.selects(&item.uri, &path));
                 self.docs.insert(
                     item.uri.as_str().to_string(),
                     Doc {
@@ -508,18 +523,23 @@ impl<W: Write> Server<W> {
         let is_config = path.file_name().is_some_and(|n| n == "jobcheck.toml");
         if is_config {
             self.workspace = Workspace::load(self.root.as_deref());
-        } else if self.workspace.limits_file.as_ref() == Some(&path) {
+        } else if self.workspace.is_limits_file(&path) {
             self.workspace.reload_limits();
         } else {
             return;
         }
         self.tell_problems();
+        self.publish_broken();
         let now = Instant::now();
         let mut dropped = Vec::new();
         for doc in self.docs.values_mut() {
             let was = doc.checked;
-            doc.checked = doc.job_like
-                && (uri::to_path(&doc.uri).is_none() || self.workspace.selects(&doc.path));
+            let own = uri::to_path(&doc.uri).is_some()
+                && (self.workspace.is_config_file(&doc.path)
+                    || self.workspace.is_limits_file(&doc.path));
+            doc.checked = own
+                || (doc.job_like
+                    && (uri::to_path(&doc.uri).is_none() || self.workspace.selects(&doc.path)));
             if doc.checked {
                 doc.due = Some(now);
             } else if was {
@@ -537,6 +557,32 @@ impl<W: Write> Server<W> {
     /// file, `untitled:`, is always checked).
     fn selects(&self, uri: &Uri, path: &std::path::Path) -> bool {
         uri::to_path(uri).is_none() || self.workspace.selects(path)
+    }
+
+    /// The diagnostics of a configuration or limits file that cannot be
+    /// used, on that file (an open document's own check replaces them);
+    /// those published before are cleared once the file is fixed.
+    fn publish_broken(&mut self) {
+        let broken = self.workspace.broken.clone();
+        let now = broken
+            .as_ref()
+            .and_then(|b| uri::from_path(&b.path).map(|u| (u, b)));
+        let keep = now.as_ref().map(|(u, _)| u.as_str().to_string());
+        for old in std::mem::take(&mut self.published) {
+            if Some(&old) != keep.as_ref()
+                && !self.docs.contains_key(&old)
+                && let Ok(u) = Uri::from_str(&old)
+            {
+                self.publish(u, Vec::new(), None);
+            }
+        }
+        if let Some((u, b)) = now
+            && !self.docs.contains_key(u.as_str())
+        {
+            let diagnostics = features::diagnostics(&u, &b.text, self.encoding, &b.findings);
+            self.published.insert(u.as_str().to_string());
+            self.publish(u, diagnostics, None);
+        }
     }
 
     fn publish(&mut self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -567,6 +613,22 @@ impl<W: Write> Server<W> {
             };
             doc.due = None;
             doc.last_check = Some(now);
+            if uri::to_path(&doc.uri).is_some()
+                && let Some(findings) = catch_unwind(AssertUnwindSafe(|| {
+                    self.workspace.own_findings(&doc.path, &doc.text)
+                }))
+                .ok()
+                .flatten()
+            {
+                // A configuration or limits file: its own diagnostics, never
+                // a job's.
+                doc.findings = findings;
+                let diagnostics =
+                    features::diagnostics(&doc.uri, &doc.text, self.encoding, &doc.findings);
+                let (uri, version) = (doc.uri.clone(), doc.version);
+                self.publish(uri, diagnostics, Some(version));
+                continue;
+            }
             let result = catch_unwind(AssertUnwindSafe(|| {
                 analysis::analyse(&self.workspace, &self.answers, &doc.path, &doc.text)
             }));
@@ -589,12 +651,17 @@ impl<W: Write> Server<W> {
         let Some(settings) = self.workspace.api().cloned() else {
             return;
         };
-        let mut pairs: Vec<Pair> = Vec::new();
-        for p in wanted {
-            if !self.in_flight.contains(&p) && !pairs.contains(&p) {
-                pairs.push(p);
+        if !self.in_flight.is_empty() {
+            // One fetch at a time: the rest wait for it to end.
+            for p in wanted {
+                if !self.in_flight.contains(&p) && !self.queued.contains(&p) {
+                    self.queued.push(p);
+                }
             }
+            return;
         }
+        // At most one request per pair a minute, whatever `cache-ttl` says.
+        let pairs = self.answers.due(wanted);
         if pairs.is_empty() {
             return;
         }

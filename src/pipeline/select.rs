@@ -121,6 +121,63 @@ pub fn selected(path: &Path, selection: &Selection, cwd: &Path) -> bool {
     !excluded && m.included(&path)
 }
 
+/// Whether a walk of `root` would take the file at `path` (for one file at
+/// a time, as an editor opens it): a job file name, no hidden name below
+/// `root`, not ignored by a `.ignore` file or (inside a git repository) a
+/// `.gitignore` file between `root` and the file, and taken by the globs.
+/// A file outside `root` is judged by the globs and its name only.
+pub fn walk_takes(path: &Path, root: &Path, selection: &Selection) -> bool {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let root = absolute(root, &cwd);
+    let path = absolute(path, &root);
+    if !is_job_file(&path) {
+        return false;
+    }
+    if let Ok(below) = path.strip_prefix(&root) {
+        let hidden = below
+            .components()
+            .any(|c| matches!(c, Component::Normal(n) if n.to_string_lossy().starts_with('.')));
+        if hidden || ignored(&path, &root) {
+            return false;
+        }
+    }
+    selected(&path, selection, &root)
+}
+
+/// Whether the ignore files from `root` down to the file's directory ignore
+/// it: the deepest file that says anything decides, `.ignore` before
+/// `.gitignore`, as ripgrep reads them.
+fn ignored(path: &Path, root: &Path) -> bool {
+    let in_git = root.ancestors().any(|d| d.join(".git").exists());
+    let Some(parent) = path.parent() else {
+        return false;
+    };
+    for dir in parent.ancestors() {
+        let mut names = vec![".ignore"];
+        if in_git {
+            names.push(".gitignore");
+        }
+        for name in names {
+            let file = dir.join(name);
+            if !file.is_file() {
+                continue;
+            }
+            let (matcher, _) = Gitignore::new(&file);
+            let m = matcher.matched_path_or_any_parents(path, false);
+            if m.is_ignore() {
+                return true;
+            }
+            if m.is_whitelist() {
+                return false;
+            }
+        }
+        if dir == root {
+            break;
+        }
+    }
+    false
+}
+
 /// `path` made absolute against `cwd`, `.` and `..` resolved by name (links
 /// are not followed: globs speak of paths as written).
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {

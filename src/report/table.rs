@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
+use unicode_width::UnicodeWidthStr;
 
 use super::{JobEntry, Report};
 use crate::diag::Code;
@@ -154,7 +155,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     let widths: Vec<usize> = (0..HEADERS.len())
         .map(|i| {
             rows.iter()
-                .map(|r| r[i].text.chars().count())
+                .map(|r| UnicodeWidthStr::width(r[i].text.as_str()))
                 .max()
                 .unwrap_or(0)
         })
@@ -166,7 +167,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
     for (n, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.text.chars().count();
+            let pad = widths[i].saturating_sub(UnicodeWidthStr::width(cell.text.as_str()));
             let last = i + 1 == row.len();
             let text = match (color, cell.over, n == 0) {
                 (true, true, _) => format!("\u{1b}[1;31m{}\u{1b}[0m", cell.text),

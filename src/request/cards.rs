@@ -111,8 +111,9 @@ impl Reader<'_> {
                         Code::AcceleratorTypeMismatch,
                         cards.span,
                         format!(
-                            "`gpuNumber` asks for {} cards, but acceleratorType is cpu",
-                            cards.value
+                            "`gpuNumber` asks for {} {}, but acceleratorType is cpu",
+                            cards.value,
+                            if cards.value == 1 { "card" } else { "cards" }
                         ),
                     )
                     .label("cards on a cpu job")

@@ -1,0 +1,5 @@
+//! The front's own modules (the binary, beside `main.rs`): the terminal
+//! side of the notice sink, and command-line values.
+
+pub mod terminal;
+pub mod values;
