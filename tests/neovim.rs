@@ -9,9 +9,23 @@ use std::process::Command;
 const SETUP_07: &str = include_str!("../editors/neovim/jobcheck.lua");
 const SETUP_011: &str = include_str!("../editors/neovim/jobcheck-0.11.lua");
 
-/// `(major, minor)` of the installed `nvim`, or `None` without one.
-fn nvim_version() -> Option<(u32, u32)> {
-    let out = Command::new("nvim").arg("--version").output().ok()?;
+/// The Neovim programs to try: `nvim` on the PATH, and the one
+/// `JOBCHECK_TEST_NVIM` names (`.ci/run` sets it to a newer Neovim than
+/// Debian's, so that the 0.11 setup is run, not only compiled).
+fn nvims() -> Vec<(String, (u32, u32))> {
+    let mut found = Vec::new();
+    let extra = std::env::var("JOBCHECK_TEST_NVIM").ok();
+    for program in std::iter::once("nvim".to_owned()).chain(extra) {
+        if let Some(version) = nvim_version(&program) {
+            found.push((program, version));
+        }
+    }
+    found
+}
+
+/// `(major, minor)` of a Neovim program, or `None` where it does not run.
+fn nvim_version(program: &str) -> Option<(u32, u32)> {
+    let out = Command::new(program).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     let v = text.lines().next()?.strip_prefix("NVIM v")?;
     let mut parts = v.split(['.', '-']);
@@ -20,7 +34,7 @@ fn nvim_version() -> Option<(u32, u32)> {
 
 /// Open `job.yaml` in a project with Neovim, `setup` as the configuration;
 /// the diagnostics' messages it received within 20 s.
-fn diagnostics_in_nvim(setup: &str) -> String {
+fn diagnostics_in_nvim(program: &str, setup: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
     std::fs::write(
@@ -50,7 +64,7 @@ fn diagnostics_in_nvim(setup: &str) -> String {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let status = Command::new("nvim")
+    let status = Command::new(program)
         .args(["--headless", "-i", "NONE", "-u", "init.lua", "job.yaml"])
         .args(["-c", "luafile probe.lua"])
         .current_dir(p)
@@ -85,23 +99,31 @@ fn the_book_shows_the_setups_that_are_tested() {
 
 #[test]
 fn the_setup_for_neovim_0_7_gets_diagnostics() {
-    let Some(version) = nvim_version() else {
+    let found = nvims();
+    if found.is_empty() {
         eprintln!("skipped: nvim is not installed (apt-get install neovim)");
         return;
-    };
-    let got = diagnostics_in_nvim(SETUP_07);
-    assert!(got.contains("cpus 64 exceeds"), "nvim {version:?}: {got}");
+    }
+    // Every Neovim at hand: the setup is for 0.7 and later.
+    for (program, version) in found {
+        let got = diagnostics_in_nvim(&program, SETUP_07);
+        assert!(got.contains("cpus 64 exceeds"), "nvim {version:?}: {got}");
+    }
 }
 
 #[test]
 fn the_setup_for_neovim_0_11_gets_diagnostics_or_at_least_compiles() {
-    let Some(version) = nvim_version() else {
+    let found = nvims();
+    let Some((oldest, version)) = found.first().cloned() else {
         eprintln!("skipped: nvim is not installed (apt-get install neovim)");
         return;
     };
-    if version >= (0, 11) {
-        let got = diagnostics_in_nvim(SETUP_011);
+    let newer: Vec<_> = found.iter().filter(|(_, v)| *v >= (0, 11)).collect();
+    for (program, version) in &newer {
+        let got = diagnostics_in_nvim(program, SETUP_011);
         assert!(got.contains("cpus 64 exceeds"), "nvim {version:?}: {got}");
+    }
+    if !newer.is_empty() {
         return;
     }
     // An older Neovim cannot run it (`vim.lsp.config` is 0.11): its Lua is
@@ -109,7 +131,7 @@ fn the_setup_for_neovim_0_11_gets_diagnostics_or_at_least_compiles() {
     eprintln!("nvim {version:?} is older than 0.11: the 0.11 setup is only compiled, not run");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("setup.lua"), SETUP_011).unwrap();
-    let out = Command::new("nvim")
+    let out = Command::new(oldest)
         .args(["--headless", "-i", "NONE", "-u", "NONE"])
         .args([
             "-c",
