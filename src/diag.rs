@@ -57,7 +57,8 @@ codes! {
     SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
     WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
     WalltimeAmbiguous = "walltime-ambiguous", Warning, "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)";
-    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
+    LimitsUnavailable = "limits-unavailable", Error, "the job's limits could not be had, so the job is unjudged";
+    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "retired, never reported: the card quota is per node, judged by accelerators-over-limit";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
 }
@@ -340,7 +341,7 @@ mod tests {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 17);
+        assert_eq!(Code::ALL.len(), 18);
     }
 
     #[test]

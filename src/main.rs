@@ -447,8 +447,12 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
 fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
     let text = jobcheck::fsread::read_small(path)
         .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
-    FileSource::parse(&pipeline::display_path(path), &text)
-        .map_err(|bad| bad_file(&bad, "limits file"))
+    let source = FileSource::parse(&pipeline::display_path(path), &text)
+        .map_err(|bad| bad_file(&bad, "limits file"))?;
+    for warning in source.warnings() {
+        eprintln!("{}", jobcheck::vocab::Notice::warning(warning.clone()));
+    }
+    Ok(source)
 }
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {

@@ -73,6 +73,13 @@ impl Memory {
         if number.is_empty() {
             return Err(MemoryError::NotANumber(t.to_string()));
         }
+        // `Gb`, `Mb`, `Tb`, `Kb` are bits, not bytes: never read as bytes.
+        if let [b'K' | b'M' | b'G' | b'T', b'b'] = unit.as_bytes() {
+            return Err(MemoryError::UnknownUnit {
+                unit: unit.to_string(),
+                suggestion: Some(format!("{number}{}", &unit[..1])),
+            });
+        }
         let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
             "" => MIB,
             "k" | "kb" | "kib" | "ki" => KIB,
@@ -103,6 +110,11 @@ impl Memory {
         if bytes == 0 {
             return Err(MemoryError::Zero);
         }
+        // Rounded up to whole MiB, as Slurm rounds: `512K` is 1 MiB.
+        let bytes = bytes
+            .div_ceil(MIB)
+            .checked_mul(MIB)
+            .ok_or_else(|| MemoryError::TooLarge(t.to_string()))?;
         Ok(Memory {
             bytes,
             had_unit: !unit.is_empty(),
@@ -416,6 +428,184 @@ fn parse_suffix(t: &str, lower: &str) -> Result<u64, TimeError> {
     sum(&parts, t)
 }
 
+/// How Slurm reads a time string: `time_str2secs` of Slurm's
+/// `src/common/parse_time.c`, ported rule for rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlurmTime {
+    /// `-1`, `INFINITE`, `UNLIMITED` (any case).
+    Infinite,
+    /// A number of seconds; may be zero or negative (`-5` is -5 days to
+    /// Slurm's `sscanf`), which no limit can be.
+    Seconds(i64),
+}
+
+/// Slurm's `_is_valid_timespec`: only digits, `-` and `:`; at least one run
+/// of digits; at most one `-`, never after a `:`; at most two `:`; and
+/// enough runs of digits for the separators.
+fn slurm_timespec(s: &str) -> bool {
+    let (mut digit, mut dash, mut colon) = (0, 0, 0);
+    let mut already_digit = false;
+    for b in s.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                if !already_digit {
+                    digit += 1;
+                    already_digit = true;
+                }
+            }
+            b'-' => {
+                already_digit = false;
+                dash += 1;
+                if colon > 0 {
+                    return false;
+                }
+            }
+            b':' => {
+                already_digit = false;
+                colon += 1;
+            }
+            _ => return false,
+        }
+    }
+    if digit == 0 || dash > 1 || colon > 2 {
+        return false;
+    }
+    let needed = match colon {
+        0 => 0,
+        c => c + 1 + dash,
+    };
+    digit >= needed
+}
+
+/// C's `sscanf("%d")` on the front of `s`: an optional sign, then digits;
+/// `None` when there is no number there (the scan stops), else the value and
+/// the rest. A value past `i32` is unreadable (`Err`).
+fn scan_int(s: &str) -> Option<Result<(i64, &str), ()>> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i = 1;
+    }
+    let start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    let value = match s[..i].parse::<i64>() {
+        Ok(v) if i64::from(i32::MIN) <= v && v <= i64::from(i32::MAX) => v,
+        _ => return Some(Err(())),
+    };
+    Some(Ok((value, &s[i..])))
+}
+
+/// `sscanf(s, pattern)` for patterns `%d<sep>%d<sep>…`: the values read
+/// before the first mismatch, or `Err` on a number out of `int`'s range.
+fn scan(s: &str, separators: &[u8]) -> Result<Vec<i64>, ()> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    for i in 0..=separators.len() {
+        match scan_int(rest) {
+            None => break,
+            Some(Err(())) => return Err(()),
+            Some(Ok((v, r))) => {
+                out.push(v);
+                rest = r;
+            }
+        }
+        match separators.get(i) {
+            Some(&sep) if rest.as_bytes().first() == Some(&sep) => rest = &rest[1..],
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Slurm's `time_str2secs`: `None` where Slurm answers `NO_VAL` (invalid),
+/// and also where a number or the total leaves C's `int` (undefined in C,
+/// unreadable here). Fields carry: `12:60` is 13 minutes, `1-24` two days.
+pub fn slurm_time_secs(text: &str) -> Option<SlurmTime> {
+    if text.is_empty() {
+        return None;
+    }
+    if text == "-1"
+        || text.eq_ignore_ascii_case("infinite")
+        || text.eq_ignore_ascii_case("unlimited")
+    {
+        return Some(SlurmTime::Infinite);
+    }
+    if !slurm_timespec(text) {
+        return None;
+    }
+    let (d, h, m, s) = if text.contains('-') {
+        // days-[hours[:minutes[:seconds]]]
+        let v = scan(text, b"-::").ok()?;
+        let at = |i: usize| v.get(i).copied().unwrap_or(0);
+        (at(0) * 86400, at(1) * 3600, at(2) * 60, at(3))
+    } else {
+        let v = scan(text, b"::").ok()?;
+        let at = |i: usize| v.get(i).copied().unwrap_or(0);
+        if v.len() == 3 {
+            (0, at(0) * 3600, at(1) * 60, at(2))
+        } else {
+            // minutes[:seconds]
+            (0, 0, at(0) * 60, at(1))
+        }
+    };
+    let total = d + h + m + s;
+    (i64::from(i32::MIN)..=i64::from(i32::MAX))
+        .contains(&total)
+        .then_some(SlurmTime::Seconds(total))
+}
+
+/// Slurm's `time_str2mins`: [`slurm_time_secs`] in whole minutes, rounded
+/// up; `None` when invalid, `Some(None)` for infinite.
+pub fn slurm_time_mins(text: &str) -> Option<Option<i64>> {
+    match slurm_time_secs(text)? {
+        SlurmTime::Infinite => Some(None),
+        SlurmTime::Seconds(s) => Some(Some(s.div_euclid(60) + i64::from(s.rem_euclid(60) != 0))),
+    }
+}
+
+impl TimeLimit {
+    /// A limit (`maxTime`) as Slurm reads it ([`slurm_time_secs`]), and the
+    /// suffix forms (`36h`, `2d`) Slurm does not read but nobody misreads.
+    /// Zero (any spelling: `0`, `00:00:00`, `0-0`) and negative times are no
+    /// limit at all: an error, so that limit is unknown.
+    pub fn parse_limit(text: &str) -> Result<TimeLimit, String> {
+        let t = text.trim();
+        let reading = match slurm_time_secs(t) {
+            Some(SlurmTime::Infinite) => return Ok(TimeLimit::Unlimited),
+            Some(SlurmTime::Seconds(s)) => s,
+            None => match TimeLimit::parse(t) {
+                Ok(TimeLimit::Finite(d))
+                    if t.to_ascii_lowercase().ends_with(['d', 'h', 'm', 's']) =>
+                {
+                    i64::try_from(d.seconds).unwrap_or(i64::MAX)
+                }
+                Ok(TimeLimit::Unlimited) => return Ok(TimeLimit::Unlimited),
+                _ => return Err(format!("`{t}` is not a time Slurm can read")),
+            },
+        };
+        match u64::try_from(reading) {
+            Ok(0) => Err(format!(
+                "`{t}` is a maximum run time of zero, which is no limit"
+            )),
+            Ok(seconds) => Ok(TimeLimit::Finite(Duration { seconds })),
+            Err(_) => Err(format!("`{t}` is a negative time")),
+        }
+    }
+}
+
+impl Duration {
+    /// Whole minutes, rounded up, as Slurm compares run times
+    /// (`time_str2mins`): `1:00:50` and `1:00:10` are both 61.
+    pub fn minutes_up(&self) -> u64 {
+        self.seconds.div_ceil(MINUTE)
+    }
+}
+
 impl Duration {
     /// Slurm's canonical form: `D-HH:MM:SS`, or `HH:MM:SS` under a day.
     pub fn slurm(&self) -> String {
@@ -615,13 +805,15 @@ mod tests {
         assert_eq!(mem("16G"), 16 * 1024 * MIB);
         assert_eq!(mem("16gb"), 16 * 1024 * MIB);
         assert_eq!(mem("16GiB"), 16 * 1024 * MIB);
-        assert_eq!(mem("512K"), 512 * KIB);
-        assert_eq!(mem("512kib"), 512 * KIB);
+        assert_eq!(mem("512K"), MIB, "rounded up to whole MiB");
+        assert_eq!(mem("512kib"), MIB);
+        assert_eq!(mem("1.3G"), 1332 * MIB);
+        assert_eq!(mem("1025K"), 2 * MIB);
         assert_eq!(mem("1T"), 1024 * 1024 * MIB);
         assert_eq!(mem("1.5G"), 1536 * MIB);
         assert_eq!(mem("31888"), 31888 * MIB);
         assert_eq!(mem("31888 MiB"), 31888 * MIB);
-        assert_eq!(mem("0.5"), MIB / 2);
+        assert_eq!(mem("0.5"), MIB);
         assert!(!Memory::parse("31888").unwrap().had_unit);
         assert!(Memory::parse("4M").unwrap().had_unit);
     }
@@ -669,15 +861,15 @@ mod tests {
             Memory::parse("1.5G").unwrap().describe(),
             "1536M (1536 MiB)"
         );
-        assert_eq!(Memory::parse("512K").unwrap().describe(), "512K (0.5 MiB)");
+        assert_eq!(Memory::parse("512K").unwrap().describe(), "1M (1 MiB)");
         assert_eq!(
             Memory::parse("31888.5").unwrap().describe(),
-            "31888.5M (31888.5 MiB)"
+            "31889M (31889 MiB)"
         );
-        // Just over 1024 MiB never reads as 1024 MiB.
+        // Just over 1024 MiB is the next whole MiB, never 1024 MiB.
         assert_eq!(
             Memory::parse("1.0000001G").unwrap().describe(),
-            "1024.000103M (1024.000103 MiB)"
+            "1025M (1025 MiB)"
         );
         assert_ne!(
             format_mib(Memory::parse("1048577KiB").unwrap().bytes),
@@ -755,7 +947,7 @@ mod tests {
         assert_eq!(mem("32Gi"), 32768 * MIB);
         assert_eq!(mem("32gi"), 32768 * MIB);
         assert_eq!(mem("512Mi"), 512 * MIB);
-        assert_eq!(mem("64Ki"), 64 * KIB);
+        assert_eq!(mem("64Ki"), MIB);
         assert_eq!(mem("1Ti"), 1024 * 1024 * MIB);
         assert_eq!(mem("1.5Gi"), 1536 * MIB);
         assert_eq!(mem("16 GB"), 16 * 1024 * MIB);
@@ -946,7 +1138,7 @@ mod tests {
             fn memory_compact_round_trips(bytes in 1u64..(1u64 << 50)) {
                 let m = Memory { bytes: bytes * KIB, had_unit: true };
                 let back = Memory::parse(&m.compact()).unwrap();
-                prop_assert_eq!(back.bytes, m.bytes);
+                prop_assert_eq!(back.bytes, m.bytes.div_ceil(MIB) * MIB);
             }
 
             #[test]
@@ -954,7 +1146,7 @@ mod tests {
                 let mult = match unit.to_ascii_lowercase().chars().next().unwrap() {
                     'k' => KIB, 'm' => MIB, 'g' => MIB * 1024, _ => MIB * 1024 * 1024,
                 };
-                prop_assert_eq!(Memory::parse(&format!("{n}{unit}")).unwrap().bytes, n * mult);
+                prop_assert_eq!(Memory::parse(&format!("{n}{unit}")).unwrap().bytes, (n * mult).div_ceil(MIB) * MIB);
             }
 
             #[test]

@@ -133,18 +133,13 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         None => judge_rest(),
     }
     // Every file is judged now; the list is reused in place.
-    let mut files: Vec<FileReport> = staged
+    let files: Vec<FileReport> = staged
         .into_iter()
         .filter_map(|s| match s {
             Staged::Judged(report) => Some(report),
             Staged::Waiting(_) => None,
         })
         .collect();
-    runwide::quota_by_run(
-        &mut files,
-        &|d| options.config.apply_rules(d),
-        options.deny_warnings,
-    );
     let notices = notices(&files, &answers);
     Report { files, notices }
 }
@@ -314,9 +309,8 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         }
         runwide::place_fixes(&index, &mut diagnostics);
     }
-    // Only a file with something to show keeps its text (or may have, once
-    // the run's jobs are counted together).
-    let keep = !diagnostics.is_empty() || jobs.iter().any(runwide::claims_quota);
+    // Only a file with something to show keeps its text.
+    let keep = !diagnostics.is_empty();
     FileReport {
         path: f.input.display,
         source: keep.then_some(f.text),

@@ -292,13 +292,14 @@ struct Entry<'n> {
 }
 
 /// The string keys of a mapping, each once; repeated keys are reported and
-/// only their first occurrence is used.
+/// the last occurrence is used (in the first one's place), as JSON and YAML
+/// readers take it.
 fn keys_of<'n>(
     file: &str,
     pairs: &'n [(Node, Node)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Entry<'n>> {
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<String, (Span, usize)> = HashMap::new();
     let mut entries = Vec::new();
     for (key, value) in pairs {
         let name = match (&key.kind, key.scalar_text(file)) {
@@ -316,14 +317,19 @@ fn keys_of<'n>(
             }
         };
         let identity = key.key_identity();
-        if let Some(first) = seen.get(&identity) {
-            diags.push(
-                duplicate_key(&name, key.span, *first)
-                    .help(format!("keep one `{name}`; the first is the one checked")),
-            );
+        if let Some(&(first, at)) = seen.get(&identity) {
+            diags.push(duplicate_key(&name, key.span, first).help(format!(
+                "keep one `{name}`; the last is the one checked, as JSON and YAML readers take it"
+            )));
+            // The last one wins, in the place of the first.
+            entries[at] = Entry {
+                key: name,
+                key_span: key.span,
+                value,
+            };
             continue;
         }
-        seen.insert(identity, key.span);
+        seen.insert(identity, (key.span, entries.len()));
         entries.push(Entry {
             key: name,
             key_span: key.span,
