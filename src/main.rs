@@ -530,6 +530,11 @@ fn check(args: CheckArgs) -> u8 {
         config,
     };
     let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+    if args.limits.verbose {
+        for p in &report.passed_over {
+            eprintln!("passed over {} ({})", p.path, p.reason);
+        }
+    }
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let style = style(args.color, to_terminal);
     let extras = report::Extras {
@@ -606,11 +611,25 @@ fn limits(args: LimitsArgs) -> u8 {
         }
     };
     match shown {
-        Ok(shown) => {
+        Ok(mut shown) => {
             let json = args.format == LimitsFormat::Json;
+            // A set with no readable limit is no answer: said, exit 3.
+            let unreadable = show::take_unreadable(&mut shown);
+            for message in &unreadable {
+                eprintln!("error: {message}");
+            }
+            let code = if unreadable.is_empty() {
+                0
+            } else {
+                UNAVAILABLE
+            };
+            if shown.is_empty() && !unreadable.is_empty() {
+                return code;
+            }
+            let caps = |group: &str| config.caps(group);
             emit(
-                show::render(&shown, json, args.group.len() == 1).as_bytes(),
-                0,
+                show::render(&shown, json, args.group.len() == 1, &caps).as_bytes(),
+                code,
             )
         }
         Err(refusal) => {

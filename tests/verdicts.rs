@@ -529,3 +529,146 @@ fn fixes_where_the_help_gives_the_exact_text() {
     assert!(out.contains("\"fixes\""), "{out}");
     assert!(out.contains("16384"), "{out}");
 }
+
+/// Slurm's own readings: each string run through `time_str2secs` and
+/// `time_str2mins` of Slurm's `src/common/parse_time.c` (commit 284c3b95,
+/// compiled as C with `_is_valid_timespec`), seconds and minutes as printed.
+/// `None` is Slurm's `NO_VAL` (invalid); `Some(None)` is `INFINITE`;
+/// "overflow" rows leave C's `int` (undefined behaviour in C; unreadable
+/// here).
+#[allow(clippy::type_complexity)]
+const SLURM: &[(&str, Option<Option<(i64, i64)>>)] = &[
+    ("0", Some(Some((0, 0)))),
+    ("1", Some(Some((60, 1)))),
+    ("5", Some(Some((300, 5)))),
+    ("60", Some(Some((3600, 60)))),
+    ("90", Some(Some((5400, 90)))),
+    ("1440", Some(Some((86400, 1440)))),
+    ("00:00:00", Some(Some((0, 0)))),
+    ("0-0", Some(Some((0, 0)))),
+    ("0:0", Some(Some((0, 0)))),
+    ("12:60", Some(Some((780, 13)))),
+    ("1:00:10", Some(Some((3610, 61)))),
+    ("1:00:50", Some(Some((3650, 61)))),
+    ("1:01:00", Some(Some((3660, 61)))),
+    ("0:0:61", Some(Some((61, 2)))),
+    ("0:59", Some(Some((59, 1)))),
+    ("1:30", Some(Some((90, 2)))),
+    ("24:00", Some(Some((1440, 24)))),
+    ("2:00:00", Some(Some((7200, 120)))),
+    ("96:00:00", Some(Some((345600, 5760)))),
+    ("100:00:00", Some(Some((360000, 6000)))),
+    ("1-", Some(Some((86400, 1440)))),
+    ("1-0", Some(Some((86400, 1440)))),
+    ("1-24", Some(Some((172800, 2880)))),
+    ("1-12", Some(Some((129600, 2160)))),
+    ("1-2:3", Some(Some((93780, 1563)))),
+    ("1-2:3:4", Some(Some((93784, 1564)))),
+    ("1-00:00:00", Some(Some((86400, 1440)))),
+    ("2-00:00:00", Some(Some((172800, 2880)))),
+    ("7-00:00:00", Some(Some((604800, 10080)))),
+    ("1-23:59:59", Some(Some((172799, 2880)))),
+    ("0-0:0:1", Some(Some((1, 1)))),
+    ("1:60:60", Some(Some((7260, 121)))),
+    ("30:90", Some(Some((1890, 32)))),
+    ("-1", Some(None)),
+    ("unlimited", Some(None)),
+    ("UNLIMITED", Some(None)),
+    ("Infinite", Some(None)),
+    ("INFINITE", Some(None)),
+    ("-5", Some(Some((-432000, -7199)))),
+    ("-0", Some(Some((0, 0)))),
+    ("1:2:3:4", None),
+    ("1-2-3", None),
+    ("1:2-3", None),
+    ("1:", None),
+    (":5", None),
+    ("1-2:", None),
+    ("1::5", None),
+    ("1-:5", None),
+    ("5m", None),
+    ("2d", None),
+    ("36h", None),
+    ("1.5", None),
+    (" 10", None),
+    ("10 ", None),
+    ("n/a", None),
+    ("+5", None),
+];
+
+/// Overflow rows: C's `int` overflows, so Slurm's answer is undefined.
+const OVERFLOW: &[&str] = &["99999999999", "30000-0"];
+
+/// Suffix forms Slurm does not read, which jobcheck reads (nobody misreads
+/// them): `5m`, `2d`, `36h`, in seconds.
+const SUFFIX: &[(&str, u64)] = &[("5m", 300), ("2d", 172800), ("36h", 129600)];
+
+#[test]
+fn max_time_and_walltime_are_read_as_slurm_reads_them() {
+    use jobcheck::units::{Duration, TimeLimit, slurm_time_mins, slurm_time_secs};
+    assert!(SLURM.len() + OVERFLOW.len() >= 40);
+    for &(text, slurm) in SLURM {
+        // The port agrees with the C code, minutes included.
+        assert_eq!(
+            slurm_time_mins(text),
+            slurm.map(|s| s.map(|(_, m)| m)),
+            "{text:?}"
+        );
+        assert_eq!(
+            slurm_time_secs(text).map(|t| match t {
+                jobcheck::units::SlurmTime::Infinite => None,
+                jobcheck::units::SlurmTime::Seconds(s) => Some(s),
+            }),
+            slurm.map(|s| s.map(|(s, _)| s)),
+            "{text:?}"
+        );
+        // A limit: Slurm's reading; zero, negative and unreadable are unknown.
+        let suffix = SUFFIX.iter().find(|(t, _)| *t == text).map(|(_, s)| *s);
+        let limit = TimeLimit::parse_limit(text);
+        match (slurm, suffix) {
+            (Some(None), _) => assert_eq!(limit, Ok(TimeLimit::Unlimited), "{text:?}"),
+            (Some(Some((s, m))), _) if s > 0 => {
+                let Ok(TimeLimit::Finite(d)) = limit else {
+                    panic!("{text:?}: {limit:?}")
+                };
+                assert_eq!(d.seconds as i64, s, "{text:?}");
+                assert_eq!(d.minutes_up() as i64, m, "{text:?}");
+            }
+            (None, Some(s)) => assert_eq!(
+                limit,
+                Ok(TimeLimit::Finite(Duration { seconds: s })),
+                "{text:?}"
+            ),
+            _ => assert!(limit.is_err(), "{text:?}: {limit:?}"),
+        }
+        // A job's walltime: Slurm's reading, or refused with invalid-value;
+        // never another time.
+        let job = format!("resourceGroup: G\ncpus: 1\nmemory: 1G\nwalltime: {text:?}\n");
+        let docs = jobcheck::request::read_documents(&job);
+        let doc = &docs[0];
+        let walltime = doc.job.as_ref().and_then(|j| j.walltime()).map(|w| w.value);
+        match walltime {
+            Some(TimeLimit::Unlimited) => assert_eq!(slurm, Some(None), "{text:?}"),
+            Some(TimeLimit::Finite(d)) => match suffix {
+                Some(s) => assert_eq!(d.seconds, s, "{text:?}"),
+                None => assert_eq!(
+                    slurm,
+                    Some(Some((d.seconds as i64, d.minutes_up() as i64))),
+                    "{text:?}"
+                ),
+            },
+            None => assert!(
+                doc.diagnostics
+                    .iter()
+                    .any(|d| d.code.as_str() == "invalid-value"
+                        && d.field.as_deref() == Some("walltime")),
+                "{text:?}: {:?}",
+                doc.diagnostics
+            ),
+        }
+    }
+    for text in OVERFLOW {
+        assert_eq!(slurm_time_secs(text), None, "{text}");
+        assert!(TimeLimit::parse_limit(text).is_err(), "{text}");
+    }
+}

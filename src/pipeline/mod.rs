@@ -4,6 +4,7 @@
 //! run-wide rules applied (`runwide`). Printing does not happen here.
 
 pub mod input;
+pub mod notajob;
 pub mod reading;
 pub mod runwide;
 pub mod select;
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::limits::{LimitSource, Lookup, Pair};
-use crate::report::{FileReport, JobEntry, Report};
+use crate::report::{FileReport, JobEntry, PassedOver, Report};
 use crate::request::{self, Document};
 use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
@@ -41,6 +42,8 @@ struct ReadFile {
     text: String,
     problem: Option<Diagnostic>,
     documents: Vec<Document>,
+    /// Why a walked file is not a job file (then it is not read further).
+    passed_over: Option<&'static str>,
 }
 
 impl ReadFile {
@@ -49,10 +52,12 @@ impl ReadFile {
             input: Input {
                 display: String::new(),
                 source: Source::Bytes(Vec::new()),
+                walked: false,
             },
             text: String::new(),
             problem: None,
             documents: Vec::new(),
+            passed_over: None,
         }
     }
 }
@@ -62,6 +67,7 @@ impl ReadFile {
 enum Staged {
     Judged(FileReport),
     Waiting(Box<ReadFile>),
+    PassedOver(PassedOver),
 }
 
 /// The answers known so far, shared by the readers and the lookup.
@@ -133,15 +139,21 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         None => judge_rest(),
     }
     // Every file is judged now; the list is reused in place.
-    let files: Vec<FileReport> = staged
-        .into_iter()
-        .filter_map(|s| match s {
-            Staged::Judged(report) => Some(report),
-            Staged::Waiting(_) => None,
-        })
-        .collect();
+    let mut files: Vec<FileReport> = Vec::with_capacity(staged.len());
+    let mut passed_over = Vec::new();
+    for s in staged {
+        match s {
+            Staged::Judged(report) => files.push(report),
+            Staged::PassedOver(p) => passed_over.push(p),
+            Staged::Waiting(_) => {}
+        }
+    }
     let notices = notices(&files, &answers);
-    Report { files, notices }
+    Report {
+        files,
+        notices,
+        passed_over,
+    }
 }
 
 /// Read and parse every file in parallel, sending each pair to the lookup
@@ -167,6 +179,12 @@ fn read_all(
         .into_par_iter()
         .map_with(sender, |sender, input| {
             let f = input.map_or_else(read_input, |f| *f);
+            if let Some(reason) = f.passed_over {
+                return Staged::PassedOver(PassedOver {
+                    path: f.input.display,
+                    reason,
+                });
+            }
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
                 let new = asked
                     .lock()
@@ -236,7 +254,20 @@ fn read_input(input: Input) -> ReadFile {
             text: String::new(),
             problem: Some(*problem),
             documents: Vec::new(),
+            passed_over: None,
         },
+        Ok(text)
+            if input.walked
+                && let Some(reason) = notajob::passed_over(&text) =>
+        {
+            ReadFile {
+                input,
+                text: String::new(),
+                problem: None,
+                documents: Vec::new(),
+                passed_over: Some(reason),
+            }
+        }
         Ok(text) => {
             let json = input.display.to_ascii_lowercase().ends_with(".json");
             let documents = request::read_file(&text, json);
@@ -253,6 +284,7 @@ fn read_input(input: Input) -> ReadFile {
                 text,
                 problem,
                 documents,
+                passed_over: None,
             }
         }
     }
@@ -371,6 +403,7 @@ mod tests {
                     )
                     .into_bytes(),
                 ),
+                walked: false,
             })
             .collect()
     }

@@ -116,6 +116,7 @@ mod tests {
                 diagnostics: vec![d, warning],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Github.render(&report, &mut out).unwrap();
@@ -147,6 +148,7 @@ mod tests {
                 diagnostics,
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Github.render(&report, &mut out).unwrap();

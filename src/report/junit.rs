@@ -275,6 +275,7 @@ mod tests {
                 diagnostics: vec![d, orphan],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Junit.render(&report, &mut out).unwrap();
@@ -318,6 +319,7 @@ mod tests {
                 diagnostics: vec![warning],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Junit.render(&report, &mut out).unwrap();

@@ -227,7 +227,7 @@ impl Reader<'_> {
                 if !s.is_empty()
                     && s.bytes().all(|b| b.is_ascii_digit())
                     && units::without_leading_zero(s).is_none()
-                    && s.len() <= 30 =>
+                    && s.len() <= 19 =>
             {
                 s.parse::<i128>()
                     .ok()
