@@ -647,6 +647,16 @@ fn max_time_and_walltime_are_read_as_slurm_reads_them() {
         let docs = jobcheck::request::read_documents(&job);
         let doc = &docs[0];
         let walltime = doc.job.as_ref().and_then(|j| j.walltime()).map(|w| w.value);
+        // A job spec reads a time without the spaces around it (Slurm
+        // refuses them): its reading is Slurm's of the trimmed text.
+        let slurm = if text.trim() != text {
+            slurm_time_secs(text.trim()).map(|t| match t {
+                jobcheck::units::SlurmTime::Infinite => None,
+                jobcheck::units::SlurmTime::Seconds(s) => Some((s, (s + 59) / 60)),
+            })
+        } else {
+            slurm
+        };
         match walltime {
             Some(TimeLimit::Unlimited) => assert_eq!(slurm, Some(None), "{text:?}"),
             Some(TimeLimit::Finite(d)) => match suffix {
@@ -670,5 +680,145 @@ fn max_time_and_walltime_are_read_as_slurm_reads_them() {
     for text in OVERFLOW {
         assert_eq!(slurm_time_secs(text), None, "{text}");
         assert!(TimeLimit::parse_limit(text).is_err(), "{text}");
+    }
+}
+
+#[test]
+fn limits_json_reads_back_and_shows_effective_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("limits.yaml"), LIMITS).unwrap();
+    let limits = |args: &[&str]| {
+        let out = jobcheck()
+            .current_dir(dir.path())
+            .env_remove("JOBCHECK_LIMITS")
+            .args(["limits", "--limits"])
+            .args(args)
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, first, err) = limits(&["limits.yaml", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.path().join("again.json"), &first).unwrap();
+    let (code, second, err) = limits(&["again.json", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(first, second, "the JSON reads back as the same limits");
+    let v: Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    // A set for every type is written with a null type, which reads back.
+    assert_eq!(v[2]["acceleratorType"], Value::Null);
+    // One group, as an object, reads back too.
+    let (code, one, _) = limits(&["limits.yaml", "--group", "Short", "--format", "json"]);
+    assert_eq!(code, 0);
+    std::fs::write(dir.path().join("one.json"), &one).unwrap();
+    let (code, back, err) = limits(&["one.json", "--group", "Short", "--format", "json"]);
+    assert_eq!((code, back), (0, one), "{err}");
+
+    // The local policy's caps: the effective limits beside the platform's.
+    std::fs::write(
+        dir.path().join("jobcheck.toml"),
+        "[policy.A800x8]\ncpus = 16\nwalltime = \"1-00:00:00\"\n",
+    )
+    .unwrap();
+    let (code, table, err) = limits(&["limits.yaml", "--group", "A800x8"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("cpu cores         112 per node"), "{table}");
+    assert!(
+        table.contains("cpu cores: effective 16 per node (local policy cap"),
+        "{table}"
+    );
+    assert!(
+        table.contains("max time: effective 1-00:00:00 (24 h)"),
+        "{table}"
+    );
+    let (_, json, _) = limits(&["limits.yaml", "--group", "A800x8", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cpuNumber"], 112);
+    assert_eq!(v["effective"]["cpuNumber"], 16);
+    assert_eq!(v["effective"]["maxTime"], "1-00:00:00");
+}
+
+#[test]
+fn limits_of_a_group_with_no_readable_limit_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("limits.yaml"),
+        "- resourceGroup: Empty\n  cpuNumber: null\n  memorySize: null\n- resourceGroup: Full\n  cpuNumber: 8\n",
+    )
+    .unwrap();
+    let out = jobcheck()
+        .current_dir(dir.path())
+        .env_remove("JOBCHECK_LIMITS")
+        .args(["limits", "--limits", "limits.yaml", "--group", "Empty"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`Empty` holds no limit that can be read"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("unknown (not reported)"));
+}
+
+#[test]
+fn yaml_and_json_errors_are_in_our_own_words() {
+    let one = |name: &str, text: &str| -> (i32, Vec<Value>) {
+        let (code, report) = json(&[(name, text)]);
+        (code, report["diagnostics"].as_array().unwrap().clone())
+    };
+    // A string made so on purpose is named as a string.
+    let (_, d) = one(
+        "a.yaml",
+        "resourceGroup: TeslaM40\ncpus: !!str 8\nmemory: 1G\n",
+    );
+    let m = d[0]["message"].as_str().unwrap();
+    assert!(m.contains("not a string"), "{m}");
+    assert!(!m.contains("leading zero"), "{m}");
+    // A lone surrogate escape is valid JSON: read.
+    let (code, d) = one(
+        "b.json",
+        r#"{"resourceGroup": "TeslaM40", "cpus": 8, "memory": "1G", "name": "a\ud800b"}"#,
+    );
+    assert_eq!(code, 0, "{d:?}");
+    assert!(d.is_empty(), "{d:?}");
+    // In YAML it cannot be held: our words.
+    let (_, d) = one(
+        "c.yaml",
+        "resourceGroup: TeslaM40\ncpus: 8\nmemory: 1G\nname: \"a\\ud800\"\n",
+    );
+    let m = d[0]["message"].as_str().unwrap();
+    assert_eq!(d[0]["code"], "syntax-error");
+    assert!(m.contains("half of a surrogate pair"), "{m}");
+    // `!!binary` is valid YAML whose value is not text, whatever its bytes.
+    for value in ["aGVsbG8=", "/w=="] {
+        let text =
+            format!("resourceGroup: TeslaM40\ncpus: 8\nmemory: 1G\nname: !!binary {value}\n");
+        let (_, d) = one("d.yaml", &text);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0]["code"], "invalid-value", "{d:?}");
+        let m = d[0]["message"].as_str().unwrap();
+        assert!(m.contains("binary data (`!!binary`)"), "{m}");
+        assert!(!m.contains("UTF-8"), "{m}");
+    }
+    let (_, d) = one(
+        "e.yaml",
+        "resourceGroup: TeslaM40\ncpus: 8\nmemory: !!binary MTZH\n",
+    );
+    assert_eq!(d[0]["code"], "invalid-value", "{d:?}");
+    // Tabs, in our words.
+    for text in [
+        "resourceGroup: TeslaM40\ncpus: 8\nmemory: 1G\nx-a:\n\t- 1\n",
+        "resourceGroup: TeslaM40\n\tcpus: 8\nmemory: 1G\n",
+    ] {
+        let (_, d) = one("f.yaml", text);
+        let m = d[0]["message"].as_str().unwrap();
+        assert_eq!(d[0]["code"], "syntax-error");
+        assert!(m.contains("a tab"), "{m}");
+        assert!(!m.contains("disallowed") && !m.contains("scanning"), "{m}");
     }
 }

@@ -171,7 +171,65 @@ pub fn read_file(file: &str, json: bool) -> Vec<Document> {
             diagnostics: vec![problem],
         }];
     }
+    if json {
+        return read_documents(&lone_surrogates_replaced(file));
+    }
     read_documents(file)
+}
+
+/// A lone surrogate escape (`\ud800` with no other half) is valid JSON,
+/// which YAML cannot hold: each is read as U+FFFD (`\ufffd`, the same six
+/// bytes, so every position stays where it was).
+fn lone_surrogates_replaced(file: &str) -> std::borrow::Cow<'_, str> {
+    if !file.contains("\\u") && !file.contains("\\U") {
+        return std::borrow::Cow::Borrowed(file);
+    }
+    let b = file.as_bytes();
+    let hex = |at: usize| -> Option<u32> {
+        let digits = file.get(at..at + 4)?;
+        if !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let escape = |at: usize| -> Option<u32> {
+        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u'))
+            .then(|| hex(at + 2))
+            .flatten()
+    };
+    let mut lone: Vec<usize> = Vec::new();
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                if let Some(code) = escape(i) {
+                    match code {
+                        0xD800..=0xDBFF if matches!(escape(i + 6), Some(0xDC00..=0xDFFF)) => {
+                            i += 12;
+                            continue;
+                        }
+                        0xD800..=0xDFFF => lone.push(i),
+                        _ => {}
+                    }
+                    i += 6;
+                    continue;
+                }
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if lone.is_empty() {
+        return std::borrow::Cow::Borrowed(file);
+    }
+    let mut out = file.to_string();
+    for at in lone {
+        out.replace_range(at..at + 6, "\\ufffd");
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn json_syntax_error(file: &str) -> Option<Diagnostic> {
@@ -570,7 +628,8 @@ impl Reader<'_> {
                 "instanceServiceName" => {
                     job.name = self.text(e, "instanceServiceName").map(|v| v.value)
                 }
-                "description" | "version" | "imagePath" | "startScriptContent" => {
+                "description" | "version" | "imagePath" | "startScriptContent" | "env"
+                | "headerNotebookId" | "headerNotebookIp" | "startScriptPath" => {
                     let key = fields::get(DocKind::PlatformBody, &e.key).map_or("", |f| f.key);
                     self.text(e, key);
                 }

@@ -95,9 +95,12 @@ impl Reader<'_> {
             return Self::value(node, key, n);
         }
         let digits = text.trim_start_matches(['-', '+']);
+        // (A string made so on purpose, `!!str 8`, is a string: named as
+        // one below, not taken for a leading zero.)
         let (message, help) = if !digits.is_empty()
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !node.is_quoted(self.file)
+            && !matches!(node.kind, Kind::Str(_))
         {
             match digits.parse::<u64>() {
                 // Digits not read as an integer that fit one: a value with a
@@ -115,12 +118,16 @@ impl Reader<'_> {
             }
         } else if let Kind::Str(s) = &node.kind {
             match s.trim().parse::<i128>() {
-                Ok(n) => (
+                Ok(n) if node.is_quoted(self.file) => (
                     format!(
                         "`{key}` must be a number, not the string {}",
                         node.raw(self.file).trim()
                     ),
                     format!("write `{key}: {n}` without quotes"),
+                ),
+                Ok(n) => (
+                    format!("`{key}` must be a number, not a string (`{}`)", s.trim()),
+                    format!("write `{key}: {n}`, without a tag"),
                 ),
                 Err(_) => (
                     format!("`{key}` must be a whole number of {unit}, not `{s}`"),
