@@ -253,6 +253,23 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether its fix (if any) is safe to apply without asking: a spelling
+    /// fix (`gpuu` → `gpu`, `2 days` → `2d`, `"32G"` → `32768`) says the
+    /// same request in the form it is read in; lowering a value to a limit
+    /// (`cpus: 48` → `40`, an `*-over-limit` fix) changes what is asked for,
+    /// and is unsafe. `None` without a fix.
+    pub fn fix_is_safe(&self) -> Option<bool> {
+        self.fix.as_ref()?;
+        Some(!matches!(
+            self.code,
+            Code::CpusOverLimit
+                | Code::MemoryOverLimit
+                | Code::NodesOverLimit
+                | Code::AcceleratorsOverLimit
+                | Code::WalltimeOverLimit
+        ))
+    }
 }
 
 /// Maps byte offsets of one text to 1-based lines and character columns.
@@ -335,6 +352,21 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spelling_fixes_are_safe_and_lowering_a_value_is_not() {
+        let span = Span::new(0, 2);
+        let over = Diagnostic::at(Code::CpusOverLimit, span, "over").fix(span, "40");
+        assert_eq!(over.fix_is_safe(), Some(false));
+        let spelling = Diagnostic::at(Code::InvalidValue, span, "gpuu").fix(span, "gpu");
+        assert_eq!(spelling.fix_is_safe(), Some(true));
+        let group = Diagnostic::at(Code::UnknownResourceGroup, span, "g").fix(span, "TeslaM40");
+        assert_eq!(group.fix_is_safe(), Some(true));
+        assert_eq!(
+            Diagnostic::at(Code::InvalidValue, span, "x").fix_is_safe(),
+            None
+        );
+    }
 
     #[test]
     fn codes_round_trip() {
