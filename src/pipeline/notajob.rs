@@ -100,6 +100,9 @@ fn document(root: &Node, text: &str, keys: &[&'static str]) -> Doc {
         })
         .collect();
     let has = |key: &str| names.iter().any(|n| n == key);
+    if !names.iter().any(|n| is_job_key(n, keys)) {
+        return Doc::Other;
+    }
     if !has("instanceServiceName") {
         // Notebook create, or `resource-spec/actions/update` (`id`,
         // `cpuNumber`, `gpuNumber`, `ramSize`, no group).
@@ -109,11 +112,7 @@ fn document(root: &Node, text: &str, keys: &[&'static str]) -> Doc {
             return Doc::OtherEndpoint;
         }
     }
-    if names.iter().any(|n| is_job_key(n, keys)) {
-        Doc::Job
-    } else {
-        Doc::Other
-    }
+    Doc::Job
 }
 
 /// The key a line starts with as a mapping key: `cpus:` at the start of
