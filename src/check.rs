@@ -9,7 +9,8 @@ use crate::vocab::{Cap, Caps, LimitKey};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
-/// An unavailable answer yields nothing: the caller marks the job unjudged.
+/// An unavailable answer yields `limits-unavailable`, which names the job
+/// without rejecting it: the caller marks the job unjudged.
 pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let Some(group) = &job.group else {
@@ -60,7 +61,21 @@ pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
             }
             out.push(d);
         }
-        Lookup::Unavailable { .. } => {}
+        Lookup::Unavailable { reason } => out.push(
+            Diagnostic::at(
+                Code::LimitsUnavailable,
+                group.span,
+                format!(
+                    "the limits of resource group `{}` ({}) could not be had, so this job was not judged: {reason}",
+                    group.value,
+                    job.accelerator.as_str()
+                ),
+            )
+            .label("not judged")
+            .help("check again once the limits can be had (network, token, `--limits FILE`, or a cached answer)")
+            .field(group.key)
+            .requested(group.value.clone()),
+        ),
     }
     out
 }
@@ -146,7 +161,9 @@ fn limit_bound<'c>(
     cap: Option<(u64, &'c Origin)>,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Bound<'c>> {
-    if platform.is_none() && judged {
+    // Where a local policy cap judges the value, the missing limit is not
+    // worth a second message on the same value.
+    if platform.is_none() && judged && cap.is_none() {
         out.push(limit_unknown(job, span, key, row.api_field));
     }
     bound(platform, cap)
@@ -373,7 +390,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             } else {
                 "runs on 1 node (`nodes` defaults to 1)".to_string()
             };
-            out.push(over(
+            let mut d = over(
                 Rule {
                     code: NODES.code,
                     key: nodes.key,
@@ -392,7 +409,17 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
                     edit: &|v| (v >= 1 && job.nodes().is_some()).then(|| v.to_string()),
                 },
                 &b,
-            ));
+            );
+            if job.kind == DocKind::PlatformBody {
+                // `taskNumber` counts instances; whether the platform places
+                // several on one node is not documented, so it is not refused.
+                d.severity = crate::diag::Severity::Warning;
+                d.message = format!(
+                    "{}; the platform may place several instances on one node, which it does not document",
+                    d.message
+                );
+            }
+            out.push(d);
         }
     }
 
@@ -417,7 +444,12 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     };
     match (&job.walltime(), b) {
         (Some(w), b) => {
-            if let Some(b) = b.filter(|b| seconds(w.value) > b.value) {
+            // Compared in whole minutes, each rounded up, as Slurm does.
+            let minutes = |s: u64| match s {
+                u64::MAX => u64::MAX,
+                s => Duration { seconds: s }.minutes_up(),
+            };
+            if let Some(b) = b.filter(|b| minutes(seconds(w.value)) > minutes(b.value)) {
                 out.push(over(
                     Rule {
                         code: TIME.code,
@@ -472,7 +504,12 @@ fn check_cards(
 ) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    if limits.count(CARDS.api_field).is_none() {
+    let cap = match t {
+        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
+        AccelType::Dcu => &caps.dcus,
+        AccelType::Mlu => &caps.mlus,
+    };
+    if limits.count(CARDS.api_field).is_none() && cap.is_none() {
         out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
@@ -498,11 +535,6 @@ fn check_cards(
         }
         _ => {}
     }
-    let cap = match t {
-        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
-        AccelType::Dcu => &caps.dcus,
-        AccelType::Mlu => &caps.mlus,
-    };
     let is_quota = platform.is_some_and(|(_, q)| q);
     let Some(b) = bound(platform.map(|(v, _)| v), cap_of(cap, |v| v)) else {
         return;

@@ -57,7 +57,8 @@ codes! {
     SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
     WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
     WalltimeAmbiguous = "walltime-ambiguous", Warning, "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)";
-    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "the jobs of one run together ask a group for more cards of a type than the user's quota";
+    LimitsUnavailable = "limits-unavailable", Error, "the job's limits could not be had, so the job is unjudged";
+    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "retired, never reported: the card quota is per node, judged by accelerators-over-limit";
     MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
     LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
     UnusedSuppression = "unused-suppression", Warning, "a `# jobcheck: ignore[…]` comment that suppresses nothing, names no codes or names an unknown one";
@@ -226,14 +227,25 @@ impl Diagnostic {
         self
     }
 
-    /// The edit that fixes it: `replacement` in place of `span`, safe to
-    /// apply with `check --fix`.
+    /// The edit that fixes it: `replacement` in place of `span`. A spelling
+    /// fix (`gpuu` → `gpu`, `2 days` → `2d`, `"32G"` → `32768`) says the same
+    /// request in the form it is read in, and is safe to apply with `check
+    /// --fix`; lowering a value to a limit (the fix of an `*-over-limit`
+    /// code) changes what is asked for, and is unsafe (`--unsafe-fixes`).
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        let safe = !matches!(
+            self.code,
+            Code::CpusOverLimit
+                | Code::MemoryOverLimit
+                | Code::NodesOverLimit
+                | Code::AcceleratorsOverLimit
+                | Code::WalltimeOverLimit
+        );
         self.fix = Some(Fix {
             span,
             replacement: replacement.into(),
             position: None,
-            safe: true,
+            safe,
         });
         self
     }
@@ -269,6 +281,12 @@ impl Diagnostic {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+
+    /// Whether its fix (if any) is safe to apply without asking (see
+    /// [`Diagnostic::fix`]). `None` without a fix.
+    pub fn fix_is_safe(&self) -> Option<bool> {
+        self.fix.as_ref().map(|f| f.safe)
     }
 }
 
@@ -393,11 +411,26 @@ mod tests {
     }
 
     #[test]
+    fn spelling_fixes_are_safe_and_lowering_a_value_is_not() {
+        let span = Span::new(0, 2);
+        let over = Diagnostic::at(Code::CpusOverLimit, span, "over").fix(span, "40");
+        assert_eq!(over.fix_is_safe(), Some(false));
+        let spelling = Diagnostic::at(Code::InvalidValue, span, "gpuu").fix(span, "gpu");
+        assert_eq!(spelling.fix_is_safe(), Some(true));
+        let group = Diagnostic::at(Code::UnknownResourceGroup, span, "g").fix(span, "TeslaM40");
+        assert_eq!(group.fix_is_safe(), Some(true));
+        assert_eq!(
+            Diagnostic::at(Code::InvalidValue, span, "x").fix_is_safe(),
+            None
+        );
+    }
+
+    #[test]
     fn codes_round_trip() {
         for code in Code::ALL {
             assert_eq!(Code::parse(code.as_str()), Some(*code));
         }
-        assert_eq!(Code::ALL.len(), 18);
+        assert_eq!(Code::ALL.len(), 19);
     }
 
     #[test]

@@ -170,18 +170,29 @@ pub fn explanation(code: Code) -> Explanation {
             "write the time unambiguously: `24:00:00` or `24h` for 24 hours, `24m` or \
              `0:24:00` for 24 minutes.",
         ),
+        Code::LimitsUnavailable => (
+            "Reported at a job's `resourceGroup` when its group's limits could not be \
+             had: the network or the platform failed, the token was refused, the \
+             platform answered an error, `--offline` found no cached answer, or the \
+             answer held no limit that can be read. The job is unjudged: never \
+             admitted, never rejected, and the run exits 3. It names the job's file \
+             in every format, so a CI reader sees which job was not checked.",
+            "All of them: no limit of the group could be read.",
+            "# the platform cannot be reached\nresourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+            "# --limits limits.yaml, or the platform reachable again\nresourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+            "check again once the limits can be had: fix the network or the token, or pass `--limits FILE`.",
+        ),
         Code::QuotaExceededByRun => (
-            "Warns when the jobs of one run (every file checked together) ask one \
-             resource group for more cards of a type, counted as cards per node times \
-             nodes and summed over the jobs, than your quota for that type. Each job \
-             may fit on its own; together they do not, so they cannot all run at once. \
-             It is a warning because the jobs may not run at the same time. It is \
-             reported at the card value of the job whose cards cross the quota.",
-            "The type's quota: `nvLimits` for gpu, `dcuLimits` for dcu, `mluLimits` for \
-             mlu, when it is above 0 (0 means no separate quota, and nothing is summed).",
-            "# group A800x8: nvLimits 4 (two jobs, one run)\nresourceGroup: A800x8\ncpus: 16\ngpus: 3\nmemory: 64G\nwalltime: 24h\n---\nresourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h",
-            "resourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h\n---\nresourceGroup: A800x8\ncpus: 16\ngpus: 2\nmemory: 64G\nwalltime: 24h",
-            "ask for fewer cards in total, or submit the jobs one after another.",
+            "Retired: this rule is never reported. It summed cards × nodes over the \
+             jobs of a run and compared the sum with your card quota, but the quota \
+             (`nvLimits`, `dcuLimits`, `mluLimits`) is a per-node figure (单节点…限额), \
+             so the sum contradicted `accelerators-over-limit`. The quota is judged per \
+             node, per job, by `accelerators-over-limit`. The code is kept so that \
+             configurations naming it still load.",
+            "None (the quota is read by `accelerators-over-limit`).",
+            "# group A800x8: nvLimits 4 (cards per node)\nresourceGroup: A800x8\ncpus: 16\ngpus: 5\nmemory: 64G",
+            "resourceGroup: A800x8\ncpus: 16\ngpus: 4\nmemory: 64G",
+            "nothing: see `accelerators-over-limit`, which judges the per-node quota.",
         ),
         Code::MemoryUnitMissing => (
             "Warns when `memory` in a job spec is a bare number. It is read as MiB, so \

@@ -381,8 +381,12 @@ fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
         let shown = pipeline::display_path(path);
         usage_error(format!("cannot read limits file `{shown}`: {e}"))
     })?;
-    FileSource::parse(&pipeline::display_path(path), &text)
-        .map_err(|bad| bad_file(&bad, "limits file"))
+    let source = FileSource::parse(&pipeline::display_path(path), &text)
+        .map_err(|bad| bad_file(&bad, "limits file"))?;
+    for warning in source.warnings() {
+        eprintln!("{}", jobcheck::vocab::Notice::warning(warning));
+    }
+    Ok(source)
 }
 
 fn cache_mode(args: &LimitArgs) -> CacheMode {
@@ -501,6 +505,11 @@ fn check(args: CheckArgs) -> u8 {
             Err(message) => usage_error(message),
         };
     }
+    if args.limits.verbose {
+        for p in &report.passed_over {
+            eprintln!("passed over {} ({})", p.path, p.reason);
+        }
+    }
     // With fixed text on standard output, the report goes to standard error.
     let to_stderr = done.stdin.is_some();
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
@@ -605,11 +614,25 @@ fn limits(args: LimitsArgs) -> u8 {
         }
     };
     match shown {
-        Ok(shown) => {
+        Ok(mut shown) => {
             let json = args.format == LimitsFormat::Json;
+            // A set with no readable limit is no answer: said, exit 3.
+            let unreadable = show::take_unreadable(&mut shown);
+            for message in &unreadable {
+                eprintln!("error: {message}");
+            }
+            let code = if unreadable.is_empty() {
+                0
+            } else {
+                UNAVAILABLE
+            };
+            if shown.is_empty() && !unreadable.is_empty() {
+                return code;
+            }
+            let caps = |group: &str| settings.config.caps(group);
             emit(
-                show::render(&shown, json, args.group.len() == 1).as_bytes(),
-                0,
+                show::render(&shown, json, args.group.len() == 1, &caps).as_bytes(),
+                code,
             )
         }
         Err(refusal) => {

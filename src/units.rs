@@ -14,6 +14,9 @@
 
 use std::fmt;
 
+mod slurm;
+pub use slurm::{SlurmTime, slurm_time_mins, slurm_time_secs};
+
 pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * 1024;
 const GIB: u64 = MIB * 1024;
@@ -73,6 +76,13 @@ impl Memory {
         if number.is_empty() {
             return Err(MemoryError::NotANumber(t.to_string()));
         }
+        // `Gb`, `Mb`, `Tb`, `Kb` are bits, not bytes: never read as bytes.
+        if let [b'K' | b'M' | b'G' | b'T', b'b'] = unit.as_bytes() {
+            return Err(MemoryError::UnknownUnit {
+                unit: unit.to_string(),
+                suggestion: Some(format!("{number}{}", &unit[..1])),
+            });
+        }
         let multiplier: u64 = match unit.to_ascii_lowercase().as_str() {
             "" => MIB,
             "k" | "kb" | "kib" | "ki" => KIB,
@@ -103,6 +113,11 @@ impl Memory {
         if bytes == 0 {
             return Err(MemoryError::Zero);
         }
+        // Rounded up to whole MiB, as Slurm rounds: `512K` is 1 MiB.
+        let bytes = bytes
+            .div_ceil(MIB)
+            .checked_mul(MIB)
+            .ok_or_else(|| MemoryError::TooLarge(t.to_string()))?;
         Ok(Memory {
             bytes,
             had_unit: !unit.is_empty(),
@@ -417,6 +432,14 @@ fn parse_suffix(t: &str, lower: &str) -> Result<u64, TimeError> {
 }
 
 impl Duration {
+    /// Whole minutes, rounded up, as Slurm compares run times
+    /// (`time_str2mins`): `1:00:50` and `1:00:10` are both 61.
+    pub fn minutes_up(&self) -> u64 {
+        self.seconds.div_ceil(MINUTE)
+    }
+}
+
+impl Duration {
     /// Slurm's canonical form: `D-HH:MM:SS`, or `HH:MM:SS` under a day.
     pub fn slurm(&self) -> String {
         let s = self.seconds;
@@ -615,13 +638,15 @@ mod tests {
         assert_eq!(mem("16G"), 16 * 1024 * MIB);
         assert_eq!(mem("16gb"), 16 * 1024 * MIB);
         assert_eq!(mem("16GiB"), 16 * 1024 * MIB);
-        assert_eq!(mem("512K"), 512 * KIB);
-        assert_eq!(mem("512kib"), 512 * KIB);
+        assert_eq!(mem("512K"), MIB, "rounded up to whole MiB");
+        assert_eq!(mem("512kib"), MIB);
+        assert_eq!(mem("1.3G"), 1332 * MIB);
+        assert_eq!(mem("1025K"), 2 * MIB);
         assert_eq!(mem("1T"), 1024 * 1024 * MIB);
         assert_eq!(mem("1.5G"), 1536 * MIB);
         assert_eq!(mem("31888"), 31888 * MIB);
         assert_eq!(mem("31888 MiB"), 31888 * MIB);
-        assert_eq!(mem("0.5"), MIB / 2);
+        assert_eq!(mem("0.5"), MIB);
         assert!(!Memory::parse("31888").unwrap().had_unit);
         assert!(Memory::parse("4M").unwrap().had_unit);
     }
@@ -669,15 +694,15 @@ mod tests {
             Memory::parse("1.5G").unwrap().describe(),
             "1536M (1536 MiB)"
         );
-        assert_eq!(Memory::parse("512K").unwrap().describe(), "512K (0.5 MiB)");
+        assert_eq!(Memory::parse("512K").unwrap().describe(), "1M (1 MiB)");
         assert_eq!(
             Memory::parse("31888.5").unwrap().describe(),
-            "31888.5M (31888.5 MiB)"
+            "31889M (31889 MiB)"
         );
-        // Just over 1024 MiB never reads as 1024 MiB.
+        // Just over 1024 MiB is the next whole MiB, never 1024 MiB.
         assert_eq!(
             Memory::parse("1.0000001G").unwrap().describe(),
-            "1024.000103M (1024.000103 MiB)"
+            "1025M (1025 MiB)"
         );
         assert_ne!(
             format_mib(Memory::parse("1048577KiB").unwrap().bytes),
@@ -755,7 +780,7 @@ mod tests {
         assert_eq!(mem("32Gi"), 32768 * MIB);
         assert_eq!(mem("32gi"), 32768 * MIB);
         assert_eq!(mem("512Mi"), 512 * MIB);
-        assert_eq!(mem("64Ki"), 64 * KIB);
+        assert_eq!(mem("64Ki"), MIB);
         assert_eq!(mem("1Ti"), 1024 * 1024 * MIB);
         assert_eq!(mem("1.5Gi"), 1536 * MIB);
         assert_eq!(mem("16 GB"), 16 * 1024 * MIB);
@@ -946,7 +971,7 @@ mod tests {
             fn memory_compact_round_trips(bytes in 1u64..(1u64 << 50)) {
                 let m = Memory { bytes: bytes * KIB, had_unit: true };
                 let back = Memory::parse(&m.compact()).unwrap();
-                prop_assert_eq!(back.bytes, m.bytes);
+                prop_assert_eq!(back.bytes, m.bytes.div_ceil(MIB) * MIB);
             }
 
             #[test]
@@ -954,7 +979,7 @@ mod tests {
                 let mult = match unit.to_ascii_lowercase().chars().next().unwrap() {
                     'k' => KIB, 'm' => MIB, 'g' => MIB * 1024, _ => MIB * 1024 * 1024,
                 };
-                prop_assert_eq!(Memory::parse(&format!("{n}{unit}")).unwrap().bytes, n * mult);
+                prop_assert_eq!(Memory::parse(&format!("{n}{unit}")).unwrap().bytes, (n * mult).div_ceil(MIB) * MIB);
             }
 
             #[test]

@@ -85,7 +85,11 @@ fn each_bad_example_shows_its_mistake_where_it_is() {
             1,
             &[("unknown-resource-group", 3, 16)],
         ),
-        ("duplicate-key.yaml", 1, &[("duplicate-key", 6, 1)]),
+        (
+            "duplicate-key.yaml",
+            1,
+            &[("duplicate-key", 6, 1), ("cpus-over-limit", 6, 7)],
+        ),
         ("syntax-error.yaml", 1, &[("syntax-error", 8, 16)]),
         (
             "typo-key.yaml",
@@ -424,7 +428,7 @@ fn usage_errors_exit_2() {
     write(
         dir.path(),
         "limits.yaml",
-        b"- resourceGroup: A\n  cpuNumber: lots\n",
+        b"- resourceGroup: A\n  acceleratorType: tpu\n",
     );
     let out = jobcheck()
         .args(["check", "--color", "never", "--limits"])
@@ -434,8 +438,8 @@ fn usage_errors_exit_2() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("limits.yaml:2:14"), "{err}");
-    assert!(err.contains("cpuNumber"), "{err}");
+    assert!(err.contains("limits.yaml:2:20"), "{err}");
+    assert!(err.contains("acceleratorType"), "{err}");
 }
 
 #[test]
@@ -732,7 +736,7 @@ fn contract_review_regressions() {
     let message = r["diagnostics"][0]["message"].as_str().unwrap_or_default();
     assert_eq!(
         message,
-        "memory 1024.000103M (1024.000103 MiB) exceeds the group's 1024 MiB per node"
+        "memory 1025M (1025 MiB) exceeds the group's 1024 MiB per node"
     );
 
     // A tab in indentation is pointed at where it is.

@@ -222,24 +222,6 @@ const REFUSED_NUMBERS: &[Refused] = &[
         help: "ramSize",
     },
     Refused {
-        file: "ramsize-digit-string",
-        written: "\"ramSize\": \"15360\"",
-        field: "ramSize",
-        help: "15360",
-    },
-    Refused {
-        file: "cpunumber-digit-string",
-        written: "\"cpuNumber\": \"3\"",
-        field: "cpuNumber",
-        help: "3",
-    },
-    Refused {
-        file: "tasknumber-digit-string",
-        written: "\"taskNumber\": \"1\"",
-        field: "taskNumber",
-        help: "1",
-    },
-    Refused {
         file: "timeoutlimit-days",
         written: "\"timeoutLimit\": \"2d\"",
         field: "timeoutLimit",
@@ -334,6 +316,8 @@ fn to_json(node: &Node, file: &str) -> Value {
             .unwrap_or_else(|_| Value::from(*i as f64)),
         Kind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Kind::Str(s) => Value::String(s.clone()),
+        // Bytes, not text: no JSON string stands for them.
+        Kind::Binary(s) => serde_json::json!({ "!!binary": s }),
         Kind::Seq(items) => Value::Array(items.iter().map(|i| to_json(i, file)).collect()),
         Kind::Map(pairs) => {
             let map: Map<String, Value> = pairs
@@ -681,9 +665,9 @@ fn the_schema_and_the_cli_agree_value_by_value() {
 fn the_schema_and_the_cli_agree_on_the_strict_value_grammar() {
     let mut disagree = Vec::new();
     for (key, values) in [
-        // JSON Schema cannot tell `8.0` from `8`: the CLI refuses the
-        // first, the schema takes both (see the README).
-        ("cpuNumber", &["\"8\"", "08"][..]),
+        // A digit string and `8.0` are read as the integer (the CLI warns);
+        // a leading zero is refused by both.
+        ("cpuNumber", &["\"8\"", "\"08\"", "8.0", "08"][..]),
         ("gpuNumber", &["\"1\""][..]),
         ("taskNumber", &["\"1\""][..]),
         ("ramSize", &["\"16G\"", "16.5", "\"15360\"", "0"][..]),
@@ -887,4 +871,107 @@ mod generated {
             agree(&document("", &picks))?;
         }
     }
+}
+
+/// Run the binary from the repository root; (exit code, stdout, stderr).
+fn run_text(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("jobcheck")
+        .expect("binary")
+        .current_dir(root())
+        .args(args)
+        .env_remove("JOBCHECK_LIMITS")
+        .env_remove("JOBCHECK_ENDPOINT")
+        .env_remove("JOBCHECK_FORMAT")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_walk_passes_over_every_file_that_is_not_a_job() {
+    let files = files_under(&corpus("not-jobs"));
+    assert!(files.len() >= 10, "{files:?}");
+    let (code, report) = check(&["tests/conformance/not-jobs"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["files"], 0, "{report:#}");
+    assert!(report["diagnostics"].as_array().unwrap().is_empty());
+    // Counted with --statistics, listed with -v.
+    let (code, out, err) = run_text(&[
+        "check",
+        "-f",
+        "concise",
+        "--statistics",
+        "-v",
+        "--limits",
+        "tests/conformance/limits.yaml",
+        "tests/conformance/not-jobs",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "{} files passed over (not job files)",
+            files.len()
+        )),
+        "{out}"
+    );
+    for f in &files {
+        let shown = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            err.contains(&format!("passed over {shown} (")),
+            "{shown}: {err}"
+        );
+    }
+    assert!(
+        err.contains("notebook-create.json (it is the body of another platform endpoint"),
+        "{err}"
+    );
+    // A file named on the command line is always judged.
+    for f in &files {
+        let shown = f
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let (_, report) = check(&[&shown]);
+        assert_eq!(report["summary"]["files"], 1, "{shown}: {report:#}");
+    }
+}
+
+#[test]
+fn a_walk_of_the_whole_corpus_judges_the_jobs_and_only_them() {
+    // Every job file of the corpus is judged; the not-jobs and the limits
+    // file beside them are passed over.
+    let (_, report) = check(&["tests/conformance"]);
+    let judged: Vec<&str> = report["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["file"].as_str())
+        .collect();
+    for dir in ["admitted", "refused", "specs"] {
+        for f in files_under(&corpus(dir)) {
+            let shown = f
+                .strip_prefix(root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(judged.contains(&shown.as_str()), "{shown} not judged");
+        }
+    }
+    assert!(
+        judged
+            .iter()
+            .all(|f| !f.contains("not-jobs") && *f != "tests/conformance/limits.yaml"),
+        "{judged:?}"
+    );
 }

@@ -25,6 +25,7 @@ mod suppress;
 mod trust_local;
 mod trust_net;
 mod values;
+mod verdicts;
 mod yaml_differential;
 mod yaml_reading;
 

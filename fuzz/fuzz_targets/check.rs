@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let inputs = vec![Input {
         display: "fuzz.yaml".to_string(),
         source: Source::Bytes(data.to_vec()),
+        walked: false,
     }];
     let report = pipeline::check_inputs(inputs, limits(), &Options::default());
     let style = Style {

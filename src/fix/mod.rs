@@ -164,6 +164,8 @@ pub struct Fixed {
     /// Whether its text could be read (else the check says why).
     read: bool,
     have_bytes: bool,
+    /// Found by a walk (so passed over when it is not a job file).
+    walked: bool,
 }
 
 impl Fixed {
@@ -227,6 +229,7 @@ pub fn run(
             let encoding = original.as_deref().map_or(Encoding::Utf8, Encoding::of);
             let text = original.clone().and_then(|b| crate::syntax::decode(b).ok());
             Fixed {
+                walked: input.walked,
                 read: text.is_some(),
                 have_bytes: original.is_some(),
                 source: input.source,
@@ -246,6 +249,7 @@ pub fn run(
         let inputs: Vec<Input> = fixed
             .iter()
             .map(|f| Input {
+                walked: f.walked,
                 display: f.display.clone(),
                 source: if f.read && round > 0 {
                     Source::Bytes(f.after.as_bytes().to_vec())

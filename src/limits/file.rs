@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::mpsc::Receiver;
 
-use crate::diag::{Code, Diagnostic, LineIndex, Span, did_you_mean};
+use crate::diag::{Code, Diagnostic, LineIndex, Severity, Span, did_you_mean};
 use crate::limits::{LimitSource, Limits, Lookup, Loose, Pair, known_fields};
 use crate::platform::envelope::Envelope;
 use crate::syntax::{self as yaml, Kind, Node};
@@ -14,11 +14,28 @@ pub use crate::vocab::BadFile;
 #[derive(Debug, Clone)]
 pub struct FileSource {
     sets: Vec<Limits>,
+    /// Limits that could not be read, each now unknown, and misspelt keys
+    /// (warnings at their place): said once, on standard error, by the
+    /// caller, and shown in the file by the language server.
+    warnings: Vec<Diagnostic>,
 }
 
 impl FileSource {
     pub fn new(sets: Vec<Limits>) -> FileSource {
-        FileSource { sets }
+        FileSource {
+            sets,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// What could not be read from the file, each a limit now unknown.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.iter().map(|d| d.message.clone()).collect()
+    }
+
+    /// The same, as warnings at their place in the file.
+    pub fn warning_diagnostics(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     pub fn sets(&self) -> &[Limits] {
@@ -28,6 +45,7 @@ impl FileSource {
     pub fn parse(path: &str, text: &str) -> Result<FileSource, BadFile> {
         let mut diagnostics = Vec::new();
         let mut sets = Vec::new();
+        let mut warnings = Vec::new();
         let docs = yaml::parse_documents(text);
         if docs.is_empty() {
             diagnostics.push(Diagnostic::new(
@@ -41,11 +59,11 @@ impl FileSource {
                 Err(e) => diagnostics.push(
                     Diagnostic::at(Code::SyntaxError, e.span, e.message.clone()).label("here"),
                 ),
-                Ok(root) => read_root(text, root, &mut sets, &mut diagnostics),
+                Ok(root) => read_root(text, root, &mut sets, &mut diagnostics, &mut warnings),
             }
         }
         if diagnostics.is_empty() {
-            return Ok(FileSource { sets });
+            return Ok(FileSource { sets, warnings });
         }
         let index = LineIndex::new(text);
         for d in &mut diagnostics {
@@ -76,11 +94,17 @@ fn loose(node: Option<&Node>) -> Loose<'_> {
     }
 }
 
-fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
+fn read_root(
+    text: &str,
+    root: &Node,
+    sets: &mut Vec<Limits>,
+    diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
     match &root.kind {
         Kind::Seq(items) => {
             for item in items {
-                read_set(item, sets, diags);
+                read_set(text, item, sets, diags, warnings);
             }
         }
         Kind::Map(pairs) if field(pairs, "data").is_some() || field(pairs, "code").is_some() => {
@@ -106,8 +130,10 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
             }
             match field(pairs, "data") {
                 Some((_, data)) => match &data.kind {
-                    Kind::Seq(items) => items.iter().for_each(|i| read_set(i, sets, diags)),
-                    _ => read_set(data, sets, diags),
+                    Kind::Seq(items) => items
+                        .iter()
+                        .for_each(|i| read_set(text, i, sets, diags, warnings)),
+                    _ => read_set(text, data, sets, diags, warnings),
                 },
                 None => diags.push(
                     Diagnostic::at(
@@ -119,7 +145,7 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
                 ),
             }
         }
-        Kind::Map(_) => read_set(root, sets, diags),
+        Kind::Map(_) => read_set(text, root, sets, diags, warnings),
         _ => diags.push(
             Diagnostic::at(
                 Code::InvalidValue,
@@ -134,7 +160,13 @@ fn read_root(text: &str, root: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Di
     }
 }
 
-fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
+fn read_set(
+    text: &str,
+    node: &Node,
+    sets: &mut Vec<Limits>,
+    diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
     let Kind::Map(pairs) = &node.kind else {
         diags.push(
             Diagnostic::at(
@@ -150,27 +182,75 @@ fn read_set(node: &Node, sets: &mut Vec<Limits>, diags: &mut Vec<Diagnostic>) {
         return;
     };
     // Saved API answers carry other fields (`id`, `userName`, …), so only a
-    // key that looks like a misspelt limit is an error: it would otherwise
-    // turn silently into an unknown limit.
+    // key that looks like a misspelt limit is worth a word: the limit it
+    // meant is unknown, which would otherwise pass unnoticed.
     let known = known_fields();
     for (key, _) in pairs {
         if let Kind::Str(name) = &key.kind
             && !known.contains(&name.as_str())
             && let Some(near) = did_you_mean(name, known.iter().copied())
         {
-            diags.push(
+            let line = LineIndex::new(text).position(key.span).line;
+            warnings.push(
                 Diagnostic::at(
                     Code::UnknownField,
                     key.span,
-                    format!("unknown field `{name}` in a limit set"),
+                    format!(
+                        "unknown field `{name}` in a limit set of the limits file (line {line}): did you mean `{near}`? It is not read"
+                    ),
                 )
-                .label("unknown field")
+                .severity(Severity::Warning)
+                .label("not a limit field")
                 .help(format!("did you mean `{near}`?"))
-                .field(name.clone()),
+                .fix(key.span, near),
             );
         }
     }
-    match Limits::from_fields(|name| loose(field(pairs, name).map(|(_, v)| v))) {
+    // A limit that cannot be read is unknown, not a bad file: its rule warns
+    // `limit-unknown`. Only a set with no group, or a type that is none, is
+    // refused.
+    let mut unknown: Vec<&'static str> = Vec::new();
+    let read = |unknown: &[&str]| {
+        Limits::from_fields(|name| {
+            if unknown.contains(&name) {
+                Loose::Missing
+            } else {
+                loose(field(pairs, name).map(|(_, v)| v))
+            }
+        })
+    };
+    let mut result = read(&unknown);
+    while let Err(errors) = &result {
+        let before = unknown.len();
+        for (name, message) in errors {
+            if !matches!(*name, "resourceGroup" | "acceleratorType") && !unknown.contains(name) {
+                let group = match field(pairs, "resourceGroup").map(|(_, v)| &v.kind) {
+                    Some(Kind::Str(g)) => format!(" of resource group `{g}`"),
+                    _ => String::new(),
+                };
+                let span = field(pairs, name)
+                    .map(|(_, v)| v.span)
+                    .unwrap_or_else(|| Span::new(node.span.start, node.span.start));
+                warnings.push(
+                    Diagnostic::at(
+                        Code::InvalidValue,
+                        span,
+                        format!(
+                            "the limits file's `{name}`{group} cannot be read ({message}); that limit is unknown"
+                        ),
+                    )
+                    .severity(Severity::Warning)
+                    .label("cannot be read"),
+                );
+                unknown.push(name);
+            }
+        }
+        if unknown.len() == before {
+            break;
+        }
+        result = read(&unknown);
+    }
+    match result {
         Ok(limits) => sets.push(limits),
         Err(errors) => {
             for (name, message) in errors {
@@ -239,6 +319,7 @@ impl FileSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::{Duration, TimeLimit};
 
     #[test]
     fn reads_a_list_and_an_envelope() {
@@ -253,22 +334,30 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_point_at_their_line() {
-        let text = "- resourceGroup: A\n  cpuNumber: many\n";
+    fn bad_values_are_unknown_limits_and_bad_sets_point_at_their_line() {
+        let text =
+            "- resourceGroup: A\n  cpuNumber: many\n  memorySize: \"n/a\"\n  maxTime: \"1-24\"\n";
+        let src = FileSource::parse("l.yaml", text).unwrap();
+        assert_eq!(src.sets()[0].cpu_number(), None);
+        assert_eq!(src.sets()[0].memory_size(), None);
+        assert_eq!(
+            src.sets()[0].max_time,
+            Some(TimeLimit::Finite(Duration { seconds: 2 * 86400 }))
+        );
+        assert_eq!(src.warnings().len(), 2, "{:?}", src.warnings());
+        assert!(src.warnings()[0].contains("`cpuNumber` of resource group `A`"));
+        let text = "- resourceGroup: A\n  acceleratorType: tpu\n";
         let err = FileSource::parse("l.yaml", text).unwrap_err();
         let pos = err.diagnostics[0].position.unwrap();
-        assert_eq!((pos.line, pos.column), (2, 14));
+        assert_eq!((pos.line, pos.column), (2, 20));
     }
 
     #[test]
-    fn a_misspelt_limit_is_an_error_other_fields_are_not() {
+    fn a_misspelt_limit_is_a_warning_other_fields_are_not() {
         let text = "- resourceGroup: A\n  cpuNumbr: 4\n  userName: bob\n  id: 7\n";
-        let err = FileSource::parse("l.yaml", text).unwrap_err();
-        assert_eq!(err.diagnostics.len(), 1);
-        assert_eq!(
-            err.diagnostics[0].help.as_deref(),
-            Some("did you mean `cpuNumber`?")
-        );
+        let src = FileSource::parse("l.yaml", text).unwrap();
+        assert_eq!(src.warnings().len(), 1);
+        assert!(src.warnings()[0].contains("(line 2): did you mean `cpuNumber`?"));
         assert!(FileSource::parse("l.yaml", "- {resourceGroup: A, userName: b, id: 1}\n").is_ok());
     }
 

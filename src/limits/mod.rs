@@ -242,7 +242,7 @@ impl Loose<'_> {
             Loose::Int(i) => i.to_string(),
             other => return Err(format!("expected a time, found {other}")),
         };
-        TimeLimit::parse(&text).map(Some).map_err(|e| e.to_string())
+        TimeLimit::parse_limit(&text).map(Some)
     }
 }
 

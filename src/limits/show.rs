@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use crate::diag::did_you_mean;
 use crate::limits::{Limits, Lookup, Pair, count_fields};
 use crate::platform::Class;
-use crate::units::TimeLimit;
-use crate::vocab::AccelType;
+use crate::units::{MIB, TimeLimit};
+use crate::vocab::{AccelType, Cap, Caps};
 
 const UNKNOWN: &str = "unknown (not reported)";
 
@@ -41,6 +41,99 @@ fn accel_name(limits: &Limits, asked: Option<AccelType>) -> &'static str {
         .accelerator_type
         .or(asked)
         .map_or("any", |t| t.as_str())
+}
+
+/// The limits the rules apply: each of the platform's, or the local
+/// policy's cap where that is stricter (or the platform's is unknown).
+/// `None` where neither says anything; `(value, Some(origin))` where the
+/// cap binds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Effective {
+    pub cpus: Option<(u64, Option<String>)>,
+    pub cards: Option<(u64, Option<String>)>,
+    pub memory_mib: Option<(u64, Option<String>)>,
+    pub nodes: Option<(u64, Option<String>)>,
+    pub max_time: Option<(TimeLimit, Option<String>)>,
+}
+
+fn stricter(platform: Option<u64>, cap: Option<&Cap<u64>>) -> Option<(u64, Option<String>)> {
+    match (platform, cap) {
+        (Some(p), Some(c)) if c.value >= p => Some((p, None)),
+        (_, Some(c)) => Some((c.value, Some(c.origin.location()))),
+        (p, None) => p.map(|p| (p, None)),
+    }
+}
+
+/// The effective limits of a set under the local policy's caps.
+pub fn effective(limits: &Limits, asked: Option<AccelType>, caps: &Caps) -> Effective {
+    let t = limits.accelerator_type.or(asked);
+    let card_cap = match t {
+        Some(AccelType::Dcu) => caps.dcus.as_ref(),
+        Some(AccelType::Mlu) => caps.mlus.as_ref(),
+        _ => caps.gpus.as_ref(),
+    };
+    // The platform's cards, or the user's quota where that is set and lower.
+    let cards = match (limits.gpu_number(), t.and_then(|t| limits.quota(t))) {
+        (Some(g), Some(q)) if q > 0 && q < g => Some(q),
+        (None, Some(q)) if q > 0 => Some(q),
+        (g, _) => g,
+    };
+    let memory_cap = caps.memory.as_ref().map(|c| Cap {
+        value: c.value.bytes / MIB,
+        origin: c.origin.clone(),
+    });
+    let seconds = |t: TimeLimit| match t {
+        TimeLimit::Unlimited => u64::MAX,
+        TimeLimit::Finite(d) => d.seconds,
+    };
+    let max_time = match (limits.max_time, caps.walltime.as_ref()) {
+        (Some(p), Some(c)) if seconds(c.value) >= seconds(p) => Some((p, None)),
+        (_, Some(c)) => Some((c.value, Some(c.origin.location()))),
+        (p, None) => p.map(|p| (p, None)),
+    };
+    Effective {
+        cpus: stricter(limits.cpu_number(), caps.cpus.as_ref()),
+        cards: stricter(cards, card_cap),
+        memory_mib: stricter(limits.memory_size(), memory_cap.as_ref()),
+        nodes: stricter(limits.node_number(), caps.nodes.as_ref()),
+        max_time,
+    }
+}
+
+/// A readable table of one limit set (`asked`: the type asked about), with
+/// the effective limit beside each one a local policy cap lowers.
+pub fn table_with(limits: &Limits, asked: Option<AccelType>, caps: &Caps) -> String {
+    let e = effective(limits, asked, caps);
+    let mut out = table(limits, asked);
+    let capped = |label: &str, v: &Option<(String, Option<String>)>| match v {
+        Some((text, Some(origin))) => Some(format!(
+            "{label}: effective {text} (local policy cap, {origin})\n"
+        )),
+        _ => None,
+    };
+    let rows = [
+        (
+            "cpu cores",
+            e.cpus.map(|(v, o)| (format!("{v} per node"), o)),
+        ),
+        ("cards", e.cards.map(|(v, o)| (format!("{v} per node"), o))),
+        (
+            "memory",
+            e.memory_mib
+                .map(|(v, o)| (format!("{} per node", memory_text(v)), o)),
+        ),
+        ("nodes", e.nodes.map(|(v, o)| (v.to_string(), o))),
+        ("max time", e.max_time.map(|(t, o)| (t.describe(), o))),
+    ];
+    let lines: Vec<String> = rows.iter().filter_map(|(l, v)| capped(l, v)).collect();
+    if !lines.is_empty() {
+        out.push_str("effective limits (the local policy is stricter):\n");
+        for line in lines {
+            out.push_str("  ");
+            out.push_str(&line);
+        }
+    }
+    out
 }
 
 /// A readable table of one limit set (`asked`: the type asked about).
@@ -93,7 +186,11 @@ pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
     });
     let mut out = serde_json::Map::new();
     out.insert("resourceGroup".into(), json!(limits.resource_group));
-    out.insert("acceleratorType".into(), json!(accel_name(limits, asked)));
+    // A set for every type has no type: null, as a limits file writes it.
+    out.insert(
+        "acceleratorType".into(),
+        json!(limits.accelerator_type.or(asked).map(|t| t.as_str())),
+    );
     for field in count_fields() {
         out.insert(field.into(), json!(limits.count(field)));
     }
@@ -214,17 +311,67 @@ pub fn from_answers(pairs: &[Pair], answers: Vec<Lookup>) -> Result<Shown, Refus
     }
 }
 
+/// The sets in which no limit at all can be read (every field missing,
+/// null or unreadable), taken out of `shown`: such a set is no answer, as
+/// in `check`, where its jobs are unjudged. One message for each.
+pub fn take_unreadable(shown: &mut Shown) -> Vec<String> {
+    let mut messages = Vec::new();
+    shown.retain(|(limits, _)| {
+        let readable = limits.any_readable();
+        if !readable {
+            messages.push(format!(
+                "resource group `{}` holds no limit that can be read (cpuNumber, gpuNumber, \
+                 memorySize, nodeNumber and maxTime are all missing, null or unreadable), so its \
+                 jobs are not judged",
+                limits.resource_group
+            ));
+        }
+        readable
+    });
+    messages
+}
+
 /// Tables one after another, or JSON: one object when `one` (a single
-/// group asked for and found once), else an array.
-pub fn render(shown: &Shown, json_format: bool, one: bool) -> String {
+/// group asked for and found once), else an array. `caps` gives a group's
+/// local policy caps: the table shows the effective limits beside the
+/// platform's; JSON adds them as `effective` (which `--limits` ignores, so
+/// the output reads back as the platform's limits).
+pub fn render(shown: &Shown, json_format: bool, one: bool, caps: &dyn Fn(&str) -> Caps) -> String {
     if !json_format {
         return shown
             .iter()
-            .map(|(limits, accel)| table(limits, *accel))
+            .map(|(limits, accel)| table_with(limits, *accel, &caps(&limits.resource_group)))
             .collect::<Vec<_>>()
             .join("\n");
     }
-    let items: Vec<Value> = shown.iter().map(|(l, a)| json(l, *a)).collect();
+    let items: Vec<Value> = shown
+        .iter()
+        .map(|(l, a)| {
+            let mut v = json(l, *a);
+            let e = effective(l, *a, &caps(&l.resource_group));
+            let bound =
+                |x: &Option<(u64, Option<String>)>| x.as_ref().is_some_and(|(_, o)| o.is_some());
+            if bound(&e.cpus)
+                || bound(&e.cards)
+                || bound(&e.memory_mib)
+                || bound(&e.nodes)
+                || e.max_time.as_ref().is_some_and(|(_, o)| o.is_some())
+            {
+                let time = e.max_time.map(|(t, _)| match t {
+                    TimeLimit::Unlimited => "unlimited".to_string(),
+                    TimeLimit::Finite(d) => d.slurm(),
+                });
+                v["effective"] = json!({
+                    "cpuNumber": e.cpus.map(|x| x.0),
+                    "cards": e.cards.map(|x| x.0),
+                    "memorySize": e.memory_mib.map(|x| x.0),
+                    "nodeNumber": e.nodes.map(|x| x.0),
+                    "maxTime": time,
+                });
+            }
+            v
+        })
+        .collect();
     let value = match (one, items.len()) {
         (true, 1) => items.into_iter().next().unwrap_or_default(),
         _ => Value::Array(items),
@@ -279,8 +426,9 @@ mod tests {
         assert!(e.messages[0].contains("offers gpu"), "{e:?}");
         let e = from_file(&sets, &["a".into()], None).unwrap_err();
         assert!(e.messages[0].contains("did you mean `A`?"), "{e:?}");
-        assert!(render(&a, true, true).starts_with('{'));
-        assert!(render(&a, true, false).starts_with('['));
+        let none = |_: &str| Caps::default();
+        assert!(render(&a, true, true, &none).starts_with('{'));
+        assert!(render(&a, true, false, &none).starts_with('['));
     }
 
     #[test]

@@ -308,12 +308,16 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
     let input = Input {
         display,
         source: Source::Bytes(text.as_bytes().to_vec()),
+        walked: false,
     };
     let report = run::check_inputs(vec![input], &source, &options);
     let mut findings: Vec<Finding> = report
         .files
         .iter()
         .flat_map(|f| &f.diagnostics)
+        // An unjudged job is told below, as information, once its answer
+        // is in (not while it is being fetched).
+        .filter(|d| d.code != crate::diag::Code::LimitsUnavailable)
         .map(finding)
         .collect();
     let missing = source.missing.into_inner().unwrap_or_default();

@@ -168,7 +168,7 @@ impl Workspace {
         }
         if self.is_limits_file(path) {
             return Some(match FileSource::parse(&shown, text) {
-                Ok(_) => Vec::new(),
+                Ok(file) => file.warning_diagnostics().iter().map(finding).collect(),
                 Err(bad) => bad.diagnostics.iter().map(finding).collect(),
             });
         }

@@ -21,6 +21,9 @@ pub enum Source {
 pub struct Input {
     pub display: String,
     pub source: Source,
+    /// Found by walking a directory (not named on the command line): a
+    /// file that is not a job file is passed over, not judged.
+    pub walked: bool,
 }
 
 /// Read a file's text, or say why it cannot be a job file.

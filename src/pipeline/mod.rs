@@ -5,6 +5,7 @@
 
 pub mod baseline;
 pub mod input;
+pub mod notajob;
 pub mod reading;
 pub mod runwide;
 pub mod select;
@@ -19,7 +20,7 @@ use rayon::prelude::*;
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex};
 use crate::limits::{LimitSource, Lookup, Pair};
-use crate::report::{self, FileReport, JobEntry, Report};
+use crate::report::{self, FileReport, JobEntry, PassedOver, Report};
 use crate::request::{self, Document};
 use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
@@ -45,6 +46,8 @@ struct ReadFile {
     text: String,
     problem: Option<Diagnostic>,
     documents: Vec<Document>,
+    /// Why a walked file is not a job file (then it is not read further).
+    passed_over: Option<&'static str>,
 }
 
 impl ReadFile {
@@ -53,10 +56,12 @@ impl ReadFile {
             input: Input {
                 display: String::new(),
                 source: Source::Bytes(Vec::new()),
+                walked: false,
             },
             text: String::new(),
             problem: None,
             documents: Vec::new(),
+            passed_over: None,
         }
     }
 }
@@ -66,6 +71,7 @@ impl ReadFile {
 enum Staged {
     Judged(FileReport),
     Waiting(Box<ReadFile>),
+    PassedOver(PassedOver),
 }
 
 /// The answers known so far, shared by the readers and the lookup.
@@ -137,20 +143,21 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         None => judge_rest(),
     }
     // Every file is judged now; the list is reused in place.
-    let mut files: Vec<FileReport> = staged
-        .into_iter()
-        .filter_map(|s| match s {
-            Staged::Judged(report) => Some(report),
-            Staged::Waiting(_) => None,
-        })
-        .collect();
-    runwide::quota_by_run(
-        &mut files,
-        &|d| options.config.apply_rules(d),
-        options.deny_warnings,
-    );
+    let mut files: Vec<FileReport> = Vec::with_capacity(staged.len());
+    let mut passed_over = Vec::new();
+    for s in staged {
+        match s {
+            Staged::Judged(report) => files.push(report),
+            Staged::PassedOver(p) => passed_over.push(p),
+            Staged::Waiting(_) => {}
+        }
+    }
     let notices = notices(&files, &answers);
-    Report { files, notices }
+    Report {
+        files,
+        notices,
+        passed_over,
+    }
 }
 
 /// Read and parse every file in parallel, sending each pair to the lookup
@@ -176,6 +183,12 @@ fn read_all(
         .into_par_iter()
         .map_with(sender, |sender, input| {
             let f = input.map_or_else(read_input, |f| *f);
+            if let Some(reason) = f.passed_over {
+                return Staged::PassedOver(PassedOver {
+                    path: f.input.display,
+                    reason,
+                });
+            }
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
                 let new = asked
                     .lock()
@@ -245,7 +258,20 @@ fn read_input(input: Input) -> ReadFile {
             text: String::new(),
             problem: Some(*problem),
             documents: Vec::new(),
+            passed_over: None,
         },
+        Ok(text)
+            if input.walked
+                && let Some(reason) = notajob::passed_over(&text) =>
+        {
+            ReadFile {
+                input,
+                text: String::new(),
+                problem: None,
+                documents: Vec::new(),
+                passed_over: Some(reason),
+            }
+        }
         Ok(text) => {
             let json = input.display.to_ascii_lowercase().ends_with(".json");
             let documents = request::read_file(&text, json);
@@ -262,6 +288,7 @@ fn read_input(input: Input) -> ReadFile {
                 text,
                 problem,
                 documents,
+                passed_over: None,
             }
         }
     }
@@ -346,9 +373,8 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         }
         runwide::place_fixes(&index, &mut diagnostics);
     }
-    // Only a file with something to show keeps its text (or may have, once
-    // the run's jobs are counted together).
-    let keep = !diagnostics.is_empty() || jobs.iter().any(runwide::claims_quota);
+    // Only a file with something to show keeps its text.
+    let keep = !diagnostics.is_empty();
     FileReport {
         path: f.input.display,
         source: keep.then_some(f.text),
@@ -410,6 +436,7 @@ mod tests {
                     )
                     .into_bytes(),
                 ),
+                walked: false,
             })
             .collect()
     }

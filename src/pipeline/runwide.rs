@@ -1,14 +1,12 @@
 //! What is decided once a document, or the whole run, has been read and
 //! judged: required fields that are missing grouped into one diagnostic, the
-//! edits that fix diagnostics (written the way the file writes the value),
-//! and `quota-exceeded-by-run` across the jobs of a run.
-
-use std::collections::HashMap;
+//! edits that fix diagnostics (written the way the file writes the value).
+//! (`quota-exceeded-by-run` is retired: the card quota is per node, judged
+//! per job by `accelerators-over-limit`.)
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
-use crate::report::{FileReport, JobEntry, Verdict};
+
 use crate::request::{DocKind, Job};
-use crate::vocab::AccelType;
 
 /// Several `missing-field` diagnostics at the same place of one document
 /// become one that lists every missing key (`field` holds them all,
@@ -104,6 +102,11 @@ pub fn reader_fixes(text: &str, job: Option<&Job>, diags: &mut [Diagnostic]) {
                     d.fix = Some(fix(span, near));
                 }
             }
+            Code::InvalidValue => {
+                if let Some(replacement) = exact_text(d) {
+                    d.fix = Some(fix(span, replacement));
+                }
+            }
             Code::MemoryUnitMissing => {
                 let raw = text.get(span.start..span.end).unwrap_or_default();
                 let quoted = raw.len() >= 2 && (raw.starts_with('"') || raw.starts_with('\''));
@@ -118,6 +121,43 @@ pub fn reader_fixes(text: &str, job: Option<&Job>, diags: &mut [Diagnostic]) {
             _ => {}
         }
     }
+}
+
+/// The one value an `invalid-value` help tells to write, when it gives
+/// exactly one: "did you mean `gpu`?", "write `walltime: 2d`", "write
+/// `\"ramSize\": 32768` (…)". `None` where the help offers a choice.
+fn exact_text(d: &Diagnostic) -> Option<String> {
+    if let Some(near) = suggestion(d) {
+        return Some(near.to_string());
+    }
+    let help = d.help.as_deref()?;
+    let key = d.field.as_deref()?;
+    let (_, rest) = help.split_once("write `")?;
+    let (written, after) = rest.split_once('`')?;
+    if after.contains('`') {
+        return None;
+    }
+    let value = written
+        .strip_prefix(&format!("{key}: "))
+        .or_else(|| written.strip_prefix(&format!("\"{key}\": ")))?;
+    // A JSON string is written back in the file's own quotes.
+    let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        Some(inner) => inner,
+        None => value,
+    };
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// The platform body's integer fields, whose fix is a bare JSON integer even
+/// where a string stood (`"ramSize": "32G"` → `32768`).
+fn body_integer_fix(d: &Diagnostic, replacement: &str) -> bool {
+    d.code == Code::InvalidValue
+        && matches!(
+            d.field.as_deref(),
+            Some("cpuNumber" | "gpuNumber" | "taskNumber" | "ramSize")
+        )
+        && !replacement.is_empty()
+        && replacement.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn fix(span: Span, replacement: String) -> crate::diag::Fix {
@@ -172,6 +212,12 @@ fn key_absent(key: &str, job: Option<&Job>, diags: &[Diagnostic]) -> bool {
 /// (a time in place of `90`), so the file stays valid YAML or JSON.
 pub fn quote_fixes(text: &str, diags: &mut [Diagnostic]) {
     for d in diags {
+        if d.fix
+            .as_ref()
+            .is_some_and(|f| body_integer_fix(d, &f.replacement))
+        {
+            continue;
+        }
         let Some(f) = d.fix.as_mut() else { continue };
         if f.span.is_empty() {
             continue;
@@ -207,123 +253,6 @@ fn needs_quotes(raw: &str, replacement: &str) -> bool {
 pub fn place_fixes(index: &LineIndex, diags: &mut [Diagnostic]) {
     for f in diags.iter_mut().filter_map(|d| d.fix.as_mut()) {
         f.position = Some(index.position(f.span));
-    }
-}
-
-/// Whether a job's cards count against a quota summed over the run.
-pub fn claims_quota(job: &JobEntry) -> bool {
-    let cards = job.request.as_ref().and_then(|r| r.cards).unwrap_or(0);
-    let quota = job.limits.as_ref().and_then(|l| l.quota);
-    cards > 0 && quota.is_some() && job.request.as_ref().is_some_and(|r| r.cards_span.is_some())
-}
-
-/// `quota-exceeded-by-run`: the admitted jobs of a run that ask one group
-/// for more cards of a type (cards × nodes, summed in report order) than the
-/// user's quota, when that is above 0. One warning per group and type, at
-/// the card value of the job whose cards cross the quota. `adjust` applies
-/// the configuration's rule levels; `deny_warnings` rejects the job warned.
-pub fn quota_by_run(
-    files: &mut [FileReport],
-    adjust: &dyn Fn(&mut Vec<Diagnostic>),
-    deny_warnings: bool,
-) {
-    // (group, type) → (total so far, jobs counted, crossed)
-    let mut totals: HashMap<(String, &'static str), (u64, Vec<String>, bool)> = HashMap::new();
-    let mut found: Vec<(usize, usize, Diagnostic)> = Vec::new();
-    for (fi, file) in files.iter().enumerate() {
-        for (ji, job) in file.jobs.iter().enumerate() {
-            if job.verdict != Verdict::Admitted || !claims_quota(job) {
-                continue;
-            }
-            let (Some(group), Some(kind), Some(request), Some(limits)) = (
-                &job.resource_group,
-                job.accelerator_type.map(AccelType::as_str),
-                &job.request,
-                &job.limits,
-            ) else {
-                continue;
-            };
-            let (Some(cards), Some(quota), Some(span)) =
-                (request.cards, limits.quota, request.cards_span)
-            else {
-                continue;
-            };
-            let nodes = request.nodes.unwrap_or(1);
-            let asked = cards.saturating_mul(nodes);
-            let entry = totals
-                .entry((group.clone(), kind))
-                .or_insert((0, Vec::new(), false));
-            let before = entry.0;
-            entry.0 = before.saturating_add(asked);
-            if !entry.2 && entry.0 > quota {
-                entry.2 = true;
-                let others = match entry.1.len() {
-                    0 => String::new(),
-                    1..=3 => format!(" on top of {before} from {}", entry.1.join(", ")),
-                    n => format!(
-                        " on top of {before} from {} and {} more",
-                        entry.1[..2].join(", "),
-                        n - 2
-                    ),
-                };
-                let field = match kind {
-                    "gpu" => "nvLimits",
-                    "dcu" => "dcuLimits",
-                    _ => "mluLimits",
-                };
-                let mut d = Diagnostic::at(
-                    Code::QuotaExceededByRun,
-                    span,
-                    format!(
-                        "together, the jobs of this run ask `{group}` for {} {kind} cards, more than your {kind} quota of {quota} ({field})",
-                        entry.0
-                    ),
-                )
-                .label(format!(
-                    "{asked} {kind} cards ({cards} × {nodes} {}){others}",
-                    if nodes == 1 { "node" } else { "nodes" }
-                ))
-                .help(match quota.saturating_sub(before) / nodes.max(1) {
-                    0 => format!(
-                        "the jobs cannot all run at once: the jobs before this one already ask for {before} of the {quota}; submit this job after them, or ask for fewer cards"
-                    ),
-                    room => format!(
-                        "the jobs cannot all run at once: ask for at most {room} {kind} {} here, or submit the jobs one after another",
-                        if room == 1 { "card" } else { "cards" }
-                    ),
-                })
-                .field(request.cards_key.unwrap_or("gpus"))
-                .requested(entry.0.to_string())
-                .limit(quota.to_string());
-                d.document = Some(job.document);
-                found.push((fi, ji, d));
-            }
-            // Only the jobs before the crossing are named.
-            if !entry.2 {
-                entry.1.push(job.label(&file.path));
-            }
-        }
-    }
-    for (fi, ji, d) in found {
-        let file = &mut files[fi];
-        let mut new = vec![d];
-        adjust(&mut new);
-        let Some(mut d) = new.pop() else { continue };
-        if let Some(text) = &file.source {
-            let index = LineIndex::new(text);
-            d.position = d.span.map(|s| index.position(s));
-        }
-        if super::verdict::rejects(&d, deny_warnings) {
-            file.jobs[ji].verdict = Verdict::Rejected;
-        }
-        file.diagnostics.push(d);
-        file.diagnostics
-            .sort_by_key(|d| (d.document, d.span.map(|s| s.start)));
-    }
-    for file in files.iter_mut() {
-        if file.diagnostics.is_empty() {
-            file.source = None;
-        }
     }
 }
 

@@ -214,6 +214,7 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
                     .clone()
                     .unwrap_or_else(|| "<stdin>".to_string()),
                 source: Source::Stdin,
+                walked: false,
             });
             continue;
         }
@@ -235,7 +236,7 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
 /// another name.
 fn push_once(path: PathBuf, cwd: &Path, seen: &mut HashSet<PathBuf>, inputs: &mut Vec<Input>) {
     let identity = std::fs::canonicalize(&path).unwrap_or_else(|_| absolute(&path, cwd));
-    push_as(identity, path, cwd, seen, inputs);
+    push_as(identity, path, cwd, seen, inputs, false);
 }
 
 /// Add a file under its identity (its real path) unless that was added.
@@ -245,11 +246,13 @@ fn push_as(
     cwd: &Path,
     seen: &mut HashSet<PathBuf>,
     inputs: &mut Vec<Input>,
+    walked: bool,
 ) {
     if seen.insert(identity) {
         inputs.push(Input {
             display: display_in(&path, Some(cwd)),
             source: Source::File(path),
+            walked,
         });
     }
 }
@@ -304,7 +307,7 @@ fn walk(
             let path = entry.into_path();
             let below = path.strip_prefix(dir).unwrap_or(&path);
             let identity = real_root.join(below);
-            push_as(identity, path, cwd, seen, inputs);
+            push_as(identity, path, cwd, seen, inputs, true);
         }
     }
     Ok(())

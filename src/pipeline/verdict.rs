@@ -2,7 +2,7 @@
 //! diagnostics reject a job, what a job's verdict is, and what the run's
 //! exit status is (0 admitted, 1 rejected, 2 usage, 3 unjudged; the highest wins).
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Code, Diagnostic, Severity};
 use crate::limits::Lookup;
 use crate::report::{Report, Verdict};
 
@@ -16,9 +16,11 @@ pub const USAGE: u8 = 2;
 pub const UNAVAILABLE: u8 = 3;
 
 /// Whether a diagnostic rejects its job: an error, or a warning under
-/// `--deny-warnings`.
+/// `--deny-warnings`. `limits-unavailable` names an unjudged job; it does
+/// not reject it.
 pub fn rejects(d: &Diagnostic, deny_warnings: bool) -> bool {
-    d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning)
+    d.code != Code::LimitsUnavailable
+        && (d.severity == Severity::Error || (deny_warnings && d.severity == Severity::Warning))
 }
 
 /// A job's verdict: rejected (by a diagnostic, or a document that is no

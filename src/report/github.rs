@@ -117,6 +117,7 @@ mod tests {
                 diagnostics: vec![d, warning],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Github.render(&report, &mut out).unwrap();
@@ -149,6 +150,7 @@ mod tests {
                 diagnostics,
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Github.render(&report, &mut out).unwrap();

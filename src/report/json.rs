@@ -147,12 +147,10 @@ struct JobOut<'a> {
 }
 
 /// MiB as a JSON number: whole when it is whole.
-fn mib(bytes: u64) -> serde_json::Number {
-    if bytes.is_multiple_of(MIB) {
-        (bytes / MIB).into()
-    } else {
-        serde_json::Number::from_f64(bytes as f64 / MIB as f64).unwrap_or_else(|| 0.into())
-    }
+/// Whole MiB, rounded up: every amount is read as whole MiB already, so
+/// this never rounds in practice, and a report never shows a fraction.
+fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(MIB)
 }
 
 /// Seconds; `None` for unlimited.
@@ -169,7 +167,7 @@ struct RequestOut {
     cpus: Option<u64>,
     cards: Option<u64>,
     #[serde(rename = "memoryMiB")]
-    memory_mib: Option<serde_json::Number>,
+    memory_mib: Option<u64>,
     nodes: Option<u64>,
     walltime_seconds: Option<u64>,
 }
@@ -193,7 +191,7 @@ struct LimitsOut {
     cards: Option<u64>,
     quota: Option<u64>,
     #[serde(rename = "memoryMiB")]
-    memory_mib: Option<serde_json::Number>,
+    memory_mib: Option<u64>,
     nodes: Option<u64>,
     max_time_seconds: Option<u64>,
 }

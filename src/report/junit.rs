@@ -276,6 +276,7 @@ mod tests {
                 diagnostics: vec![d, orphan],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Junit.render(&report, &mut out).unwrap();
@@ -320,6 +321,7 @@ mod tests {
                 diagnostics: vec![warning],
             }],
             notices: Vec::new(),
+            passed_over: Vec::new(),
         };
         let mut out = Vec::new();
         Junit.render(&report, &mut out).unwrap();

@@ -159,6 +159,15 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Run-wide problems (limits unavailable, …), one sentence each.
     pub notices: Vec<Notice>,
+    /// Walked files that are not job files, passed over (not judged).
+    pub passed_over: Vec<PassedOver>,
+}
+
+/// A walked file that is not a job file, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PassedOver {
+    pub path: String,
+    pub reason: &'static str,
 }
 
 impl Report {
@@ -250,6 +259,12 @@ pub fn statistics(report: &Report) -> String {
         text.push_str(line.trim_end());
         text.push('\n');
     }
+    if !report.passed_over.is_empty() {
+        text.push_str(&format!(
+            "{} passed over (not job files)\n",
+            count(report.passed_over.len(), "file", "files")
+        ));
+    }
     text
 }
 
@@ -316,6 +331,7 @@ pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) ->
             diagnostics: bad.diagnostics.clone(),
         }],
         notices: Vec::new(),
+        passed_over: Vec::new(),
     };
     let mut out = Vec::new();
     let human = human::Human {

@@ -212,7 +212,7 @@ fn jobs_items_limits() -> Value {
                 "description": "Your per-node quota for the job's card type (nvLimits, dcuLimits or mluLimits) when above 0."
             },
             "memoryMiB": {
-                "type": ["number", "null"],
+                "type": ["integer", "null"],
                 "minimum": 0,
                 "description": "Memory per node in MiB (memorySize)."
             },
@@ -248,9 +248,9 @@ fn jobs_items_request() -> Value {
                 "description": "Accelerator cards per node, of `acceleratorType`."
             },
             "memoryMiB": {
-                "type": ["number", "null"],
+                "type": ["integer", "null"],
                 "minimum": 0,
-                "description": "Memory per node in MiB (base 1024); fractional when the request is not a whole MiB."
+                "description": "Memory per node in whole MiB (base 1024), rounded up as Slurm rounds it (`512K` is 1 MiB)."
             },
             "nodes": {
                 "type": ["integer", "null"],

@@ -40,15 +40,20 @@ impl Reader<'_> {
                 ),
             }
         }
+        // No acceleratorType and no cards (`gpus: 0`) is a cpu job.
+        let no_cards = chosen
+            .as_ref()
+            .is_some_and(|(_, _, v)| v.as_ref().is_some_and(|v| v.value == 0));
         let accelerator = match (&explicit, &chosen) {
             (Some(t), _) => t.value,
+            (None, Some(_)) if no_cards => AccelType::Cpu,
             (None, Some((kind, _, _))) => *kind,
             (None, None) => AccelType::Cpu,
         };
-        let accelerator_span = explicit
+        let accelerator_span = explicit.as_ref().map(|t| t.span).or(chosen
             .as_ref()
-            .map(|t| t.span)
-            .or(chosen.as_ref().map(|(_, key_span, _)| *key_span));
+            .filter(|_| !no_cards)
+            .map(|(_, key_span, _)| *key_span));
         let mut job_cards = None;
         if let Some((kind, key_span, value)) = chosen {
             let stated = explicit.as_ref().map(|t| t.value);

@@ -241,6 +241,12 @@ pub const FIELDS: &[Field] = &[
         Ty::Ports,
         "Ports: items with containerPort 1-65535 (a number or a digit string).",
     ),
+    // Sent by public clients (copied from the instance detail), though the
+    // create page does not list them: known, never an unknown field.
+    body("env", OPTIONAL_TEXT, "Environment settings, as the instance detail gives them."),
+    body("headerNotebookId", OPTIONAL_TEXT, "The header notebook's id, from the instance detail."),
+    body("headerNotebookIp", OPTIONAL_TEXT, "The header notebook's address, from the instance detail."),
+    body("startScriptPath", OPTIONAL_TEXT, "The start script's path, from the instance detail."),
 ];
 
 /// The keys of one kind of document, in table order.

@@ -171,7 +171,65 @@ pub fn read_file(file: &str, json: bool) -> Vec<Document> {
             diagnostics: vec![problem],
         }];
     }
+    if json {
+        return read_documents(&lone_surrogates_replaced(file));
+    }
     read_documents(file)
+}
+
+/// A lone surrogate escape (`\ud800` with no other half) is valid JSON,
+/// which YAML cannot hold: each is read as U+FFFD (`\ufffd`, the same six
+/// bytes, so every position stays where it was).
+fn lone_surrogates_replaced(file: &str) -> std::borrow::Cow<'_, str> {
+    if !file.contains("\\u") && !file.contains("\\U") {
+        return std::borrow::Cow::Borrowed(file);
+    }
+    let b = file.as_bytes();
+    let hex = |at: usize| -> Option<u32> {
+        let digits = file.get(at..at + 4)?;
+        if !digits.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    };
+    let escape = |at: usize| -> Option<u32> {
+        (b.get(at) == Some(&b'\\') && b.get(at + 1) == Some(&b'u'))
+            .then(|| hex(at + 2))
+            .flatten()
+    };
+    let mut lone: Vec<usize> = Vec::new();
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => in_string = !in_string,
+            b'\\' if in_string => {
+                if let Some(code) = escape(i) {
+                    match code {
+                        0xD800..=0xDBFF if matches!(escape(i + 6), Some(0xDC00..=0xDFFF)) => {
+                            i += 12;
+                            continue;
+                        }
+                        0xD800..=0xDFFF => lone.push(i),
+                        _ => {}
+                    }
+                    i += 6;
+                    continue;
+                }
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if lone.is_empty() {
+        return std::borrow::Cow::Borrowed(file);
+    }
+    let mut out = file.to_string();
+    for at in lone {
+        out.replace_range(at..at + 6, "\\ufffd");
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn json_syntax_error(file: &str) -> Option<Diagnostic> {
@@ -292,13 +350,14 @@ struct Entry<'n> {
 }
 
 /// The string keys of a mapping, each once; repeated keys are reported and
-/// only their first occurrence is used.
+/// the last occurrence is used (in the first one's place), as JSON and YAML
+/// readers take it.
 fn keys_of<'n>(
     file: &str,
     pairs: &'n [(Node, Node)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Entry<'n>> {
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<String, (Span, usize)> = HashMap::new();
     let mut entries = Vec::new();
     for (key, value) in pairs {
         let name = match (&key.kind, key.scalar_text(file)) {
@@ -316,14 +375,19 @@ fn keys_of<'n>(
             }
         };
         let identity = key.key_identity();
-        if let Some(first) = seen.get(&identity) {
-            diags.push(
-                duplicate_key(&name, key.span, *first)
-                    .help(format!("keep one `{name}`; the first is the one checked")),
-            );
+        if let Some(&(first, at)) = seen.get(&identity) {
+            diags.push(duplicate_key(&name, key.span, first).help(format!(
+                "keep one `{name}`; the last is the one checked, as JSON and YAML readers take it"
+            )));
+            // The last one wins, in the place of the first.
+            entries[at] = Entry {
+                key: name,
+                key_span: key.span,
+                value,
+            };
             continue;
         }
-        seen.insert(identity, key.span);
+        seen.insert(identity, (key.span, entries.len()));
         entries.push(Entry {
             key: name,
             key_span: key.span,
@@ -564,7 +628,8 @@ impl Reader<'_> {
                 "instanceServiceName" => {
                     job.name = self.text(e, "instanceServiceName").map(|v| v.value)
                 }
-                "description" | "version" | "imagePath" | "startScriptContent" => {
+                "description" | "version" | "imagePath" | "startScriptContent" | "env"
+                | "headerNotebookId" | "headerNotebookIp" | "startScriptPath" => {
                     let key = fields::get(DocKind::PlatformBody, &e.key).map_or("", |f| f.key);
                     self.text(e, key);
                 }

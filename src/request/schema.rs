@@ -43,6 +43,10 @@ pub mod grammar {
     /// A port as a digit string, 1 to 65535 (leading zeros read as the
     /// platform reads them).
     pub const PORT: &str = r"^0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
+    /// A body integer written as a digit string, without a leading zero.
+    pub const DIGITS: &str = r"^(0|[1-9][0-9]{0,18})$";
+    /// The same, at least 1.
+    pub const DIGITS_POSITIVE: &str = r"^[1-9][0-9]{0,18}$";
     /// An absolute path.
     pub const ABSOLUTE: &str = "^/";
     /// Text with something in it.
@@ -76,6 +80,20 @@ fn regex_escape(c: char) -> String {
     }
 }
 
+/// A platform body's integer field: a JSON integer, or a digit string the
+/// platform reads as one (with a warning from the CLI, not an error).
+fn body_integer(min: u64) -> Value {
+    let digits = if min == 0 {
+        grammar::DIGITS
+    } else {
+        grammar::DIGITS_POSITIVE
+    };
+    json!({"anyOf": [
+        {"type": "integer", "minimum": min, "maximum": u64::MAX},
+        {"type": "string", "pattern": digits}
+    ]})
+}
+
 fn value_schema(f: &Field) -> Value {
     let spec = f.doc == DocKind::JobSpec;
     let mut v = match f.ty {
@@ -99,7 +117,10 @@ fn value_schema(f: &Field) -> Value {
             exact: false,
         } => json!({"type": "string", "pattern": any_case(values)}),
         Ty::Bool => json!({"type": "boolean"}),
-        Ty::Count { min } => json!({"type": "integer", "minimum": min, "maximum": u64::MAX}),
+        Ty::Count { min } if spec => {
+            json!({"type": "integer", "minimum": min, "maximum": u64::MAX})
+        }
+        Ty::Count { min } => body_integer(min),
         Ty::Memory if spec => json!({
             "anyOf": [
                 {"type": "string", "pattern": grammar::MEMORY},
@@ -107,7 +128,7 @@ fn value_schema(f: &Field) -> Value {
             ],
             "not": {"type": "string", "pattern": grammar::MEMORY_ZERO}
         }),
-        Ty::Memory => json!({"type": "integer", "minimum": 1, "maximum": u64::MAX}),
+        Ty::Memory => body_integer(1),
         Ty::Time if spec => json!({
             "anyOf": [
                 {"type": "string", "pattern": grammar::TIME},

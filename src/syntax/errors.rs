@@ -169,6 +169,41 @@ fn clean_message(message: &str, user: &str) -> String {
 pub(super) fn plain_words(message: &str) -> String {
     const REWORDED: &[(&str, &str)] = &[
         (
+            "tabs disallowed within this context (block indentation)",
+            "a tab is used for indentation here; YAML indents with spaces only",
+        ),
+        (
+            "tab cannot be used as indentation",
+            "a tab is used for indentation here; YAML indents with spaces only",
+        ),
+        (
+            "tabs disallowed in this context",
+            "a tab stands here, where YAML allows only spaces",
+        ),
+        (
+            "while scanning a plain scalar, found a tab",
+            "a tab stands here, where YAML allows only spaces",
+        ),
+        (
+            "a block scalar content cannot start with a tab",
+            "the text of this block scalar starts with a tab; indent it with spaces",
+        ),
+        (
+            "while parsing a quoted scalar, found high surrogate",
+            "this `\\u` escape is half of a surrogate pair (U+D800 to U+DFFF) with no other half: \
+             YAML text cannot hold it; write the character itself, or both halves",
+        ),
+        (
+            "while parsing a quoted scalar, found invalid low surrogate",
+            "this `\\u` escape is half of a surrogate pair (U+D800 to U+DFFF) with no other half: \
+             YAML text cannot hold it; write the character itself, or both halves",
+        ),
+        (
+            "while parsing a quoted scalar, found unpaired low surrogate",
+            "this `\\u` escape is half of a surrogate pair (U+D800 to U+DFFF) with no other half: \
+             YAML text cannot hold it; write the character itself, or both halves",
+        ),
+        (
             "multiple YAML documents detected",
             "a second document starts here; put a `---` line before it",
         ),

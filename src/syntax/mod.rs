@@ -42,6 +42,9 @@ pub enum Kind {
     Int(i128),
     Float(f64),
     Str(String),
+    /// A `!!binary` scalar (its base64 text as written): valid YAML whose
+    /// value is bytes, not text.
+    Binary(String),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -100,6 +103,7 @@ impl Node {
             Kind::Float(f) if *f == 0.0 => "f:0".to_string(),
             Kind::Float(f) => format!("f:{:x}", f.to_bits()),
             Kind::Str(s) => format!("s:{s:?}"),
+            Kind::Binary(s) => format!("x:{s:?}"),
             Kind::Seq(items) => {
                 let items: Vec<_> = items.iter().map(Node::key_identity).collect();
                 format!("[{}]", items.join(","))
@@ -126,6 +130,7 @@ impl Node {
             Kind::Int(_) => "an integer",
             Kind::Float(_) => "a decimal number",
             Kind::Str(_) => "a string",
+            Kind::Binary(_) => "binary data (`!!binary`)",
             Kind::Seq(_) => "a list",
             Kind::Map(_) => "a mapping",
         }
@@ -200,6 +205,9 @@ fn options() -> serde_saphyr::Options {
         strict_booleans: true,
         non_finite_float_policy: NonFiniteFloatPolicy::AsString,
         with_snippet: false,
+        // `!!binary` is valid YAML whatever its bytes: kept as written and
+        // marked as binary here, never decoded into text.
+        ignore_binary_tag_for_string: true,
     }
 }
 
@@ -363,6 +371,15 @@ fn flat_value(s: &str) -> Option<(Kind, usize)> {
     text.then(|| (Kind::Str(plain.to_string()), plain.len()))
 }
 
+/// Whether the scalar starting at `start` carries the `!!binary` tag (or
+/// its long forms), written just before it.
+fn binary_tagged(text: &str, start: usize) -> bool {
+    let before = text[..start.min(text.len())].trim_end_matches([' ', '\t', '\n', '\r']);
+    ["!!binary", "!binary", "!<tag:yaml.org,2002:binary>"]
+        .iter()
+        .any(|t| before.ends_with(t))
+}
+
 fn char_to_byte(text: &str, chars: usize) -> usize {
     text.char_indices()
         .nth(chars)
@@ -408,6 +425,7 @@ impl RawNode {
             RawKind::Bool(b) => Kind::Bool(b),
             RawKind::Int(i) => Kind::Int(i),
             RawKind::Float(f) => Kind::Float(f),
+            RawKind::Str(s) if binary_tagged(text, start) => Kind::Binary(s),
             RawKind::Str(s) => Kind::Str(s),
             RawKind::Seq(items) => {
                 Kind::Seq(items.into_iter().map(|n| n.into_node(text, base)).collect())
