@@ -1143,3 +1143,30 @@ fn suppressions_are_honoured_and_offered_as_a_code_action() {
     );
     assert_eq!(c.shutdown(), 0);
 }
+
+#[test]
+fn files_that_are_not_jobs_are_passed_over_until_a_job_key_is_written() {
+    let dir = project();
+    let mut c = Client::start(dir.path(), &[]);
+    c.initialize(dir.path(), None);
+    let compose = uri(dir.path(), "docker-compose.yml");
+    c.open(
+        &compose,
+        "services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n",
+    );
+    assert!(c.diagnostics(&compose, 1).is_empty(), "compose is no job");
+    let package = uri(dir.path(), "package.json");
+    c.open(&package, "{\"name\": \"x\", \"version\": \"1.0.0\"}");
+    assert!(
+        c.diagnostics(&package, 1).is_empty(),
+        "package.json is no job"
+    );
+    // A new file is nothing yet; once a job key is typed it is judged.
+    let new = uri(dir.path(), "jobs/new.yaml");
+    c.open(&new, "");
+    assert!(c.diagnostics(&new, 1).is_empty());
+    c.change(&new, 2, "resourceGroup: TeslaM40\ncpus: 64\n");
+    let diags = c.diagnostics(&new, 2);
+    assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
+    assert_eq!(c.shutdown(), 0);
+}

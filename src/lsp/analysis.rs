@@ -666,6 +666,12 @@ pub fn explain(code: &str) -> Option<String> {
     crate::diag::Code::parse(code).map(crate::explain::explain)
 }
 
+/// Whether a walk would pass over a file with this text as not a job file
+/// (no job key, exact or a near miss, in any of its documents).
+pub fn not_a_job(text: &str) -> bool {
+    crate::pipeline::notajob::passed_over(text).is_some()
+}
+
 #[cfg(test)]
 #[path = "analysis_tests.rs"]
 mod tests;

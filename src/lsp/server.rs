@@ -629,6 +629,20 @@ impl<W: Write> Server<W> {
                 self.publish(uri, diagnostics, Some(version));
                 continue;
             }
+            // As a walk passes over a file that is not a job file
+            // (`docker-compose.yml`, `package.json`), so does the editor:
+            // judged on the text as it is now, so a new file becomes a job
+            // once a job key is typed.
+            if uri::to_path(&doc.uri).is_some()
+                && catch_unwind(|| analysis::not_a_job(&doc.text)).unwrap_or(true)
+            {
+                doc.findings.clear();
+                doc.groups.clear();
+                doc.due = None;
+                let (uri, version) = (doc.uri.clone(), doc.version);
+                self.publish(uri, Vec::new(), Some(version));
+                continue;
+            }
             let result = catch_unwind(AssertUnwindSafe(|| {
                 analysis::analyse(&self.workspace, &self.answers, &doc.path, &doc.text)
             }));
