@@ -8,6 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::config::{Config, Places, Scope};
 use jobcheck::credentials;
+use jobcheck::escape;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
@@ -139,6 +140,10 @@ struct LimitArgs {
     /// up to the repository root or home]. It may not say where credentials go.
     #[arg(long, env = "JOBCHECK_CONFIG", hide_env_values = true, value_name = "PATH", help_heading = INPUTS)]
     config: Option<PathBuf>,
+    /// Read files and directories named here (and the limits file) even when,
+    /// inside a repository, a symbolic link takes them outside it.
+    #[arg(long, help_heading = INPUTS)]
+    follow: bool,
 }
 
 #[derive(Args)]
@@ -373,7 +378,7 @@ fn man(out_dir: Option<PathBuf>) -> u8 {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", escape::lines(&message.to_string()));
     USAGE
 }
 
@@ -444,8 +449,9 @@ fn choose<'a>(args: &'a LimitArgs, config: &'a Config) -> Result<Choice<'a>, u8>
     ))
 }
 
-fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
-    let text = jobcheck::fsread::read_small(path)
+fn read_limits_file(path: &std::path::Path, follow: bool) -> Result<FileSource, u8> {
+    let text = jobcheck::fsread::confined(path, follow, true)
+        .and_then(|()| jobcheck::fsread::read_small(path))
         .map_err(|e| usage_error(format!("cannot read limits file `{}`: {e}", path.display())))?;
     FileSource::parse(&pipeline::display_path(path), &text)
         .map_err(|bad| bad_file(&bad, "limits file"))
@@ -453,7 +459,9 @@ fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
 
 fn limit_source(args: &LimitArgs, config: &Config) -> Result<Box<dyn LimitSource>, u8> {
     match choose(args, config)? {
-        Choice::File(path) => read_limits_file(&path).map(|s| Box::new(s) as Box<dyn LimitSource>),
+        Choice::File(path) => {
+            read_limits_file(&path, args.follow).map(|s| Box::new(s) as Box<dyn LimitSource>)
+        }
         Choice::Api(endpoint) => api_source(args, config, endpoint),
     }
 }
@@ -489,7 +497,7 @@ fn api_source(
     )
     .map(|s| Box::new(s) as Box<dyn LimitSource>)
     .map_err(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", escape::lines(&e.to_string()));
         exit_code(e.class())
     })
 }
@@ -505,6 +513,7 @@ fn check(args: CheckArgs) -> u8 {
         config_dir: config.dir.clone(),
         include: config.include.clone(),
         config_exclude: config.exclude.clone(),
+        follow: args.limits.follow,
     };
     let inputs = match pipeline::collect_inputs(&args.paths, &selection) {
         Ok(inputs) => inputs,
@@ -525,7 +534,10 @@ fn check(args: CheckArgs) -> u8 {
         deny_warnings: args.deny_warnings,
         config,
     };
-    let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+    let report = match pipeline::check_bounded(inputs, source.as_ref(), &options) {
+        Ok(report) => report,
+        Err(too_many) => return usage_error(too_many),
+    };
     let to_terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
     let style = style(args.color, to_terminal);
     let extras = report::Extras {
@@ -534,10 +546,9 @@ fn check(args: CheckArgs) -> u8 {
         table: args.table,
     };
     let written = match &args.output_file {
-        Some(path) => std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            report::render_with(format, style, extras, &report, &mut w)?;
-            w.flush()
+        // A new file renamed over the target: never through a planted link.
+        Some(path) => jobcheck::fsread::replace_file(path, |w| {
+            report::render_with(format, style, extras, &report, w)
         }),
         None => {
             let stdout = std::io::stdout();
@@ -570,7 +581,7 @@ fn limits(args: LimitsArgs) -> u8 {
         Err(code) => return code,
     };
     let shown = match choice {
-        Choice::File(path) => match read_limits_file(&path) {
+        Choice::File(path) => match read_limits_file(&path, args.limits.follow) {
             Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
             Err(code) => return code,
         },
@@ -611,7 +622,7 @@ fn limits(args: LimitsArgs) -> u8 {
         }
         Err(refusal) => {
             for message in &refusal.messages {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", escape::lines(message));
             }
             exit_code(refusal.class)
         }

@@ -35,6 +35,10 @@ pub struct Options {
     pub config: crate::config::Config,
 }
 
+/// At most this many diagnostics of a document are kept and shown; the
+/// report says how many more there were.
+pub const SHOWN_PER_DOCUMENT: usize = 100;
+
 /// A file read into documents, before judging.
 struct ReadFile {
     input: Input,
@@ -89,6 +93,33 @@ fn reader_pool() -> &'static Option<rayon::ThreadPool> {
 /// whose answers are already known is judged at once and keeps its text only
 /// when it has something to show; the rest are judged when the answers are in.
 pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
+    check_bounded(inputs, source, options).unwrap_or_else(|too_many| Report {
+        files: Vec::new(),
+        notices: vec![Notice::error(too_many.to_string())],
+    })
+}
+
+/// The most distinct (group, type) pairs a run asks for: a real repository
+/// names tens; a file that names thousands would make as many requests.
+pub const MAX_PAIRS: usize = 1_000;
+
+/// A run whose inputs name more than [`MAX_PAIRS`] pairs.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the inputs name {0} distinct (resource group, accelerator type) pairs; a run asks for \
+     the limits of at most {MAX_PAIRS}, so none beyond the first {MAX_PAIRS} was asked and \
+     nothing was judged: check fewer files at a time"
+)]
+pub struct TooManyPairs(pub usize);
+
+/// [`check_inputs`], refusing a run that names more than [`MAX_PAIRS`]
+/// pairs: no pair beyond them is handed to the source (so no request is
+/// made for it), and no report is made.
+pub fn check_bounded(
+    inputs: Vec<Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+) -> Result<Report, TooManyPairs> {
     let answers: Answers = RwLock::new(HashMap::new());
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let (sender, pairs) = mpsc::channel::<Pair>();
@@ -111,6 +142,10 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    let named = asked.lock().map_or(0, |a| a.len());
+    if named > MAX_PAIRS {
+        return Err(TooManyPairs(named));
+    }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut staged = staged;
     let mut judge_rest = || {
@@ -146,7 +181,7 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         options.deny_warnings,
     );
     let notices = notices(&files, &answers);
-    Report { files, notices }
+    Ok(Report { files, notices })
 }
 
 /// Read and parse every file in parallel, sending each pair to the lookup
@@ -173,9 +208,12 @@ fn read_all(
         .map_with(sender, |sender, input| {
             let f = input.map_or_else(read_input, |f| *f);
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
+                // Past the bound, pairs are counted but not asked for.
                 let new = asked
                     .lock()
-                    .map(|mut a| !a.contains(&pair) && a.insert(pair.clone()))
+                    .map(|mut a| {
+                        !a.contains(&pair) && a.insert(pair.clone()) && a.len() <= MAX_PAIRS
+                    })
                     .unwrap_or(true);
                 if new {
                     // The lookup stops reading only when every sender is gone.
@@ -210,7 +248,7 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<No
         {
             notices.push(Notice::error(format!(
                 "limits unavailable for resource group `{}` ({}): {reason}",
-                pair.group,
+                crate::escape::text(&pair.group),
                 pair.accelerator.as_str()
             )));
             told.insert(pair);
@@ -266,6 +304,7 @@ fn read_input(input: Input) -> ReadFile {
 fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options) -> FileReport {
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
     let mut jobs = Vec::with_capacity(f.documents.len());
+    let mut hidden = Vec::new();
     for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
         let answer = answer.as_deref();
@@ -304,6 +343,14 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
             request,
             limits,
         });
+        let more = doc.hidden + diags.len().saturating_sub(SHOWN_PER_DOCUMENT);
+        if more > 0 {
+            // The errors first (they say why the job is rejected), then in
+            // the order of the file.
+            diags.sort_by_key(|d| (!d.is_error(), d.span.map(|s| s.start)));
+            diags.truncate(SHOWN_PER_DOCUMENT);
+            hidden.push((doc.index, more));
+        }
         diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
     }
@@ -322,6 +369,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         source: keep.then_some(f.text),
         jobs,
         diagnostics,
+        hidden,
     }
 }
 

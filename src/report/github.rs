@@ -48,7 +48,10 @@ impl Renderer for Github {
                         "warning"
                     }
                 };
-                let mut properties = vec![format!("file={}", escape_property(&f.path))];
+                let mut properties = vec![format!(
+                    "file={}",
+                    escape_property(&crate::escape::text(&f.path))
+                )];
                 if let Some(p) = d.position {
                     properties.push(format!("line={}", p.line));
                     properties.push(format!("col={}", p.column));
@@ -59,9 +62,12 @@ impl Renderer for Github {
                     "title={}",
                     escape_property(&format!("jobcheck: {}", d.code))
                 ));
+                // Controls and bidi characters shown escaped, as everywhere
+                // people read; then escaped again as GitHub asks.
+                let message = crate::escape::text(&d.message);
                 let message = match &d.help {
-                    Some(help) => format!("{}\nhelp: {help}", d.message),
-                    None => d.message.clone(),
+                    Some(help) => format!("{message}\nhelp: {}", crate::escape::lines(help)),
+                    None => message.into_owned(),
                 };
                 writeln!(
                     out,
@@ -69,6 +75,9 @@ impl Renderer for Github {
                     properties.join(","),
                     escape_data(&message)
                 )?;
+            }
+            for line in f.hidden_lines() {
+                writeln!(out, "{}", crate::escape::guard(&line))?;
             }
         }
         let mut line = report.summary().line();
@@ -114,6 +123,7 @@ mod tests {
                 source: None,
                 jobs: Vec::new(),
                 diagnostics: vec![d, warning],
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
         };
@@ -145,6 +155,7 @@ mod tests {
                 source: None,
                 jobs: Vec::new(),
                 diagnostics,
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
         };
