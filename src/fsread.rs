@@ -30,7 +30,7 @@ pub enum ReadError {
     /// It sits in a repository (the directory named) but, links followed,
     /// is outside it.
     LeavesRepository(PathBuf),
-    /// Links followed, it is in `/proc`, `/sys` or `/dev` (named).
+    /// Links followed, it is in `/proc` or `/sys` (named).
     Pseudo(PathBuf),
 }
 
@@ -253,12 +253,13 @@ pub fn repository_of(path: &Path, cwd: &Path) -> Option<PathBuf> {
 
 /// The directories whose "files" are the system's state (`/proc/self/environ`
 /// is a "regular file" holding the environment): never a limits file.
-const PSEUDO: [&str; 3] = ["/proc", "/sys", "/dev"];
+/// (What `/dev` holds is refused as not a regular file.)
+const PSEUDO: [&str; 2] = ["/proc", "/sys"];
 
 /// Whether a file may be read where it is named: inside a repository, the
 /// path with its links followed must stay inside the repository (unless
 /// `follow`); a limits or configuration file (`data`) is never read from
-/// `/proc`, `/sys` or `/dev`. A path that does not resolve is left to the
+/// `/proc` or `/sys`. A path that does not resolve is left to the
 /// reader to report.
 pub fn confined(path: &Path, follow: bool, data: bool) -> Result<(), ReadError> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));

@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(
             lines[0],
             "::error file=jobs/a%2Cb%3Ac.yaml,line=2,col=3,endLine=2,endColumn=5,\
-             title=jobcheck%3A invalid-value::100%25 wrong: a, b%0Anext%0Ahelp: fix: it, now"
+             title=jobcheck%3A invalid-value::100%25 wrong: a, b\\nnext%0Ahelp: fix: it, now"
         );
         assert_eq!(
             lines[1],

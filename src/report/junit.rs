@@ -292,10 +292,10 @@ mod tests {
         let xml = String::from_utf8(out).unwrap();
         assert!(xml.contains(r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="x&lt;y&gt;">"#));
         assert!(xml.contains(
-            r#"<failure message="100% &lt;bad&gt;: a, b&#10;next &amp; " type="invalid-value">"#
+            r#"<failure message="100% &lt;bad&gt;: a, b\nnext &amp; \u{1}" type="invalid-value">"#
         ));
         assert!(xml.contains(
-            "jobs/a,b:c&amp;d.yaml:3:2: error[invalid-value]: 100% &lt;bad&gt;: a, b next &amp; \n  help: use &quot;x&quot;\n"
+            "jobs/a,b:c&amp;d.yaml:3:2: error[invalid-value]: 100% &lt;bad&gt;: a, b\\nnext &amp; \\u{1}\n  help: use &quot;x&quot;\n"
         ));
         assert!(xml.contains(
             r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="jobs/a,b:c&amp;d.yaml">"#
