@@ -47,8 +47,7 @@ pub fn text(s: &str) -> Cow<'_, str> {
 /// feeds kept, every other unsafe character escaped, and each line kept
 /// from starting with `::`.
 pub fn lines(s: &str) -> Cow<'_, str> {
-    let clean = !s.chars().any(|c| c != '\n' && is_unsafe(c))
-        && !s.split('\n').any(|l| starts_command(l));
+    let clean = !s.chars().any(|c| c != '\n' && is_unsafe(c)) && !s.split('\n').any(starts_command);
     if clean {
         return Cow::Borrowed(s);
     }
@@ -164,7 +163,10 @@ mod tests {
 
     #[test]
     fn no_line_starts_a_workflow_command() {
-        assert_eq!(lines("a\n::error::x\n  ::add-mask::y"), "a\n\\::error::x\n\\  ::add-mask::y");
+        assert_eq!(
+            lines("a\n::error::x\n  ::add-mask::y"),
+            "a\n\\::error::x\n\\  ::add-mask::y"
+        );
         assert_eq!(lines("fine\nlines"), "fine\nlines");
         assert_eq!(path("::error::x.yaml"), "./::error::x.yaml");
         assert_eq!(path(" ::x"), "./ ::x");

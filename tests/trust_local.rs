@@ -358,7 +358,8 @@ fn twenty_thousand_unknown_fields_render_in_linear_time() {
     assert!(run.stdout.contains("zzfield90`"), "{}", run.stdout);
     assert!(!run.stdout.contains("zzfield100`"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("more diagnostics not shown (at most 100 per document)"),
+        run.stdout
+            .contains("more diagnostics not shown (at most 100 per document)"),
         "{}",
         run.stdout
     );

@@ -233,7 +233,11 @@ fn outside_any_repository_links_to_proc_are_refused_as_limits() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("job.yaml"), JOB).unwrap();
     symlink("/proc/self/environ", dir.path().join("limits.yaml")).unwrap();
-    let run = jobcheck(&["check", "job.yaml", "--limits", "limits.yaml"], &[], dir.path());
+    let run = jobcheck(
+        &["check", "job.yaml", "--limits", "limits.yaml"],
+        &[],
+        dir.path(),
+    );
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("`/proc`"), "{}", run.stderr);
     assert_secret_free(&run, &[CANARY], "no repository");
@@ -267,7 +271,11 @@ fn a_bad_limits_file_shows_only_its_offending_line_clipped() {
     assert!(!run.stderr.contains(CANARY), "{}", run.stderr);
     assert!(run.stderr.contains("ci/limits.yaml"), "{}", run.stderr);
     let longest = run.stderr.lines().map(|l| l.chars().count()).max().unwrap();
-    assert!(longest <= 200, "a line of {longest} characters: {}", run.stderr);
+    assert!(
+        longest <= 200,
+        "a line of {longest} characters: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -338,7 +346,10 @@ fn a_planted_link_at_the_output_path_leaves_its_target_unchanged() {
 /// Every C0 control, DEL, every C1 control, every bidi control, and line
 /// breaks that forge workflow commands.
 fn hostile_chars() -> Vec<char> {
-    let mut chars: Vec<char> = (0u32..0x20).chain(0x7f..0xa0).filter_map(char::from_u32).collect();
+    let mut chars: Vec<char> = (0u32..0x20)
+        .chain(0x7f..0xa0)
+        .filter_map(char::from_u32)
+        .collect();
     chars.extend(['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}']);
     chars.extend(['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']);
     chars
@@ -509,7 +520,11 @@ fn repository_text_never_becomes_a_terminal_or_ci_command() {
     // A group asked for by a near name (no NUL can be an argument): the
     // refusal suggests the hostile name, escaped.
     let near: String = group.chars().filter(|&c| c != '\0').collect();
-    let run = jobcheck(&["limits", "--limits", "limits.yaml", "--group", &near], &[], work);
+    let run = jobcheck(
+        &["limits", "--limits", "limits.yaml", "--group", &near],
+        &[],
+        work,
+    );
     assert_eq!(run.code, 1, "{}", run.all());
     assert_clean(&run, "human", "limits refusal");
     // Limits unavailable: the notices on standard error name the group.
@@ -582,7 +597,14 @@ fn at_most_a_hundred_diagnostics_are_shown_per_document() {
     std::fs::write(work.join("limits.yaml"), LIMITS).unwrap();
     for format in ["human", "concise", "github", "junit"] {
         let run = jobcheck(
-            &["check", "many.yaml", "--limits", "limits.yaml", "-f", format],
+            &[
+                "check",
+                "many.yaml",
+                "--limits",
+                "limits.yaml",
+                "-f",
+                format,
+            ],
             &[],
             work,
         );
@@ -592,11 +614,7 @@ fn at_most_a_hundred_diagnostics_are_shown_per_document() {
             "{format}: {shown} shown\n{}",
             run.stdout
         );
-        assert!(
-            run.stdout.contains("250 more"),
-            "{format}: {}",
-            run.stdout
-        );
+        assert!(run.stdout.contains("250 more"), "{format}: {}", run.stdout);
     }
 }
 
@@ -618,7 +636,11 @@ fn a_violation_past_column_65535_renders_in_the_human_format() {
     )
     .unwrap();
     std::fs::write(work.join("limits.yaml"), LIMITS).unwrap();
-    let run = jobcheck(&["check", "body.json", "--limits", "limits.yaml"], &[], work);
+    let run = jobcheck(
+        &["check", "body.json", "--limits", "limits.yaml"],
+        &[],
+        work,
+    );
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stdout.contains("cpus-over-limit"), "{}", run.stdout);
     let longest = run.stdout.lines().map(|l| l.chars().count()).max().unwrap();
@@ -645,7 +667,11 @@ fn more_than_a_thousand_pairs_is_a_usage_error_with_no_request_beyond() {
         work,
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("1000") || run.stderr.contains("1,000"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("1000") || run.stderr.contains("1,000"),
+        "{}",
+        run.stderr
+    );
     assert!(server.count() <= 1_000, "{} requests", server.count());
 }
 

@@ -28,7 +28,11 @@ fn code(text: &str) -> String {
         longest = longest.max(run);
     }
     let fence = "`".repeat(longest + 1);
-    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
     format!("{fence}{pad}{text}{pad}{fence}")
 }
 
@@ -98,7 +102,9 @@ fn read_and_limit(f: &Facts, l: &Amounts) -> String {
         }
         Hovered::Memory => format!(
             "read as {} per node · limit {} · {}",
-            f.memory_read.as_deref().map_or_else(|| "unknown".into(), md),
+            f.memory_read
+                .as_deref()
+                .map_or_else(|| "unknown".into(), md),
             l.memory.map_or_else(|| "unknown".into(), mib),
             headroom(r.memory, l.memory, &mib)
         ),

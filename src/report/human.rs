@@ -85,7 +85,11 @@ impl<'a> Source<'a> {
 
     /// Where line `line` ends, before its line break.
     fn line_end(&self, line: usize) -> usize {
-        let next = self.breaks.get(line + 1).copied().unwrap_or(self.text.len());
+        let next = self
+            .breaks
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let bytes = self.text.as_bytes();
         let mut end = next;
         if end > self.breaks[line] && matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
@@ -161,13 +165,11 @@ impl<'a> Source<'a> {
                 data.push('\n');
             }
         }
-        let at = |p: usize| {
-            moved
-                .iter()
-                .find(|m| m.0 == p)
-                .map_or(0, |m| m.1)
-        };
-        let columns = spans.iter().map(|&(s, _)| (at(s), self.char_column(s))).collect();
+        let at = |p: usize| moved.iter().find(|m| m.0 == p).map_or(0, |m| m.1);
+        let columns = spans
+            .iter()
+            .map(|&(s, _)| (at(s), self.char_column(s)))
+            .collect();
         let spans = spans
             .iter()
             .map(|&(s, e)| (at(s), at(e).saturating_sub(at(s))))
@@ -193,7 +195,11 @@ impl<'a> Source<'a> {
             i.min(end)
         };
         let mut pieces: Vec<(usize, usize)> = Vec::new();
-        let around: Vec<usize> = if here.is_empty() { vec![start] } else { here.to_vec() };
+        let around: Vec<usize> = if here.is_empty() {
+            vec![start]
+        } else {
+            here.to_vec()
+        };
         for p in around {
             let a = crate::diag::floor_char_boundary(text, p.saturating_sub(KEPT).max(start));
             let b = ceil((p + KEPT).min(end));
@@ -215,7 +221,11 @@ impl<'a> Source<'a> {
         data: &mut String,
         moved: &mut Vec<(usize, usize)>,
     ) {
-        let mut next = points.iter().copied().filter(|&p| p >= a && p <= b).peekable();
+        let mut next = points
+            .iter()
+            .copied()
+            .filter(|&p| p >= a && p <= b)
+            .peekable();
         for (i, c) in self.text[a..b].char_indices() {
             while next.peek().is_some_and(|&p| p <= a + i) {
                 moved.push((next.next().unwrap_or(0), data.len()));
@@ -553,7 +563,11 @@ impl Renderer for Human {
 mod tests {
     use super::*;
 
-    fn drawn(text: &str, spans: &[(usize, usize)], context: usize) -> (Snippet, Vec<(usize, usize)>) {
+    fn drawn(
+        text: &str,
+        spans: &[(usize, usize)],
+        context: usize,
+    ) -> (Snippet, Vec<(usize, usize)>) {
         Source::new("f", text).snippet(spans, context)
     }
 
@@ -572,19 +586,27 @@ mod tests {
         let (snippet, spans) = drawn(text, &[(at, at + 1)], 0);
         assert_eq!(snippet.first_line, 1);
         assert!(!snippet.data.contains('\n'));
-        let header = snippet.read_span(&SourceSpan::new(spans[0].0.into(), 1), 0, 0).unwrap();
+        let header = snippet
+            .read_span(&SourceSpan::new(spans[0].0.into(), 1), 0, 0)
+            .unwrap();
         assert_eq!((header.line(), header.column()), (1, 4));
     }
 
     #[test]
     fn a_long_line_is_clipped_around_its_spans() {
-        let text = format!("{{\"pad\": \"{}\", \"cpus\": 9999, \"tail\": \"{}\"}}", "p".repeat(70_000), "t".repeat(5_000));
+        let text = format!(
+            "{{\"pad\": \"{}\", \"cpus\": 9999, \"tail\": \"{}\"}}",
+            "p".repeat(70_000),
+            "t".repeat(5_000)
+        );
         let at = text.find("9999").unwrap();
         let (snippet, spans) = drawn(&text, &[(at, at + 4)], 1);
         assert!(snippet.data.len() < 2 * KEPT + 20, "{}", snippet.data);
         assert!(snippet.data.starts_with('…') && snippet.data.ends_with('…'));
         assert_eq!(&snippet.data[spans[0].0..spans[0].0 + spans[0].1], "9999");
-        let header = snippet.read_span(&SourceSpan::new(spans[0].0.into(), 4), 0, 0).unwrap();
+        let header = snippet
+            .read_span(&SourceSpan::new(spans[0].0.into(), 4), 0, 0)
+            .unwrap();
         assert_eq!(header.column(), text[..at].chars().count());
         // Two spans far apart on one line: both kept, the middle left out.
         let far = text.rfind("ttt").unwrap();
