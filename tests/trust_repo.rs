@@ -555,7 +555,8 @@ fn a_server_answer_never_becomes_a_command_either() {
     let work = dir.path();
     std::fs::write(work.join("job.yaml"), JOB).unwrap();
     let hostile = hostile_text("M");
-    let body = json!({"code": "10004", "msg": hostile, "data": null}).to_string();
+    // An error code jobcheck does not know: its message is quoted.
+    let body = json!({"code": "99999", "msg": hostile, "data": null}).to_string();
     let server = Server::start(move |_| Reply::json(body.clone()));
     let token = good_token();
     let url = server.url();
@@ -565,7 +566,8 @@ fn a_server_answer_never_becomes_a_command_either() {
             &[("JOBCHECK_TOKEN", &token)],
             work,
         );
-        assert_ne!(run.code, 0, "{}", run.all());
+        assert_eq!(run.code, 3, "{}", run.all());
+        assert!(run.stderr.contains("99999"), "{}", run.stderr);
         assert_clean(&run, format, "server message");
     }
     let run = jobcheck(
