@@ -567,7 +567,7 @@ fn a_server_answer_never_becomes_a_command_either() {
             work,
         );
         assert_eq!(run.code, 3, "{}", run.all());
-        assert!(run.stderr.contains("99999"), "{}", run.stderr);
+        assert!(run.all().contains("99999"), "{}", run.all());
         assert_clean(&run, format, "server message");
     }
     let run = jobcheck(
