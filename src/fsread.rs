@@ -9,7 +9,7 @@
 use std::fmt;
 use std::fs::{File, Metadata};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 /// The most a token file may hold.
 pub const TOKEN_CAP: u64 = 64 * 1024;
@@ -27,6 +27,11 @@ pub enum ReadError {
     TooLarge(u64),
     /// It is not owned by the user running the tool.
     NotOwned,
+    /// It sits in a repository (the directory named) but, links followed,
+    /// is outside it.
+    LeavesRepository(PathBuf),
+    /// Links followed, it is in `/proc` or `/sys` (named).
+    Pseudo(PathBuf),
 }
 
 impl fmt::Display for ReadError {
@@ -44,6 +49,19 @@ impl fmt::Display for ReadError {
                 )
             }
             ReadError::NotOwned => f.write_str("it is owned by another user"),
+            ReadError::LeavesRepository(root) => write!(
+                f,
+                "it is reached through a symbolic link that leads outside the repository `{}`, \
+                 so it is not read (a link in a repository may point anywhere; pass --follow \
+                 if this one is meant)",
+                root.display()
+            ),
+            ReadError::Pseudo(dir) => write!(
+                f,
+                "it is in `{}`, which holds the system's and processes' state, not files to \
+                 read, so it is not read",
+                dir.display()
+            ),
         }
     }
 }
@@ -201,19 +219,122 @@ pub fn read_text(path: &Path, cap: u64) -> Result<String, ReadError> {
     })
 }
 
-/// A file name as a message may show it: control characters, bidi
-/// controls and line breaks escaped (`\n`, `\u{202e}`).
-pub fn shown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if c.is_control() || bidi {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
+/// `path` made absolute against `cwd`, `.` and `..` resolved by name (links
+/// are not followed).
+pub fn lexical(path: &Path, cwd: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
         }
     }
     out
+}
+
+/// The repository holding `path` as written: the nearest directory above
+/// it (by name, links not followed) that holds `.git` and is not itself a
+/// symbolic link.
+pub fn repository_of(path: &Path, cwd: &Path) -> Option<PathBuf> {
+    let path = lexical(path, cwd);
+    path.ancestors().skip(1).find_map(|dir| {
+        let linked = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+        (!linked && std::fs::symlink_metadata(dir.join(".git")).is_ok()).then(|| dir.to_path_buf())
+    })
+}
+
+/// The directories whose "files" are the system's state (`/proc/self/environ`
+/// is a "regular file" holding the environment): never a limits file.
+/// (What `/dev` holds is refused as not a regular file.)
+const PSEUDO: [&str; 2] = ["/proc", "/sys"];
+
+/// Whether a file may be read where it is named: inside a repository, the
+/// path with its links followed must stay inside the repository (unless
+/// `follow`); a limits or configuration file (`data`) is never read from
+/// `/proc` or `/sys`. A path that does not resolve is left to the
+/// reader to report.
+pub fn confined(path: &Path, follow: bool, data: bool) -> Result<(), ReadError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    confined_in(path, &cwd, follow, data)
+}
+
+fn confined_in(path: &Path, cwd: &Path, follow: bool, data: bool) -> Result<(), ReadError> {
+    // The system's own resolution, `..` after a link included; the
+    // repository is found from the path as written.
+    let Ok(real) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    if data && let Some(dir) = PSEUDO.iter().find(|d| real.starts_with(d)) {
+        return Err(ReadError::Pseudo(PathBuf::from(dir)));
+    }
+    if follow {
+        return Ok(());
+    }
+    let Some(root) = repository_of(path, cwd) else {
+        return Ok(());
+    };
+    let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+    if real.starts_with(&real_root) {
+        Ok(())
+    } else {
+        Err(ReadError::LeavesRepository(root))
+    }
+}
+
+/// Write a file by replacing it: the text goes to a new file in the same
+/// directory, which is then renamed over `path`. So a symbolic link at
+/// `path` is replaced, never written through (a pull request that plants
+/// `jobcheck.sarif -> ../tool` changes nothing outside the checkout), and
+/// an existing file's inode (its other hard links, its mode) is left alone.
+/// The new file's mode is 0644 less the umask.
+pub fn replace_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(std::io::Error::other(format!(
+            "`{}` is a directory",
+            path.display()
+        )));
+    }
+    let mut file = tempfile::Builder::new()
+        .prefix(".jobcheck-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    {
+        let mut w = std::io::BufWriter::new(file.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: umask only swaps the process's mask; it is put back at
+        // once (no other thread creates files meanwhile).
+        let mask = unsafe {
+            let mask = libc::umask(0o022);
+            libc::umask(mask);
+            mask
+        };
+        let mode = 0o644 & !(mask as u32);
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A path as reports show it: relative to the working directory when it is
@@ -229,6 +350,13 @@ pub fn display_in(path: &Path, cwd: Option<&Path>) -> String {
         .unwrap_or(path);
     let text = shown.to_string_lossy().replace('\\', "/");
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+}
+
+/// A file name as a message may show it: control characters, bidi
+/// controls and line breaks escaped (`\n`, `\u{202e}`), by the one escaping
+/// function every output uses.
+pub fn shown(text: &str) -> String {
+    crate::escape::text(text).into_owned()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod check;
 pub mod config;
 pub mod credentials;
 pub mod diag;
+pub mod escape;
 pub mod explain;
 pub mod fix;
 pub mod fsread;

@@ -8,6 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::config::Scope;
 use jobcheck::config::settings::{self, Env, Flags, LimitsFrom, Settings, SettingsError};
+use jobcheck::escape;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
@@ -150,6 +151,10 @@ struct LimitArgs {
     /// from outside the checkout pins the policy [env: JOBCHECK_CONFIG].
     #[arg(long, value_name = "PATH", help_heading = INPUTS)]
     config: Option<PathBuf>,
+    /// Read files and directories named here (and the limits file) even when,
+    /// inside a repository, a symbolic link takes them outside it.
+    #[arg(long, help_heading = INPUTS)]
+    follow: bool,
     /// Read no configuration file at all (neither the project's nor the user's):
     /// flags, environment and defaults only.
     #[arg(long, conflicts_with = "config", help_heading = INPUTS)]
@@ -333,7 +338,7 @@ fn man(out_dir: Option<PathBuf>) -> u8 {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", escape::lines(&message.to_string()));
     USAGE
 }
 
@@ -376,11 +381,13 @@ fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
     USAGE
 }
 
-fn read_limits_file(path: &std::path::Path) -> Result<FileSource, u8> {
-    let text = jobcheck::fsread::read_small(path).map_err(|e| {
-        let shown = pipeline::display_path(path);
-        usage_error(format!("cannot read limits file `{shown}`: {e}"))
-    })?;
+fn read_limits_file(path: &std::path::Path, follow: bool) -> Result<FileSource, u8> {
+    let text = jobcheck::fsread::confined(path, follow, true)
+        .and_then(|()| jobcheck::fsread::read_small(path))
+        .map_err(|e| {
+            let shown = pipeline::display_path(path);
+            usage_error(format!("cannot read limits file `{shown}`: {e}"))
+        })?;
     let source = FileSource::parse(&pipeline::display_path(path), &text)
         .map_err(|bad| bad_file(&bad, "limits file"))?;
     for warning in source.warnings() {
@@ -410,7 +417,7 @@ fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSour
     ApiSource::from_env(options, sink)
         .map(|s| Box::new(s) as Box<dyn LimitSource>)
         .map_err(|e| {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", escape::lines(&e.to_string()));
             exit_code(e.class())
         })
 }
@@ -435,6 +442,7 @@ fn check(args: CheckArgs) -> u8 {
         config_dir: config.dir.clone(),
         include: config.include.clone(),
         config_exclude: config.exclude.clone(),
+        follow: args.limits.follow,
     };
     let inputs = match pipeline::collect_inputs(&args.paths, &selection) {
         Ok(inputs) => inputs,
@@ -444,7 +452,7 @@ fn check(args: CheckArgs) -> u8 {
     // problems shown; the run then ends with exit 2 and how to give limits.
     let mut no_limits = None;
     let source: Box<dyn LimitSource> = match &settings.limits {
-        LimitsFrom::File(path, _) => match read_limits_file(path) {
+        LimitsFrom::File(path, _) => match read_limits_file(path, args.limits.follow) {
             Ok(file) => Box::new(file),
             Err(code) => return code,
         },
@@ -493,7 +501,10 @@ fn check(args: CheckArgs) -> u8 {
         }
         (report, done)
     } else {
-        let report = pipeline::check_inputs(inputs, source.as_ref(), &options);
+        let report = match pipeline::check_bounded(inputs, source.as_ref(), &options) {
+            Ok(report) => report,
+            Err(too_many) => return usage_error(too_many),
+        };
         (report, jobcheck::fix::Finish::default())
     };
     if let Some(path) = &args.fixing.write_baseline {
@@ -520,10 +531,9 @@ fn check(args: CheckArgs) -> u8 {
         table: args.table,
     };
     let written = match &args.output_file {
-        Some(path) => std::fs::File::create(path).and_then(|f| {
-            let mut w = std::io::BufWriter::new(f);
-            report::render_with(format, style, extras, &report, &mut w)?;
-            w.flush()
+        // A new file renamed over the target: never through a planted link.
+        Some(path) => jobcheck::fsread::replace_file(path, |w| {
+            report::render_with(format, style, extras, &report, w)
         }),
         None if to_stderr => {
             report::render_with(format, style, extras, &report, &mut std::io::stderr())
@@ -582,7 +592,7 @@ fn limits(args: LimitsArgs) -> u8 {
     };
     let shown = match &settings.limits {
         LimitsFrom::None(message) => return usage_error(message),
-        LimitsFrom::File(path, _) => match read_limits_file(path) {
+        LimitsFrom::File(path, _) => match read_limits_file(path, args.limits.follow) {
             Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
             Err(code) => return code,
         },
@@ -637,7 +647,7 @@ fn limits(args: LimitsArgs) -> u8 {
         }
         Err(refusal) => {
             for message in &refusal.messages {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", escape::lines(message));
             }
             exit_code(refusal.class)
         }

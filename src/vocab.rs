@@ -194,7 +194,13 @@ impl Notice {
 /// `error: …`, `warning: …` or `debug: …`, as the terminal shows it.
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.level.as_str(), self.text)
+        // Notices name groups, files and servers' words: shown escaped.
+        write!(
+            f,
+            "{}: {}",
+            self.level.as_str(),
+            crate::escape::lines(&self.text)
+        )
     }
 }
 

@@ -818,8 +818,8 @@ fn a_file_the_configuration_comes_to_include_is_checked_then() {
     .unwrap();
     let mut c = Client::start(dir.path(), &[]);
     c.initialize(dir.path(), None);
-    let package = uri(dir.path(), "package.json");
-    c.open(&package, "{\"name\": \"web\"}");
+    let other = uri(dir.path(), "other/job.yaml");
+    c.open(&other, "resourceGroup: TeslaM40\ncpus: 8\n");
     std::fs::write(
         dir.path().join("jobcheck.toml"),
         "limits = \"limits.yaml\"\n",
@@ -829,8 +829,8 @@ fn a_file_the_configuration_comes_to_include_is_checked_then() {
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": uri(dir.path(), "jobcheck.toml"), "type": 2}]}),
     );
-    // Without the include, package.json is read as a job and checked.
-    let diags = c.diagnostics(&package, 1);
+    // Without the include, the job outside jobs/ is checked.
+    let diags = c.diagnostics(&other, 1);
     assert!(by_code(&diags, "missing-field").is_some(), "{diags:#?}");
     assert_eq!(c.shutdown(), 0);
 }

@@ -24,6 +24,7 @@ mod settings;
 mod suppress;
 mod trust_local;
 mod trust_net;
+mod trust_repo;
 mod values;
 mod verdicts;
 mod yaml_differential;

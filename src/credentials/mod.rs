@@ -194,6 +194,14 @@ fn with_access_key(
             let clusters = mint(aksk, &auth_base, deadline)?;
             let wanted = wanted.as_ref().map(|(c, from)| (c.as_str(), *from));
             let chosen = choose(&clusters, wanted)?;
+            // A token that was dead when minted goes nowhere, discovery
+            // included (a clock far off, or a platform misconfigured).
+            if let Some(message) = chosen.token.expired(now_ms()) {
+                return Err(Error::Unavailable(format!(
+                    "the platform minted a token that has already expired ({message}); \
+                     nothing more is asked with it — check this machine's clock"
+                )));
+            }
             let claims = chosen.token.claims();
             let valid_until = match claims.expire_ms {
                 Some(expiry) => expiry - RENEW_MARGIN.as_millis() as i64,

@@ -139,7 +139,10 @@ pub fn table_with(limits: &Limits, asked: Option<AccelType>, caps: &Caps) -> Str
 /// A readable table of one limit set (`asked`: the type asked about).
 pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
     let mut rows: Vec<(String, String)> = vec![
-        ("resource group".into(), limits.resource_group.clone()),
+        (
+            "resource group".into(),
+            crate::escape::text(&limits.resource_group).into_owned(),
+        ),
         (
             "accelerator type".into(),
             accel_name(limits, asked).to_string(),

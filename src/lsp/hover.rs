@@ -3,6 +3,39 @@
 
 use super::analysis::{Amounts, Facts, Hovered};
 
+/// Text from the document or a server, as Markdown shows it literally:
+/// controls and bidi characters escaped, and the characters that make
+/// emphasis, links, images, autolinks, HTML or tables backslash-escaped.
+fn md(text: &str) -> String {
+    let mut out = String::new();
+    for c in crate::escape::text(text).chars() {
+        if "\\`*_[]<>|#~&!".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text shown as a code span: fenced by more backticks than it holds, so
+/// that nothing in it can end the span.
+fn code(text: &str) -> String {
+    let text = crate::escape::text(text);
+    let mut run = 0;
+    let mut longest = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
 fn count(n: Option<u64>) -> String {
     n.map_or_else(|| "unknown".into(), |n| n.to_string())
 }
@@ -38,7 +71,7 @@ fn table(l: &Amounts, quota: Option<u64>, mib: &dyn Fn(u64) -> String) -> String
         "maxTime",
         l.time
             .as_ref()
-            .map_or_else(|| "unknown".into(), |t| t.text.clone()),
+            .map_or_else(|| "unknown".into(), |t| md(&t.text)),
     );
     out
 }
@@ -69,7 +102,9 @@ fn read_and_limit(f: &Facts, l: &Amounts) -> String {
         }
         Hovered::Memory => format!(
             "read as {} per node · limit {} · {}",
-            f.memory_read.clone().unwrap_or_else(|| "unknown".into()),
+            f.memory_read
+                .as_deref()
+                .map_or_else(|| "unknown".into(), md),
             l.memory.map_or_else(|| "unknown".into(), mib),
             headroom(r.memory, l.memory, &mib)
         ),
@@ -88,8 +123,8 @@ fn read_and_limit(f: &Facts, l: &Amounts) -> String {
             };
             format!(
                 "read as {} · maxTime {} · {room}",
-                r.time.as_ref().map_or("unknown", |t| &t.text),
-                l.time.as_ref().map_or("unknown", |t| &t.text),
+                r.time.as_ref().map_or("unknown".into(), |t| md(&t.text)),
+                l.time.as_ref().map_or("unknown".into(), |t| md(&t.text)),
             )
         }
         Hovered::Group | Hovered::Accelerator => {
@@ -100,30 +135,50 @@ fn read_and_limit(f: &Facts, l: &Amounts) -> String {
 
 /// The hover's Markdown.
 pub fn markdown(f: &Facts) -> String {
-    let mut md = format!("**{}**", f.key);
+    // The document's and the server's words are quoted, never Markdown.
+    let mut md = format!("**{}**", self::md(f.key));
     if let Some(d) = f.description {
         md.push_str(&format!(" — {d}"));
     }
-    let group = f.group.as_deref().unwrap_or("?");
-    md.push_str(&format!("\n\nGroup `{group}` ({}). ", f.accelerator));
+    let group = code(f.group.as_deref().unwrap_or("?"));
+    md.push_str(&format!("\n\nGroup {group} ({}). ", f.accelerator));
     if let Some(status) = &f.status {
-        md.push_str(&format!("{status}. "));
+        md.push_str(&format!("{}. ", self::md(status)));
     }
     match &f.limits {
         Some(l) => md.push_str(&read_and_limit(f, l)),
         None => match f.what {
             Hovered::Memory => {
                 if let Some(m) = &f.memory_read {
-                    md.push_str(&format!("Read as {m} per node."));
+                    md.push_str(&format!("Read as {} per node.", self::md(m)));
                 }
             }
             Hovered::Walltime => {
                 if let Some(t) = &f.request.time {
-                    md.push_str(&format!("Read as {}.", t.text));
+                    md.push_str(&format!("Read as {}.", self::md(&t.text)));
                 }
             }
             _ => {}
         },
     }
     md.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{code, md};
+
+    #[test]
+    fn quoted_text_cannot_make_markdown() {
+        let hostile = "x` ![i](https://evil.example/p.png) [l](https://evil.example) <img src=x>\u{1b}[2J\u{202e}\n# h";
+        let q = md(hostile);
+        assert!(q.contains("\\!\\[i\\]("), "{q}");
+        assert!(q.contains("\\<img"), "{q}");
+        assert!(!q.contains('\u{1b}') && !q.contains('\u{202e}') && !q.contains('\n'));
+        assert_eq!(md("8G (8192 MiB)"), "8G (8192 MiB)");
+        // A code span holding backticks is fenced by a longer run.
+        assert_eq!(code("a``b"), "```a``b```");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("TeslaM40"), "`TeslaM40`");
+    }
 }

@@ -40,6 +40,10 @@ pub struct Options {
     pub baseline: Option<Arc<baseline::Baseline>>,
 }
 
+/// At most this many diagnostics of a document are kept and shown; the
+/// report says how many more there were.
+pub const SHOWN_PER_DOCUMENT: usize = 100;
+
 /// A file read into documents, before judging.
 struct ReadFile {
     input: Input,
@@ -99,6 +103,34 @@ fn reader_pool() -> &'static Option<rayon::ThreadPool> {
 /// whose answers are already known is judged at once and keeps its text only
 /// when it has something to show; the rest are judged when the answers are in.
 pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Options) -> Report {
+    check_bounded(inputs, source, options).unwrap_or_else(|too_many| Report {
+        files: Vec::new(),
+        notices: vec![Notice::error(too_many.to_string())],
+        passed_over: Vec::new(),
+    })
+}
+
+/// The most distinct (group, type) pairs a run asks for: a real repository
+/// names tens; a file that names thousands would make as many requests.
+pub const MAX_PAIRS: usize = 1_000;
+
+/// A run whose inputs name more than [`MAX_PAIRS`] pairs.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the inputs name {0} distinct (resource group, accelerator type) pairs; a run asks for \
+     the limits of at most {MAX_PAIRS}, so none beyond the first {MAX_PAIRS} was asked and \
+     nothing was judged: check fewer files at a time"
+)]
+pub struct TooManyPairs(pub usize);
+
+/// [`check_inputs`], refusing a run that names more than [`MAX_PAIRS`]
+/// pairs: no pair beyond them is handed to the source (so no request is
+/// made for it), and no report is made.
+pub fn check_bounded(
+    inputs: Vec<Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+) -> Result<Report, TooManyPairs> {
     let answers: Answers = RwLock::new(HashMap::new());
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let (sender, pairs) = mpsc::channel::<Pair>();
@@ -121,6 +153,10 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    let named = asked.lock().map_or(0, |a| a.len());
+    if named > MAX_PAIRS {
+        return Err(TooManyPairs(named));
+    }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut staged = staged;
     let mut judge_rest = || {
@@ -153,11 +189,11 @@ pub fn check_inputs(inputs: Vec<Input>, source: &dyn LimitSource, options: &Opti
         }
     }
     let notices = notices(&files, &answers);
-    Report {
+    Ok(Report {
         files,
         notices,
         passed_over,
-    }
+    })
 }
 
 /// Read and parse every file in parallel, sending each pair to the lookup
@@ -190,9 +226,12 @@ fn read_all(
                 });
             }
             for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
+                // Past the bound, pairs are counted but not asked for.
                 let new = asked
                     .lock()
-                    .map(|mut a| !a.contains(&pair) && a.insert(pair.clone()))
+                    .map(|mut a| {
+                        !a.contains(&pair) && a.insert(pair.clone()) && a.len() <= MAX_PAIRS
+                    })
                     .unwrap_or(true);
                 if new {
                     // The lookup stops reading only when every sender is gone.
@@ -227,7 +266,7 @@ fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<No
         {
             notices.push(Notice::error(format!(
                 "limits unavailable for resource group `{}` ({}): {reason}",
-                pair.group,
+                crate::escape::text(&pair.group),
                 pair.accelerator.as_str()
             )));
             told.insert(pair);
@@ -303,6 +342,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
     let mut diagnostics: Vec<Diagnostic> = f.problem.into_iter().collect();
     let mut suppressed = suppressions.take(&mut diagnostics);
     let mut jobs = Vec::with_capacity(f.documents.len());
+    let mut hidden = Vec::new();
     for (doc, answer) in f.documents.into_iter().zip(answers) {
         let mut diags = doc.diagnostics;
         let answer = answer.as_deref();
@@ -346,6 +386,15 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
             request,
             limits,
         });
+        let more = doc.hidden + diags.len().saturating_sub(SHOWN_PER_DOCUMENT);
+        if more > 0 {
+            // The errors first (they say why the job is rejected), then in
+            // the order of the file.
+            diags.sort_by_key(|d| (!d.is_error(), d.span.map(|s| s.start)));
+            diags.truncate(SHOWN_PER_DOCUMENT);
+            hidden.push((doc.index, more));
+        }
+        diags.sort_by_key(|d| d.span.map(|s| s.start));
         diagnostics.extend(diags);
     }
     // Suppressions that suppressed nothing, judged once the whole file is.
@@ -381,6 +430,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
         jobs,
         diagnostics,
         suppressed,
+        hidden,
     }
 }
 

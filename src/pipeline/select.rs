@@ -30,6 +30,8 @@ pub enum UsageError {
     Unreadable(String, String),
     #[error("`{0}` is not a glob: {1}")]
     BadGlob(String, String),
+    #[error("`{0}`: {1}")]
+    Refused(String, String),
 }
 
 /// What narrows a walk, beside ignore files and hidden names.
@@ -46,6 +48,9 @@ pub struct Selection {
     pub include: Vec<String>,
     /// The configuration's `exclude` globs.
     pub config_exclude: Vec<String>,
+    /// `--follow`: read a file or directory named here even when, inside a
+    /// repository, a symbolic link takes it outside the repository.
+    pub follow: bool,
 }
 
 /// Compiled globs, each set with the directory it is relative to.
@@ -220,6 +225,10 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
         }
         let meta = std::fs::metadata(path)
             .map_err(|_| UsageError::NotFound(display_in(path, Some(&cwd))))?;
+        // A link in a repository may point anywhere (a pull request can add
+        // `jobs -> /etc`): what it leads to outside is not read.
+        crate::fsread::confined(path, selection.follow, false)
+            .map_err(|e| UsageError::Refused(display_in(path, Some(&cwd)), e.to_string()))?;
         if meta.is_dir() {
             walk(path, &cwd, &matchers, &mut seen, &mut inputs)?;
         } else {

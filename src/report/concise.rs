@@ -14,14 +14,17 @@ impl Renderer for Concise {
         for f in &report.files {
             for d in &f.diagnostics {
                 let (line, column) = d.position.map_or((1, 1), |p| (p.line, p.column));
-                let message = d.message.replace('\n', " ");
+                let message = crate::escape::text(&d.message);
                 writeln!(
                     out,
                     "{}:{line}:{column}: {}[{}]: {message}",
-                    f.path,
+                    crate::escape::path(&f.path),
                     d.severity.as_str(),
                     d.code
                 )?;
+            }
+            for line in f.hidden_lines() {
+                writeln!(out, "{line}")?;
             }
         }
         if self.extras.statistics {

@@ -48,7 +48,10 @@ impl Renderer for Github {
                         "warning"
                     }
                 };
-                let mut properties = vec![format!("file={}", escape_property(&f.path))];
+                let mut properties = vec![format!(
+                    "file={}",
+                    escape_property(&crate::escape::text(&f.path))
+                )];
                 if let Some(p) = d.position {
                     properties.push(format!("line={}", p.line));
                     properties.push(format!("col={}", p.column));
@@ -59,9 +62,12 @@ impl Renderer for Github {
                     "title={}",
                     escape_property(&format!("jobcheck: {}", d.code))
                 ));
+                // Controls and bidi characters shown escaped, as everywhere
+                // people read; then escaped again as GitHub asks.
+                let message = crate::escape::text(&d.message);
                 let message = match &d.help {
-                    Some(help) => format!("{}\nhelp: {help}", d.message),
-                    None => d.message.clone(),
+                    Some(help) => format!("{message}\nhelp: {}", crate::escape::lines(help)),
+                    None => message.into_owned(),
                 };
                 writeln!(
                     out,
@@ -69,6 +75,9 @@ impl Renderer for Github {
                     properties.join(","),
                     escape_data(&message)
                 )?;
+            }
+            for line in f.hidden_lines() {
+                writeln!(out, "{}", crate::escape::guard(&line))?;
             }
         }
         let mut line = report.summary().line();
@@ -115,6 +124,7 @@ mod tests {
                 source: None,
                 jobs: Vec::new(),
                 diagnostics: vec![d, warning],
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
             passed_over: Vec::new(),
@@ -126,7 +136,7 @@ mod tests {
         assert_eq!(
             lines[0],
             "::error file=jobs/a%2Cb%3Ac.yaml,line=2,col=3,endLine=2,endColumn=5,\
-             title=jobcheck%3A invalid-value::100%25 wrong: a, b%0Anext%0Ahelp: fix: it, now"
+             title=jobcheck%3A invalid-value::100%25 wrong: a, b\\nnext%0Ahelp: fix: it, now"
         );
         assert_eq!(
             lines[1],
@@ -148,6 +158,7 @@ mod tests {
                 source: None,
                 jobs: Vec::new(),
                 diagnostics,
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
             passed_over: Vec::new(),

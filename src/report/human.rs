@@ -33,16 +33,11 @@ impl Human {
     }
 }
 
-/// A file's text for miette, whose header (`file:line:col`) then counts
-/// columns in characters, as every other format does (miette counts bytes).
-///
-/// miette finds a span's lines by reading the text from its start, once per
-/// label and header: with thousands of diagnostics in a big file that is
-/// quadratic. The line starts are found once here, and miette is handed
-/// only the few lines around a span.
-struct Source {
+/// A file's text, with where each line starts, from which each
+/// diagnostic's [`Snippet`] is cut.
+struct Source<'a> {
     name: String,
-    text: String,
+    text: &'a str,
     /// Where each line starts, a line ending at `\n`, `\r\n` or a lone `\r`
     /// as miette counts them.
     breaks: Vec<usize>,
@@ -50,8 +45,15 @@ struct Source {
     newlines: Vec<usize>,
 }
 
-impl Source {
-    fn new(name: &str, text: String) -> Source {
+/// A line longer than this (in bytes) is clipped around the spans on it.
+const LONG_LINE: usize = 240;
+/// How much of a long line is kept on each side of a span's end (bytes).
+const KEPT: usize = 60;
+/// A span over more lines than this is drawn on its first line only.
+const TALL_SPAN: usize = 12;
+
+impl<'a> Source<'a> {
+    fn new(name: &str, text: &'a str) -> Source<'a> {
         let bytes = text.as_bytes();
         let mut breaks = vec![0];
         let mut newlines = vec![0];
@@ -64,7 +66,7 @@ impl Source {
             }
         }
         Source {
-            name: name.to_string(),
+            name: crate::escape::path(name).into_owned(),
             text,
             breaks,
             newlines,
@@ -78,43 +80,204 @@ impl Source {
 
     /// The column of `offset` in characters, 1-based (as `LineIndex` counts).
     fn char_column(&self, offset: usize) -> usize {
-        crate::diag::LineIndex::column_in(&self.text, &self.newlines, offset)
+        crate::diag::LineIndex::column_in(self.text, &self.newlines, offset)
+    }
+
+    /// Where line `line` ends, before its line break.
+    fn line_end(&self, line: usize) -> usize {
+        let next = self
+            .breaks
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let bytes = self.text.as_bytes();
+        let mut end = next;
+        if end > self.breaks[line] && matches!(bytes.get(end - 1), Some(b'\n' | b'\r')) {
+            end -= 1;
+            if end > self.breaks[line] && bytes[end - 1] == b'\r' && bytes[end] == b'\n' {
+                end -= 1;
+            }
+        }
+        end
+    }
+
+    /// The lines around `spans` (`context` lines on each side) as miette is
+    /// to draw them: each line escaped (no control or bidi character
+    /// reaches the terminal) and, when long, clipped to the parts around
+    /// the spans' ends. Returns the snippet and each span moved into it.
+    fn snippet(&self, spans: &[(usize, usize)], context: usize) -> (Snippet, Vec<(usize, usize)>) {
+        let len = self.text.len();
+        let spans: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|&(s, e)| {
+                let s = crate::diag::floor_char_boundary(self.text, s.min(len));
+                let e = crate::diag::floor_char_boundary(self.text, e.clamp(s, len));
+                // A tall span is drawn on its first line.
+                let line = self.line_of(s);
+                if self.line_of(e) > line + TALL_SPAN {
+                    (s, self.line_end(line).max(s))
+                } else {
+                    (s, e)
+                }
+            })
+            .collect();
+        let first_span = spans.iter().map(|s| self.line_of(s.0)).min().unwrap_or(0);
+        let last_span = spans.iter().map(|s| self.line_of(s.1)).max().unwrap_or(0);
+        let first = first_span.saturating_sub(context);
+        let last = (last_span + context).min(self.breaks.len() - 1);
+        let mut points: Vec<usize> = spans.iter().flat_map(|&(s, e)| [s, e]).collect();
+        points.sort_unstable();
+        points.dedup();
+        let mut data = String::new();
+        let mut moved: Vec<(usize, usize)> = Vec::with_capacity(points.len());
+        for line in first..=last {
+            let start = self.breaks[line];
+            let end = self.line_end(line);
+            let here: Vec<usize> = points
+                .iter()
+                .copied()
+                .filter(|&p| p >= start && p <= end)
+                .collect();
+            let pieces = if end - start <= LONG_LINE {
+                vec![(start, end)]
+            } else {
+                self.kept(start, end, &here)
+            };
+            if pieces.first().is_some_and(|p| p.0 > start) {
+                data.push('…');
+            }
+            for (i, &(a, b)) in pieces.iter().enumerate() {
+                if i > 0 {
+                    data.push_str(" … ");
+                }
+                self.emit(a, b, &here, &mut data, &mut moved);
+            }
+            if pieces.last().is_some_and(|p| p.1 < end) {
+                data.push('…');
+            }
+            // Points past the kept text (none when clipping is right).
+            for &p in &here {
+                if !moved.iter().any(|m| m.0 == p) {
+                    moved.push((p, data.len()));
+                }
+            }
+            if line < last {
+                data.push('\n');
+            }
+        }
+        let at = |p: usize| moved.iter().find(|m| m.0 == p).map_or(0, |m| m.1);
+        let columns = spans
+            .iter()
+            .map(|&(s, _)| (at(s), self.char_column(s)))
+            .collect();
+        let spans = spans
+            .iter()
+            .map(|&(s, e)| (at(s), at(e).saturating_sub(at(s))))
+            .collect();
+        (
+            Snippet {
+                name: self.name.clone(),
+                data,
+                first_line: first,
+                columns,
+            },
+            spans,
+        )
+    }
+
+    /// The parts of a long line kept around its points, merged.
+    fn kept(&self, start: usize, end: usize, here: &[usize]) -> Vec<(usize, usize)> {
+        let text = self.text;
+        let ceil = |mut i: usize| {
+            while i < end && !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i.min(end)
+        };
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
+        let around: Vec<usize> = if here.is_empty() {
+            vec![start]
+        } else {
+            here.to_vec()
+        };
+        for p in around {
+            let a = crate::diag::floor_char_boundary(text, p.saturating_sub(KEPT).max(start));
+            let b = ceil((p + KEPT).min(end));
+            match pieces.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => pieces.push((a, b)),
+            }
+        }
+        pieces
+    }
+
+    /// Text `a..b` of one line, escaped, onto `data`, noting where each
+    /// point in it lands.
+    fn emit(
+        &self,
+        a: usize,
+        b: usize,
+        points: &[usize],
+        data: &mut String,
+        moved: &mut Vec<(usize, usize)>,
+    ) {
+        let mut next = points
+            .iter()
+            .copied()
+            .filter(|&p| p >= a && p <= b)
+            .peekable();
+        for (i, c) in self.text[a..b].char_indices() {
+            while next.peek().is_some_and(|&p| p <= a + i) {
+                moved.push((next.next().unwrap_or(0), data.len()));
+            }
+            if c != '\t' && crate::escape::is_unsafe(c) {
+                data.push_str(&crate::escape::text(c.encode_utf8(&mut [0; 4])));
+            } else {
+                data.push(c);
+            }
+        }
+        for p in next {
+            moved.push((p, data.len()));
+        }
     }
 }
 
-impl SourceCode for Source {
+/// What miette draws for one diagnostic: a few lines of the file, escaped
+/// and clipped (see [`Source::snippet`]), read as if they were the file.
+struct Snippet {
+    name: String,
+    data: String,
+    /// The 0-based line of the file where `data` starts.
+    first_line: usize,
+    /// Each span's start in `data`, with its column in the file.
+    columns: Vec<(usize, usize)>,
+}
+
+impl SourceCode for Snippet {
     fn read_span<'a>(
         &'a self,
         span: &SourceSpan,
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // A window of whole lines from `before` + 1 lines above the span (an
-        // empty span ends on the byte before it) to a few more than `after`
-        // lines below it reads, for miette, as the whole text does; its
-        // positions are then moved back into the file.
-        let first = self.line_of(span.offset()).saturating_sub(before + 1);
-        let last = self.line_of(span.offset() + span.len()) + after + 3;
-        let start = self.breaks[first];
-        let end = self.breaks.get(last).copied().unwrap_or(self.text.len());
-        let window = &self.text.as_bytes()[start..end];
-        let local = SourceSpan::new(span.offset().saturating_sub(start).into(), span.len());
-        let contents = window.read_span(&local, before, after)?;
+        let contents = self.data.as_bytes().read_span(span, before, after)?;
         let column = if before == 0 && after == 0 {
             // Only the header asks for no context lines: give it the column
-            // of the span's start in characters.
-            self.char_column(span.offset()) - 1
+            // of the span's start in the file, in characters.
+            self.columns
+                .iter()
+                .find(|c| c.0 == span.offset())
+                .map_or(contents.column(), |c| c.1 - 1)
         } else {
             contents.column()
         };
-        let found = contents.span();
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             contents.data(),
-            SourceSpan::new((found.offset() + start).into(), found.len()),
-            contents.line() + first,
+            *contents.span(),
+            contents.line() + self.first_line,
             column,
-            contents.line_count() + first,
+            contents.line_count() + self.first_line,
         )))
     }
 }
@@ -130,31 +293,33 @@ struct Item<'a> {
     diag: &'a Diagnostic,
     /// `cpus-over-limit in job `train``: the code, and whose it is.
     header: String,
-    source: Option<&'a Source>,
+    /// The lines to draw, and the diagnostic's span then its notes' spans
+    /// moved into them.
+    snippet: Option<(Snippet, Vec<(usize, usize)>)>,
     /// Second labels in other files (a policy cap in jobcheck.toml).
-    elsewhere: Vec<Elsewhere<'a>>,
+    elsewhere: Vec<Elsewhere>,
 }
 
 /// A label in another file, drawn as a related note under its diagnostic.
-struct Elsewhere<'a> {
+struct Elsewhere {
     label: String,
-    span: crate::diag::Span,
-    source: &'a Source,
+    span: (usize, usize),
+    snippet: Snippet,
 }
 
-impl fmt::Debug for Elsewhere<'_> {
+impl fmt::Debug for Elsewhere {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label)
     }
 }
-impl fmt::Display for Elsewhere<'_> {
+impl fmt::Display for Elsewhere {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("set here")
     }
 }
-impl std::error::Error for Elsewhere<'_> {}
+impl std::error::Error for Elsewhere {}
 
-impl MietteDiagnostic for Elsewhere<'_> {
+impl MietteDiagnostic for Elsewhere {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         Some(Box::new(&self.label))
     }
@@ -162,14 +327,11 @@ impl MietteDiagnostic for Elsewhere<'_> {
         Some(miette::Severity::Advice)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(self.source)
+        Some(&self.snippet)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(
-                Some(self.label.clone()),
-                (self.span.start, self.span.len()),
-            ),
+            LabeledSpan::new_primary_with_span(Some(self.label.clone()), self.span),
         )))
     }
 }
@@ -204,7 +366,7 @@ impl fmt::Debug for Item<'_> {
 }
 impl fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        f.write_str(&crate::escape::text(&self.diag.message))
     }
 }
 impl std::error::Error for Item<'_> {}
@@ -227,24 +389,23 @@ impl MietteDiagnostic for Item<'_> {
         self.diag
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(crate::escape::lines(h).into_owned()) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.map(|s| s as &dyn SourceCode)
+        self.snippet.as_ref().map(|s| &s.0 as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.diag.span?;
-        self.source?;
-        let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
-        let primary = LabeledSpan::new_primary_with_span(label, (span.start, span.len()));
+        self.diag.span?;
+        let spans = &self.snippet.as_ref()?.1;
+        let label = (!self.diag.label.is_empty()).then(|| escaped(&self.diag.label));
+        let primary = LabeledSpan::new_primary_with_span(label, *spans.first()?);
         let notes = self
             .diag
             .notes
             .iter()
             .filter(|n| n.origin.is_none())
-            .map(|n| {
-                LabeledSpan::new_with_span(Some(n.label.clone()), (n.span.start, n.span.len()))
-            });
+            .zip(spans.iter().skip(1))
+            .map(|(n, &span)| LabeledSpan::new_with_span(Some(escaped(&n.label)), span));
         Some(Box::new(std::iter::once(primary).chain(notes)))
     }
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn MietteDiagnostic> + 'b>> {
@@ -257,6 +418,10 @@ impl MietteDiagnostic for Item<'_> {
     }
 }
 
+fn escaped(text: &str) -> String {
+    crate::escape::text(text).into_owned()
+}
+
 fn title(file: &FileReport) -> String {
     let errors = file.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = file.diagnostics.len() - errors;
@@ -267,18 +432,29 @@ fn title(file: &FileReport) -> String {
     if warnings > 0 {
         parts.push(count(warnings, "warning", "warnings"));
     }
-    format!("{}: {}", file.path, parts.join(", "))
+    format!("{}: {}", crate::escape::path(&file.path), parts.join(", "))
 }
 
 impl Human {
     /// Every file with diagnostics, without the summary.
     pub fn render_files(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let handler = self.handler();
+        self.render_files_with(report, out, 1)
+    }
+
+    /// Every file with diagnostics, each snippet with `context` lines above
+    /// and below its span.
+    pub(super) fn render_files_with(
+        &self,
+        report: &Report,
+        out: &mut dyn Write,
+        context: usize,
+    ) -> io::Result<()> {
+        let handler = self.handler().with_context_lines(context);
         for file in report.files.iter().filter(|f| !f.diagnostics.is_empty()) {
             let source = file
                 .source
                 .as_ref()
-                .map(|text| Source::new(&file.path, text.clone()));
+                .map(|text| Source::new(&file.path, text));
             // Each other file once, however many notes point into it.
             let mut others: HashMap<&str, Source> = HashMap::new();
             for origin in file
@@ -289,7 +465,7 @@ impl Human {
             {
                 others
                     .entry(origin.path.as_str())
-                    .or_insert_with(|| Source::new(&origin.path, origin.text.to_string()));
+                    .or_insert_with(|| Source::new(&origin.path, &origin.text));
             }
             let item = FileItem {
                 title: title(file),
@@ -304,16 +480,30 @@ impl Human {
                     .map(|diag| Item {
                         diag,
                         header: header(file, diag),
-                        source: source.as_ref(),
+                        snippet: source.as_ref().zip(diag.span).map(|(source, span)| {
+                            let spans: Vec<(usize, usize)> = std::iter::once(span)
+                                .chain(
+                                    diag.notes
+                                        .iter()
+                                        .filter(|n| n.origin.is_none())
+                                        .map(|n| n.span),
+                                )
+                                .map(|s| (s.start, s.end))
+                                .collect();
+                            source.snippet(&spans, context)
+                        }),
                         elsewhere: diag
                             .notes
                             .iter()
                             .filter_map(|n| {
                                 let origin = n.origin.as_ref()?;
+                                let source = others.get(origin.path.as_str())?;
+                                let (snippet, spans) = source
+                                    .snippet(&[(origin.span.start, origin.span.end)], context);
                                 Some(Elsewhere {
-                                    label: n.label.clone(),
-                                    span: origin.span,
-                                    source: others.get(origin.path.as_str())?,
+                                    label: escaped(&n.label),
+                                    span: spans[0],
+                                    snippet,
                                 })
                             })
                             .collect(),
@@ -325,6 +515,9 @@ impl Human {
                 .render_report(&mut text, &item)
                 .map_err(|e| io::Error::other(e.to_string()))?;
             writeln!(out, "{}", text.trim_end())?;
+            for line in file.hidden_lines() {
+                writeln!(out, "  … {line}")?;
+            }
             writeln!(out)?;
         }
         Ok(())
@@ -369,58 +562,56 @@ impl Renderer for Human {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
-    /// What miette reads for a span from the whole text.
-    fn whole(text: &str, span: &SourceSpan, before: usize, after: usize) -> Option<Seen> {
-        let c = text.as_bytes().read_span(span, before, after).ok()?;
-        Some(Seen::of(&*c))
+    fn drawn(
+        text: &str,
+        spans: &[(usize, usize)],
+        context: usize,
+    ) -> (Snippet, Vec<(usize, usize)>) {
+        Source::new("f", text).snippet(spans, context)
     }
 
-    #[derive(Debug, PartialEq)]
-    struct Seen {
-        data: Vec<u8>,
-        offset: usize,
-        len: usize,
-        line: usize,
-        column: usize,
-        line_count: usize,
+    #[test]
+    fn a_snippet_is_the_lines_around_its_spans_escaped() {
+        let text = "a: 1\nb: \"x\u{1b}]0;t\u{7}\u{202e}y\"\nc: 3\nd: 4\n";
+        let at = text.find('x').unwrap();
+        let (snippet, spans) = drawn(text, &[(at, at + 1)], 1);
+        assert_eq!(
+            snippet.data,
+            "a: 1\nb: \"x\\u{1b}]0;t\\u{7}\\u{202e}y\"\nc: 3"
+        );
+        assert_eq!(snippet.first_line, 0);
+        assert_eq!(&snippet.data[spans[0].0..spans[0].0 + spans[0].1], "x");
+        // Only the offending line, for a bad limits file.
+        let (snippet, spans) = drawn(text, &[(at, at + 1)], 0);
+        assert_eq!(snippet.first_line, 1);
+        assert!(!snippet.data.contains('\n'));
+        let header = snippet
+            .read_span(&SourceSpan::new(spans[0].0.into(), 1), 0, 0)
+            .unwrap();
+        assert_eq!((header.line(), header.column()), (1, 4));
     }
 
-    impl Seen {
-        fn of(c: &dyn SpanContents<'_>) -> Seen {
-            Seen {
-                data: c.data().to_vec(),
-                offset: c.span().offset(),
-                len: c.span().len(),
-                line: c.line(),
-                column: c.column(),
-                line_count: c.line_count(),
-            }
-        }
-    }
-
-    proptest! {
-        /// The windowed read gives miette what the whole text gives it
-        /// (but the header's column, counted in characters on purpose).
-        #[test]
-        fn a_window_reads_as_the_whole_text(
-            text in "([a-c é]{0,6}(\n|\r\n|\r)){0,30}[a-c]{0,4}",
-            at in 0usize..300,
-            len in 0usize..40,
-            context in 1usize..3,
-        ) {
-            let source = Source::new("f", text.clone());
-            let span = SourceSpan::new(at.min(text.len()).into(), len);
-            let expected = whole(&text, &span, context, context);
-            let got = source.read_span(&span, context, context).ok().map(|c| Seen::of(&*c));
-            prop_assert_eq!(got, expected);
-            let expected = whole(&text, &span, 0, 0).map(|s| (s.data, s.offset, s.line, s.line_count));
-            let got = source
-                .read_span(&span, 0, 0)
-                .ok()
-                .map(|c| (c.data().to_vec(), c.span().offset(), c.line(), c.line_count()));
-            prop_assert_eq!(got, expected);
-        }
+    #[test]
+    fn a_long_line_is_clipped_around_its_spans() {
+        let text = format!(
+            "{{\"pad\": \"{}\", \"cpus\": 9999, \"tail\": \"{}\"}}",
+            "p".repeat(70_000),
+            "t".repeat(5_000)
+        );
+        let at = text.find("9999").unwrap();
+        let (snippet, spans) = drawn(&text, &[(at, at + 4)], 1);
+        assert!(snippet.data.len() < 2 * KEPT + 20, "{}", snippet.data);
+        assert!(snippet.data.starts_with('…') && snippet.data.ends_with('…'));
+        assert_eq!(&snippet.data[spans[0].0..spans[0].0 + spans[0].1], "9999");
+        let header = snippet
+            .read_span(&SourceSpan::new(spans[0].0.into(), 4), 0, 0)
+            .unwrap();
+        assert_eq!(header.column(), text[..at].chars().count());
+        // Two spans far apart on one line: both kept, the middle left out.
+        let far = text.rfind("ttt").unwrap();
+        let (snippet, spans) = drawn(&text, &[(at, at + 4), (far, far + 3)], 1);
+        assert_eq!(&snippet.data[spans[1].0..spans[1].0 + spans[1].1], "ttt");
+        assert!(snippet.data.contains(" … "));
     }
 }

@@ -115,6 +115,10 @@ struct SummaryOut {
     errors: usize,
     warnings: usize,
     suppressed: usize,
+    /// Diagnostics left out (at most 100 are listed per document); only
+    /// when some were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hidden: Option<usize>,
 }
 
 impl From<Summary> for SummaryOut {
@@ -128,6 +132,7 @@ impl From<Summary> for SummaryOut {
             errors: s.errors,
             warnings: s.warnings,
             suppressed: s.suppressed,
+            hidden: None,
         }
     }
 }
@@ -241,9 +246,17 @@ struct DiagOut<'a> {
 
 impl Renderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let hidden: usize = report
+            .files
+            .iter()
+            .flat_map(|f| &f.hidden)
+            .map(|h| h.1)
+            .sum();
+        let mut summary: SummaryOut = report.summary().into();
+        summary.hidden = (hidden > 0).then_some(hidden);
         let doc = Out {
             version: 1,
-            summary: report.summary().into(),
+            summary,
             jobs: Jobs(report),
             diagnostics: Diags(report),
             suppressed: Hidden(report),

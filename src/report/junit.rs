@@ -58,13 +58,15 @@ pub fn escape_attr(s: &str) -> String {
 fn diagnostic_line(path: &str, d: &Diagnostic) -> String {
     let (line, column) = d.position.map_or((1, 1), |p| (p.line, p.column));
     let mut text = format!(
-        "{path}:{line}:{column}: {}[{}]: {}\n",
+        "{}:{line}:{column}: {}[{}]: {}\n",
+        crate::escape::path(path),
         d.severity.as_str(),
         d.code,
-        d.message.replace('\n', " ")
+        crate::escape::text(&d.message)
     );
     if let Some(help) = &d.help {
-        text.push_str(&format!("  help: {}\n", help.replace('\n', " ")));
+        let help = help.replace('\n', " ");
+        text.push_str(&format!("  help: {}\n", crate::escape::text(&help)));
     }
     text
 }
@@ -186,13 +188,13 @@ impl Renderer for Junit {
         for f in &report.files {
             let cases = cases_of(f);
             let (t, fl, s) = counts(&cases);
-            let path = escape_attr(&f.path);
+            let path = escape_attr(&crate::escape::path(&f.path));
             writeln!(
                 out,
                 r#"  <testsuite name="{path}" tests="{t}" failures="{fl}" errors="0" skipped="{s}">"#
             )?;
             for case in &cases {
-                let name = escape_attr(&case.name);
+                let name = escape_attr(&crate::escape::text(&case.name));
                 write!(out, r#"    <testcase classname="{path}" name="{name}""#)?;
                 let out_text = (!case.text.is_empty())
                     .then(|| format!("<system-out>{}</system-out>", escape_text(&case.text)));
@@ -204,7 +206,7 @@ impl Renderer for Junit {
                     Outcome::Failed { first } => writeln!(
                         out,
                         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                        escape_attr(&first.message),
+                        escape_attr(&crate::escape::text(&first.message)),
                         first.code,
                         escape_text(&case.text)
                     )?,
@@ -212,7 +214,7 @@ impl Renderer for Junit {
                         writeln!(
                             out,
                             ">\n      <skipped message=\"{}\"/>",
-                            escape_attr(reason)
+                            escape_attr(&crate::escape::text(reason))
                         )?;
                         if let Some(text) = out_text {
                             writeln!(out, "      {text}")?;
@@ -220,6 +222,14 @@ impl Renderer for Junit {
                         writeln!(out, "    </testcase>")?;
                     }
                 }
+            }
+            let hidden = f.hidden_lines();
+            if !hidden.is_empty() {
+                writeln!(
+                    out,
+                    "    <system-out>{}</system-out>",
+                    escape_text(&hidden.join("\n"))
+                )?;
             }
             writeln!(out, "  </testsuite>")?;
         }
@@ -274,6 +284,7 @@ mod tests {
                     limits: None,
                 }],
                 diagnostics: vec![d, orphan],
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
             passed_over: Vec::new(),
@@ -283,10 +294,10 @@ mod tests {
         let xml = String::from_utf8(out).unwrap();
         assert!(xml.contains(r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="x&lt;y&gt;">"#));
         assert!(xml.contains(
-            r#"<failure message="100% &lt;bad&gt;: a, b&#10;next &amp; " type="invalid-value">"#
+            r#"<failure message="100% &lt;bad&gt;: a, b\nnext &amp; \u{1}" type="invalid-value">"#
         ));
         assert!(xml.contains(
-            "jobs/a,b:c&amp;d.yaml:3:2: error[invalid-value]: 100% &lt;bad&gt;: a, b next &amp; \n  help: use &quot;x&quot;\n"
+            "jobs/a,b:c&amp;d.yaml:3:2: error[invalid-value]: 100% &lt;bad&gt;: a, b\\nnext &amp; \\u{1}\n  help: use &quot;x&quot;\n"
         ));
         assert!(xml.contains(
             r#"<testcase classname="jobs/a,b:c&amp;d.yaml" name="jobs/a,b:c&amp;d.yaml">"#
@@ -319,6 +330,7 @@ mod tests {
                     job(2, Verdict::Admitted, None),
                 ],
                 diagnostics: vec![warning],
+                hidden: Vec::new(),
             }],
             notices: Vec::new(),
             passed_over: Vec::new(),

@@ -60,8 +60,8 @@ impl JobEntry {
     /// How reports name the job: its `name`, else `file#document`.
     pub fn label(&self, path: &str) -> String {
         match &self.name {
-            Some(name) => format!("job `{name}`"),
-            None => format!("job `{path}#{}`", self.document),
+            Some(name) => format!("job `{}`", crate::escape::text(name)),
+            None => format!("job `{}#{}`", crate::escape::path(path), self.document),
         }
     }
 }
@@ -112,6 +112,26 @@ pub struct FileReport {
     /// Findings a suppression or the baseline hid: not counted, not shown
     /// in the text formats, marked as suppressed in JSON and SARIF.
     pub suppressed: Vec<Suppressed>,
+    /// Documents with more diagnostics than are shown (at most 100 each):
+    /// the document's index and how many were left out.
+    pub hidden: Vec<(usize, usize)>,
+}
+
+impl FileReport {
+    /// One line per document with diagnostics left out:
+    /// `jobs/a.yaml#1: 250 more diagnostics not shown (at most 100 per document)`.
+    pub fn hidden_lines(&self) -> Vec<String> {
+        self.hidden
+            .iter()
+            .map(|(document, more)| {
+                format!(
+                    "{}#{document}: {} not shown (at most 100 per document)",
+                    crate::escape::path(&self.path),
+                    count(*more, "more diagnostic", "more diagnostics")
+                )
+            })
+            .collect()
+    }
 }
 
 /// A finding that was hidden, and what hid it.
@@ -309,14 +329,20 @@ pub fn render_with(
     report: &Report,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Human => human::Human { style, extras }.render(report, out),
-        Format::Concise => concise::Concise { extras }.render(report, out),
-        Format::Json => json::Json.render(report, out),
-        Format::Sarif => sarif::Sarif.render(report, out),
-        Format::Github => github::Github.render(report, out),
-        Format::Junit => junit::Junit.render(report, out),
-    }
+    // The formats for people can print no line that GitHub would read as a
+    // workflow command; the github format writes its own, escaped as GitHub
+    // says, and JSON puts every string on a line of its own in quotes.
+    let people: &dyn Renderer = match format {
+        Format::Json => return json::Json.render(report, out),
+        Format::Sarif => return sarif::Sarif.render(report, out),
+        Format::Github => return github::Github.render(report, out),
+        Format::Human => &human::Human { style, extras },
+        Format::Concise => &concise::Concise { extras },
+        Format::Junit => &junit::Junit,
+    };
+    let mut guarded = crate::escape::Guarded::new(out);
+    people.render(report, &mut guarded)?;
+    guarded.flush()
 }
 
 /// A bad limits or configuration file, drawn like a file report (always in
@@ -329,6 +355,7 @@ pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) ->
             source: Some(bad.text.clone()),
             jobs: Vec::new(),
             diagnostics: bad.diagnostics.clone(),
+            hidden: Vec::new(),
         }],
         notices: Vec::new(),
         passed_over: Vec::new(),
@@ -338,11 +365,13 @@ pub fn render_bad_file(bad: &crate::vocab::BadFile, style: Style, what: &str) ->
         style,
         extras: Extras::default(),
     };
-    let _ = human.render_files(&report, &mut out);
+    // Only the offending line of the file, clipped: it may be anything
+    // (a link to a secret), and is not a job file the user wants to read.
+    let _ = human.render_files_with(&report, &mut crate::escape::Guarded::new(&mut out), 0);
     let mut text = String::from_utf8_lossy(&out).into_owned();
     text.push_str(&format!(
         "error: the {what} `{}` cannot be used\n",
-        bad.path
+        crate::escape::path(&bad.path)
     ));
     text
 }

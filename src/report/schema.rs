@@ -306,6 +306,11 @@ fn summary() -> Value {
                 "type": "integer",
                 "minimum": 0,
                 "description": "Findings hidden by a suppression comment, `per-file-ignores` or the baseline (listed in `suppressed`, counted nowhere else)."
+            },
+            "hidden": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "Diagnostics left out of `diagnostics` (at most 100 are listed per document); absent when none were."
             }
         }
     })

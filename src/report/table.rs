@@ -67,10 +67,10 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&
     let r = job.request.clone().unwrap_or_default();
     let judged = job.limits.is_some();
     let l = job.limits.clone().unwrap_or_default();
-    let name = job
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{path}#{}", job.document));
+    let name = match &job.name {
+        Some(name) => crate::escape::text(name).into_owned(),
+        None => format!("{}#{}", crate::escape::path(path), job.document),
+    };
     let cards_limit = match (l.cards, l.quota) {
         (Some(c), Some(q)) => Some(c.min(q)),
         (c, q) => c.or(q),
@@ -85,7 +85,11 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&
     });
     vec![
         plain(name),
-        plain(job.resource_group.clone().unwrap_or_else(|| "-".into())),
+        plain(
+            job.resource_group
+                .as_deref()
+                .map_or_else(|| "-".into(), |g| crate::escape::text(g).into_owned()),
+        ),
         pair(
             r.cpus.map(|c| c.to_string()),
             l.cpus.map(|c| c.to_string()),

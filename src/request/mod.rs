@@ -158,7 +158,14 @@ pub struct Document {
     pub index: usize,
     pub job: Option<Job>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Diagnostics not made, beyond [`KEPT_UNKNOWN`] unknown keys: counted
+    /// only, so that a file of a million unknown keys stays small.
+    pub hidden: usize,
 }
+
+/// At most this many `unknown-field` diagnostics are made per document; the
+/// rest are counted (reports show at most 100 diagnostics per document).
+pub const KEPT_UNKNOWN: usize = 100;
 
 /// Read a file: a `.json` file must be strict JSON (single quotes, bare
 /// keys, comments or trailing commas, which YAML would let pass, are a
@@ -169,6 +176,7 @@ pub fn read_file(file: &str, json: bool) -> Vec<Document> {
             index: 1,
             job: None,
             diagnostics: vec![problem],
+            hidden: 0,
         }];
     }
     if json {
@@ -275,8 +283,9 @@ pub fn read_documents(file: &str) -> Vec<Document> {
         .into_iter()
         .map(|raw| {
             let mut diagnostics = Vec::new();
+            let mut hidden = 0;
             let job = match raw.root {
-                Ok(root) => read_job(file, &root, &mut diagnostics),
+                Ok(root) => read_job(file, &root, &mut diagnostics, &mut hidden),
                 Err(err) => {
                     diagnostics.push(
                         Diagnostic::at(Code::SyntaxError, err.span, err.message)
@@ -293,12 +302,18 @@ pub fn read_documents(file: &str) -> Vec<Document> {
                 index: raw.index,
                 job,
                 diagnostics,
+                hidden,
             }
         })
         .collect()
 }
 
-fn read_job(file: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Job> {
+fn read_job(
+    file: &str,
+    root: &Node,
+    diags: &mut Vec<Diagnostic>,
+    hidden: &mut usize,
+) -> Option<Job> {
     let Kind::Map(pairs) = &root.kind else {
         // A block list starts with no width: underline its first line.
         let mut span = root.span;
@@ -336,11 +351,14 @@ fn read_job(file: &str, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Job>
         kind,
         diags,
         anchor,
+        unknown: 0,
     };
-    Some(match kind {
+    let job = match kind {
         DocKind::JobSpec => reader.job_spec(&keys),
         DocKind::PlatformBody => reader.platform_body(&keys),
-    })
+    };
+    *hidden += reader.unknown.saturating_sub(KEPT_UNKNOWN);
+    Some(job)
 }
 
 struct Entry<'n> {
@@ -357,8 +375,13 @@ fn keys_of<'n>(
     pairs: &'n [(Node, Node)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Entry<'n>> {
-    let mut seen: HashMap<String, (Span, usize)> = HashMap::new();
-    let mut entries = Vec::new();
+    // Sized once: growing by doubling keeps two tables alive at the peak,
+    // which for a file of a million keys is most of the memory used.
+    // A string key is its own identity (borrowed, not copied: a file may
+    // hold a million keys); other keys go by `key_identity`.
+    let mut seen: HashMap<(bool, std::borrow::Cow<'n, str>), (Span, usize)> =
+        HashMap::with_capacity(pairs.len());
+    let mut entries = Vec::with_capacity(pairs.len());
     for (key, value) in pairs {
         let name = match (&key.kind, key.scalar_text(file)) {
             (Kind::Str(_) | Kind::Int(_) | Kind::Float(_) | Kind::Bool(_), Some(text)) => text,
@@ -374,7 +397,10 @@ fn keys_of<'n>(
                 continue;
             }
         };
-        let identity = key.key_identity();
+        let identity = match &key.kind {
+            Kind::Str(s) => (true, std::borrow::Cow::Borrowed(s.as_str())),
+            _ => (false, std::borrow::Cow::Owned(key.key_identity())),
+        };
         if let Some(&(first, at)) = seen.get(&identity) {
             diags.push(duplicate_key(&name, key.span, first).help(format!(
                 "keep one `{name}`; the last is the one checked, as JSON and YAML readers take it"
@@ -449,6 +475,8 @@ struct Reader<'a> {
     kind: DocKind,
     diags: &'a mut Vec<Diagnostic>,
     anchor: Span,
+    /// Unknown keys met so far.
+    unknown: usize,
 }
 
 impl Reader<'_> {
@@ -487,6 +515,10 @@ impl Reader<'_> {
     }
 
     fn unknown(&mut self, entry: &Entry) {
+        self.unknown += 1;
+        if self.unknown > KEPT_UNKNOWN {
+            return;
+        }
         let key = entry.key.as_str();
         let known = fields::keys(self.kind);
         let (severity, what, other, other_what) = match self.kind {
