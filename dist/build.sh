@@ -77,23 +77,7 @@ build_std() {
     "$@"
 }
 
-# archive TARGET BINARY: jobcheck-VERSION-TARGET.{tar.gz,zip} holding a
-# folder of the same name with the binary and the README, and the bare binary.
-archive() {
-  local target=$1 bin=$2 name="jobcheck-$version-$1" ext=""
-  case $target in *windows*) ext=.exe ;; esac
-  local stage=$CARGO_TARGET_DIR/stage/$name
-  rm -rf "$stage" && mkdir -p "$stage"
-  cp "$bin" "$stage/jobcheck$ext"
-  cp README.md "$stage/"
-  cp "$bin" "$out/jobcheck-$target$ext"
-  rm -f "$out/$name.tar.gz" "$out/$name.zip"
-  if [ -n "$ext" ]; then
-    (cd "$(dirname "$stage")" && python3 -m zipfile -c "$out/$name.zip" "$name/")
-  else
-    tar -C "$(dirname "$stage")" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
-  fi
-}
+archive() { bash dist/archive.sh "$version" "$1" "$2" "$out"; }
 
 # --- wheels --------------------------------------------------------------
 if want wheels; then
@@ -117,7 +101,6 @@ if want wheels || want musl; then
   rm -rf "$CARGO_TARGET_DIR/unwheel" && mkdir -p "$CARGO_TARGET_DIR/unwheel"
   python3 -m zipfile -e "$whl" "$CARGO_TARGET_DIR/unwheel"
   archive x86_64-unknown-linux-musl "$CARGO_TARGET_DIR/unwheel/jobcheck-$version.data/scripts/jobcheck"
-  chmod +x "$out/jobcheck-x86_64-unknown-linux-musl"
 fi
 
 # --- Windows -------------------------------------------------------------
