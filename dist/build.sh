@@ -12,29 +12,18 @@
 #   bash dist/build.sh                   # everything
 #   bash dist/build.sh wheels windows    # some of it: wheels musl windows macos
 #
-# Not run in CI (it takes long: each target builds the standard library from
-# source). What it needs, installed here when missing (apt-get as root):
-#   - Debian 12's rustc-web (1.96) and rust-web-src: a rustc with the standard
-#     library's source, for -Zbuild-std on the targets rustup cannot fetch
-#     offline (musl, Windows, macOS). RUSTC_BOOTSTRAP=1 unlocks -Zbuild-std.
-#   - gcc-mingw-w64-x86-64 (links the Windows binary), file, binutils.
-#   - maturin, ziglang and cargo-zigbuild from PyPI, pinned below, in a
-#     virtual environment under target/dist-tools (zig links for glibc 2.17,
-#     musl and macOS).
+# Not run in CI (it takes long: each cross target builds the standard
+# library from source). The tools it needs are installed when missing
+# (dist/tools.sh; apt-get as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 out=$root/target/dist
-tools=$root/target/dist-tools
 # The cross builds use a target directory of their own so they never
 # invalidate the everyday debug build.
 export CARGO_TARGET_DIR=$root/target/cross
 export CARGO_TERM_COLOR=never
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
-
-MATURIN_VERSION=1.16.0
-ZIGLANG_VERSION=0.17.1
-ZIGBUILD_VERSION=0.24.1
 
 steps=("$@")
 if [ ${#steps[@]} -eq 0 ]; then steps=(wheels musl windows macos); fi
@@ -42,40 +31,12 @@ want() { local s; for s in "${steps[@]}"; do [ "$s" = "$1" ] && return 0; done; 
 say() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
 
 # --- tools ---------------------------------------------------------------
-need_apt=()
-[ -x /usr/bin/rustc ] && [ -d /usr/lib/rustlib/src/rust/library ] || need_apt+=(rustc-web rust-web-src)
-command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need_apt+=(gcc-mingw-w64-x86-64)
-command -v file >/dev/null 2>&1 || need_apt+=(file)
-command -v objdump >/dev/null 2>&1 || need_apt+=(binutils)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "build.sh: please install: apt-get install ${need_apt[*]}" >&2
-    exit 1
-  fi
-  say "apt-get install ${need_apt[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
-fi
-# Debian's rustc, not rustup's proxy: it is the one whose sysroot has the
-# standard library's source.
-deb_rustc=/usr/bin/rustc
+dist_tools=$root/target/dist-tools
+# shellcheck source=dist/tools.sh
+. dist/tools.sh
 "$deb_rustc" --version
 
-if [ ! -x "$tools/bin/cargo-zigbuild" ] || ! "$tools/bin/maturin" --version | grep -q "$MATURIN_VERSION"; then
-  say "tools: maturin $MATURIN_VERSION, ziglang $ZIGLANG_VERSION, cargo-zigbuild $ZIGBUILD_VERSION"
-  python3 -m venv "$tools"
-  "$tools/bin/pip" install -q "maturin==$MATURIN_VERSION" "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$ZIGBUILD_VERSION"
-fi
-export PATH="$tools/bin:$PATH"
-
 mkdir -p "$out"
-
-# The environment of a build that compiles the standard library from source.
-build_std() {
-  env RUSTC="$deb_rustc" RUSTC_BOOTSTRAP=1 \
-    CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-    "$@"
-}
 
 archive() { bash dist/archive.sh "$version" "$1" "$2" "$out"; }
 
