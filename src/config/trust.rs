@@ -48,6 +48,8 @@ pub fn read_trusted(path: &Path) -> Result<String, String> {
         other => other.to_string(),
     })?;
     check_owner(&meta)?;
+    #[cfg(windows)]
+    check_owner_windows(&file)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -88,6 +90,26 @@ fn check_owner(meta: &std::fs::Metadata) -> Result<(), String> {
 
 #[cfg(not(unix))]
 fn check_owner(_meta: &std::fs::Metadata) -> Result<(), String> {
+    Ok(())
+}
+
+/// Windows: the file's owner and access list instead of uid and mode.
+#[cfg(windows)]
+fn check_owner_windows(file: &std::fs::File) -> Result<(), String> {
+    use crate::fsread::winsec::{Owner, access_of};
+    let access =
+        access_of(file).map_err(|e| format!("cannot read the file's owner and permissions: {e}"))?;
+    if access.owner == Owner::Other {
+        return Err("the file belongs to another user; a configuration someone else controls \
+                    is refused, as ssh refuses such files (take ownership of it, or remove it)"
+            .to_string());
+    }
+    if let Some(who) = access.writable_by {
+        return Err(format!(
+            "the file is writable by {who}; a configuration others can change is refused, \
+             as ssh refuses such files (remove that permission: Properties, Security, or icacls)"
+        ));
+    }
     Ok(())
 }
 
