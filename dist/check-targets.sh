@@ -12,7 +12,7 @@
 # jobcheck's code, so CI leaves it to dist/build.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR=$PWD/target/cross
+export CARGO_TARGET_DIR=${JOBCHECK_CROSS_TARGET_DIR:-$PWD/target/cross}
 export CARGO_TERM_COLOR=never
 # shellcheck source=dist/tools.sh
 . dist/tools.sh

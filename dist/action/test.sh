@@ -114,5 +114,5 @@ step=0
 JOBCHECK_PATHS="examples/jobs" JOBCHECK_ARGS="--no-such-option" bash dist/action/run.sh > "$tmp/step" 2>&1 || step=$?
 if [ "$step" = 2 ]; then ok "check step: a usage error exits 2"; else bad "check step usage error: exit $step"; fi
 
-echo "action: $passed passed, $failed failed"
+echo "action.yml shell steps: $passed checks passed, $failed failed"
 [ "$failed" = 0 ]

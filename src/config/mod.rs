@@ -44,11 +44,21 @@ impl Places {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
+        // Windows: the profile folder is the home, and the user's
+        // configuration is `%APPDATA%\jobcheck\config.toml` (where
+        // XDG_CONFIG_HOME is not set).
+        #[cfg(windows)]
+        let (home, config) = (
+            var("HOME").or_else(|| var("USERPROFILE")),
+            var("XDG_CONFIG_HOME").or_else(|| var("APPDATA")),
+        );
+        #[cfg(not(windows))]
+        let (home, config) = (var("HOME"), var("XDG_CONFIG_HOME"));
         Places {
             explicit,
             cwd: std::env::current_dir().ok(),
-            home: var("HOME"),
-            xdg_config_home: var("XDG_CONFIG_HOME"),
+            home,
+            xdg_config_home: config,
         }
     }
 }
