@@ -44,14 +44,19 @@ impl Places {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        // Windows: the profile folder is the home, and the user's
-        // configuration is `%APPDATA%\jobcheck\config.toml` (where
-        // XDG_CONFIG_HOME is not set).
+        // Windows: the user's configuration is
+        // `%APPDATA%\jobcheck\config.toml` unless XDG_CONFIG_HOME or HOME
+        // (which Git Bash sets) says otherwise; the profile folder is the
+        // home where HOME is not set.
         #[cfg(windows)]
-        let (home, config) = (
-            var("HOME").or_else(|| var("USERPROFILE")),
-            var("XDG_CONFIG_HOME").or_else(|| var("APPDATA")),
-        );
+        let (home, config) = {
+            let home = var("HOME");
+            let config = var("XDG_CONFIG_HOME").or_else(|| match home {
+                None => var("APPDATA"),
+                Some(_) => None,
+            });
+            (home.or_else(|| var("USERPROFILE")), config)
+        };
         #[cfg(not(windows))]
         let (home, config) = (var("HOME"), var("XDG_CONFIG_HOME"));
         Places {

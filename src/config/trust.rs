@@ -97,12 +97,14 @@ fn check_owner(_meta: &std::fs::Metadata) -> Result<(), String> {
 #[cfg(windows)]
 fn check_owner_windows(file: &std::fs::File) -> Result<(), String> {
     use crate::fsread::winsec::{Owner, access_of};
-    let access =
-        access_of(file).map_err(|e| format!("cannot read the file's owner and permissions: {e}"))?;
+    let access = access_of(file)
+        .map_err(|e| format!("cannot read the file's owner and permissions: {e}"))?;
     if access.owner == Owner::Other {
-        return Err("the file belongs to another user; a configuration someone else controls \
+        return Err(
+            "the file belongs to another user; a configuration someone else controls \
                     is refused, as ssh refuses such files (take ownership of it, or remove it)"
-            .to_string());
+                .to_string(),
+        );
     }
     if let Some(who) = access.writable_by {
         return Err(format!(

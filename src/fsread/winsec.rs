@@ -79,7 +79,9 @@ pub fn access_of(file: &File) -> std::io::Result<Access> {
         // from the token buffer, alive here).
         let owner = if !owner.is_null() && unsafe { EqualSid(owner, me.sid()) } != 0 {
             Owner::Me
-        } else if !owner.is_null() && unsafe { IsWellKnownSid(owner, WinBuiltinAdministratorsSid) } != 0 {
+        } else if !owner.is_null()
+            && unsafe { IsWellKnownSid(owner, WinBuiltinAdministratorsSid) } != 0
+        {
             Owner::Administrators
         } else {
             Owner::Other
@@ -217,7 +219,14 @@ mod tests {
         let mut len = std::mem::size_of_val(&sid) as u32;
         // SAFETY: the buffer is as long as said.
         assert_ne!(
-            unsafe { CreateWellKnownSid(WinWorldSid, std::ptr::null_mut(), sid.as_mut_ptr().cast(), &mut len) },
+            unsafe {
+                CreateWellKnownSid(
+                    WinWorldSid,
+                    std::ptr::null_mut(),
+                    sid.as_mut_ptr().cast(),
+                    &mut len,
+                )
+            },
             0
         );
         let mut old: *mut ACL = std::ptr::null_mut();
@@ -291,7 +300,10 @@ mod tests {
         std::fs::create_dir(&cache).unwrap();
         assert_eq!(access_of_path(&cache).unwrap().writable_by, None);
         grant_everyone_write(&cache);
-        assert_eq!(access_of_path(&cache).unwrap().writable_by, Some("everyone"));
+        assert_eq!(
+            access_of_path(&cache).unwrap().writable_by,
+            Some("everyone")
+        );
         let e = crate::platform::cache_dir::check_dir(&cache).unwrap_err();
         assert!(e.contains("writable by everyone"), "{e}");
     }
