@@ -149,14 +149,19 @@ mod tests {
 
     #[test]
     fn the_user_file_follows_xdg() {
-        let home = Path::new("/home/u");
+        // Absolute paths: `/x` has no drive letter, so Windows needs its own.
+        let (home, x) = if cfg!(windows) {
+            (Path::new(r"C:\Users\u"), Path::new(r"C:\x"))
+        } else {
+            (Path::new("/home/u"), Path::new("/x"))
+        };
         assert_eq!(
-            user_file(Some(Path::new("/x")), Some(home)),
-            Some(PathBuf::from("/x/jobcheck/config.toml"))
+            user_file(Some(x), Some(home)),
+            Some(x.join("jobcheck").join("config.toml"))
         );
         assert_eq!(
             user_file(Some(Path::new("rel")), Some(home)),
-            Some(PathBuf::from("/home/u/.config/jobcheck/config.toml"))
+            Some(home.join(".config").join("jobcheck").join("config.toml"))
         );
         assert_eq!(user_file(None, None), None);
     }
