@@ -29,7 +29,9 @@ for line in sys.stdin:
     except ValueError:
         continue
     if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
-        print(m["target"]["name"], m["executable"])
+        kind = m["target"]["kind"][0]
+        name = m["target"]["name"] if kind == "test" else m["target"]["name"] + "-" + kind
+        print(name, m["executable"])
 ' > "$list"
 if [ "${PIPESTATUS[0]}" != 0 ]; then
   tail -30 "$CARGO_TARGET_DIR/windows-tests.log" >&2
