@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by dist/build.sh and dist/check-targets.sh: makes sure the cross
 # toolchain is here, and sets deb_rustc, PATH and build_std.
 #   - Debian 12's rustc-web (1.96) and rust-web-src: a rustc with the standard

@@ -21,6 +21,7 @@ if [ -z "$releases" ]; then
   if [ -z "$repo" ] && [ -n "${GITHUB_ACTION_PATH:-}" ]; then
     # .../_actions/OWNER/NAME/REF: some runners leave the repository empty
     # in composite actions.
+    # shellcheck disable=SC1003 # a backslash, not a quote
     repo=$(printf '%s\n' "$GITHUB_ACTION_PATH" | tr '\\' / | sed -n 's|.*/_actions/\([^/]*/[^/]*\)/.*|\1|p')
   fi
   if [ -z "$repo" ]; then

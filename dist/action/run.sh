@@ -7,13 +7,15 @@
 # Environment (the action's inputs):
 #   JOBCHECK_PATHS   paths to check, separated by spaces or newlines
 #                    (a path with a space in it: use `args` and quote it)
-#   JOBCHECK_ARGS    more arguments, split by the shell's word rules
+#   JOBCHECK_ARGS    more arguments, split at whitespace (no quoting)
 #                    (e.g. --limits ci/limits.yaml --deny-warnings)
 #   JOBCHECK_OUTPUT_FORMAT   the log's format (default: github)
 #   JOBCHECK_SARIF   if set, also write a SARIF report to this file
 set -uo pipefail
 read -r -d '' -a paths <<< "${JOBCHECK_PATHS:-.}" || true
-eval "extra=(${JOBCHECK_ARGS:-})"
+# Split at whitespace only, never evaluated: an input that carries text from
+# a pull request cannot run commands here.
+read -r -d '' -a extra <<< "${JOBCHECK_ARGS:-}" || true
 format=${JOBCHECK_OUTPUT_FORMAT:-github}
 status=0
 if [ -n "${JOBCHECK_SARIF:-}" ]; then

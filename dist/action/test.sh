@@ -12,7 +12,6 @@
 # SARIF file is written; the action's default version is the crate's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 bin=${1:-}
 if [ -z "$bin" ]; then
   bin=target/debug/jobcheck
@@ -95,7 +94,8 @@ export PATH="$installed:$PATH"
 direct=0
 "$bin" check --limits examples/limits.yaml --format concise examples/jobs > "$tmp/direct" 2>&1 || direct=$?
 step=0
-JOBCHECK_PATHS="examples/jobs" JOBCHECK_ARGS="--limits 'examples/limits.yaml'" JOBCHECK_OUTPUT_FORMAT=concise \
+JOBCHECK_PATHS="examples/jobs" JOBCHECK_ARGS="--limits
+  examples/limits.yaml" JOBCHECK_OUTPUT_FORMAT=concise \
   bash dist/action/run.sh > "$tmp/step" 2>&1 || step=$?
 if [ "$step" = "$direct" ] && cmp -s "$tmp/direct" "$tmp/step" && [ "$direct" = 1 ]; then
   ok "check step: jobcheck's output and exit code ($step)"
@@ -113,6 +113,12 @@ fi
 step=0
 JOBCHECK_PATHS="examples/jobs" JOBCHECK_ARGS="--no-such-option" bash dist/action/run.sh > "$tmp/step" 2>&1 || step=$?
 if [ "$step" = 2 ]; then ok "check step: a usage error exits 2"; else bad "check step usage error: exit $step"; fi
+
+# Arguments are split, never evaluated by a shell.
+step=0
+JOBCHECK_PATHS="examples/jobs" JOBCHECK_ARGS="--limits examples/limits.yaml \$(touch $tmp/ran)" \
+  bash dist/action/run.sh > "$tmp/step" 2>&1 || step=$?
+if [ ! -e "$tmp/ran" ] && [ "$step" = 2 ]; then ok "check step: args are not evaluated"; else bad "check step evaluated args (exit $step)"; fi
 
 echo "action.yml shell steps: $passed checks passed, $failed failed"
 [ "$failed" = 0 ]
