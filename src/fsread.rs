@@ -11,6 +11,9 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+#[cfg(windows)]
+pub mod winsec;
+
 /// The most a token file may hold.
 pub const TOKEN_CAP: u64 = 64 * 1024;
 /// The most a limits or configuration file may hold.
@@ -131,6 +134,18 @@ pub fn open_regular(path: &Path, how: Open) -> Result<(File, Metadata), ReadErro
         }
         options.custom_flags(flags);
     }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        // FILE_FLAG_BACKUP_SEMANTICS: a directory opens too (and is then
+        // refused as one). FILE_FLAG_OPEN_REPARSE_POINT: a symbolic link or
+        // junction is opened itself, not followed, and refused below.
+        let mut flags = 0x0200_0000;
+        if how.no_follow {
+            flags |= 0x0020_0000;
+        }
+        options.custom_flags(flags);
+    }
     let file = options.open(path).map_err(|e| {
         #[cfg(unix)]
         if how.no_follow && e.raw_os_error() == Some(libc::ELOOP) {
@@ -149,6 +164,10 @@ pub fn open_regular(path: &Path, how: Open) -> Result<(File, Metadata), ReadErro
         if meta.uid() != unsafe { libc::geteuid() } {
             return Err(ReadError::NotOwned);
         }
+    }
+    #[cfg(windows)]
+    if how.owned && !matches!(winsec::access_of(&file), Ok(a) if a.owner == winsec::Owner::Me) {
+        return Err(ReadError::NotOwned);
     }
     Ok((file, meta))
 }

@@ -160,7 +160,7 @@ impl Client {
         if let Some(e) = encodings {
             general = json!({"positionEncodings": e});
         }
-        let root_uri = format!("file://{}", root.display());
+        let root_uri = file_uri(root);
         let answer = self.request(
             "initialize",
             json!({
@@ -240,7 +240,17 @@ fn project() -> tempfile::TempDir {
 }
 
 fn uri(dir: &Path, name: &str) -> String {
-    format!("file://{}/{name}", dir.display())
+    format!("{}/{name}", file_uri(dir))
+}
+
+/// The `file:` URI of a directory, as an editor sends it.
+fn file_uri(path: &Path) -> String {
+    if cfg!(windows) {
+        // `C:\dir` is `file:///C:/dir`.
+        format!("file:///{}", path.display().to_string().replace('\\', "/"))
+    } else {
+        format!("file://{}", path.display())
+    }
 }
 
 fn by_code<'a>(diags: &'a [Value], code: &str) -> Option<&'a Value> {
@@ -486,7 +496,7 @@ fn malformed_messages_are_answered_with_errors() {
     // Capabilities of a newer or odder client do not fail the handshake.
     let init = c.request(
         "initialize",
-        json!({"processId": "not a number", "rootUri": format!("file://{}", dir.path().display()),
+        json!({"processId": "not a number", "rootUri": file_uri(dir.path()),
                "capabilities": {"general": {"positionEncodings": [7, "utf-32"]},
                                 "textDocument": {"completion": {"completionItem":
                                     {"snippetSupport": "maybe"}}},

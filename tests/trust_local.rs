@@ -2,6 +2,11 @@
 //! directory with planted entries, special files handed over as token,
 //! limits or configuration files, inputs made to blow up error rendering,
 //! and environment values shown by `--help`.
+//!
+//! Unix only: the attacks are made of Unix ownership and permission bits,
+//! FIFOs and symbolic links. The Windows build's counterparts are in
+//! `src/fsread.rs` (links and directories refused when opened).
+#![cfg(unix)]
 
 use crate::support;
 

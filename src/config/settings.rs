@@ -79,9 +79,29 @@ impl Env {
     /// The process's environment.
     pub fn process() -> Env {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        // Windows: the user's configuration is `%APPDATA%\jobcheck\config.toml`
+        // unless XDG_CONFIG_HOME or HOME (which Git Bash sets) says
+        // otherwise; the profile folder is the home where HOME is not set.
+        #[cfg(windows)]
+        let (home, xdg_config_home) = {
+            let home = var("HOME");
+            let config = var("XDG_CONFIG_HOME").or_else(|| match home {
+                None => var("APPDATA"),
+                Some(_) => None,
+            });
+            (
+                home.or_else(|| var("USERPROFILE")).map(PathBuf::from),
+                config.map(PathBuf::from),
+            )
+        };
+        #[cfg(not(windows))]
+        let (home, xdg_config_home) = (
+            var("HOME").map(PathBuf::from),
+            var("XDG_CONFIG_HOME").map(PathBuf::from),
+        );
         let mut env = Env {
-            home: var("HOME").map(PathBuf::from),
-            xdg_config_home: var("XDG_CONFIG_HOME").map(PathBuf::from),
+            home,
+            xdg_config_home,
             ..Env::default()
         };
         for name in VARIABLES {

@@ -48,6 +48,8 @@ pub fn read_trusted(path: &Path) -> Result<String, String> {
         other => other.to_string(),
     })?;
     check_owner(&meta)?;
+    #[cfg(windows)]
+    check_owner_windows(&file)?;
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -91,6 +93,28 @@ fn check_owner(_meta: &std::fs::Metadata) -> Result<(), String> {
     Ok(())
 }
 
+/// Windows: the file's owner and access list instead of uid and mode.
+#[cfg(windows)]
+fn check_owner_windows(file: &std::fs::File) -> Result<(), String> {
+    use crate::fsread::winsec::{Owner, access_of};
+    let access = access_of(file)
+        .map_err(|e| format!("cannot read the file's owner and permissions: {e}"))?;
+    if access.owner == Owner::Other {
+        return Err(
+            "the file belongs to another user; a configuration someone else controls \
+                    is refused, as ssh refuses such files (take ownership of it, or remove it)"
+                .to_string(),
+        );
+    }
+    if let Some(who) = access.writable_by {
+        return Err(format!(
+            "the file is writable by {who}; a configuration others can change is refused, \
+             as ssh refuses such files (remove that permission: Properties, Security, or icacls)"
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,14 +149,19 @@ mod tests {
 
     #[test]
     fn the_user_file_follows_xdg() {
-        let home = Path::new("/home/u");
+        // Absolute paths: `/x` has no drive letter, so Windows needs its own.
+        let (home, x) = if cfg!(windows) {
+            (Path::new(r"C:\Users\u"), Path::new(r"C:\x"))
+        } else {
+            (Path::new("/home/u"), Path::new("/x"))
+        };
         assert_eq!(
-            user_file(Some(Path::new("/x")), Some(home)),
-            Some(PathBuf::from("/x/jobcheck/config.toml"))
+            user_file(Some(x), Some(home)),
+            Some(x.join("jobcheck").join("config.toml"))
         );
         assert_eq!(
             user_file(Some(Path::new("rel")), Some(home)),
-            Some(PathBuf::from("/home/u/.config/jobcheck/config.toml"))
+            Some(home.join(".config").join("jobcheck").join("config.toml"))
         );
         assert_eq!(user_file(None, None), None);
     }

@@ -35,7 +35,22 @@ pub fn to_path(uri: &Uri) -> Option<PathBuf> {
         i += 1;
     }
     let decoded = String::from_utf8(out).ok()?;
-    Some(PathBuf::from(decoded))
+    Some(PathBuf::from(native(decoded)))
+}
+
+/// Windows: the URI path `/C:/dir/file` (or `/c%3A/dir/file`, decoded) is
+/// the path `C:\dir\file`.
+#[cfg(windows)]
+fn native(decoded: String) -> String {
+    let b = decoded.as_bytes();
+    let drive = b.len() >= 3 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':';
+    let path = if drive { &decoded[1..] } else { &decoded[..] };
+    path.replace('/', "\\")
+}
+
+#[cfg(not(windows))]
+fn native(decoded: String) -> String {
+    decoded
 }
 
 /// A name for a document that is not a file: the URI's last segment.
@@ -50,6 +65,9 @@ pub fn name_of(uri: &Uri) -> PathBuf {
 pub fn from_path(path: &Path) -> Option<Uri> {
     let mut text = String::from("file://");
     let shown = path.to_string_lossy();
+    // Windows: `C:\dir\file` is `file:///C:/dir/file`.
+    #[cfg(windows)]
+    let shown = shown.replace('\\', "/");
     if !shown.starts_with('/') {
         text.push('/');
     }
@@ -58,6 +76,7 @@ pub fn from_path(path: &Path) -> Option<Uri> {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 text.push(byte as char)
             }
+            b':' if cfg!(windows) => text.push(':'),
             _ => text.push_str(&format!("%{byte:02X}")),
         }
     }
@@ -67,6 +86,18 @@ pub fn from_path(path: &Path) -> Option<Uri> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_paths_have_drive_letters_and_backslashes() {
+        let path = Path::new(r"C:\作业 1\job.yaml");
+        let uri = from_path(path).unwrap();
+        assert!(uri.as_str().starts_with("file:///C:/"), "{}", uri.as_str());
+        assert_eq!(to_path(&uri).unwrap(), path);
+        // VS Code escapes the drive's colon.
+        let vscode = Uri::from_str("file:///c%3A/Users/x/job.yaml").unwrap();
+        assert_eq!(to_path(&vscode).unwrap(), Path::new(r"c:\Users\x\job.yaml"));
+    }
 
     #[test]
     fn round_trip_with_spaces_and_cjk() {

@@ -91,7 +91,39 @@ pub fn check_dir(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[cfg(not(unix))]
+/// Windows: the directory's owner and access list instead of uid and mode.
+#[cfg(windows)]
+pub fn check_dir(dir: &Path) -> Result<(), String> {
+    use crate::fsread::winsec::{Owner, access_of_path};
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    let access = access_of_path(dir).map_err(|e| {
+        format!(
+            "cannot read the owner and permissions of the cache directory {}: {e}; \
+             set JOBCHECK_CACHE_DIR to a directory of your own",
+            dir.display()
+        )
+    })?;
+    if access.owner != Owner::Me {
+        return Err(format!(
+            "the cache directory {} is owned by another user, so its answers cannot be trusted; \
+             remove it, or set JOBCHECK_CACHE_DIR to a directory of your own",
+            dir.display()
+        ));
+    }
+    if let Some(who) = access.writable_by {
+        return Err(format!(
+            "the cache directory {} is writable by {who}, so another user could plant answers \
+             in it; remove that permission (Properties, Security, or icacls), or set \
+             JOBCHECK_CACHE_DIR to a private directory",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
 pub fn check_dir(_dir: &Path) -> Result<(), String> {
     Ok(())
 }
@@ -170,6 +202,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    // The tests here are of mode bits; Windows's are in fsread::winsec.
+    #[cfg_attr(not(unix), allow(unused_imports))]
     use super::*;
 
     #[cfg(unix)]

@@ -249,6 +249,13 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Request>>) {
 }
 
 /// Close with a reset: SO_LINGER on with a zero timeout makes close() send RST.
+#[cfg(windows)]
+fn reset(stream: &TcpStream) {
+    let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+}
+
+/// Close with a reset: SO_LINGER on with a zero timeout makes close() send RST.
+#[cfg(unix)]
 fn reset(stream: &TcpStream) {
     use std::os::fd::AsRawFd;
     let linger = libc::linger {
