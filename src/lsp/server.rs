@@ -27,6 +27,7 @@ use super::features;
 use super::position::{Encoding, Lines};
 use super::transport::{self, Incoming};
 use super::uri;
+use crate::pipeline::verdict;
 
 /// After a check, further changes within this time are checked together
 /// at its end (`initializationOptions.debounceMs` sets it).
@@ -106,7 +107,9 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
                 );
                 let _ = transport::write(&mut out, &response.into());
             }
-            Incoming::Message(Message::Notification(n)) if n.method == "exit" => return 1,
+            Incoming::Message(Message::Notification(n)) if n.method == "exit" => {
+                return verdict::of_server(false);
+            }
             Incoming::Message(_) => {}
         }
     };
@@ -318,7 +321,7 @@ impl<W: Write> Server<W> {
                 None
             }
             Message::Notification(n) if n.method == "exit" => {
-                Some(if self.shut_down { 0 } else { 1 })
+                Some(verdict::of_server(self.shut_down))
             }
             Message::Notification(n) => {
                 let _ = catch_unwind(AssertUnwindSafe(|| self.notification(n)));
