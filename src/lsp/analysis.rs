@@ -243,6 +243,12 @@ impl LimitSource for Known<'_> {
     }
 }
 
+/// The server's exit status (0 when `exit` came after `shutdown`, else 1),
+/// decided where every exit status is.
+pub fn exit_status(shut_down: bool) -> u8 {
+    crate::pipeline::verdict::of_server(shut_down)
+}
+
 /// Whether a file is one the server checks (`*.yaml`, `*.yml`, `*.json`).
 pub fn is_job_file(path: &Path) -> bool {
     run::is_job_file(path)

@@ -27,7 +27,6 @@ use super::transport::{self, Incoming};
 use super::uri;
 
 mod handlers;
-use crate::pipeline::verdict;
 use handlers::{NotificationHandler, RequestHandler};
 use lsp_types::notification::{self as n, Notification as _};
 use lsp_types::request::{self as r, Request as _};
@@ -111,7 +110,7 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
                 let _ = transport::write(&mut out, &response.into());
             }
             Incoming::Message(Message::Notification(n)) if n.method == "exit" => {
-                return verdict::of_server(false);
+                return analysis::exit_status(false);
             }
             Incoming::Message(_) => {}
         }
@@ -324,7 +323,7 @@ impl<W: Write> Server<W> {
                 None
             }
             Message::Notification(n) if n.method == "exit" => {
-                Some(verdict::of_server(self.shut_down))
+                Some(analysis::exit_status(self.shut_down))
             }
             Message::Notification(n) => {
                 let _ = catch_unwind(AssertUnwindSafe(|| self.notification(n)));
