@@ -232,8 +232,9 @@ impl LimitSource for ApiSource {
             let (endpoint, identity) = (&endpoint, &identity);
             scope.spawn(move || {
                 // The runtime and client, got on the first pair to fetch.
-                let mut net: Option<Result<(&tokio::runtime::Runtime, reqwest::Client), String>> =
-                    None;
+                let mut net: Option<
+                    Result<(&tokio::runtime::Runtime, reqwest::Client), crate::platform::Error>,
+                > = None;
                 let mut seen: HashSet<Pair> = HashSet::new();
                 for pair in pairs {
                     if !seen.insert(pair.clone()) {
@@ -249,8 +250,8 @@ impl LimitSource for ApiSource {
                         net.get_or_insert_with(|| Ok((http::runtime()?, http::client(&self.url)?)));
                     let (runtime, client) = match net {
                         Ok((runtime, client)) => (*runtime, client.clone()),
-                        Err(reason) => {
-                            let reason = reason.clone();
+                        Err(e) => {
+                            let reason = e.message().to_string();
                             let _ = tx.send(Event::Answer(pair, Lookup::Unavailable { reason }));
                             continue;
                         }

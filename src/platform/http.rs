@@ -61,7 +61,7 @@ pub struct Deadline {
 /// request (minting, discovery, limits lookups, the language server's
 /// fetches). Made on first use; callers on plain threads `block_on` it or
 /// `spawn` onto it, and nothing blocking (cache files) runs on it.
-pub fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
     static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
@@ -73,7 +73,7 @@ pub fn runtime() -> Result<&'static tokio::runtime::Runtime, String> {
                 .map_err(|e| format!("cannot start the network runtime: {e}"))
         })
         .as_ref()
-        .map_err(Clone::clone)
+        .map_err(|e| Error::Unavailable(e.clone()))
 }
 
 /// What about a target decides how its client is built: whether it is a
@@ -90,7 +90,7 @@ struct Kind {
 /// differ only in proxy and trust store, so in a run whose addresses are
 /// all https (or all loopback) this is one client. Each request carries its
 /// own timeout ([`request_timeout`]); the run's deadline is the real bound.
-pub fn client(target: &Url) -> Result<reqwest::Client, String> {
+pub fn client(target: &Url) -> Result<reqwest::Client, Error> {
     static CLIENTS: Mutex<Vec<(Kind, reqwest::Client)>> = Mutex::new(Vec::new());
     let kind = Kind {
         loopback: is_loopback(target),
@@ -100,7 +100,7 @@ pub fn client(target: &Url) -> Result<reqwest::Client, String> {
     if let Some((_, client)) = clients.iter().find(|(k, _)| *k == kind) {
         return Ok(client.clone());
     }
-    let client = build_client(kind)?;
+    let client = build_client(kind).map_err(Error::Unavailable)?;
     clients.push((kind, client.clone()));
     Ok(client)
 }
@@ -508,7 +508,7 @@ pub fn envelope_request(
     deadline: Deadline,
     hide: &dyn Fn(&str) -> String,
     build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-) -> Result<Envelope, String> {
+) -> Result<Envelope, Error> {
     let runtime = runtime()?;
     let client = client(target)?;
     let timeout = request_timeout(deadline.budget);
@@ -517,6 +517,7 @@ pub fn envelope_request(
         retrying(deadline.at, deadline.budget, what, attempt, |_| {})
             .await
             .and_then(|r| r)
+            .map_err(Error::Unavailable)
     })
 }
 
