@@ -12,9 +12,8 @@ use jobcheck::escape;
 use jobcheck::limits::api::{ApiOptions, ApiSource, CacheMode};
 use jobcheck::limits::file::FileSource;
 use jobcheck::limits::{LimitSource, Pair, show};
-use jobcheck::pipeline::verdict::{REJECTED, UNAVAILABLE, USAGE};
+use jobcheck::pipeline::verdict::{self, REJECTED, UNAVAILABLE, USAGE};
 use jobcheck::pipeline::{self, Options, Selection};
-use jobcheck::platform::Class;
 use jobcheck::report::{self, Format, Style};
 use jobcheck::request::AccelType;
 
@@ -239,16 +238,6 @@ struct CheckArgs {
     show_settings: bool,
 }
 
-/// The exit code for a failure of the platform client, the credentials or
-/// a limits listing: the one place where an error's class becomes a number.
-fn exit_code(class: Class) -> u8 {
-    match class {
-        Class::UnknownGroup => REJECTED,
-        Class::Usage => USAGE,
-        Class::Unavailable => UNAVAILABLE,
-    }
-}
-
 /// Whether a first argument is meant as a path (so `check` is implied).
 fn looks_like_path(arg: &str) -> bool {
     arg.starts_with('-') || arg.contains(['/', '\\', '.']) || std::path::Path::new(arg).exists()
@@ -418,7 +407,7 @@ fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSour
         .map(|s| Box::new(s) as Box<dyn LimitSource>)
         .map_err(|e| {
             eprintln!("error: {}", escape::lines(&e.to_string()));
-            exit_code(e.class())
+            verdict::of_failure(e.class())
         })
 }
 
@@ -649,7 +638,7 @@ fn limits(args: LimitsArgs) -> u8 {
             for message in &refusal.messages {
                 eprintln!("error: {}", escape::lines(message));
             }
-            exit_code(refusal.class)
+            verdict::of_failure(refusal.class)
         }
     }
 }

@@ -235,7 +235,7 @@ pub fn mint(aksk: &AkSk, auth_base: &Url, deadline: Deadline) -> Result<Vec<Clus
             .header("signature", signature.as_str())
             .header("content-length", "0")
     })
-    .map_err(|e| Error::Unavailable(hide(&format!("cannot mint a token: {e}"))))?;
+    .map_err(|e| Error::Unavailable(hide(&format!("cannot mint a token: {}", e.message()))))?;
     if !answer.is_success() {
         return Err(Error::Unavailable(format!(
             "the token service refused to mint a token: {}; check JOBCHECK_USER, JOBCHECK_ACCESS_KEY and JOBCHECK_SECRET_KEY \

@@ -27,7 +27,7 @@ pub fn discover(token: &Token, ac_base: &Url, deadline: Deadline) -> Result<Stri
             .header("token", token.expose())
             .header("accept", "application/json")
     })
-    .map_err(fail)?;
+    .map_err(|e| fail(e.message().to_string()))?;
     if !answer.is_success() {
         return Err(fail(format!("{what} answered {}", answer.code_text())));
     }

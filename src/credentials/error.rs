@@ -1,28 +1,7 @@
-//! Why no credential could be had, and the class of failure it is.
+//! Why no credential could be had: the platform client's own [`Error`]
+//! (a bad address or value is `Usage`; a failed request, an expired or
+//! refused credential, offline without a cached one is `Unavailable`), so
+//! one error type crosses the `credentials → platform` boundary and the
+//! front maps its [`Class`] to an exit code in one place.
 
-use crate::platform::Class;
-
-/// Why no credential could be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
-    /// From the platform client (a bad address, a failed request).
-    #[error(transparent)]
-    Platform(#[from] crate::platform::Error),
-    /// What the user gave cannot be used (variables, token file, cluster).
-    #[error("{0}")]
-    Usage(String),
-    /// The credential cannot be had or used now (expired, refused, offline
-    /// without a cached one).
-    #[error("{0}")]
-    Unavailable(String),
-}
-
-impl Error {
-    pub fn class(&self) -> Class {
-        match self {
-            Error::Platform(e) => e.class(),
-            Error::Usage(_) => Class::Usage,
-            Error::Unavailable(_) => Class::Unavailable,
-        }
-    }
-}
+pub use crate::platform::error::{Class, Error};

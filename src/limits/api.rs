@@ -217,115 +217,107 @@ impl LimitSource for ApiSource {
 
     /// Cached pairs are answered at once; the others are fetched as soon as
     /// they arrive (at most [`CONCURRENCY`] at a time), while the run goes on
-    /// reading files.
+    /// reading files. The process's runtime does only the network: a reader
+    /// thread takes the pairs and reads the cache, and this thread answers
+    /// and writes the cache, so no request waits on a slow disk.
     fn lookup_stream(&self, pairs: Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
         let endpoint = self.url.as_str().to_string();
         let identity = self.identity();
-        let runtime = match http::runtime() {
-            Ok(rt) => rt,
-            Err(e) => {
-                for pair in super::distinct(pairs) {
-                    let lookup = self
-                        .cached_answer(&pair, &cache_key(&endpoint, &identity, &pair))
-                        .unwrap_or_else(|| Lookup::Unavailable { reason: e.clone() });
-                    answer(pair, lookup);
-                }
-                return;
-            }
-        };
-        // The pairs come from plain threads; a small bridge hands them to the
-        // runtime as they come.
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Pair>();
-        let bridge = std::thread::spawn(move || {
-            for pair in pairs {
-                if tx.send(pair).is_err() {
-                    break;
-                }
-            }
-        });
         let log: Option<Arc<dyn Sink>> = self.verbose.then(|| self.sink.clone());
-        let started = runtime.block_on(async {
-            let mut seen: HashSet<Pair> = HashSet::new();
-            let mut set = tokio::task::JoinSet::new();
-            let mut asked: HashMap<tokio::task::Id, Pair> = HashMap::new();
-            // The client, made on the first pair that must be fetched.
-            let mut fetch: Option<Result<Fetcher, String>> = None;
-            let (mut started, mut done) = (0usize, 0usize);
-            let mut tick = tokio::time::interval(PROGRESS_EVERY);
-            let mut open = true;
-            let mut cache_ok = true;
-            loop {
-                tokio::select! {
-                    received = rx.recv(), if open => {
-                        let Some(pair) = received else {
-                            open = false;
-                            continue;
-                        };
-                        if !seen.insert(pair.clone()) {
+        let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let (tx, events) = mpsc::channel::<Event>();
+        let (mut started, mut done) = (0usize, 0usize);
+        let mut cache_ok = true;
+        std::thread::scope(|scope| {
+            let (endpoint, identity) = (&endpoint, &identity);
+            scope.spawn(move || {
+                // The runtime and client, got on the first pair to fetch.
+                let mut net: Option<
+                    Result<(&tokio::runtime::Runtime, reqwest::Client), crate::platform::Error>,
+                > = None;
+                let mut seen: HashSet<Pair> = HashSet::new();
+                for pair in pairs {
+                    if !seen.insert(pair.clone()) {
+                        continue;
+                    }
+                    if let Some(lookup) =
+                        self.cached_answer(&pair, &cache_key(endpoint, identity, &pair))
+                    {
+                        let _ = tx.send(Event::Answer(pair, lookup));
+                        continue;
+                    }
+                    let net =
+                        net.get_or_insert_with(|| Ok((http::runtime()?, http::client(&self.url)?)));
+                    let (runtime, client) = match net {
+                        Ok((runtime, client)) => (*runtime, client.clone()),
+                        Err(e) => {
+                            let reason = e.message().to_string();
+                            let _ = tx.send(Event::Answer(pair, Lookup::Unavailable { reason }));
                             continue;
                         }
-                        if let Some(lookup) = self.cached_answer(&pair, &cache_key(&endpoint, &identity, &pair)) {
-                            answer(pair, lookup);
-                            continue;
-                        }
-                        let fetcher = match fetch.get_or_insert_with(|| self.fetcher()) {
-                            Ok(f) => f,
-                            Err(reason) => {
-                                let reason = reason.clone();
-                                answer(pair, Lookup::Unavailable { reason });
-                                continue;
+                    };
+                    let _ = tx.send(Event::Started);
+                    let url = resources::query(&self.url, &pair.group, pair.accelerator.as_str());
+                    let token = self.token.clone();
+                    let (limit, deadline, log, tx) =
+                        (limit.clone(), self.deadline, log.clone(), tx.clone());
+                    runtime.spawn(async move {
+                        let outcome = match limit.acquire_owned().await {
+                            Ok(_permit) => {
+                                let request = Request {
+                                    client: &client,
+                                    url: &url,
+                                    token: &token,
+                                    deadline,
+                                    log: log.as_deref(),
+                                };
+                                request.run().await
                             }
+                            Err(_) => Outcome::Failed("the request queue closed".into()),
                         };
+                        let _ = tx.send(Event::Fetched(pair, outcome));
+                    });
+                }
+            });
+            // Every sender is the reader's or a request's: the loop ends when
+            // the pairs are in and every request has answered.
+            loop {
+                match events.recv_timeout(PROGRESS_EVERY) {
+                    Ok(Event::Answer(pair, lookup)) => answer(pair, lookup),
+                    Ok(Event::Started) => {
                         started += 1;
                         self.report_progress(done, started);
-                        let client = fetcher.client.clone();
-                        let url = resources::query(&self.url, &pair.group, pair.accelerator.as_str());
-                        let token = self.token.clone();
-                        let limit = fetcher.limit.clone();
-                        let deadline = self.deadline;
-                        let log = log.clone();
-                        let handle = set.spawn(async move {
-                            match limit.acquire_owned().await {
-                                Ok(_permit) => {
-                                    let request = Request {
-                                        client: &client,
-                                        url: &url,
-                                        token: &token,
-                                        deadline,
-                                        log: log.as_deref(),
-                                    };
-                                    request.run().await
-                                }
-                                Err(_) => Outcome::Failed("the request queue closed".into()),
-                            }
-                        });
-                        asked.insert(handle.id(), pair);
                     }
-                    Some(joined) = set.join_next_with_id(), if !set.is_empty() => {
-                        let (id, outcome) = match joined {
-                            Ok((id, outcome)) => (id, outcome),
-                            Err(e) => (e.id(), Outcome::Failed("the request task failed".into())),
-                        };
+                    Ok(Event::Fetched(pair, outcome)) => {
                         done += 1;
                         self.report_progress(done, started);
-                        if let Some(pair) = asked.remove(&id) {
-                            let lookup = self.settle(&pair, &cache_key(&endpoint, &identity, &pair), outcome, &mut cache_ok);
-                            answer(pair, lookup);
+                        let key = cache_key(endpoint, identity, &pair);
+                        let lookup = self.settle(&pair, &key, outcome, &mut cache_ok);
+                        answer(pair, lookup);
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if done < started {
+                            self.report_progress(done, started);
                         }
                     }
-                    _ = tick.tick(), if !set.is_empty() => {
-                        self.report_progress(done, started);
-                    }
-                    else => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
             }
-            started
         });
         if started > 0 && self.progress {
             self.sink.finished();
         }
-        let _ = bridge.join();
     }
+}
+
+/// What the reader thread and the requests tell the answering thread.
+enum Event {
+    /// Answered without the network (the cache, or a setup failure).
+    Answer(Pair, Lookup),
+    /// A request was started.
+    Started,
+    /// A request's outcome, with the pair it was for.
+    Fetched(Pair, Outcome),
 }
 
 fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a> {
@@ -335,12 +327,6 @@ fn cache_key<'a>(endpoint: &'a str, identity: &'a str, pair: &'a Pair) -> Key<'a
         group: &pair.group,
         accelerator: pair.accelerator.as_str(),
     }
-}
-
-/// What fetching needs, made once per run on the first pair to fetch.
-struct Fetcher {
-    client: reqwest::Client,
-    limit: Arc<tokio::sync::Semaphore>,
 }
 
 impl ApiSource {
@@ -418,13 +404,6 @@ impl ApiSource {
             }
         }
         lookup
-    }
-
-    fn fetcher(&self) -> Result<Fetcher, String> {
-        Ok(Fetcher {
-            client: http::client(&self.url, self.deadline.budget)?,
-            limit: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
-        })
     }
 
     /// A server that echoes the token back must not get it into the cache.

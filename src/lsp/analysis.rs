@@ -182,7 +182,18 @@ pub fn fetch(settings: &ApiSettings, pairs: &[Pair]) -> Fetched {
     Fetched(pairs.iter().cloned().zip(answers).collect())
 }
 
-const PENDING: &str = "\u{0}pending";
+/// What the editor knows of a pair's limits.
+enum Answer {
+    /// Asked for (or about to be), not answered yet.
+    Pending,
+    /// The answer (from the limits file, the platform, or why there is none).
+    Known(Lookup),
+}
+
+/// What a run sees for a pair whose answer is still being fetched: the
+/// pair is noted in [`Known::missing`], which is what says it is pending;
+/// this text is never compared against.
+const BEING_FETCHED: &str = "limits not known yet (being fetched)";
 
 /// The run's limit source: the limits file, or the answers fetched so far
 /// (the rest are noted as missing and judged later).
@@ -223,13 +234,19 @@ impl LimitSource for Known<'_> {
                             missing.push(p.clone());
                         }
                         Lookup::Unavailable {
-                            reason: PENDING.into(),
+                            reason: BEING_FETCHED.into(),
                         }
                     }
                 })
                 .collect(),
         }
     }
+}
+
+/// The server's exit status (0 when `exit` came after `shutdown`, else 1),
+/// decided where every exit status is.
+pub fn exit_status(shut_down: bool) -> u8 {
+    crate::pipeline::verdict::of_server(shut_down)
 }
 
 /// Whether a file is one the server checks (`*.yaml`, `*.yml`, `*.json`).
@@ -326,10 +343,9 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
     let jobs = report.files.iter().flat_map(|f| &f.jobs);
     let groups: Vec<String> = jobs.filter_map(|j| j.resource_group.clone()).collect();
     let jobs = report.files.iter().flat_map(|f| &f.jobs);
-    if jobs
-        .filter_map(|j| j.reason.as_deref())
-        .any(|r| r != PENDING)
-    {
+    // Unjudged jobs are told where their group is named, unless their
+    // pair's answer is pending.
+    if jobs.into_iter().any(|j| j.reason.is_some()) {
         // Where each unjudged job names its group.
         let mut told = HashSet::new();
         for doc in spec::read_file(text, is_json(path)) {
@@ -339,7 +355,7 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
             let reason = pair
                 .as_ref()
                 .and_then(|p| match source_answer(workspace, answers, p) {
-                    Some(Lookup::Unavailable { reason }) if reason != PENDING => Some(reason),
+                    Answer::Known(Lookup::Unavailable { reason }) => Some(reason),
                     _ => None,
                 });
             if let Some(reason) = reason
@@ -369,13 +385,19 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
     }
 }
 
-fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Option<Lookup> {
+fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Answer {
     match &workspace.limits {
-        LimitsFrom::File(file) => file.lookup(std::slice::from_ref(pair)).pop(),
-        LimitsFrom::None(reason) => Some(Lookup::Unavailable {
+        LimitsFrom::File(file) => match file.lookup(std::slice::from_ref(pair)).pop() {
+            Some(lookup) => Answer::Known(lookup),
+            None => Answer::Pending,
+        },
+        LimitsFrom::None(reason) => Answer::Known(Lookup::Unavailable {
             reason: reason.clone(),
         }),
-        LimitsFrom::Api(_) => answers.known.get(pair).map(|e| e.lookup.clone()),
+        LimitsFrom::Api(_) => match answers.known.get(pair) {
+            Some(entry) => Answer::Known(entry.lookup.clone()),
+            None => Answer::Pending,
+        },
     }
 }
 
@@ -470,31 +492,31 @@ pub fn hover(
         };
         let request = crate::pipeline::reading::request(job, &doc.diagnostics);
         let pair = job.pair();
-        let answer = pair
-            .as_ref()
-            .and_then(|p| source_answer(workspace, answers, p));
+        let answer = pair.as_ref().map(|p| source_answer(workspace, answers, p));
         let group = job.group.as_ref().map(|g| g.value.clone());
         let (limits, status) = match &answer {
-            Some(Lookup::Found(found)) => {
+            Some(Answer::Known(Lookup::Found(found))) => {
                 let caps = workspace.config.caps(group.as_deref().unwrap_or(""));
                 (
                     Some(crate::pipeline::reading::judged_limits(job, found, &caps)),
                     None,
                 )
             }
-            Some(Lookup::UnknownGroup { .. }) => (None, Some("no such resource group".into())),
-            Some(Lookup::UnsupportedType { .. }) => (
+            Some(Answer::Known(Lookup::UnknownGroup { .. })) => {
+                (None, Some("no such resource group".into()))
+            }
+            Some(Answer::Known(Lookup::UnsupportedType { .. })) => (
                 None,
                 Some(format!(
                     "the group has no {} limits",
                     job.accelerator.as_str()
                 )),
             ),
-            Some(Lookup::Unavailable { reason }) if reason != PENDING => {
+            Some(Answer::Known(Lookup::Unavailable { reason })) => {
                 (None, Some(format!("limits unavailable: {reason}")))
             }
-            _ if pair.is_none() => (None, Some("no resourceGroup: no limits apply".into())),
-            _ => (None, Some("limits not known yet (being fetched)".into())),
+            None => (None, Some("no resourceGroup: no limits apply".into())),
+            Some(Answer::Pending) => (None, Some(BEING_FETCHED.into())),
         };
         return Some(Facts {
             what,

@@ -196,3 +196,58 @@ fn a_key_whose_value_cannot_be_read_is_still_described() {
     assert_eq!(facts.key, "ramSize");
     assert!(facts.status.is_some_and(|s| s.contains("not judged")));
 }
+
+#[test]
+fn a_pending_pair_is_told_only_as_pending_and_a_failure_where_the_group_is() {
+    let api = Workspace {
+        limits: LimitsFrom::Api(ApiOptions::new("https://ai.example")),
+        ..workspace()
+    };
+    let text = "resourceGroup: G\ncpus: 2\nmemory: 8G\n";
+    let mut answers = Answers::default();
+    let a = analyse(&api, &answers, Path::new("j.yaml"), text);
+    assert_eq!(a.missing.len(), 1, "{:?}", a.missing);
+    assert!(
+        a.findings.iter().all(|f| f.level != Level::Information),
+        "{:?}",
+        a.findings
+    );
+    let hover = |answers: &Answers| {
+        let offset = text.find("cpus").unwrap() + 1;
+        crate::lsp::hover::markdown(
+            &hover(&api, answers, Path::new("j.yaml"), text, offset).unwrap(),
+        )
+    };
+    assert!(
+        hover(&answers).contains("being fetched"),
+        "{}",
+        hover(&answers)
+    );
+    answers.absorb(
+        Fetched(vec![(
+            a.missing[0].clone(),
+            Lookup::Unavailable {
+                reason: "the platform is down".into(),
+            },
+        )]),
+        Duration::from_secs(900),
+    );
+    let a = analyse(&api, &answers, Path::new("j.yaml"), text);
+    assert!(a.missing.is_empty(), "{:?}", a.missing);
+    let info = a
+        .findings
+        .iter()
+        .find(|f| f.level == Level::Information)
+        .unwrap();
+    assert_eq!(&text[info.span.0..info.span.1], "G");
+    assert!(
+        info.message.contains("the platform is down"),
+        "{}",
+        info.message
+    );
+    let shown = hover(&answers);
+    assert!(
+        shown.contains("limits unavailable: the platform is down"),
+        "{shown}"
+    );
+}

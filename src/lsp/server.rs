@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
-    CodeActionKind, CodeActionOptions, CodeActionParams, CodeActionProviderCapability,
-    CompletionOptions, CompletionParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams, HoverParams,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions,
     HoverProviderCapability, InitializeResult, MessageType, PositionEncodingKind,
     PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo, ShowMessageParams,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
@@ -24,9 +22,14 @@ use serde_json::Value;
 
 use super::analysis::{self, Answers, Fetched, Finding, Pair, Workspace};
 use super::features;
-use super::position::{Encoding, Lines};
+use super::position::Encoding;
 use super::transport::{self, Incoming};
 use super::uri;
+
+mod handlers;
+use handlers::{NotificationHandler, RequestHandler};
+use lsp_types::notification::{self as n, Notification as _};
+use lsp_types::request::{self as r, Request as _};
 
 /// After a check, further changes within this time are checked together
 /// at its end (`initializationOptions.debounceMs` sets it).
@@ -106,7 +109,9 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
                 );
                 let _ = transport::write(&mut out, &response.into());
             }
-            Incoming::Message(Message::Notification(n)) if n.method == "exit" => return 1,
+            Incoming::Message(Message::Notification(n)) if n.method == "exit" => {
+                return analysis::exit_status(false);
+            }
             Incoming::Message(_) => {}
         }
     };
@@ -318,7 +323,7 @@ impl<W: Write> Server<W> {
                 None
             }
             Message::Notification(n) if n.method == "exit" => {
-                Some(if self.shut_down { 0 } else { 1 })
+                Some(analysis::exit_status(self.shut_down))
             }
             Message::Notification(n) => {
                 let _ = catch_unwind(AssertUnwindSafe(|| self.notification(n)));
@@ -336,6 +341,7 @@ impl<W: Write> Server<W> {
         self.send(Message::Response(response));
     }
 
+    /// A request, to its method's handler (see [`handlers`]).
     fn request(&mut self, req: &Request) -> Answer {
         if self.shut_down {
             return Err((
@@ -343,77 +349,18 @@ impl<W: Write> Server<W> {
                 "the server is shutting down".into(),
             ));
         }
-        let json = |v: Result<Value, serde_json::Error>| {
-            v.map_err(|e| (ErrorCode::InternalError, e.to_string()))
-        };
         match req.method.as_str() {
-            "shutdown" => {
-                self.shut_down = true;
+            // `shutdown` has no params to read (clients send none, or null).
+            r::Shutdown::METHOD => {
+                RequestHandler::<r::Shutdown>::handle(self, ())?;
                 Ok(Value::Null)
             }
-            "initialize" => Err((ErrorCode::InvalidRequest, "already initialized".into())),
-            "textDocument/hover" => {
-                let p: HoverParams = params(req)?;
-                let at = p.text_document_position_params;
-                let Some(doc) = self.docs.get(at.text_document.uri.as_str()) else {
-                    return Ok(Value::Null);
-                };
-                let offset = Lines::new(&doc.text, self.encoding).offset(at.position);
-                let info =
-                    analysis::hover(&self.workspace, &self.answers, &doc.path, &doc.text, offset);
-                json(serde_json::to_value(
-                    info.map(|i| features::hover(&doc.text, self.encoding, i)),
-                ))
-            }
-            "textDocument/completion" => {
-                let p: CompletionParams = params(req)?;
-                let at = p.text_document_position;
-                let Some(doc) = self.docs.get(at.text_document.uri.as_str()) else {
-                    return Ok(Value::Null);
-                };
-                let offset = Lines::new(&doc.text, self.encoding).offset(at.position);
-                let items = super::completion::complete(
-                    &self.workspace,
-                    &self.answers,
-                    &doc.path,
-                    &doc.text,
-                    offset,
-                );
-                json(serde_json::to_value(features::completion(items)))
-            }
-            "textDocument/codeAction" => {
-                let p: CodeActionParams = params(req)?;
-                let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else {
-                    return Ok(Value::Array(Vec::new()));
-                };
-                let mut actions = features::code_actions(
-                    &doc.uri,
-                    &doc.text,
-                    self.encoding,
-                    &doc.findings,
-                    p.range,
-                );
-                actions.extend(super::ignore::actions(
-                    &doc.uri,
-                    &doc.text,
-                    super::model::is_json(&doc.path),
-                    self.encoding,
-                    &doc.findings,
-                    p.range,
-                ));
-                json(serde_json::to_value(actions))
-            }
-            "jobcheck/settings" => Ok(self.workspace.settings_json()),
-            "jobcheck/explain" => {
-                let code = req.params.get("code").and_then(Value::as_str).ok_or((
-                    ErrorCode::InvalidParams,
-                    "give {\"code\": CODE}".to_string(),
-                ))?;
-                let code = code.strip_prefix("jobcheck-explain:").unwrap_or(code);
-                analysis::explain(code)
-                    .map(Value::String)
-                    .ok_or((ErrorCode::InvalidParams, format!("unknown code `{code}`")))
-            }
+            r::Initialize::METHOD => Err((ErrorCode::InvalidRequest, "already initialized".into())),
+            r::HoverRequest::METHOD => self.answer::<r::HoverRequest>(req),
+            r::Completion::METHOD => self.answer::<r::Completion>(req),
+            r::CodeActionRequest::METHOD => self.answer::<r::CodeActionRequest>(req),
+            handlers::Settings::METHOD => self.answer::<handlers::Settings>(req),
+            handlers::Explain::METHOD => self.answer::<handlers::Explain>(req),
             other => Err((
                 ErrorCode::MethodNotFound,
                 format!("unknown method `{other}`"),
@@ -421,98 +368,35 @@ impl<W: Write> Server<W> {
         }
     }
 
-    fn notification(&mut self, n: Notification) {
-        let now = Instant::now();
-        match n.method.as_str() {
-            "textDocument/didOpen" => {
-                let Ok(p) = n.extract::<DidOpenTextDocumentParams>("textDocument/didOpen") else {
-                    return;
-                };
-                let item = p.text_document;
-                let path = uri::name_of(&item.uri);
-                let own = uri::to_path(&item.uri).is_some()
-                    && (self.workspace.is_config_file(&path)
-                        || self.workspace.is_limits_file(&path));
-                let job_like = !own
-                    && (matches!(item.language_id.as_str(), "yaml" | "json" | "jsonc")
-                        || analysis::is_job_file(&path));
-                let checked = own || (job_like && self.selects(&item.uri, &path));
-                self.docs.insert(
-                    item.uri.as_str().to_string(),
-                    Doc {
-                        uri: item.uri,
-                        path,
-                        text: item.text,
-                        version: item.version,
-                        job_like,
-                        checked,
-                        findings: Vec::new(),
-                        groups: Vec::new(),
-                        due: checked.then_some(now),
-                        last_check: None,
-                    },
-                );
-            }
-            "textDocument/didChange" => {
-                let Ok(p) = n.extract::<DidChangeTextDocumentParams>("textDocument/didChange")
-                else {
-                    return;
-                };
-                let encoding = self.encoding;
-                let debounce = self.debounce;
-                let Some(doc) = self.docs.get_mut(p.text_document.uri.as_str()) else {
-                    return;
-                };
-                for change in p.content_changes {
-                    match change.range {
-                        None => doc.text = change.text,
-                        Some(range) => {
-                            let lines = Lines::new(&doc.text, encoding);
-                            let (a, b) = (lines.offset(range.start), lines.offset(range.end));
-                            if a <= b {
-                                doc.text.replace_range(a..b, &change.text);
-                            }
-                        }
-                    }
-                }
-                doc.version = p.text_document.version;
-                if doc.checked {
-                    // At once after a pause; during a burst, at the end of
-                    // the window that the last check opened.
-                    let at = doc.last_check.map_or(now, |t| (t + debounce).max(now));
-                    doc.due = Some(doc.due.map_or(at, |d| d.min(at).max(now)));
-                }
-            }
-            "textDocument/didSave" => {
-                let Ok(p) = n.extract::<DidSaveTextDocumentParams>("textDocument/didSave") else {
-                    return;
-                };
-                self.saved(uri::to_path(&p.text_document.uri));
-                if let Some(doc) = self.docs.get_mut(p.text_document.uri.as_str())
-                    && doc.checked
-                {
-                    doc.due = Some(now);
-                }
-            }
-            "workspace/didChangeWatchedFiles" => {
-                let Ok(p) =
-                    n.extract::<DidChangeWatchedFilesParams>("workspace/didChangeWatchedFiles")
-                else {
-                    return;
-                };
-                for change in p.changes {
-                    self.saved(uri::to_path(&change.uri));
-                }
-            }
-            "textDocument/didClose" => {
-                let Ok(p) = n.extract::<DidCloseTextDocumentParams>("textDocument/didClose") else {
-                    return;
-                };
-                if self.docs.remove(p.text_document.uri.as_str()).is_some() {
-                    self.publish(p.text_document.uri, Vec::new(), None);
-                }
-            }
+    /// A request's params read as its method's type, handled, and the
+    /// result written as JSON.
+    fn answer<R: r::Request>(&mut self, req: &Request) -> Answer
+    where
+        Self: RequestHandler<R>,
+    {
+        let result = RequestHandler::<R>::handle(self, params(req)?)?;
+        serde_json::to_value(result).map_err(|e| (ErrorCode::InternalError, e.to_string()))
+    }
+
+    /// A notification, to its method's handler; one whose params cannot be
+    /// read is passed over (a notification has no answer to carry an error).
+    fn notification(&mut self, note: Notification) {
+        match note.method.as_str() {
+            n::DidOpenTextDocument::METHOD => self.notified::<n::DidOpenTextDocument>(note),
+            n::DidChangeTextDocument::METHOD => self.notified::<n::DidChangeTextDocument>(note),
+            n::DidSaveTextDocument::METHOD => self.notified::<n::DidSaveTextDocument>(note),
+            n::DidChangeWatchedFiles::METHOD => self.notified::<n::DidChangeWatchedFiles>(note),
+            n::DidCloseTextDocument::METHOD => self.notified::<n::DidCloseTextDocument>(note),
             _ => {}
+        }
+    }
+
+    fn notified<N: n::Notification>(&mut self, note: Notification)
+    where
+        Self: NotificationHandler<N>,
+    {
+        if let Ok(p) = serde_json::from_value::<N::Params>(note.params) {
+            NotificationHandler::<N>::handle(self, p);
         }
     }
 

@@ -5,7 +5,7 @@
 use std::io::{self, BufRead, Write};
 
 use lsp_server::{ErrorCode, Message};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The largest body read; beyond it the stream cannot be trusted.
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -112,32 +112,39 @@ pub fn parse(body: &[u8]) -> Incoming {
     }
 }
 
-/// Write a message with its header.
+/// Write a message with its header (lsp-server adds the `jsonrpc` member).
 pub fn write(output: &mut dyn Write, message: &Message) -> io::Result<()> {
-    let mut body = serde_json::to_value(message).map_err(io::Error::other)?;
-    if let Value::Object(map) = &mut body {
-        map.insert("jsonrpc".into(), json!("2.0"));
-    }
-    write_value(output, &body)
+    message.write(&mut &mut *output)
 }
 
-/// An error answer to a message that could not be read as one.
+/// An error answer to a message that could not be read as one: its id may
+/// be any JSON value (or null), which lsp-server's `Response` cannot carry.
 pub fn write_error(
     output: &mut dyn Write,
     id: Value,
     code: ErrorCode,
     message: &str,
 ) -> io::Result<()> {
-    let body = json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "error": { "code": code as i32, "message": message },
-    });
-    write_value(output, &body)
-}
-
-fn write_value(output: &mut dyn Write, body: &Value) -> io::Result<()> {
-    let text = serde_json::to_string(body).map_err(io::Error::other)?;
+    #[derive(serde::Serialize)]
+    struct Failure<'a> {
+        code: i32,
+        message: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        jsonrpc: &'static str,
+        id: Value,
+        error: Failure<'a>,
+    }
+    let body = Answer {
+        jsonrpc: "2.0",
+        id,
+        error: Failure {
+            code: code as i32,
+            message,
+        },
+    };
+    let text = serde_json::to_string(&body).map_err(io::Error::other)?;
     write!(output, "Content-Length: {}\r\n\r\n{text}", text.len())?;
     output.flush()
 }
@@ -145,6 +152,7 @@ fn write_value(output: &mut dyn Write, body: &Value) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn frames(text: &str) -> Vec<Incoming> {
         let mut input = io::Cursor::new(text.as_bytes().to_vec());

@@ -4,6 +4,7 @@
 
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::limits::Lookup;
+use crate::platform::Class;
 use crate::report::{Report, Verdict};
 
 /// Exit status: every job admitted.
@@ -45,4 +46,20 @@ pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
     } else {
         ADMITTED
     }
+}
+
+/// The exit status for a failure of the platform client, the credentials
+/// or a limits listing, by its class.
+pub fn of_failure(class: Class) -> u8 {
+    match class {
+        Class::UnknownGroup => REJECTED,
+        Class::Usage => USAGE,
+        Class::Unavailable => UNAVAILABLE,
+    }
+}
+
+/// The language server's exit status, as the protocol has it: 0 when
+/// `exit` came after `shutdown`, else 1.
+pub fn of_server(shut_down: bool) -> u8 {
+    if shut_down { ADMITTED } else { REJECTED }
 }

@@ -22,6 +22,7 @@
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{StatusCode, Url};
@@ -56,29 +57,70 @@ pub struct Deadline {
     pub budget: Duration,
 }
 
-/// A current-thread runtime for one batch of requests.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the network runtime: {e}"))
+/// The process's one runtime: a single worker thread that drives every
+/// request (minting, discovery, limits lookups, the language server's
+/// fetches). Made on first use; callers on plain threads `block_on` it or
+/// `spawn` onto it, and nothing blocking (cache files) runs on it.
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime, Error> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("jobcheck-net")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the network runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(|e| Error::Unavailable(e.clone()))
 }
 
-/// The client for requests to `target` (its scheme and host decide the
-/// proxy and trust store), each bounded by `budget` as a backstop to the
-/// run's deadline.
-pub fn client(target: &Url, budget: Duration) -> Result<reqwest::Client, String> {
+/// What about a target decides how its client is built: whether it is a
+/// loopback address (no proxy) and whether it is plain http (no CA
+/// certificates needed).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Kind {
+    loopback: bool,
+    plain: bool,
+}
+
+/// The process's HTTP client for requests to `target`, built on first use
+/// and shared from then on (a client holds the connection pool). Targets
+/// differ only in proxy and trust store, so in a run whose addresses are
+/// all https (or all loopback) this is one client. Each request carries its
+/// own timeout ([`request_timeout`]); the run's deadline is the real bound.
+pub fn client(target: &Url) -> Result<reqwest::Client, Error> {
+    static CLIENTS: Mutex<Vec<(Kind, reqwest::Client)>> = Mutex::new(Vec::new());
+    let kind = Kind {
+        loopback: is_loopback(target),
+        plain: target.scheme() == "http",
+    };
+    let mut clients = CLIENTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, client)) = clients.iter().find(|(k, _)| *k == kind) {
+        return Ok(client.clone());
+    }
+    let client = build_client(kind).map_err(Error::Unavailable)?;
+    clients.push((kind, client.clone()));
+    Ok(client)
+}
+
+/// A request's own timeout, as a backstop to the run's deadline.
+pub fn request_timeout(budget: Duration) -> Duration {
+    budget + Duration::from_secs(1)
+}
+
+fn build_client(kind: Kind) -> Result<reqwest::Client, String> {
     // Only the ring provider is built in; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
-        .connect_timeout(budget.min(Duration::from_secs(10)))
-        .timeout(budget + Duration::from_secs(1))
+        .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("jobcheck/", env!("CARGO_PKG_VERSION")));
-    if is_loopback(target) {
+    if kind.loopback {
         builder = builder.no_proxy();
     }
-    if target.scheme() == "http" {
+    if kind.plain {
         // Nothing to verify: do not require the system's CA certificates.
         builder = builder.tls_certs_only(Vec::new());
     }
@@ -466,14 +508,16 @@ pub fn envelope_request(
     deadline: Deadline,
     hide: &dyn Fn(&str) -> String,
     build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-) -> Result<Envelope, String> {
+) -> Result<Envelope, Error> {
     let runtime = runtime()?;
-    let client = client(target, deadline.budget)?;
+    let client = client(target)?;
+    let timeout = request_timeout(deadline.budget);
     runtime.block_on(async {
-        let attempt = |_| envelope_once(what, build(&client), hide);
+        let attempt = |_| envelope_once(what, build(&client).timeout(timeout), hide);
         retrying(deadline.at, deadline.budget, what, attempt, |_| {})
             .await
             .and_then(|r| r)
+            .map_err(Error::Unavailable)
     })
 }
 
@@ -583,6 +627,62 @@ mod tests {
         assert_eq!(tls_failure(&corrupt).unwrap().0, Tls::Handshake);
         let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
         assert_eq!(tls_failure(&reset), None);
+    }
+
+    /// Two requests in one process go through one client (its pool keeps
+    /// the connection) and one runtime: the server sees one connection.
+    #[test]
+    fn one_client_and_runtime_per_process() {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::AtomicUsize;
+        assert!(std::ptr::eq(runtime().unwrap(), runtime().unwrap()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                count.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut writer = stream;
+                    loop {
+                        let mut line = String::new();
+                        loop {
+                            line.clear();
+                            match reader.read_line(&mut line) {
+                                Ok(0) | Err(_) => return,
+                                Ok(_) if line == "\r\n" => break,
+                                Ok(_) => {}
+                            }
+                        }
+                        let body = r#"{"code":"0","msg":"ok","data":{}}"#;
+                        let answer = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        if writer.write_all(answer.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        let target = Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
+        let budget = Duration::from_secs(20);
+        for _ in 0..2 {
+            let deadline = Deadline {
+                at: Instant::now() + budget,
+                budget,
+            };
+            let hide = |s: &str| s.to_string();
+            envelope_request("the test server", &target, deadline, &hide, |c| {
+                c.get(target.clone())
+            })
+            .unwrap();
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -84,14 +84,17 @@ impl Request<'_> {
         let (client, url, token) = (self.client, self.url, self.token);
         let what = format!("the platform at {}", origin(url));
         // The same headers go with every attempt.
-        let sent = match (self.log.is_some(), build_request(client, url, token)) {
+        let sent = match (
+            self.log.is_some(),
+            build_request(client, url, token, self.deadline),
+        ) {
             (true, Ok(request)) => headers_text(&request),
             _ => String::new(),
         };
         let sent = sent.as_str();
         let attempt = |n: u32| async move {
             let started = Instant::now();
-            let request = match build_request(client, url, token) {
+            let request = match build_request(client, url, token, self.deadline) {
                 Ok(r) => r,
                 Err(e) => {
                     return Step::Done(Outcome::Failed(format!(
@@ -136,9 +139,11 @@ fn build_request(
     client: &reqwest::Client,
     url: &Url,
     token: &Token,
+    deadline: Deadline,
 ) -> reqwest::Result<reqwest::Request> {
     client
         .get(url.clone())
+        .timeout(http::request_timeout(deadline.budget))
         .header("token", token.expose())
         .header("accept", "application/json")
         .header(
