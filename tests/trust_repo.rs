@@ -5,6 +5,10 @@
 //! values, keys, group names and file names), or make the run unbounded
 //! (diagnostics, pairs, long lines).
 
+// Symbolic links, /proc and Unix permission bits: the attacks played here
+// are built with Unix calls, so this file is compiled on Unix only.
+#![cfg(unix)]
+
 use crate::support;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
