@@ -7,7 +7,7 @@ use crate::limits::Limits;
 use crate::report::{JudgedLimits, Request};
 use crate::request::{AccelType, DocKind, Job};
 use crate::units::{MIB, TimeLimit};
-use crate::vocab::Caps;
+use crate::vocab::{Caps, binding};
 
 /// The request as the rules judge it. `diagnostics` are the document's own
 /// (a card key that was written but could not be read has no default).
@@ -46,10 +46,7 @@ fn is_field(d: &Diagnostic, key: &str) -> bool {
 /// The binding limit of each rule: the group's, or the policy's cap where
 /// that is stricter (or the group's is unknown), as `check` judges.
 pub fn judged_limits(job: &Job, limits: &Limits, caps: &Caps) -> JudgedLimits {
-    let min = |platform: Option<u64>, cap: Option<u64>| match (platform, cap) {
-        (Some(p), Some(c)) => Some(p.min(c)),
-        (p, c) => p.or(c),
-    };
+    let min = |platform: Option<u64>, cap: Option<u64>| binding(platform, None, cap).map(|b| b.0);
     let t = job.accelerator;
     let card_cap = match t {
         AccelType::Gpu | AccelType::Cpu => &caps.gpus,

@@ -62,10 +62,7 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> 
         Some(name) => crate::escape::text(name).into_owned(),
         None => format!("{}#{}", crate::escape::path(path), job.document),
     };
-    let cards_limit = match (l.cards, l.quota) {
-        (Some(c), Some(q)) => Some(c.min(q)),
-        (c, q) => c.or(q),
-    };
+    let cards_limit = crate::vocab::binding(l.cards, l.quota, None).map(|b| b.0);
     let kind = job
         .accelerator_type
         .filter(|t| *t != AccelType::Cpu)
