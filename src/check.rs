@@ -494,11 +494,7 @@ fn check_cards(
 ) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    let cap = match t {
-        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
-        AccelType::Dcu => &caps.dcus,
-        AccelType::Mlu => &caps.mlus,
-    };
+    let cap = caps.cards(t);
     if limits.of(LimitKey::Cards).is_none() && cap.is_none() {
         out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }

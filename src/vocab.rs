@@ -37,14 +37,25 @@ impl AccelType {
             .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// The job-spec key for this type's cards.
-    pub fn cards_key(self) -> &'static str {
+    /// The types that have cards, each with its own job-spec card key.
+    pub const CARD_TYPES: [AccelType; 3] = [AccelType::Gpu, AccelType::Dcu, AccelType::Mlu];
+
+    /// The job-spec key (and local-policy cap key) for this type's cards:
+    /// the one place these keys are written.
+    pub const fn cards_key(self) -> &'static str {
         match self {
             AccelType::Gpu => "gpus",
             AccelType::Dcu => "dcus",
             AccelType::Mlu => "mlus",
             AccelType::Cpu => "gpus",
         }
+    }
+
+    /// The card type whose job-spec card key is `key`.
+    pub fn of_cards_key(key: &str) -> Option<AccelType> {
+        AccelType::CARD_TYPES
+            .into_iter()
+            .find(|t| t.cards_key() == key)
     }
 
     /// The API field holding the user's per-node quota for this type.
@@ -164,6 +175,23 @@ impl Caps {
 
     pub fn is_empty(&self) -> bool {
         *self == Caps::default()
+    }
+
+    /// The cap on cards of type `t` (a cpu job's cards are capped as gpus).
+    pub fn cards(&self, t: AccelType) -> &Option<Cap<u64>> {
+        match t {
+            AccelType::Gpu | AccelType::Cpu => &self.gpus,
+            AccelType::Dcu => &self.dcus,
+            AccelType::Mlu => &self.mlus,
+        }
+    }
+
+    pub fn cards_mut(&mut self, t: AccelType) -> &mut Option<Cap<u64>> {
+        match t {
+            AccelType::Gpu | AccelType::Cpu => &mut self.gpus,
+            AccelType::Dcu => &mut self.dcus,
+            AccelType::Mlu => &mut self.mlus,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use super::{Cap, Caps, Config, Level, Scope};
 use crate::diag::{Code, Diagnostic, LineIndex, Origin, Span, did_you_mean};
 use crate::units::{Memory, TimeLimit};
+use crate::vocab::AccelType;
 use crate::vocab::BadFile;
 use crate::vocab::Format;
 
@@ -439,11 +440,12 @@ fn read_caps(
                 origin: origin(span),
             })
         };
+        if let Some(t) = AccelType::of_cards_key(name) {
+            *caps.cards_mut(t) = count(0, errors);
+            continue;
+        }
         match name {
             "cpus" => caps.cpus = count(1, errors),
-            "gpus" => caps.gpus = count(0, errors),
-            "dcus" => caps.dcus = count(0, errors),
-            "mlus" => caps.mlus = count(0, errors),
             "nodes" => caps.nodes = count(1, errors),
             "memory" => {
                 caps.memory = parsed(value, origin, errors, Memory::parse, |e| {
