@@ -37,7 +37,13 @@ const TOP_KEYS: [&str; 12] = [
 pub const CREDENTIAL_KEYS: [&str; 3] = ["endpoint", "auth-url", "ac-url"];
 
 const CAP_KEYS: [&str; 7] = [
-    "cpus", "gpus", "dcus", "mlus", "memory", "nodes", "walltime",
+    "cpus",
+    AccelType::Gpu.cards_key(),
+    AccelType::Dcu.cards_key(),
+    AccelType::Mlu.cards_key(),
+    "memory",
+    "nodes",
+    "walltime",
 ];
 
 fn span_of<T>(v: &Spanned<T>) -> Span {
