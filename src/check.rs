@@ -5,7 +5,7 @@ use crate::limits::{Limits, Lookup};
 use crate::request::fields::{self, LimitField};
 use crate::request::{AccelType, DocKind, Job, Value};
 use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
-use crate::vocab::{Cap, Caps, LimitKey};
+use crate::vocab::{Binds, Cap, Caps, LimitKey, binding};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
@@ -127,24 +127,14 @@ struct Bound<'a> {
 }
 
 fn bound<'a>(platform: Option<u64>, cap: Option<(u64, &'a Origin)>) -> Option<Bound<'a>> {
-    match (platform, cap) {
-        (Some(p), Some((c, _))) if c >= p => Some(Bound {
-            value: p,
-            policy: None,
-            platform: Some(p),
-        }),
-        (p, Some((c, origin))) => Some(Bound {
-            value: c,
-            policy: Some(origin),
-            platform: p,
-        }),
-        (Some(p), None) => Some(Bound {
-            value: p,
-            policy: None,
-            platform: Some(p),
-        }),
-        (None, None) => None,
-    }
+    let (value, binds) = binding(platform, None, cap.map(|(c, _)| c))?;
+    Some(Bound {
+        value,
+        policy: cap
+            .map(|(_, origin)| origin)
+            .filter(|_| binds == Binds::Policy),
+        platform,
+    })
 }
 
 /// The shape every limit shares: when the group's limit (`platform`) is
@@ -256,7 +246,7 @@ fn per_node_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagno
             LimitKey::Memory => cap_of(&caps.memory, |m| m.bytes),
             _ => None,
         };
-        let platform = limits.count(row.api_field);
+        let platform = limits.of(key);
         if let Some(v) = job.count(key) {
             per_node_count(job, row, &v, platform, cap, out);
         } else if let Some(m) = job.memory_of(key) {
@@ -379,7 +369,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
             NODES,
             nodes.span,
             nodes.key,
-            limits.count(NODES.api_field),
+            limits.of(LimitKey::Nodes),
             judged,
             cap,
             out,
@@ -504,38 +494,32 @@ fn check_cards(
 ) {
     let t = job.accelerator;
     let quota_field = t.quota_field();
-    let cap = match t {
-        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
-        AccelType::Dcu => &caps.dcus,
-        AccelType::Mlu => &caps.mlus,
-    };
-    if limits.count(CARDS.api_field).is_none() && cap.is_none() {
+    let cap = caps.cards(t);
+    if limits.of(LimitKey::Cards).is_none() && cap.is_none() {
         out.push(limit_unknown(job, cards.span, cards.key, CARDS.api_field));
     }
     // The platform's binding limit: the group's cards, or the user's quota
     // when it is set (0 means no separate quota).
-    let mut platform: Option<(u64, bool)> = limits.count(CARDS.api_field).map(|g| (g, false));
-    match (limits.quota(t), quota_field) {
-        (Some(q), Some(_)) if q > 0 && platform.is_none_or(|(g, _)| q < g) => {
-            platform = Some((q, true));
+    let platform = binding(
+        limits.of(LimitKey::Cards),
+        quota_field.and(limits.quota(t)),
+        None,
+    );
+    if let (None, Some(field)) = (limits.quota(t), quota_field) {
+        let mut d = limit_unknown(job, cards.span, cards.key, field);
+        if limits.of(LimitKey::Cards).is_some() {
+            // The group's cards are still checked; only the quota is not.
+            d.message = format!(
+                "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
+                job.group.as_ref().map_or("?", |g| g.value.as_str()),
+                t.as_str(),
+                cards.key
+            );
+            d.label = "quota not judged".to_string();
         }
-        (None, Some(field)) => {
-            let mut d = limit_unknown(job, cards.span, cards.key, field);
-            if limits.count(CARDS.api_field).is_some() {
-                // The group's cards are still checked; only the quota is not.
-                d.message = format!(
-                    "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
-                    job.group.as_ref().map_or("?", |g| g.value.as_str()),
-                    t.as_str(),
-                    cards.key
-                );
-                d.label = "quota not judged".to_string();
-            }
-            out.push(d);
-        }
-        _ => {}
+        out.push(d);
     }
-    let is_quota = platform.is_some_and(|(_, q)| q);
+    let is_quota = platform.is_some_and(|(_, b)| b == Binds::Quota);
     let Some(b) = bound(platform.map(|(v, _)| v), cap_of(cap, |v| v)) else {
         return;
     };
@@ -614,6 +598,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 mod tests {
     use super::*;
     use crate::request::read_documents;
+    use crate::vocab::CountKey;
 
     fn limits() -> Limits {
         Limits {
@@ -621,13 +606,13 @@ mod tests {
                 seconds: 2 * 86400,
             })),
             ..Limits::new("TeslaM40")
-                .with("cpuNumber", 40)
-                .with("gpuNumber", 8)
-                .with("nvLimits", 0)
-                .with("dcuLimits", 4)
-                .with("mluLimits", 0)
-                .with("memorySize", 31888)
-                .with("nodeNumber", 2)
+                .with(LimitKey::Cpus, 40)
+                .with(LimitKey::Cards, 8)
+                .with(CountKey::Quota(AccelType::Gpu), 0)
+                .with(CountKey::Quota(AccelType::Dcu), 4)
+                .with(CountKey::Quota(AccelType::Mlu), 0)
+                .with(LimitKey::Memory, 31888)
+                .with(LimitKey::Nodes, 2)
         }
     }
 
@@ -665,7 +650,7 @@ mod tests {
             lines.retain(|(k, _)| *k != row.spec_key);
             lines.push((row.spec_key, big));
             let spec: String = lines.iter().map(|(k, v)| format!("{k}: {v}\n")).collect();
-            let codes = run(&format!("{BASE}{spec}"), limits().with(row.api_field, 1));
+            let codes = run(&format!("{BASE}{spec}"), limits().with(row.limit, 1));
             assert_eq!(codes, [row.code.as_str()], "{}", row.spec_key);
             judged += 1;
         }
@@ -717,7 +702,7 @@ mod tests {
     #[test]
     fn missing_limits_are_warnings_not_guesses() {
         let mut l = limits();
-        l.counts.remove("cpuNumber");
+        l.counts.remove(&LimitKey::Cpus.into());
         l.max_time = None;
         assert_eq!(
             run(&format!("{BASE}cpus: 99\nmemory: 1G\n"), l),

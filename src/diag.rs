@@ -17,8 +17,33 @@ impl Severity {
     }
 }
 
+/// What a rule checks and how to fix it: the text of `jobcheck explain`,
+/// the SARIF rule metadata and the rules chapter of the documentation.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleText {
+    /// What the rule checks, in a few sentences.
+    pub checks: &'static str,
+    /// Which limit field (of the resource group's limits) the rule reads, if any.
+    pub limit: &'static str,
+    /// A job spec snippet (YAML) that fails the rule…
+    pub bad: &'static str,
+    /// …and the same snippet fixed.
+    pub good: &'static str,
+    /// How to fix it, in one sentence.
+    pub fix: &'static str,
+}
+
+/// Each rule in one place: its code, default severity, one-line summary
+/// and explanation.
 macro_rules! codes {
-    ($( $variant:ident = $name:literal, $sev:ident, $summary:literal; )*) => {
+    ($( $variant:ident = $name:literal, $sev:ident {
+        summary: $summary:literal,
+        checks: $checks:literal,
+        limit: $limit:literal,
+        bad: $bad:literal,
+        good: $good:literal,
+        fix: $fix:literal $(,)?
+    } )*) => {
         /// Every rule's stable code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code { $( $variant, )* }
@@ -38,30 +63,245 @@ macro_rules! codes {
             pub fn summary(self) -> &'static str {
                 match self { $( Code::$variant => $summary, )* }
             }
+
+            /// What the rule checks and how to fix it.
+            pub fn text(self) -> RuleText {
+                match self {
+                    $( Code::$variant => RuleText {
+                        checks: $checks,
+                        limit: $limit,
+                        bad: $bad,
+                        good: $good,
+                        fix: $fix,
+                    }, )*
+                }
+            }
         }
     };
 }
 
 codes! {
-    CpusOverLimit = "cpus-over-limit", Error, "cpus per node exceed the group's cpuNumber";
-    MemoryOverLimit = "memory-over-limit", Error, "memory per node exceeds the group's memorySize";
-    NodesOverLimit = "nodes-over-limit", Error, "nodes (taskNumber) exceed the group's nodeNumber";
-    AcceleratorsOverLimit = "accelerators-over-limit", Error, "accelerator cards per node exceed gpuNumber, or the type's quota when that is above 0";
-    AcceleratorTypeMismatch = "accelerator-type-mismatch", Error, "the cards requested do not match the accelerator type";
-    WalltimeOverLimit = "walltime-over-limit", Error, "walltime exceeds the group's maxTime";
-    UnknownResourceGroup = "unknown-resource-group", Error, "the resource group does not exist";
-    InvalidValue = "invalid-value", Error, "a value has the wrong type, a zero or negative count, or a bad unit or time";
-    MissingField = "missing-field", Error, "a required field is absent";
-    UnknownField = "unknown-field", Error, "a key the format does not know (a warning in a platform body)";
-    DuplicateKey = "duplicate-key", Error, "the same key appears twice in one mapping";
-    SyntaxError = "syntax-error", Error, "the document is not valid YAML or JSON";
-    WalltimeMissing = "walltime-missing", Warning, "no walltime while the group's maxTime is limited";
-    WalltimeAmbiguous = "walltime-ambiguous", Warning, "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)";
-    LimitsUnavailable = "limits-unavailable", Error, "the job's limits could not be had, so the job is unjudged";
-    QuotaExceededByRun = "quota-exceeded-by-run", Warning, "retired, never reported: the card quota is per node, judged by accelerators-over-limit";
-    MemoryUnitMissing = "memory-unit-missing", Warning, "a bare number for memory in a job spec (read as MiB)";
-    LimitUnknown = "limit-unknown", Warning, "the platform left a limit out, so that rule was not judged";
-    UnusedSuppression = "unused-suppression", Warning, "a `# jobcheck: ignore[…]` comment that suppresses nothing, names no codes or names an unknown one";
+    CpusOverLimit = "cpus-over-limit", Error {
+        summary: "cpus per node exceed the group's cpuNumber",
+        checks: "Checks the CPU cores a job asks for on each node (`cpus` in a job spec, \
+            `cpuNumber` in a platform body) against the most the resource group allows \
+            per node.",
+        limit: "`cpuNumber` (cores per node). The limit is per node: a 2-node job may use \
+            `cpuNumber` cores on each node.",
+        bad: "# group TeslaM40: cpuNumber 40\nresourceGroup: TeslaM40\ncpus: 48\nmemory: 16G",
+        good: "resourceGroup: TeslaM40\ncpus: 40\nmemory: 16G",
+        fix: "ask for at most `cpuNumber` cores per node, or pick a group with more cores.",
+    }
+    MemoryOverLimit = "memory-over-limit", Error {
+        summary: "memory per node exceeds the group's memorySize",
+        checks: "Checks the memory a job asks for on each node (`memory` in a job spec, \
+            `ramSize` in a platform body) against the group's memory per node. Units \
+            are base 1024: 1G = 1024 MiB.",
+        limit: "`memorySize` (MiB per node).",
+        bad: "# group TeslaM40: memorySize 31888 (MiB)\nresourceGroup: TeslaM40\ncpus: 8\nmemory: 48G",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 31888M",
+        fix: "ask for at most `memorySize` MiB per node, or pick a group with more memory.",
+    }
+    NodesOverLimit = "nodes-over-limit", Error {
+        summary: "nodes (taskNumber) exceed the group's nodeNumber",
+        checks: "Checks the number of nodes (`nodes` in a job spec, `taskNumber` in a \
+            platform body) against the most nodes one job may use in the group.",
+        limit: "`nodeNumber` (nodes per job).",
+        bad: "# group TeslaM40: nodeNumber 1\nresourceGroup: TeslaM40\nnodes: 2\ncpus: 8\nmemory: 16G",
+        good: "resourceGroup: TeslaM40\nnodes: 1\ncpus: 8\nmemory: 16G",
+        fix: "use at most `nodeNumber` nodes, or a group that allows more.",
+    }
+    AcceleratorsOverLimit = "accelerators-over-limit", Error {
+        summary: "accelerator cards per node exceed gpuNumber, or the type's quota when that is above 0",
+        checks: "Checks the accelerator cards a job asks for on each node (`gpus`, `dcus` or \
+            `mlus` in a job spec, `gpuNumber` in a platform body). The count must not \
+            exceed the group's cards per node, nor your quota for that card type when \
+            the platform sets one.",
+        limit: "`gpuNumber` (cards per node), and the type's quota: `nvLimits` for gpu, \
+            `dcuLimits` for dcu, `mluLimits` for mlu. A quota of 0 means there is no \
+            separate quota, so only `gpuNumber` applies.",
+        bad: "# group A800x8: gpuNumber 8, nvLimits 4\nresourceGroup: A800x8\ncpus: 16\ngpus: 6\nmemory: 64G\nwalltime: 24h",
+        good: "resourceGroup: A800x8\ncpus: 16\ngpus: 4\nmemory: 64G\nwalltime: 24h",
+        fix: "ask for no more cards than `gpuNumber` and the type's quota (when above 0).",
+    }
+    AcceleratorTypeMismatch = "accelerator-type-mismatch", Error {
+        summary: "the cards requested do not match the accelerator type",
+        checks: "Checks that the cards a job asks for match its accelerator type: `dcus` \
+            with `acceleratorType: gpu`, or any cards with `acceleratorType: cpu`, is a \
+            mismatch. Also fires when the resource group has no limits for the \
+            requested type (a DCU group asked for gpu).",
+        limit: "The limit sets' `acceleratorType` (which types the group offers); no numeric \
+            field.",
+        bad: "resourceGroup: K100\nacceleratorType: gpu\ncpus: 8\ndcus: 2\nmemory: 16G\nwalltime: 24h",
+        good: "resourceGroup: K100\nacceleratorType: dcu\ncpus: 8\ndcus: 2\nmemory: 16G\nwalltime: 24h",
+        fix: "make the card key (`gpus`/`dcus`/`mlus`) and `acceleratorType` agree, and \
+            pick a group that offers that type.",
+    }
+    WalltimeOverLimit = "walltime-over-limit", Error {
+        summary: "walltime exceeds the group's maxTime",
+        checks: "Checks the run time a job asks for (`walltime` in a job spec, \
+            `timeoutLimit` in a platform body) against the group's maximum run time. \
+            Never fires when the group's maximum is unlimited.",
+        limit: "`maxTime` (D-HH:MM:SS, or unlimited).",
+        bad: "# group CpuSmall: maxTime 12:00:00\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: 3-00:00:00",
+        good: "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"12:00:00\"",
+        fix: "ask for at most `maxTime`, or split the work into shorter jobs.",
+    }
+    UnknownResourceGroup = "unknown-resource-group", Error {
+        summary: "the resource group does not exist",
+        checks: "Checks that the resource group exists: in the limits file, or for the \
+            platform (its API answers code 10004 for an unknown group). A close match \
+            is suggested.",
+        limit: "`resourceGroup` of the limit sets; no numeric field.",
+        bad: "resourceGroup: TeslaM4\ncpus: 8\nmemory: 16G",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "use the exact name of an existing group (names are case-sensitive).",
+    }
+    InvalidValue = "invalid-value", Error {
+        summary: "a value has the wrong type, a zero or negative count, or a bad unit or time",
+        checks: "Checks that each value can be read: counts are whole numbers above zero \
+            (cards may be 0), memory is a number with a unit K, M, G or T (base 1024), \
+            a walltime is D-HH:MM:SS, HH:MM:SS, minutes, a suffix form such as 36h, or \
+            unlimited, and strings are strings. No number has a leading zero (`010`). \
+            A platform body is read as the platform reads it: `cpuNumber`, `gpuNumber`, \
+            `taskNumber` and `ramSize` (MiB) are JSON integers, `timeoutLimit` is \
+            \"unlimited\" or \"H:MM:SS\", acceleratorType, taskType and \
+            startScriptActionScope take the exact lower-case values (`GPU` gets \"did you \
+            mean `gpu`\"), useStartScript is a boolean, required strings are not empty, \
+            mount paths are absolute and ports are 1 to 65535. The help gives the spelling \
+            to write when the value can be read another way (`3 days` → `3d`, \
+            `\"ramSize\": \"40G\"` → `40960`).",
+        limit: "None: the value is wrong whatever the limits are.",
+        bad: "resourceGroup: TeslaM40\ncpus: eight\nmemory: 16X\nwalltime: soon",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G\nwalltime: \"2-00:00:00\"",
+        fix: "write the value in the form the field expects.",
+    }
+    MissingField = "missing-field", Error {
+        summary: "a required field is absent",
+        checks: "Checks that the fields a job cannot be judged without are present \
+            (`resourceGroup`, `cpus`, `memory` in a job spec), and that fields another \
+            field depends on exist (`startScriptContent` when `useStartScript` is true \
+            in a platform body).",
+        limit: "None: the rule reads the request only.",
+        bad: "resourceGroup: TeslaM40\ncpus: 8",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "add the field.",
+    }
+    UnknownField = "unknown-field", Error {
+        summary: "a key the format does not know (a warning in a platform body)",
+        checks: "Checks for keys the format does not know, usually a typo; the closest \
+            known key is suggested. Keys starting with `x-` are ignored. An error in a \
+            job spec, a warning in a platform body (the platform ignores extra keys).",
+        limit: "None: the rule reads the request only.",
+        bad: "resourceGroup: TeslaM40\ncpus: 8\nmemroy: 16G",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "fix the spelling, or prefix your own keys with `x-`.",
+    }
+    DuplicateKey = "duplicate-key", Error {
+        summary: "the same key appears twice in one mapping",
+        checks: "Checks that no key appears twice in one mapping. YAML parsers disagree on \
+            which copy wins; jobcheck checks the first.",
+        limit: "None: the rule reads the request only.",
+        bad: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G\ncpus: 64",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "keep one copy of the key.",
+    }
+    SyntaxError = "syntax-error", Error {
+        summary: "the document is not valid YAML or JSON",
+        checks: "Checks that each document is valid YAML (or JSON, which is YAML too). A \
+            broken document is reported and the other documents of the file are still \
+            checked. A character YAML forbids (a control character, even in a comment) \
+            and a file neither UTF-8 nor UTF-16/UTF-32 with a byte-order mark are syntax \
+            errors too.",
+        limit: "None: the document cannot be read.",
+        bad: "resourceGroup: [TeslaM40\ncpus: 8\nmemory: 16G",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "fix the syntax at the position shown (an unclosed bracket or quote, a stray `:`).",
+    }
+    WalltimeMissing = "walltime-missing", Warning {
+        summary: "no walltime while the group's maxTime is limited",
+        checks: "Warns when a job gives no walltime while the group's maximum run time is \
+            limited: the platform then applies its own default, which may end the job \
+            early.",
+        limit: "`maxTime` (only when it is not unlimited).",
+        bad: "# group CpuSmall: maxTime 12:00:00\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G",
+        good: "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
+        fix: "set `walltime` explicitly, at most `maxTime`.",
+    }
+    WalltimeAmbiguous = "walltime-ambiguous", Warning {
+        summary: "a two-field `A:B` or bare-number walltime in a job spec (read as minutes:seconds, or minutes)",
+        checks: "Warns when a job spec's `walltime` is written in one of the two forms people \
+            misread. Two fields `A:B` are minutes:seconds, as Slurm reads them, so \
+            `24:00` is 24 minutes, not 24 hours; a bare number is minutes, so `90` is \
+            90 minutes. The job is still judged with that reading. (`timeoutLimit` in a \
+            platform body takes only `H:MM:SS` or `unlimited`.)",
+        limit: "`maxTime` is checked with the value read as minutes:seconds or minutes.",
+        bad: "# group CpuSmall: maxTime 12:00:00; read as 10 minutes\nresourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00\"",
+        good: "resourceGroup: CpuSmall\ncpus: 8\nmemory: 16G\nwalltime: \"10:00:00\"",
+        fix: "write the time unambiguously: `24:00:00` or `24h` for 24 hours, `24m` or \
+            `0:24:00` for 24 minutes.",
+    }
+    LimitsUnavailable = "limits-unavailable", Error {
+        summary: "the job's limits could not be had, so the job is unjudged",
+        checks: "Reported at a job's `resourceGroup` when its group's limits could not be \
+            had: the network or the platform failed, the token was refused, the \
+            platform answered an error, `--offline` found no cached answer, or the \
+            answer held no limit that can be read. The job is unjudged: never \
+            admitted, never rejected, and the run exits 3. It names the job's file \
+            in every format, so a CI reader sees which job was not checked.",
+        limit: "All of them: no limit of the group could be read.",
+        bad: "# the platform cannot be reached\nresourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        good: "# --limits limits.yaml, or the platform reachable again\nresourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "check again once the limits can be had: fix the network or the token, or pass `--limits FILE`.",
+    }
+    QuotaExceededByRun = "quota-exceeded-by-run", Warning {
+        summary: "retired, never reported: the card quota is per node, judged by accelerators-over-limit",
+        checks: "Retired: this rule is never reported. It summed cards × nodes over the \
+            jobs of a run and compared the sum with your card quota, but the quota \
+            (`nvLimits`, `dcuLimits`, `mluLimits`) is a per-node figure (单节点…限额), \
+            so the sum contradicted `accelerators-over-limit`. The quota is judged per \
+            node, per job, by `accelerators-over-limit`. The code is kept so that \
+            configurations naming it still load.",
+        limit: "None (the quota is read by `accelerators-over-limit`).",
+        bad: "# group A800x8: nvLimits 4 (cards per node)\nresourceGroup: A800x8\ncpus: 16\ngpus: 5\nmemory: 64G",
+        good: "resourceGroup: A800x8\ncpus: 16\ngpus: 4\nmemory: 64G",
+        fix: "nothing: see `accelerators-over-limit`, which judges the per-node quota.",
+    }
+    MemoryUnitMissing = "memory-unit-missing", Warning {
+        summary: "a bare number for memory in a job spec (read as MiB)",
+        checks: "Warns when `memory` in a job spec is a bare number. It is read as MiB, so \
+            `memory: 16` is 16 MiB, almost never what is meant. (`ramSize` in a \
+            platform body is MiB by definition and is not flagged.)",
+        limit: "`memorySize` is still checked, with the number read as MiB.",
+        bad: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "write a unit: `16G` for GiB, `16M` if MiB is really meant.",
+    }
+    LimitUnknown = "limit-unknown", Warning {
+        summary: "the platform left a limit out, so that rule was not judged",
+        checks: "Warns when the platform's answer (or the limits file) leaves a limit out, \
+            so the matching rule could not be judged. The job itself may be fine. An \
+            answer in which no limit at all can be read is no answer: its jobs are \
+            unjudged (exit 3), never admitted.",
+        limit: "Whichever of `cpuNumber`, `memorySize`, `nodeNumber`, `gpuNumber`, \
+            `nvLimits`/`dcuLimits`/`mluLimits` or `maxTime` is missing.",
+        bad: "# limits file: the TeslaM40 set has no memorySize\n- resourceGroup: TeslaM40\n  cpuNumber: 40\n  gpuNumber: 2\n  nodeNumber: 1\n  maxTime: unlimited",
+        good: "- resourceGroup: TeslaM40\n  cpuNumber: 40\n  gpuNumber: 2\n  memorySize: 31888\n  nodeNumber: 1\n  maxTime: unlimited",
+        fix: "complete the limits file, or ask the platform administrators why the limit is absent.",
+    }
+    UnusedSuppression = "unused-suppression", Warning {
+        summary: "a `# jobcheck: ignore[…]` comment that suppresses nothing, names no codes or names an unknown one",
+        checks: "Warns about a suppression comment that does nothing: `# jobcheck: ignore[CODE]` \
+            at the end of a line with no CODE finding on that line, before a document's \
+            first key with none in the document, or `# jobcheck: ignore-file[CODE]` with \
+            none in the file; a bare `# jobcheck: ignore` that names no codes; a code that \
+            does not exist; and a suppression on a line of its own inside a document, \
+            which applies nowhere. A stale suppression would hide the next real finding.",
+        limit: "None: the rule reads the file's comments only.",
+        bad: "resourceGroup: TeslaM40\ncpus: 8  # jobcheck: ignore[cpus-over-limit]\nmemory: 16G",
+        good: "resourceGroup: TeslaM40\ncpus: 8\nmemory: 16G",
+        fix: "remove the comment (or the code from its list), or name the codes a bare `ignore` is for.",
+    }
 }
 
 impl Code {

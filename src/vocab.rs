@@ -37,14 +37,25 @@ impl AccelType {
             .find(|t| t.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// The job-spec key for this type's cards.
-    pub fn cards_key(self) -> &'static str {
+    /// The types that have cards, each with its own job-spec card key.
+    pub const CARD_TYPES: [AccelType; 3] = [AccelType::Gpu, AccelType::Dcu, AccelType::Mlu];
+
+    /// The job-spec key (and local-policy cap key) for this type's cards:
+    /// the one place these keys are written.
+    pub const fn cards_key(self) -> &'static str {
         match self {
             AccelType::Gpu => "gpus",
             AccelType::Dcu => "dcus",
             AccelType::Mlu => "mlus",
             AccelType::Cpu => "gpus",
         }
+    }
+
+    /// The card type whose job-spec card key is `key`.
+    pub fn of_cards_key(key: &str) -> Option<AccelType> {
+        AccelType::CARD_TYPES
+            .into_iter()
+            .find(|t| t.cards_key() == key)
     }
 
     /// The API field holding the user's per-node quota for this type.
@@ -82,6 +93,54 @@ pub enum LimitKey {
     Time,
 }
 
+/// A whole-number field of a group's limits: a judged count (cores,
+/// cards, memory in MiB, nodes), or one accelerator type's card quota.
+/// `Limits::counts` is keyed by it, so a misspelt field does not compile;
+/// the field's name in the API comes from the field table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CountKey {
+    Limit(LimitKey),
+    Quota(AccelType),
+}
+
+impl From<LimitKey> for CountKey {
+    fn from(key: LimitKey) -> CountKey {
+        CountKey::Limit(key)
+    }
+}
+
+/// Which limit binds a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Binds {
+    /// The group's limit from the platform.
+    Platform,
+    /// The user's per-node card quota (cards only).
+    Quota,
+    /// A local policy cap.
+    Policy,
+}
+
+/// The one binding-limit function: the limit a value is judged against,
+/// and which limit that is. `group` is the group's own limit; `quota` the
+/// user's per-node card quota (cards only; 0 means no separate quota), which
+/// binds where it is lower; `cap` a local policy cap, which binds where it is
+/// lower still (a cap equal to the platform's limit leaves the platform's
+/// binding). `check`, the JSON report's judged limits, the table and the
+/// language server's hover all call it.
+pub fn binding(group: Option<u64>, quota: Option<u64>, cap: Option<u64>) -> Option<(u64, Binds)> {
+    let platform = match (group, quota.filter(|&q| q > 0)) {
+        (Some(g), Some(q)) if q < g => Some((q, Binds::Quota)),
+        (None, Some(q)) => Some((q, Binds::Quota)),
+        (Some(g), _) => Some((g, Binds::Platform)),
+        (None, None) => None,
+    };
+    match (platform, cap) {
+        (Some((p, _)), Some(c)) if c < p => Some((c, Binds::Policy)),
+        (None, Some(c)) => Some((c, Binds::Policy)),
+        (p, _) => p,
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cap<T> {
     pub value: T,
@@ -116,6 +175,23 @@ impl Caps {
 
     pub fn is_empty(&self) -> bool {
         *self == Caps::default()
+    }
+
+    /// The cap on cards of type `t` (a cpu job's cards are capped as gpus).
+    pub fn cards(&self, t: AccelType) -> &Option<Cap<u64>> {
+        match t {
+            AccelType::Gpu | AccelType::Cpu => &self.gpus,
+            AccelType::Dcu => &self.dcus,
+            AccelType::Mlu => &self.mlus,
+        }
+    }
+
+    pub fn cards_mut(&mut self, t: AccelType) -> &mut Option<Cap<u64>> {
+        match t {
+            AccelType::Gpu | AccelType::Cpu => &mut self.gpus,
+            AccelType::Dcu => &mut self.dcus,
+            AccelType::Mlu => &mut self.mlus,
+        }
     }
 }
 
@@ -214,5 +290,18 @@ mod tests {
         assert_eq!(Notice::warning("slow").to_string(), "warning: slow");
         assert_eq!(Notice::debug("GET").to_string(), "debug: GET");
         assert!(Level::Debug < Level::Warning && Level::Warning < Level::Error);
+    }
+    #[test]
+    fn the_lowest_limit_binds_and_a_zero_quota_is_none() {
+        assert_eq!(binding(None, None, None), None);
+        assert_eq!(binding(Some(8), None, None), Some((8, Binds::Platform)));
+        assert_eq!(binding(Some(8), Some(0), None), Some((8, Binds::Platform)));
+        assert_eq!(binding(Some(8), Some(4), None), Some((4, Binds::Quota)));
+        assert_eq!(binding(Some(4), Some(4), None), Some((4, Binds::Platform)));
+        assert_eq!(binding(None, Some(2), None), Some((2, Binds::Quota)));
+        assert_eq!(binding(Some(8), Some(4), Some(4)), Some((4, Binds::Quota)));
+        assert_eq!(binding(Some(8), Some(4), Some(3)), Some((3, Binds::Policy)));
+        assert_eq!(binding(None, None, Some(3)), Some((3, Binds::Policy)));
+        assert_eq!(binding(Some(2), None, Some(3)), Some((2, Binds::Platform)));
     }
 }

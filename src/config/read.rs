@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use super::{Cap, Caps, Config, Level, Scope};
 use crate::diag::{Code, Diagnostic, LineIndex, Origin, Span, did_you_mean};
 use crate::units::{Memory, TimeLimit};
+use crate::vocab::AccelType;
 use crate::vocab::BadFile;
 use crate::vocab::Format;
 
@@ -36,7 +37,13 @@ const TOP_KEYS: [&str; 12] = [
 pub const CREDENTIAL_KEYS: [&str; 3] = ["endpoint", "auth-url", "ac-url"];
 
 const CAP_KEYS: [&str; 7] = [
-    "cpus", "gpus", "dcus", "mlus", "memory", "nodes", "walltime",
+    "cpus",
+    AccelType::Gpu.cards_key(),
+    AccelType::Dcu.cards_key(),
+    AccelType::Mlu.cards_key(),
+    "memory",
+    "nodes",
+    "walltime",
 ];
 
 fn span_of<T>(v: &Spanned<T>) -> Span {
@@ -439,11 +446,12 @@ fn read_caps(
                 origin: origin(span),
             })
         };
+        if let Some(t) = AccelType::of_cards_key(name) {
+            *caps.cards_mut(t) = count(0, errors);
+            continue;
+        }
         match name {
             "cpus" => caps.cpus = count(1, errors),
-            "gpus" => caps.gpus = count(0, errors),
-            "dcus" => caps.dcus = count(0, errors),
-            "mlus" => caps.mlus = count(0, errors),
             "nodes" => caps.nodes = count(1, errors),
             "memory" => {
                 caps.memory = parsed(value, origin, errors, Memory::parse, |e| {

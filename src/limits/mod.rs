@@ -18,8 +18,8 @@ use std::sync::mpsc::Receiver;
 
 use crate::request::fields;
 use crate::units::TimeLimit;
-use crate::vocab::LimitKey;
 pub use crate::vocab::{AccelType, Pair};
+use crate::vocab::{CountKey, LimitKey};
 
 /// One resource group's limits, as the platform reports them in `data`.
 /// A field missing or null is not judged.
@@ -28,22 +28,27 @@ pub struct Limits {
     pub resource_group: String,
     /// The type these limits apply to; `None` for every type.
     pub accelerator_type: Option<AccelType>,
-    /// The whole-number limits read, by their field name (`cpuNumber`,
-    /// `memorySize` in MiB per node, …): the names come from the field table
+    /// The whole-number limits read (`cpuNumber`, `memorySize` in MiB per
+    /// node, …), by a typed key; the names come from the field table
     /// ([`count_fields`]), so a new limit needs no member here.
-    pub counts: BTreeMap<&'static str, u64>,
+    pub counts: BTreeMap<CountKey, u64>,
     pub max_time: Option<TimeLimit>,
 }
 
-/// The whole-number fields of a limit set, in the table's order: each
-/// judged limit's field, and every accelerator type's quota field.
-pub fn count_fields() -> Vec<&'static str> {
+/// The whole-number fields of a limit set, in the table's order, each with
+/// its name in the API: each judged limit's field, and every accelerator
+/// type's quota field.
+pub fn count_fields() -> Vec<(CountKey, &'static str)> {
     let mut out = Vec::new();
     for row in fields::LIMITS {
         match row.limit {
             LimitKey::Time => {}
-            LimitKey::Quota => out.extend(AccelType::ALL.iter().filter_map(|t| t.quota_field())),
-            _ => out.push(row.api_field),
+            LimitKey::Quota => out.extend(
+                AccelType::ALL
+                    .iter()
+                    .filter_map(|&t| Some((CountKey::Quota(t), t.quota_field()?))),
+            ),
+            key => out.push((CountKey::Limit(key), row.api_field)),
         }
     }
     out
@@ -52,7 +57,7 @@ pub fn count_fields() -> Vec<&'static str> {
 /// Every field of a limit set that jobcheck reads.
 pub fn known_fields() -> Vec<&'static str> {
     let mut out = vec!["resourceGroup", "acceleratorType"];
-    out.extend(count_fields());
+    out.extend(count_fields().into_iter().map(|(_, field)| field));
     out.push(fields::limit_field(LimitKey::Time).api_field);
     out
 }
@@ -68,21 +73,21 @@ impl Limits {
         }
     }
 
-    /// The same limits with the whole-number field `field` set to `value`.
-    pub fn with(mut self, field: &'static str, value: u64) -> Limits {
-        self.counts.insert(field, value);
+    /// The same limits with the whole-number field `key` set to `value`.
+    pub fn with(mut self, key: impl Into<CountKey>, value: u64) -> Limits {
+        self.counts.insert(key.into(), value);
         self
     }
 
-    /// A whole-number field by its name (`cpuNumber`, `nvLimits`, …).
-    pub fn count(&self, field: &str) -> Option<u64> {
-        self.counts.get(field).copied()
+    /// A whole-number field.
+    pub fn count(&self, key: CountKey) -> Option<u64> {
+        self.counts.get(&key).copied()
     }
 
     /// The limit bounding `key` (not the quota, which depends on the
     /// type: [`Limits::quota`]; not the run time: `max_time`).
     pub fn of(&self, key: LimitKey) -> Option<u64> {
-        self.count(fields::limit_field(key).api_field)
+        self.count(CountKey::Limit(key))
     }
 
     pub fn cpu_number(&self) -> Option<u64> {
@@ -104,7 +109,7 @@ impl Limits {
 
     pub fn quota(&self, t: AccelType) -> Option<u64> {
         match t.quota_field() {
-            Some(field) => self.count(field),
+            Some(_) => self.count(CountKey::Quota(t)),
             None => Some(0),
         }
     }
@@ -113,15 +118,11 @@ impl Limits {
     /// run time (`unlimited` included), or a card quota above 0 (a quota of 0
     /// only says there is no separate quota).
     pub fn any_readable(&self) -> bool {
-        let quotas: Vec<&str> = AccelType::ALL
-            .iter()
-            .filter_map(|t| t.quota_field())
-            .collect();
         self.max_time.is_some()
             || self
                 .counts
                 .iter()
-                .any(|(field, v)| !quotas.contains(field) || *v > 0)
+                .any(|(key, v)| !matches!(key, CountKey::Quota(_)) || *v > 0)
     }
 
     /// Read a limit set from a JSON-like object, field by field. Numbers may
@@ -132,10 +133,10 @@ impl Limits {
     ) -> Result<Limits, Vec<(&'static str, String)>> {
         let mut errors = Vec::new();
         let mut counts = BTreeMap::new();
-        for field in count_fields() {
+        for (key, field) in count_fields() {
             match get(field).count() {
                 Ok(Some(v)) => {
-                    counts.insert(field, v);
+                    counts.insert(key, v);
                 }
                 Ok(None) => {}
                 Err(e) => errors.push((field, e)),
@@ -322,7 +323,9 @@ mod tests {
     use super::*;
 
     fn empty() -> Limits {
-        Limits::new("G").with("nvLimits", 0).with("dcuLimits", 0)
+        Limits::new("G")
+            .with(CountKey::Quota(AccelType::Gpu), 0)
+            .with(CountKey::Quota(AccelType::Dcu), 0)
     }
 
     #[test]
@@ -333,12 +336,12 @@ mod tests {
             "{answer:?}"
         );
         for one in [
-            empty().with("cpuNumber", 1),
+            empty().with(LimitKey::Cpus, 1),
             Limits {
                 max_time: Some(TimeLimit::Unlimited),
                 ..empty()
             },
-            empty().with("mluLimits", 2),
+            empty().with(CountKey::Quota(AccelType::Mlu), 2),
         ] {
             assert!(matches!(
                 Lookup::from_limits(one, "the answer"),
@@ -365,11 +368,11 @@ mod tests {
             ]
         );
         let l = Limits::new("G")
-            .with("cpuNumber", 1)
-            .with("gpuNumber", 2)
-            .with("memorySize", 3)
-            .with("nodeNumber", 4)
-            .with("dcuLimits", 5);
+            .with(LimitKey::Cpus, 1)
+            .with(LimitKey::Cards, 2)
+            .with(LimitKey::Memory, 3)
+            .with(LimitKey::Nodes, 4)
+            .with(CountKey::Quota(AccelType::Dcu), 5);
         assert_eq!(
             [
                 l.cpu_number(),

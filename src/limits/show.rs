@@ -194,8 +194,8 @@ pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
         "acceleratorType".into(),
         json!(limits.accelerator_type.or(asked).map(|t| t.as_str())),
     );
-    for field in count_fields() {
-        out.insert(field.into(), json!(limits.count(field)));
+    for (key, field) in count_fields() {
+        out.insert(field.into(), json!(limits.count(key)));
     }
     out.insert("maxTime".into(), json!(max_time));
     Value::Object(out)
@@ -385,6 +385,7 @@ pub fn render(shown: &Shown, json_format: bool, one: bool, caps: &dyn Fn(&str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::{CountKey, LimitKey};
 
     #[test]
     fn memory() {
@@ -397,13 +398,13 @@ mod tests {
         Limits {
             accelerator_type: t,
             ..Limits::new(group)
-                .with("cpuNumber", 8)
-                .with("gpuNumber", 1)
-                .with("nvLimits", 0)
-                .with("dcuLimits", 0)
-                .with("mluLimits", 0)
-                .with("memorySize", 1024)
-                .with("nodeNumber", 1)
+                .with(LimitKey::Cpus, 8)
+                .with(LimitKey::Cards, 1)
+                .with(CountKey::Quota(AccelType::Gpu), 0)
+                .with(CountKey::Quota(AccelType::Dcu), 0)
+                .with(CountKey::Quota(AccelType::Mlu), 0)
+                .with(LimitKey::Memory, 1024)
+                .with(LimitKey::Nodes, 1)
         }
     }
 

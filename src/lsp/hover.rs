@@ -87,10 +87,7 @@ fn read_and_limit(f: &Facts, l: &Amounts) -> String {
             headroom(r.cpus, l.cpus, &|n| n.to_string())
         ),
         Hovered::Cards => {
-            let binding = match (l.cards, f.quota) {
-                (Some(c), Some(q)) => Some(c.min(q)),
-                (c, q) => c.or(q),
-            };
+            let binding = crate::vocab::binding(l.cards, f.quota, None).map(|b| b.0);
             let quota = f.quota.map_or(String::new(), |q| format!(" (quota {q})"));
             format!(
                 "read as {} {} cards per node · limit {}{quota} · {}",

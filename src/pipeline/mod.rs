@@ -438,6 +438,7 @@ fn judge_file(f: ReadFile, answers: Vec<Option<Arc<Lookup>>>, options: &Options)
 mod tests {
     use super::*;
     use crate::limits::Limits;
+    use crate::vocab::{AccelType, CountKey, LimitKey};
 
     /// A source that implements only `lookup`, and counts its calls.
     struct Counting {
@@ -460,13 +461,13 @@ mod tests {
                     } else {
                         Lookup::Found(
                             Limits::new(p.group.clone())
-                                .with("cpuNumber", 8)
-                                .with("gpuNumber", 2)
-                                .with("nvLimits", 0)
-                                .with("dcuLimits", 0)
-                                .with("mluLimits", 0)
-                                .with("memorySize", 65536)
-                                .with("nodeNumber", 1),
+                                .with(LimitKey::Cpus, 8)
+                                .with(LimitKey::Cards, 2)
+                                .with(CountKey::Quota(AccelType::Gpu), 0)
+                                .with(CountKey::Quota(AccelType::Dcu), 0)
+                                .with(CountKey::Quota(AccelType::Mlu), 0)
+                                .with(LimitKey::Memory, 65536)
+                                .with(LimitKey::Nodes, 1),
                         )
                     }
                 })

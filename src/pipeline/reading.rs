@@ -5,17 +5,20 @@
 use crate::diag::Diagnostic;
 use crate::limits::Limits;
 use crate::report::{JudgedLimits, Request};
+use crate::request::fields;
 use crate::request::{AccelType, DocKind, Job};
 use crate::units::{MIB, TimeLimit};
-use crate::vocab::Caps;
+use crate::vocab::{Caps, LimitKey, binding};
 
 /// The request as the rules judge it. `diagnostics` are the document's own
 /// (a card key that was written but could not be read has no default).
 pub fn request(job: &Job, diagnostics: &[Diagnostic]) -> Request {
-    let card_keys = ["gpus", "dcus", "mlus", "gpuNumber"];
-    let cards_unreadable = diagnostics
-        .iter()
-        .any(|d| d.field.as_deref().is_some_and(|f| card_keys.contains(&f)));
+    let body_cards = fields::limit_field(LimitKey::Cards).body_key;
+    let cards_unreadable = diagnostics.iter().any(|d| {
+        d.field
+            .as_deref()
+            .is_some_and(|f| f == body_cards || AccelType::of_cards_key(f).is_some())
+    });
     let cards = match (&job.cards(), job.kind) {
         (Some(c), _) => Some(c.value),
         // A cpu job asks for no cards; so does a job spec that names none.
@@ -46,16 +49,9 @@ fn is_field(d: &Diagnostic, key: &str) -> bool {
 /// The binding limit of each rule: the group's, or the policy's cap where
 /// that is stricter (or the group's is unknown), as `check` judges.
 pub fn judged_limits(job: &Job, limits: &Limits, caps: &Caps) -> JudgedLimits {
-    let min = |platform: Option<u64>, cap: Option<u64>| match (platform, cap) {
-        (Some(p), Some(c)) => Some(p.min(c)),
-        (p, c) => p.or(c),
-    };
+    let min = |platform: Option<u64>, cap: Option<u64>| binding(platform, None, cap).map(|b| b.0);
     let t = job.accelerator;
-    let card_cap = match t {
-        AccelType::Gpu | AccelType::Cpu => &caps.gpus,
-        AccelType::Dcu => &caps.dcus,
-        AccelType::Mlu => &caps.mlus,
-    };
+    let card_cap = caps.cards(t);
     let seconds = |t: TimeLimit| match t {
         TimeLimit::Unlimited => u64::MAX,
         TimeLimit::Finite(d) => d.seconds,

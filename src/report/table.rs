@@ -2,7 +2,7 @@
 //! was judged against (`8 / 40`), a value over its limit marked (`48 > 40`,
 //! in red on a terminal).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::{self, Write};
 use unicode_width::UnicodeWidthStr;
 
@@ -19,15 +19,12 @@ const HEADERS: [&str; 8] = [
 struct Cell {
     text: String,
     over: bool,
-    /// Over a limit only with the run's other jobs (a warning).
-    run_over: bool,
 }
 
 fn plain(text: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
         over: false,
-        run_over: false,
     }
 }
 
@@ -39,11 +36,7 @@ fn pair(request: Option<String>, limit: Option<String>, judged: bool, over: bool
         (true, Some(limit)) if over => format!("{request} > {limit}"),
         (true, Some(limit)) => format!("{request} / {limit}"),
     };
-    Cell {
-        text,
-        over,
-        run_over: false,
-    }
+    Cell { text, over }
 }
 
 fn memory(bytes: u64) -> String {
@@ -61,9 +54,7 @@ fn time(t: TimeLimit) -> String {
     }
 }
 
-/// `run`: the run's total cards of this job's type, when they cross the
-/// quota at this job.
-fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&str>) -> Vec<Cell> {
+fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> {
     let r = job.request.clone().unwrap_or_default();
     let judged = job.limits.is_some();
     let l = job.limits.clone().unwrap_or_default();
@@ -71,10 +62,7 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&
         Some(name) => crate::escape::text(name).into_owned(),
         None => format!("{}#{}", crate::escape::path(path), job.document),
     };
-    let cards_limit = match (l.cards, l.quota) {
-        (Some(c), Some(q)) => Some(c.min(q)),
-        (c, q) => c.or(q),
-    };
+    let cards_limit = crate::vocab::binding(l.cards, l.quota, None).map(|b| b.0);
     let kind = job
         .accelerator_type
         .filter(|t| *t != AccelType::Cpu)
@@ -96,19 +84,12 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool, run: Option<&
             judged,
             over(&[Code::CpusOverLimit]),
         ),
-        {
-            let mut cell = pair(
-                cards,
-                cards_limit.map(|c| c.to_string()),
-                judged,
-                over(&[Code::AcceleratorsOverLimit]),
-            );
-            if let (Some(total), Some(quota)) = (run, l.quota) {
-                cell.text.push_str(&format!(" (run {total} > {quota})"));
-                cell.run_over = true;
-            }
-            cell
-        },
+        pair(
+            cards,
+            cards_limit.map(|c| c.to_string()),
+            judged,
+            over(&[Code::AcceleratorsOverLimit]),
+        ),
         pair(
             r.memory.map(memory),
             l.memory.map(memory),
@@ -140,20 +121,13 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             .iter()
             .map(|d| (d.document, d.code))
             .collect();
-        let run_totals: HashMap<usize, &str> = file
-            .diagnostics
-            .iter()
-            .filter(|d| d.code == Code::QuotaExceededByRun)
-            .filter_map(|d| Some((d.document?, d.requested.as_deref()?)))
-            .collect();
         for job in &file.jobs {
             let over = |codes: &[Code]| {
                 codes
                     .iter()
                     .any(|c| found.contains(&(Some(job.document), *c)))
             };
-            let run = run_totals.get(&job.document).copied();
-            rows.push(row(&file.path, job, &over, run));
+            rows.push(row(&file.path, job, &over));
         }
     }
     let widths: Vec<usize> = (0..HEADERS.len())
@@ -175,9 +149,6 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             let last = i + 1 == row.len();
             let text = match (color, cell.over, n == 0) {
                 (true, true, _) => format!("\u{1b}[1;31m{}\u{1b}[0m", cell.text),
-                (true, false, _) if cell.run_over => {
-                    format!("\u{1b}[1;33m{}\u{1b}[0m", cell.text)
-                }
                 (true, _, true) => format!("\u{1b}[1m{}\u{1b}[0m", cell.text),
                 _ => cell.text.clone(),
             };

@@ -4,7 +4,7 @@
 
 use super::DocKind;
 use crate::diag::Code;
-use crate::vocab::LimitKey;
+use crate::vocab::{AccelType, LimitKey};
 
 /// The accelerator types, in the order the platform documents them.
 pub const ACCELERATOR_TYPES: &[&str] = &["gpu", "dcu", "mlu", "cpu"];
@@ -137,13 +137,13 @@ pub const FIELDS: &[Field] = &[
         .needed("add `cpus: N`, the cores per node")
         .same_as("cpuNumber"),
     spec(
-        "gpus",
+        AccelType::Gpu.cards_key(),
         Ty::Count { min: 0 },
         "GPU cards per node (at most one of gpus, dcus, mlus).",
     )
     .same_as("gpuNumber"),
-    spec("dcus", Ty::Count { min: 0 }, "DCU cards per node.").same_as("gpuNumber"),
-    spec("mlus", Ty::Count { min: 0 }, "MLU cards per node.").same_as("gpuNumber"),
+    spec(AccelType::Dcu.cards_key(), Ty::Count { min: 0 }, "DCU cards per node.").same_as("gpuNumber"),
+    spec(AccelType::Mlu.cards_key(), Ty::Count { min: 0 }, "MLU cards per node.").same_as("gpuNumber"),
     spec(
         "memory",
         Ty::Memory,

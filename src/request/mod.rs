@@ -589,6 +589,10 @@ impl Reader<'_> {
         let mut cards: Vec<cards::Cards> = Vec::new();
         let mut amounts = BTreeMap::new();
         for e in entries {
+            if let Some(t) = AccelType::of_cards_key(&e.key) {
+                cards.push((t, e.key_span, self.count(e, t.cards_key(), 0, "cards")));
+                continue;
+            }
             match e.key.as_str() {
                 "name" => {
                     name = self
@@ -598,21 +602,6 @@ impl Reader<'_> {
                 }
                 "resourceGroup" => group = self.text(e, "resourceGroup"),
                 "acceleratorType" => explicit = self.accelerator_type(e),
-                "gpus" => cards.push((
-                    AccelType::Gpu,
-                    e.key_span,
-                    self.count(e, "gpus", 0, "cards"),
-                )),
-                "dcus" => cards.push((
-                    AccelType::Dcu,
-                    e.key_span,
-                    self.count(e, "dcus", 0, "cards"),
-                )),
-                "mlus" => cards.push((
-                    AccelType::Mlu,
-                    e.key_span,
-                    self.count(e, "mlus", 0, "cards"),
-                )),
                 k if k.starts_with("x-") => {}
                 _ => match self.judged(e) {
                     Some((limit, Some(v))) => {
