@@ -186,22 +186,7 @@ fn ignored(path: &Path, root: &Path) -> bool {
 /// `path` made absolute against `cwd`, `.` and `..` resolved by name (links
 /// are not followed: globs speak of paths as written).
 fn absolute(path: &Path, cwd: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    crate::fsread::lexical(path, cwd)
 }
 
 /// Expand the command line's paths: files as given, directories walked
