@@ -319,7 +319,7 @@ fn walk(
     // Paths compared component by component: each directory's entries by
     // name, a directory's files where its name sorts among its siblings,
     // the order of a walk sorted by file name.
-    found.sort_unstable();
+    found.sort_unstable_by(|a, b| walk_order(a, b));
     seen.reserve(found.len());
     inputs.reserve(found.len());
     for path in found {
@@ -328,6 +328,25 @@ fn walk(
         push_as(identity, path, cwd, seen, inputs, true);
     }
     Ok(())
+}
+
+/// The order of paths below one directory as a walk sorted by name lists
+/// them: component by component (`a/b` before `a-b`), which is the order of
+/// their bytes with a separator below every other byte. Compared at the
+/// first byte that differs, with no parse into components.
+fn walk_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |s: &[u8]| {
+        s.get(same).map(|&c| match c {
+            c if std::path::is_separator(char::from(c)) => 0,
+            c => u16::from(c) + 1,
+        })
+    };
+    rank(a).cmp(&rank(b))
 }
 
 /// A name a walk reads as a job file: `*.yaml`, `*.yml`, `*.json`.
