@@ -8,7 +8,10 @@
 # command, at least 5), BENCH_DIR (work directory, default target/bench),
 # BENCH_SKIP_BUILD=1 (use the release binary as it is), BENCH_SKIP_RSS=1,
 # BENCH_BASELINE=PATH (another jobcheck binary, e.g. one built from an older
-# commit, timed in the same run for comparison).
+# commit, timed in the same run for comparison), BENCH_BIG (files in the large
+# case, default 100000; 0 skips it).
+# The large case times `cat` and `--limits` runs in each output format over
+# BENCH_BIG files, and prints each one's peak memory (max RSS).
 # Every request goes to a local server on 127.0.0.1.
 set -euo pipefail
 
@@ -134,6 +137,56 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
     rss "$files files, 5% bad" "$jobs" "$limits"
     rss "$files files, all bad" "$work/bad/jobs" "$work/bad/limits.json"
 fi
+
+big=${BENCH_BIG:-100000}
+big_rows=()
+if [ "$big" -gt 0 ]; then
+    bigdir=$work/big-$big
+    if [ ! -f "$bigdir/.done" ]; then
+        echo "== generating $big files in $bigdir"
+        python3 benches/gen.py "$bigdir" --files "$big" --groups "$groups"
+        touch "$bigdir/.done"
+    fi
+    echo "== load: $(uptime)"
+    # find | xargs: a shell glob over 100,000 names is too long for one exec.
+    hf big-cat "find $bigdir/jobs -name '*.yaml' -print0 | xargs -0 cat > /dev/null"
+    for fmt in json concise github human sarif; do
+        hf "big-$fmt" -N "$bin check --format $fmt --limits $bigdir/limits.json $bigdir/jobs"
+        kib=$( { /usr/bin/time -f %M "$bin" check --format "$fmt" --limits "$bigdir/limits.json" "$bigdir/jobs" >/dev/null || true; } 2>&1 | tail -n 1)
+        base_kib=""
+        if [ -n "$base" ]; then
+            hf "big-base-$fmt" -N "$base check --format $fmt --limits $bigdir/limits.json $bigdir/jobs"
+            base_kib=$( { /usr/bin/time -f %M "$base" check --format "$fmt" --limits "$bigdir/limits.json" "$bigdir/jobs" >/dev/null || true; } 2>&1 | tail -n 1)
+        fi
+        big_rows+=("$fmt|$kib|$base_kib")
+    done
+    echo "== load: $(uptime)"
+fi
+
+python3 - "$work" "$big" "${big_rows[@]}" <<'PY'
+import json, statistics, sys
+work, big = sys.argv[1:3]
+rows = sys.argv[3:]
+if rows:
+    cat = statistics.median(json.load(open(f"{work}/hf-big-cat.json"))["results"][0]["times"])
+    print()
+    print(f"{big} files, --limits: each format against cat (find | xargs cat), and peak memory")
+    print()
+    print("| run | median | vs cat | max RSS | baseline binary | vs cat | max RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| cat | {cat*1000:.1f} ms | 1.00x | | | | |")
+    med = lambda key: statistics.median(json.load(open(f"{work}/hf-{key}.json"))["results"][0]["times"])
+    for row in rows:
+        fmt, kib, base_kib = row.split("|")
+        m = med(f"big-{fmt}")
+        line = f"| --format {fmt} | {m*1000:.1f} ms | {m/cat:.2f}x | {int(kib)/1024:.1f} MiB |"
+        if base_kib:
+            b = med(f"big-base-{fmt}")
+            line += f" {b*1000:.1f} ms | {b/cat:.2f}x | {int(base_kib)/1024:.1f} MiB |"
+        else:
+            line += " - | - | - |"
+        print(line)
+PY
 
 python3 - "$work" "$files" "$groups" "$latency" "$asked" "${rss_rows[@]}" <<'PY'
 import json, os, statistics, sys

@@ -24,7 +24,13 @@ const NOTEBOOK_KEYS: &[&str] = &[
     "autoTerminated",
 ];
 
-fn job_keys() -> Vec<&'static str> {
+/// The job keys, sorted: made once per process, not once per file.
+fn job_keys() -> &'static [&'static str] {
+    static KEYS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    KEYS.get_or_init(make_job_keys)
+}
+
+fn make_job_keys() -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = fields::keys(DocKind::JobSpec);
     keys.extend(fields::keys(DocKind::PlatformBody));
     keys.retain(|k| !SHARED.contains(k) && !k.starts_with("x-"));
@@ -37,7 +43,7 @@ fn job_keys() -> Vec<&'static str> {
 fn is_job_key(key: &str, keys: &[&'static str]) -> bool {
     !SHARED.contains(&key)
         && !key.starts_with("x-")
-        && (keys.contains(&key) || did_you_mean(key, keys.iter().copied()).is_some())
+        && (keys.binary_search(&key).is_ok() || did_you_mean(key, keys.iter().copied()).is_some())
 }
 
 /// Why a walked file is passed over, or `None` when it is judged as a job
@@ -52,7 +58,7 @@ pub fn passed_over(text: &str) -> Option<&'static str> {
             .filter(|l| !l.starts_with([' ', '\t', '"', '{', '[']))
             .filter_map(line_key)
     };
-    if yaml_keys().any(|k| is_job_key(k, &keys))
+    if yaml_keys().any(|k| is_job_key(k, keys))
         && !yaml_keys().any(|k| k == "id" || NOTEBOOK_KEYS.contains(&k))
     {
         return None;
@@ -63,13 +69,13 @@ pub fn passed_over(text: &str) -> Option<&'static str> {
         // standing as a mapping key at the start of a line.
         return (!text
             .lines()
-            .any(|line| line_key(line).is_some_and(|k| is_job_key(k, &keys))))
+            .any(|line| line_key(line).is_some_and(|k| is_job_key(k, keys))))
         .then_some("it does not parse, and no job key starts a line");
     }
     let mut other_endpoint = false;
     for doc in &docs {
         let Ok(root) = &doc.root else { continue };
-        match document(root, text, &keys) {
+        match document(root, text, keys) {
             Doc::Job => return None,
             Doc::OtherEndpoint => other_endpoint = true,
             Doc::Other => {}

@@ -261,10 +261,9 @@ fn walk(
     let mut builder = ignore::WalkBuilder::new(dir);
     // ripgrep's defaults: hidden names skipped, `.ignore` everywhere,
     // `.gitignore` and git's excludes inside a repository, links not followed.
-    builder
-        .standard_filters(true)
-        .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b));
+    // The files are sorted after the walk (below), not by the walker: its
+    // sort asks every compared entry for its file name again.
+    builder.standard_filters(true).follow_links(false);
     // The walk follows no link, so a file's real path is the directory's
     // real path joined with the file's path below it: one `canonicalize`
     // per walked directory, not one per file.
@@ -278,6 +277,7 @@ fn walk(
             !filter.excluded(&absolute(entry.path(), &base), is_dir)
         }
     });
+    let mut found = Vec::new();
     for result in builder.build() {
         let entry = match result {
             Ok(entry) => entry,
@@ -298,13 +298,40 @@ fn walk(
             && is_job_file(entry.path())
             && (matchers.include.is_none() || matchers.included(&absolute(entry.path(), cwd)))
         {
-            let path = entry.into_path();
-            let below = path.strip_prefix(dir).unwrap_or(&path);
-            let identity = real_root.join(below);
-            push_as(identity, path, cwd, seen, inputs, true);
+            found.push(entry.into_path());
         }
     }
+    // Paths compared component by component: each directory's entries by
+    // name, a directory's files where its name sorts among its siblings,
+    // the order of a walk sorted by file name.
+    found.sort_unstable_by(|a, b| walk_order(a, b));
+    seen.reserve(found.len());
+    inputs.reserve(found.len());
+    for path in found {
+        let below = path.strip_prefix(dir).unwrap_or(&path);
+        let identity = real_root.join(below);
+        push_as(identity, path, cwd, seen, inputs, true);
+    }
     Ok(())
+}
+
+/// The order of paths below one directory as a walk sorted by name lists
+/// them: component by component (`a/b` before `a-b`), which is the order of
+/// their bytes with a separator below every other byte. Compared at the
+/// first byte that differs, with no parse into components.
+fn walk_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let rank = |s: &[u8]| {
+        s.get(same).map(|&c| match c {
+            c if std::path::is_separator(char::from(c)) => 0,
+            c => u16::from(c) + 1,
+        })
+    };
+    rank(a).cmp(&rank(b))
 }
 
 /// A name a walk reads as a job file: `*.yaml`, `*.yml`, `*.json`.
@@ -317,6 +344,51 @@ pub fn is_job_file(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_walk_lists_each_directory_by_name_depth_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in [
+            "ab.yaml",
+            "a.yaml",
+            "a/z.yaml",
+            "a/b/c.yaml",
+            "a-b.yaml",
+            "a.b/x.yaml",
+            "B.yaml",
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "cpus: 1\n").unwrap();
+        }
+        let inputs = collect_inputs(&[root.to_path_buf()], &Selection::default()).unwrap();
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i| match &i.source {
+                Source::File(p) => p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                _ => panic!("not a file"),
+            })
+            .collect();
+        // Not the order of the whole paths as strings (`a-b.yaml` and
+        // `a.b/x.yaml` would come before `a/b/c.yaml`).
+        assert_eq!(
+            names,
+            [
+                "B.yaml",
+                "a/b/c.yaml",
+                "a/z.yaml",
+                "a-b.yaml",
+                "a.b/x.yaml",
+                "a.yaml",
+                "ab.yaml"
+            ]
+        );
+    }
 
     #[test]
     fn selected_applies_include_and_exclude_to_one_file() {
