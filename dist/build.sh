@@ -76,8 +76,14 @@ fi
 if want macos; then
   for target in x86_64-apple-darwin aarch64-apple-darwin; do
     say "$target (linked by zig)"
-    build_std cargo-zigbuild build --release --locked --target "$target"
-    archive "$target" "$CARGO_TARGET_DIR/$target/release/jobcheck"
+    # Links only with a macOS SDK (SDKROOT): rustls-platform-verifier needs
+    # the Security and CoreFoundation frameworks, which zig does not carry.
+    # Without one the link fails; the release workflow builds these on macOS.
+    if build_std cargo-zigbuild build --release --locked --target "$target"; then
+      archive "$target" "$CARGO_TARGET_DIR/$target/release/jobcheck"
+    else
+      echo "build.sh: $target did not link (a macOS SDK is needed: set SDKROOT); left out" >&2
+    fi
   done
 fi
 

@@ -6,10 +6,12 @@
 #
 #   bash dist/check-targets.sh [TARGET...]
 #
-# Default targets: x86_64-pc-windows-gnu (library, binary and tests),
-# x86_64-unknown-linux-musl and aarch64-apple-darwin (library and binary).
-# x86_64-apple-darwin differs from aarch64-apple-darwin in no line of
-# jobcheck's code, so CI leaves it to dist/build.sh.
+# Default targets: x86_64-pc-windows-gnu (library, binary and tests) and
+# aarch64-apple-darwin (library and binary). x86_64-apple-darwin differs from
+# aarch64-apple-darwin in no line of jobcheck's code, and the musl build from
+# the glibc one (which CI builds and tests) in none either, so CI leaves them
+# to dist/build.sh; name them to check them too. From an empty target
+# directory on a loaded 2-core machine, Windows took 904 s and musl 862 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${JOBCHECK_CROSS_TARGET_DIR:-$PWD/target/cross}
@@ -18,7 +20,7 @@ export CARGO_TERM_COLOR=never
 . dist/tools.sh
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(x86_64-pc-windows-gnu x86_64-unknown-linux-musl aarch64-apple-darwin)
+  targets=(x86_64-pc-windows-gnu aarch64-apple-darwin)
 fi
 for target in "${targets[@]}"; do
   start=$SECONDS
