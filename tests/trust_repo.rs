@@ -153,6 +153,58 @@ fn a_limits_link_to_the_environment_shows_nothing_of_it() {
 }
 
 #[test]
+fn a_configuration_planted_as_a_link_is_not_read() {
+    let c = checkout();
+    std::fs::write(c.repo.join("ci/limits.yaml"), LIMITS).unwrap();
+    // To the environment, and to a file outside the repository whose text
+    // would show in the error snippet.
+    let (token, jwt_text) = token_file(&c.outside);
+    for target in [PathBuf::from("/proc/self/environ"), token] {
+        let _ = std::fs::remove_file(c.repo.join("jobcheck.toml"));
+        symlink(&target, c.repo.join("jobcheck.toml")).unwrap();
+        for format in FORMATS {
+            let run = jobcheck(
+                &[
+                    "check",
+                    "jobs",
+                    "--limits",
+                    "ci/limits.yaml",
+                    "--format",
+                    format,
+                ],
+                // The child's environment is sorted by name: this one comes
+                // first, where a TOML error snippet of it would be.
+                &[("AAAA_FIRST_VARIABLE", CANARY)],
+                &c.repo,
+            );
+            let what = format!("{} ({format})", target.display());
+            assert_eq!(run.code, 2, "{what}: {}", run.all());
+            assert_secret_free(&run, &[CANARY, &jwt_text], &what);
+            // Not a piece of either: no `NAME=` of this process's
+            // environment, no 12 characters of the token.
+            for name in [
+                "NO_COLOR=",
+                "XDG_CONFIG_HOME=",
+                "JOBCHECK_CACHE_DIR=",
+                "HOME=",
+            ] {
+                assert!(!run.all().contains(name), "{what}: {}", run.all());
+            }
+            let runs = support::secret_runs(&jwt_text, &run.all(), 12);
+            assert!(runs.is_empty(), "{what}: {runs:?}");
+            assert!(run.all().contains("jobcheck.toml"), "{what}: {}", run.all());
+        }
+        // --isolated reads no configuration: the run goes on.
+        let run = jobcheck(
+            &["check", "jobs", "--limits", "ci/limits.yaml", "--isolated"],
+            &[],
+            &c.repo,
+        );
+        assert_ne!(run.code, 2, "{}", run.all());
+    }
+}
+
+#[test]
 fn a_limits_link_to_the_token_file_shows_no_token() {
     let c = checkout();
     let (token_path, token) = token_file(&c.outside);

@@ -43,6 +43,10 @@ pub fn user_file(xdg_config_home: Option<&Path>, home: Option<&Path>) -> Option<
 /// by no one else, as ssh asks of its files. At most [`MAX_CONFIG_BYTES`].
 pub fn read_trusted(path: &Path) -> Result<String, String> {
     use crate::fsread::{Open, ReadError, open_regular};
+    // A configuration planted as a link (`jobcheck.toml ->
+    // /proc/self/environ`, or to a file outside the repository) is not
+    // read: its error snippet would show what it points at.
+    crate::fsread::confined(path, false, true).map_err(|e| e.to_string())?;
     let (file, meta) = open_regular(path, Open::default()).map_err(|e| match e {
         ReadError::Io(e) => format!("cannot read the file: {e}"),
         other => other.to_string(),
