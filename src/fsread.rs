@@ -318,6 +318,18 @@ pub fn replace_file(
     path: &Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    replace_file_with(path, None, write)
+}
+
+/// [`replace_file`], with the new file given `permissions` (a fixed job
+/// file keeps its own) instead of 0644 less the umask. The new file and the
+/// rename are flushed to disk, so a reader sees the old file or the new
+/// one, never half of one.
+pub fn replace_file_with(
+    path: &Path,
+    permissions: Option<std::fs::Permissions>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -338,21 +350,31 @@ pub fn replace_file(
         write(&mut w)?;
         w.flush()?;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // SAFETY: umask only swaps the process's mask; it is put back at
-        // once (no other thread creates files meanwhile).
-        let mask = unsafe {
-            let mask = libc::umask(0o022);
-            libc::umask(mask);
-            mask
-        };
-        let mode = 0o644 & !(mask as u32);
-        file.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    match permissions {
+        Some(permissions) => file.as_file().set_permissions(permissions)?,
+        None => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                // SAFETY: umask only swaps the process's mask; it is put
+                // back at once (no other thread creates files meanwhile).
+                let mask = unsafe {
+                    let mask = libc::umask(0o022);
+                    libc::umask(mask);
+                    mask
+                };
+                let mode = 0o644 & !(mask as u32);
+                file.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
+        }
     }
+    file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
+    // The rename itself is made durable with the directory.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(())
 }
 

@@ -2,12 +2,12 @@
 //! to disk, then renamed over the original, so a reader sees the old file
 //! or the new one and never half of one. Never through a symbolic link.
 
-use std::io::Write;
 use std::path::Path;
 
 /// Replace the file at `path` with `bytes` (or create it), atomically,
-/// keeping its permissions. Refused when `path` is a symbolic link or not
-/// a regular file.
+/// keeping its permissions, by the one replacing writer
+/// ([`crate::fsread::replace_file_with`]). Refused when `path` is a
+/// symbolic link or not a regular file.
 pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => Some(meta),
@@ -17,24 +17,7 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(meta) = &meta {
         refuse(meta)?;
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".jobcheck-")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    if let Some(meta) = &meta {
-        temp.as_file().set_permissions(meta.permissions())?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    // The rename itself is made durable with the directory.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::fsread::replace_file_with(path, meta.map(|m| m.permissions()), |w| w.write_all(bytes))
 }
 
 fn refuse(meta: &std::fs::Metadata) -> std::io::Result<()> {
