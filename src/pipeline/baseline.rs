@@ -10,7 +10,7 @@
 //! the file can shrink as findings are fixed.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
@@ -55,18 +55,7 @@ pub struct Baseline {
 /// A path made absolute from the working directory, `.` and `..` resolved
 /// by their names (not by following links).
 fn absolute(path: &Path) -> PathBuf {
-    let joined = std::env::current_dir().unwrap_or_default().join(path);
-    let mut out = PathBuf::new();
-    for part in joined.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    crate::fsread::lexical(path, &std::env::current_dir().unwrap_or_default())
 }
 
 /// How a baseline in `base` names the file a report names `display`.
