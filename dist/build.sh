@@ -74,16 +74,17 @@ fi
 
 # --- macOS ---------------------------------------------------------------
 if want macos; then
+  # zig carries libSystem's text stub but not the frameworks'; the TLS
+  # stack needs Security and CoreFoundation. Their stubs are written from
+  # the locked binding crates' own declarations (dist/macos_stubs.py) and
+  # given to the final link only.
+  stubs=$CARGO_TARGET_DIR/macos-stubs
+  python3 dist/macos_stubs.py "$stubs"
   for target in x86_64-apple-darwin aarch64-apple-darwin; do
     say "$target (linked by zig)"
-    # Links only with a macOS SDK (SDKROOT): rustls-platform-verifier needs
-    # the Security and CoreFoundation frameworks, which zig does not carry.
-    # Without one the link fails; the release workflow builds these on macOS.
-    if build_std cargo-zigbuild build --release --locked --target "$target"; then
-      archive "$target" "$CARGO_TARGET_DIR/$target/release/jobcheck"
-    else
-      echo "build.sh: $target did not link (a macOS SDK is needed: set SDKROOT); left out" >&2
-    fi
+    build_std cargo-zigbuild rustc --release --locked --target "$target" --bin jobcheck \
+      -- -L "framework=$stubs"
+    archive "$target" "$CARGO_TARGET_DIR/$target/release/jobcheck"
   done
 fi
 

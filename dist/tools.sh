@@ -37,6 +37,13 @@ if [ ! -x "$dist_tools/bin/cargo-zigbuild" ] || ! "$dist_tools/bin/maturin" --ve
   "$dist_tools/bin/pip" install -q --disable-pip-version-check \
     "maturin==$MATURIN_VERSION" "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$ZIGBUILD_VERSION"
 fi
+# rustc strips a macOS binary's debug information with `rust-objcopy`,
+# which rustup ships and Debian's rustc-web does not.
+if [ ! -e "$dist_tools/bin/rust-objcopy" ]; then
+  objcopy_from="$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-objcopy"
+  [ -x "$objcopy_from" ] || objcopy_from=$(command -v llvm-objcopy || true)
+  if [ -n "$objcopy_from" ]; then ln -sf "$objcopy_from" "$dist_tools/bin/rust-objcopy"; fi
+fi
 export PATH="$dist_tools/bin:$PATH"
 
 # Runs a command that compiles the standard library from source with
