@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(15);
+/// A hang guard, not a deadline: how long a test waits for one message
+/// before it kills the server and fails.
+const WAIT: Duration = support::cli::HANG_GUARD;
 
 pub struct Client {
     child: Child,
@@ -43,34 +45,25 @@ fn read_frame(out: &mut impl BufRead) -> Option<Value> {
     serde_json::from_slice(&body).ok()
 }
 
+/// The binary in `dir`, with `dir` as home and `dir/xdg` as the user's
+/// configuration home.
+fn in_project(dir: &Path) -> Command {
+    let mut cmd = support::cli::command();
+    cmd.current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg"));
+    cmd
+}
+
 impl Client {
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
+        let mut cmd = in_project(dir);
         cmd.arg("lsp")
-            .current_dir(dir)
-            .env("HOME", dir)
-            .env("XDG_CONFIG_HOME", dir.join("xdg"))
             .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for var in [
-            "JOBCHECK_LIMITS",
-            "JOBCHECK_ENDPOINT",
-            "JOBCHECK_TOKEN",
-            "JOBCHECK_TOKEN_FILE",
-            "JOBCHECK_CONFIG",
-            "JOBCHECK_TIMEOUT",
-            "JOBCHECK_CACHE_TTL",
-            "JOBCHECK_USER",
-            "JOBCHECK_ACCESS_KEY",
-            "JOBCHECK_SECRET_KEY",
-        ] {
-            cmd.env_remove(var);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+            .stderr(Stdio::null())
+            .envs(env.iter().copied());
         let mut child = cmd.spawn().expect("start jobcheck lsp");
         let stdin = child.stdin.take();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -405,21 +398,18 @@ fn a_hanging_endpoint_does_not_delay_structural_diagnostics() {
         &[
             ("JOBCHECK_ENDPOINT", &endpoint),
             ("JOBCHECK_TOKEN", &token),
-            ("JOBCHECK_TIMEOUT", "60"),
+            ("JOBCHECK_TIMEOUT", "3600"),
         ],
     );
     c.initialize(dir.path(), None);
     let job = uri(dir.path(), "job.yaml");
-    let start = Instant::now();
     c.open(&job, "resourceGroup: TeslaM40\ncpus: many\nmemory: 8G\n");
     let diags = c.diagnostics(&job, 1);
-    let took = start.elapsed();
     let invalid = by_code(&diags, "invalid-value").unwrap_or_else(|| panic!("{diags:#?}"));
     assert_eq!(invalid["range"], range(1, 6, 10));
-    assert!(
-        took < Duration::from_secs(2),
-        "structural diagnostics took {took:?}"
-    );
+    // Published while the fetch is still pending (the hover below says so:
+    // the listener never answers, so the fetch can only end at its one-hour
+    // timeout), not after it: ordered by events, not timed.
     // The server still answers while the limits are being fetched.
     let hover = c.request(
         "textDocument/hover",
@@ -430,7 +420,12 @@ fn a_hanging_endpoint_does_not_delay_structural_diagnostics() {
     c.change(&job, 2, "resourceGroup: TeslaM40\ncpus: 4\nmemory: 8G\n");
     let diags = c.diagnostics(&job, 2);
     assert!(diags.is_empty(), "{diags:#?}");
-    assert!(start.elapsed() < Duration::from_secs(5));
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 2, "character": 9}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("being fetched"), "still pending: {text}");
     assert_eq!(c.shutdown(), 0);
 }
 
@@ -626,10 +621,10 @@ fn a_zero_cache_ttl_does_not_make_the_server_hammer_the_platform() {
     c.diagnostics(&job, 1);
     let with_limits = c.diagnostics(&job, 1);
     assert!(by_code(&with_limits, "cpus-over-limit").is_some());
-    // Ten seconds of edits and saves: the pair is not asked for again.
-    let start = Instant::now();
+    // A hundred edits and saves, 100 ms apart: the pair is not asked for
+    // again.
     let mut version = 1;
-    while start.elapsed() < Duration::from_secs(10) {
+    for _ in 0..100 {
         version += 1;
         c.change(&job, version, text);
         c.notify(
@@ -875,20 +870,11 @@ fn the_server_and_check_resolve_the_same_settings() {
     c.initialize(dir.path(), None);
     let from_server = c.request("jobcheck/settings", Value::Null)["result"].clone();
     assert_eq!(c.shutdown(), 0);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
-    cmd.args(["check", "--show-settings"])
-        .current_dir(dir.path())
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_CACHE_TTL")
-        .env_remove("JOBCHECK_FORMAT");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
+    let out = in_project(dir.path())
+        .args(["check", "--show-settings"])
+        .envs(env)
+        .output()
+        .unwrap();
     let from_check: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(from_server, from_check);
     assert_eq!(from_check["timeout_seconds"], 12.5);
