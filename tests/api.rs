@@ -10,39 +10,20 @@ use jobcheck::limits::api::CONCURRENCY;
 use serde_json::{Value, json};
 use support::cli::jobcheck as command;
 
-use support::{Reply, Server, good_token, jwt};
+use support::{Reply, Server, example_groups, good_token, jwt};
 
-fn teslam40() -> Value {
-    json!({"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,"gpuNumber":2,
-           "memorySize":31888,"resourceGroup":"TeslaM40","userName":null,"nodeNumber":1,
-           "maxTime":"unlimited"})
-}
-
+/// The groups of examples/limits.yaml, and one the platform answers badly.
 fn groups() -> Vec<(&'static str, Value)> {
-    vec![
-        ("TeslaM40", teslam40()),
-        (
-            "A800x8",
-            json!({"cpuNumber":112,"gpuNumber":8,"nvLimits":4,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":1031168,"resourceGroup":"A800x8","nodeNumber":4,"maxTime":"7-00:00:00"}),
-        ),
-        (
-            "K100",
-            json!({"cpuNumber":"32","gpuNumber":"4","nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":"126976","resourceGroup":"K100","nodeNumber":"8","maxTime":"3-00:00:00"}),
-        ),
-        (
-            "CpuSmall",
-            json!({"cpuNumber":64,"gpuNumber":0,"nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":257024,"resourceGroup":"CpuSmall","nodeNumber":16,"maxTime":"12:00:00"}),
-        ),
+    let mut groups = example_groups();
+    groups.push(
         (
             // Fields missing, null or garbage: unknown limits, not failures,
             // as long as one limit can be read.
             "Sparse",
             json!({"cpuNumber":null,"gpuNumber":"lots","memorySize":[1],"resourceGroup":"Sparse","nodeNumber":2}),
         ),
-    ]
+    );
+    groups
 }
 
 /// The same numbers as a limits file.

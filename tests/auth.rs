@@ -6,28 +6,18 @@ use crate::support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use support::cli::{Run, jobcheck as command};
-use support::{Reply, Request, Server, jwt};
+use support::{CENTER, RESOURCES, Reply, Request, Server, TOKENS, jwt, now_ms};
 
 const USER: &str = "alice";
 const AK: &str = "AKID0123456789abcdef";
 const SK: &str = "sk-very-secret-0123456789abcdef";
-const TOKENS: &str = "/api/user/v3/tokens";
-const CENTER: &str = "/ac/openapi/v2/center";
-const RESOURCES: &str = "/ai/openapi/v2/instance-service/resources";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// What the fake platform knows and has handed out.
 struct Platform {

@@ -7,16 +7,12 @@ use crate::support;
 use std::path::Path;
 
 use support::cli::{Run, jobcheck};
-use support::{Server, good_token};
+use support::{Server, good_token, teslam40};
 
 const JOB: &str = "resourceGroup: TeslaM40\ncpus: 4\ngpus: 1\nmemory: 8G\nwalltime: 1h\n";
 
 fn platform() -> Server {
-    Server::platform(vec![(
-        "TeslaM40",
-        serde_json::json!({"cpuNumber":40,"gpuNumber":2,"nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                           "memorySize":31888,"resourceGroup":"TeslaM40","nodeNumber":1,"maxTime":"unlimited"}),
-    )])
+    Server::platform(vec![("TeslaM40", teslam40())])
 }
 
 /// A repository with one job; `user` is the XDG config home.

@@ -16,16 +16,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use support::{Reply, Request, Server};
+#[cfg(unix)]
+use support::peak_child_rss_kib;
+use support::{Reply, Request, Server, example_groups, teslam40};
 
 const JOB: &str =
     "name: ok\nresourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 2d\n";
-
-fn teslam40() -> Value {
-    json!({"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,"gpuNumber":2,
-           "memorySize":31888,"resourceGroup":"TeslaM40","userName":null,"nodeNumber":1,
-           "maxTime":"unlimited"})
-}
 
 /// A JWT built here, so its three parts are known: header, a payload for
 /// alice on cluster 11250 valid for years, and a signature.
@@ -164,18 +160,6 @@ fn assert_leaks_nothing(token: &Jwt, run: &Run, cache: &Path, case: &str) {
     assert_no_secret(token, &format!("{case}: stderr"), &run.stderr);
     assert_no_secret(token, &format!("{case}: the report file"), &run.report_file);
     assert_no_secret(token, &format!("{case}: the cache"), &tree_text(cache));
-}
-
-/// Peak resident memory of any child this test process has waited for
-/// (Unix: `getrusage`; Windows keeps no such total for exited children).
-#[cfg(unix)]
-fn peak_child_rss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: initialised by the successful call above.
-    unsafe { usage.assume_init() }.ru_maxrss
 }
 
 type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
@@ -669,24 +653,7 @@ fn verbose_logs_each_request_without_the_token() {
 // ---- the cache ----
 
 fn cache_groups() -> Server {
-    Server::platform(vec![
-        ("TeslaM40", teslam40()),
-        (
-            "A800x8",
-            json!({"cpuNumber":112,"gpuNumber":8,"nvLimits":4,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":1031168,"resourceGroup":"A800x8","nodeNumber":4,"maxTime":"7-00:00:00"}),
-        ),
-        (
-            "K100",
-            json!({"cpuNumber":"32","gpuNumber":"4","nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":"126976","resourceGroup":"K100","nodeNumber":"8","maxTime":"3-00:00:00"}),
-        ),
-        (
-            "CpuSmall",
-            json!({"cpuNumber":64,"gpuNumber":0,"memorySize":257024,"resourceGroup":"CpuSmall",
-                   "nodeNumber":16,"maxTime":"12:00:00"}),
-        ),
-    ])
+    Server::platform(example_groups())
 }
 
 /// Five pairs, some admitted, some rejected, one unknown group.

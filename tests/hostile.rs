@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 use support::cli::{jobcheck, root};
+#[cfg(unix)]
+use support::peak_child_rss_kib;
 
 struct Outcome {
     code: i32,
@@ -33,18 +35,6 @@ fn run(dir: &Path, name: &str) -> Outcome {
         report,
         stderr,
     }
-}
-
-/// Peak resident memory of any child this test process has waited for
-/// (Unix: `getrusage`; Windows keeps no such total for exited children).
-#[cfg(unix)]
-fn peak_child_rss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: initialised by the successful call above.
-    unsafe { usage.assume_init() }.ru_maxrss
 }
 
 fn codes(report: &Value) -> Vec<String> {

@@ -8,24 +8,14 @@ use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use support::cli::{Run, jobcheck};
-use support::{Recorder, Reply, Server, jwt, secret_runs};
+use support::{CENTER, RESOURCES, Recorder, Reply, Server, TOKENS, jwt, now_ms, secret_runs};
 
-const TOKENS: &str = "/api/user/v3/tokens";
-const CENTER: &str = "/ac/openapi/v2/center";
-const RESOURCES: &str = "/ai/openapi/v2/instance-service/resources";
 const SK: &str = "sk-trust-net-secret-0123456789";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 fn token_for(cluster: &str, n: usize) -> String {
     jwt(&format!(
