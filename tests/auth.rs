@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 
 use support::cli::{Run, jobcheck as command};
-use support::{CENTER, RESOURCES, Reply, Request, Server, TOKENS, jwt, now_ms};
+use support::{CENTER, RESOURCES, Reply, Request, Server, TOKENS, jwt, now_ms, workdir};
 
 const USER: &str = "alice";
 const AK: &str = "AKID0123456789abcdef";
@@ -163,17 +163,6 @@ fn resources_requests(server: &Server) -> Vec<Request> {
         .into_iter()
         .filter(|r| r.target.contains(RESOURCES))
         .collect()
-}
-
-/// A work directory with one job that fits TeslaM40.
-fn workdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("job.yaml"),
-        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
-    )
-    .unwrap();
-    dir
 }
 
 fn jobcheck(server: &Server, work: &Path, cache: &Path, env: &[(&str, &str)]) -> Run {

@@ -56,6 +56,13 @@ fn in_project(dir: &Path) -> Command {
 }
 
 impl Client {
+    /// A server in `dir`, initialized with `dir` as the workspace.
+    pub fn ready(dir: &Path) -> Client {
+        let mut c = Client::start(dir, &[]);
+        c.initialize(dir, None);
+        c
+    }
+
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Client {
         let mut cmd = in_project(dir);
         cmd.arg("lsp")
@@ -222,13 +229,14 @@ const JOB: &str = "{name: 训练任务🚀, resourceGroup: TeslaM40, cpus: 64, g
 
 /// A project whose jobcheck.toml names a limits file.
 fn project() -> tempfile::TempDir {
+    project_with("limits = \"limits.yaml\"\n")
+}
+
+/// A project with `limits.yaml` and this `jobcheck.toml`.
+fn project_with(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("limits.yaml"), LIMITS).unwrap();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("jobcheck.toml"), config).unwrap();
     dir
 }
 
@@ -525,13 +533,11 @@ fn malformed_messages_are_answered_with_errors() {
 #[test]
 fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     c.notify("exit", Value::Null);
     assert_eq!(c.exit_code(), 1);
 
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let done = c.request("shutdown", Value::Null);
     assert_eq!(done["result"], Value::Null);
     let after = c.request("textDocument/hover", json!({}));
@@ -540,22 +546,15 @@ fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
     assert_eq!(c.exit_code(), 0);
 
     // The input closing without `exit` is the same as exiting without a shutdown.
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     c.stdin = None;
     assert_eq!(c.exit_code(), 1);
 }
 
 #[test]
 fn a_policy_cap_points_into_jobcheck_toml_and_changed_settings_recheck() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let dir = project_with("limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n");
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text = "resourceGroup: TeslaM40\ncpus: 12\ngpus: 1\nmemory: 8G\nwalltime: 1:00:00\n";
     c.open(&job, text);
@@ -705,8 +704,7 @@ fn fifty_lines(cpus: u32) -> String {
 #[ignore = "a measurement: prints the latency"]
 fn latency_from_did_change_to_publish_diagnostics() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     c.open(&job, &fifty_lines(8));
     c.diagnostics(&job, 1);
@@ -736,8 +734,7 @@ fn latency_from_did_change_to_publish_diagnostics() {
 #[test]
 fn hostile_documents_and_positions_get_answers() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let deep = format!("cpus: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let big = "# 注释 🚀\n".repeat(200_000);
     let cases = [
@@ -786,14 +783,10 @@ fn hostile_documents_and_positions_get_answers() {
 
 #[test]
 fn only_the_files_the_configuration_includes_are_checked() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
+    let dir = project_with(
         "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\nexclude = [\"jobs/drafts/\"]\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    );
+    let mut c = Client::ready(dir.path());
     let package = uri(dir.path(), "package.json");
     let draft = uri(dir.path(), "jobs/drafts/x.yaml");
     let job = uri(dir.path(), "jobs/a.yaml");
@@ -815,14 +808,8 @@ fn only_the_files_the_configuration_includes_are_checked() {
 
 #[test]
 fn a_file_the_configuration_comes_to_include_is_checked_then() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let dir = project_with("limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n");
+    let mut c = Client::ready(dir.path());
     let other = uri(dir.path(), "other/job.yaml");
     c.open(&other, "resourceGroup: TeslaM40\ncpus: 8\n");
     std::fs::write(
@@ -854,12 +841,9 @@ fn published_for(c: &mut Client, uri: &str) -> Vec<Value> {
 
 #[test]
 fn the_server_and_check_resolve_the_same_settings() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
+    let dir = project_with(
         "limits = \"limits.yaml\"\ncache-ttl = \"20m\"\ninclude = [\"jobs/\"]\n[rules]\nwalltime-missing = \"off\"\n",
-    )
-    .unwrap();
+    );
     std::fs::write(dir.path().join("token"), "x").unwrap();
     let env = [
         ("JOBCHECK_TIMEOUT", "12.5"),
@@ -958,8 +942,7 @@ fn a_broken_configuration_is_shown_in_it_and_stops_every_fetch() {
 #[test]
 fn the_limits_file_is_checked_as_limits_not_as_a_job() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let limits = uri(dir.path(), "limits.yaml");
     c.open(&limits, &LIMITS.replace("cpuNumber", "cpuNumbr"));
     let diags = c.diagnostics(&limits, 1);
@@ -977,8 +960,7 @@ fn files_a_walk_skips_are_not_checked() {
     let dir = project();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let skipped = [
         uri(dir.path(), ".github/workflows/ci.yml"),
         uri(dir.path(), ".pre-commit-config.yaml"),
@@ -1012,8 +994,7 @@ fn labels(answer: &Value) -> Vec<String> {
 #[test]
 fn completion_offers_only_known_values_and_every_missing_key() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text = "resourceGroup: teslav100\ngpus: 1\nmemroy: 8G\n\n";
     c.open(&job, text);
@@ -1040,8 +1021,7 @@ fn completion_offers_only_known_values_and_every_missing_key() {
 #[test]
 fn hover_on_a_key_describes_that_key_even_when_its_value_is_bad() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     c.open(&job, "resourceGroup: TeslaM40\ngpus: 1\ncpus: 4\n");
     c.diagnostics(&job, 1);
@@ -1077,8 +1057,7 @@ fn hover_on_a_key_describes_that_key_even_when_its_value_is_bad() {
 #[test]
 fn suppressions_are_honoured_and_offered_as_a_code_action() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text =
         "name: a\r\nresourceGroup: TeslaM40\r\ncpus: 64  # why not\r\ngpus: 1\r\nmemory: 8G\r\n";
@@ -1143,8 +1122,7 @@ fn suppressions_are_honoured_and_offered_as_a_code_action() {
 #[test]
 fn files_that_are_not_jobs_are_passed_over_until_a_job_key_is_written() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let compose = uri(dir.path(), "docker-compose.yml");
     c.open(
         &compose,

@@ -13,7 +13,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use support::cli::{Run, jobcheck};
-use support::{CENTER, RESOURCES, Recorder, Reply, Server, TOKENS, jwt, now_ms, secret_runs};
+use support::{
+    CENTER, RESOURCES, Recorder, Reply, Server, TOKENS, jwt, now_ms, secret_runs, workdir,
+};
 
 const SK: &str = "sk-trust-net-secret-0123456789";
 
@@ -22,16 +24,6 @@ fn token_for(cluster: &str, n: usize) -> String {
         r#"{{"user":"alice","clusterId":"{cluster}","expireTime":"{}","nonce":"n{n}-Zq8vX2pL7wR4tY9u"}}"#,
         now_ms() + 3 * 3600 * 1000
     ))
-}
-
-fn workdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("job.yaml"),
-        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
-    )
-    .unwrap();
-    dir
 }
 
 /// `jobcheck check -f json job.yaml ARGS` in `work` (also its home) with a

@@ -334,6 +334,17 @@ pub fn example_groups() -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
+/// A work directory with one job, `job.yaml`, that fits TeslaM40.
+pub fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
+    )
+    .unwrap();
+    dir
+}
+
 /// Peak resident memory of any child this test process has waited for
 /// (Unix: `getrusage`; Windows keeps no such total for exited children).
 #[cfg(unix)]
