@@ -6,7 +6,7 @@ use crate::support;
 
 use std::path::Path;
 
-use support::cli::{Run, jobcheck};
+use support::cli::{Run, home_env, jobcheck};
 use support::{Server, good_token, teslam40};
 
 const JOB: &str = "resourceGroup: TeslaM40\ncpus: 4\ngpus: 1\nmemory: 8G\nwalltime: 1h\n";
@@ -39,8 +39,8 @@ fn in_repo(dir: &Path) -> assert_cmd::Command {
     let mut cmd = jobcheck();
     cmd.current_dir(dir.join("repo"))
         .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("xdg"))
-        .env("HOME", dir.join("home"));
+        .envs(home_env(&dir.join("home")))
+        .env("XDG_CONFIG_HOME", dir.join("xdg"));
     cmd
 }
 

@@ -50,7 +50,7 @@ fn read_frame(out: &mut impl BufRead) -> Option<Value> {
 fn in_project(dir: &Path) -> Command {
     let mut cmd = support::cli::command();
     cmd.current_dir(dir)
-        .env("HOME", dir)
+        .envs(support::cli::home_env(dir))
         .env("XDG_CONFIG_HOME", dir.join("xdg"));
     cmd
 }

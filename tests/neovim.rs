@@ -71,7 +71,7 @@ fn diagnostics_in_nvim(program: &str, setup: &str) -> String {
         .args(["-c", "luafile probe.lua"])
         .current_dir(p)
         .env("PATH", path)
-        .env("HOME", p)
+        .envs(support::cli::home_env(p))
         .env("XDG_CONFIG_HOME", p.join("xdg"))
         .env("XDG_DATA_HOME", p.join("xdg-data"))
         .env("XDG_STATE_HOME", p.join("xdg-state"))

@@ -20,7 +20,7 @@ fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = support::cli::command()
         .args(args)
         .current_dir(cwd)
-        .env("HOME", &home)
+        .envs(support::cli::home_env(&home))
         .env("XDG_CONFIG_HOME", home.join("xdg"))
         .env("JOBCHECK_CACHE_DIR", home.join("cache"))
         .envs(env.iter().copied())
@@ -314,7 +314,7 @@ fn a_dumb_terminal_gets_no_colour() {
             .args(["-qec", &format!("{bin} check jobs"), "/dev/null"])
             .current_dir(repo.path())
             .env("TERM", term)
-            .env("HOME", repo.path())
+            .envs(support::cli::home_env(repo.path()))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).contains('\u{1b}')

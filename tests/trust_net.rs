@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use support::cli::{Run, jobcheck};
+use support::cli::{Run, home_env, jobcheck};
 use support::{
     CENTER, RESOURCES, Recorder, Reply, Server, TOKENS, jwt, now_ms, secret_runs, workdir,
 };
@@ -33,7 +33,7 @@ fn run(work: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     cmd.current_dir(work)
         .args(["check", "-f", "json", "job.yaml"])
         .args(args)
-        .env("HOME", work)
+        .envs(home_env(work))
         .envs(env.iter().copied());
     Run::of(cmd.output().unwrap())
 }

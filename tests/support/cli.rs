@@ -56,13 +56,26 @@ pub fn root() -> PathBuf {
 }
 
 /// An empty directory of this test run (one per test process, under
-/// cargo's `target/tmp`) that stands for the user's home.
+/// cargo's `target/tmp`) that stands for the user's home. A test process
+/// cannot remove it when it ends, so the homes of runs more than a day old
+/// are removed when a new one is made.
 pub fn home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let day = Duration::from_secs(24 * 3600);
+        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+            if old && entry.file_name().to_string_lossy().starts_with("home-") {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
         tempfile::Builder::new()
             .prefix("home-")
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .tempdir_in(tmp)
             .expect("a temporary home under target/tmp")
             .keep()
     })
@@ -86,14 +99,19 @@ pub fn hermetic(cmd: &mut std::process::Command) -> &mut std::process::Command {
             cmd.env(name, value);
         }
     }
-    for (name, below) in HOME_VARS {
-        let dir = match *below {
-            "" => home().to_path_buf(),
-            below => home().join(below),
-        };
-        cmd.env(name, dir);
-    }
-    cmd
+    cmd.envs(home_env(home()))
+}
+
+/// [`HOME_VARS`] pointing into `dir`: for a test with a home of its own, so
+/// that the configuration and cache directories move with it.
+pub fn home_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    HOME_VARS
+        .iter()
+        .map(|(name, below)| match *below {
+            "" => (*name, dir.to_path_buf()),
+            below => (*name, dir.join(below)),
+        })
+        .collect()
 }
 
 /// The binary as an `assert_cmd::Command`: [`command`], with assert_cmd's
