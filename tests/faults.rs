@@ -681,33 +681,17 @@ fn cache_jobs(dir: &Path) -> PathBuf {
     jobs
 }
 
-/// `n` runs at once, all sharing one cache directory.
+/// `n` runs at once, all sharing one cache directory, each under the hang
+/// guard.
 fn concurrently(n: usize, args: &[&str], token: &str, cache: &Path) -> Vec<Run> {
-    let started = Instant::now();
-    let children: Vec<_> = (0..n)
-        .map(|_| {
-            command(args, Some(token), cache)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn jobcheck")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().expect("jobcheck runs");
-            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-            assert!(!stderr.contains("panicked"), "{stderr}");
-            Run {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr,
-                report_file: String::new(),
-                took: started.elapsed(),
-            }
-        })
-        .collect()
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..n)
+            .map(|_| scope.spawn(|| finish(command(args, Some(token), cache), None)))
+            .collect();
+        runs.into_iter()
+            .map(|run| run.join().expect("a run's thread"))
+            .collect()
+    })
 }
 
 fn verdicts(run: &Run) -> Vec<(String, String)> {
