@@ -6,42 +6,24 @@ use crate::support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use jobcheck::limits::api::CONCURRENCY;
 use serde_json::{Value, json};
+use support::cli::jobcheck as command;
 
-use support::{Reply, Server, good_token, jwt};
+use support::{Reply, Server, example_groups, good_token, jwt};
 
-fn teslam40() -> Value {
-    json!({"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,"gpuNumber":2,
-           "memorySize":31888,"resourceGroup":"TeslaM40","userName":null,"nodeNumber":1,
-           "maxTime":"unlimited"})
-}
-
+/// The groups of examples/limits.yaml, and one the platform answers badly.
 fn groups() -> Vec<(&'static str, Value)> {
-    vec![
-        ("TeslaM40", teslam40()),
-        (
-            "A800x8",
-            json!({"cpuNumber":112,"gpuNumber":8,"nvLimits":4,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":1031168,"resourceGroup":"A800x8","nodeNumber":4,"maxTime":"7-00:00:00"}),
-        ),
-        (
-            "K100",
-            json!({"cpuNumber":"32","gpuNumber":"4","nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":"126976","resourceGroup":"K100","nodeNumber":"8","maxTime":"3-00:00:00"}),
-        ),
-        (
-            "CpuSmall",
-            json!({"cpuNumber":64,"gpuNumber":0,"nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                   "memorySize":257024,"resourceGroup":"CpuSmall","nodeNumber":16,"maxTime":"12:00:00"}),
-        ),
+    let mut groups = example_groups();
+    groups.push(
         (
             // Fields missing, null or garbage: unknown limits, not failures,
             // as long as one limit can be read.
             "Sparse",
             json!({"cpuNumber":null,"gpuNumber":"lots","memorySize":[1],"resourceGroup":"Sparse","nodeNumber":2}),
         ),
-    ]
+    );
+    groups
 }
 
 /// The same numbers as a limits file.
@@ -94,21 +76,16 @@ struct Run {
     code: i32,
     stdout: String,
     stderr: String,
+    /// Wall time, for lower bounds only (a wait that must happen). The upper
+    /// bound is the hang guard: a run still going then is killed.
     took: Duration,
 }
 
 fn jobcheck(args: &[&str], token: &str, cache: &Path) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    let mut cmd = command();
     cmd.args(args)
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_TOKEN_FILE")
-        .env_remove("JOBCHECK_TIMEOUT")
-        .env_remove("JOBCHECK_CACHE_TTL")
-        .env_remove("GITHUB_ACTIONS")
         .env("JOBCHECK_TOKEN", token)
-        .env("JOBCHECK_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
+        .env("JOBCHECK_CACHE_DIR", cache);
     let start = Instant::now();
     let out = cmd.output().unwrap();
     Run {
@@ -440,8 +417,8 @@ fn expect_unavailable(run: &Run, report: &Value, said: &str) {
 fn http_500_is_retried_then_unavailable() {
     let (server, run, report) = fault(|| Reply::Http(500, vec![], "oops".into()), "10");
     expect_unavailable(&run, &report, "500");
+    // Three attempts, then it gives up: counted, not timed.
     assert_eq!(server.count(), 3);
-    assert!(run.took < Duration::from_secs(10));
 }
 
 #[test]
@@ -492,9 +469,11 @@ fn resets_truncation_and_huge_bodies() {
 
 #[test]
 fn a_server_that_never_answers_times_out() {
+    // The server never answers nor closes, so only the client's deadline
+    // can end the run (before the hang guard kills it), and not before it.
     let (_, run, report) = fault(|| Reply::Hang, "2");
     expect_unavailable(&run, &report, "--timeout");
-    assert!(run.took < Duration::from_secs(8), "{:?}", run.took);
+    assert!(run.took >= Duration::from_secs(2), "{:?}", run.took);
 
     // More pairs than requests in flight: still bounded by the one timeout.
     let server = Server::start(|_| Reply::Hang);
@@ -520,8 +499,14 @@ fn a_server_that_never_answers_times_out() {
         &work.path().join("cache"),
     );
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.took < Duration::from_secs(8), "{:?}", run.took);
-    assert!(server.count() <= 20);
+    // One deadline for the run, not one per request: the pairs waiting
+    // behind the first CONCURRENCY are never sent. A timeout per request
+    // would have sent all 20.
+    assert!(
+        server.count() <= CONCURRENCY && CONCURRENCY < 20,
+        "{} requests",
+        server.count()
+    );
 }
 
 #[test]
@@ -623,9 +608,9 @@ fn plain_http_is_refused_except_to_loopback() {
         &token,
         work.path(),
     );
+    // Refused as a usage error (exit 2) before any connection is tried.
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("http"), "{}", run.stderr);
-    assert!(run.took < Duration::from_secs(5));
 }
 
 #[test]
@@ -680,11 +665,8 @@ fn token_from_a_file_and_tokens_that_are_not_jwts() {
     );
     assert!(!cache_text(&work.path().join("cache")).contains("opaque-token-value"));
     // No token at all: a usage error.
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    let out = cmd
+    let out = command()
         .args(["check", job.to_str().unwrap(), "--endpoint", &server.url()])
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("JOBCHECK_TOKEN_FILE")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

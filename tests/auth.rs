@@ -6,35 +6,25 @@ use crate::support;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use support::{Reply, Request, Server, jwt};
+use support::cli::{Run, jobcheck as command};
+use support::{CENTER, RESOURCES, Reply, Request, Server, TOKENS, jwt, now_ms, workdir};
 
 const USER: &str = "alice";
 const AK: &str = "AKID0123456789abcdef";
 const SK: &str = "sk-very-secret-0123456789abcdef";
-const TOKENS: &str = "/api/user/v3/tokens";
-const CENTER: &str = "/ac/openapi/v2/center";
-const RESOURCES: &str = "/ai/openapi/v2/instance-service/resources";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 /// What the fake platform knows and has handed out.
 struct Platform {
     /// (clusterId, clusterName); "0" is the platform token.
     clusters: Vec<(&'static str, &'static str)>,
-    /// How long minted tokens live.
-    token_life: Duration,
+    /// How long tokens minted from now on live.
+    token_life: Mutex<Duration>,
     /// The center lists no enabled AI address.
     no_ai_url: bool,
     /// Every token minted, with its cluster, oldest first.
@@ -48,7 +38,7 @@ impl Platform {
     fn new(clusters: Vec<(&'static str, &'static str)>) -> Platform {
         Platform {
             clusters,
-            token_life: Duration::from_secs(3 * 3600),
+            token_life: Mutex::new(Duration::from_secs(3 * 3600)),
             no_ai_url: false,
             minted: Mutex::new(Vec::new()),
             also_valid: Vec::new(),
@@ -102,7 +92,8 @@ impl Platform {
                 );
             }
             let mut minted = self.minted.lock().unwrap();
-            let expire = now_ms() + self.token_life.as_millis() as i64;
+            let life = *self.token_life.lock().unwrap();
+            let expire = now_ms() + life.as_millis() as i64;
             let data: Vec<Value> = self
                 .clusters
                 .iter()
@@ -174,23 +165,6 @@ fn resources_requests(server: &Server) -> Vec<Request> {
         .collect()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// A work directory with one job that fits TeslaM40.
-fn workdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("job.yaml"),
-        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
-    )
-    .unwrap();
-    dir
-}
-
 fn jobcheck(server: &Server, work: &Path, cache: &Path, env: &[(&str, &str)]) -> Run {
     jobcheck_with(server, work, cache, env, &[])
 }
@@ -202,40 +176,15 @@ fn jobcheck_with(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    let mut cmd = command();
     cmd.current_dir(work)
         .args(["check", "-f", "json", "job.yaml"])
-        .args(args);
-    for name in [
-        "JOBCHECK_ENDPOINT",
-        "JOBCHECK_TOKEN",
-        "JOBCHECK_TOKEN_FILE",
-        "JOBCHECK_CLUSTER",
-        "JOBCHECK_CONFIG",
-        "JOBCHECK_TIMEOUT",
-        "JOBCHECK_CACHE_TTL",
-        "JOBCHECK_FORMAT",
-        "JOBCHECK_USER",
-        "JOBCHECK_ACCESS_KEY",
-        "JOBCHECK_SECRET_KEY",
-        "GITHUB_ACTIONS",
-    ] {
-        cmd.env_remove(name);
-    }
-    cmd.env("JOBCHECK_AUTH_URL", server.url())
+        .args(args)
+        .env("JOBCHECK_AUTH_URL", server.url())
         .env("JOBCHECK_AC_URL", server.url())
         .env("JOBCHECK_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
 }
 
 const AKSK: [(&str, &str); 3] = [
@@ -458,28 +407,33 @@ fn several_regions_without_a_choice_list_them() {
 
 #[test]
 fn an_expiring_token_is_minted_again() {
-    let mut p = Platform::new(vec![("0", "platform"), ("11250", "East")]);
-    // Renewed 5 minutes before expiry: usable for the next 2 s only.
-    p.token_life = Duration::from_secs(5 * 60 + 2);
+    let p = Platform::new(vec![("0", "platform"), ("11250", "East")]);
+    // A token is renewed 5 minutes before it expires. The first token lives
+    // 4 minutes, so it is expiring from the start: no clock has to move, and
+    // no run has to be fast, for the next run to mint again. The tokens
+    // after it live 3 hours, fresh for every run of the test.
+    *p.token_life.lock().unwrap() = Duration::from_secs(4 * 60);
     let (server, platform) = start(p);
     let work = workdir();
     let cache = tempfile::tempdir().unwrap();
     let env = with(&[("JOBCHECK_CACHE_TTL", "0")]);
     let run = jobcheck(&server, work.path(), cache.path(), &env);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let run = jobcheck(&server, work.path(), cache.path(), &env);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(count(&server, TOKENS), 1, "still fresh");
-    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(count(&server, TOKENS), 1);
+    *platform.token_life.lock().unwrap() = Duration::from_secs(3 * 3600);
     let run = jobcheck(&server, work.path(), cache.path(), &env);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(count(&server, TOKENS), 2, "minted again");
+    let run = jobcheck(&server, work.path(), cache.path(), &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(count(&server, TOKENS), 2, "still fresh");
     assert_eq!(count(&server, CENTER), 2, "discovered with the new token");
     let tokens = minted_for(&platform, "11250");
     assert_eq!(tokens.len(), 2);
     let asked = resources_requests(&server);
     assert_eq!(asked.len(), 3);
-    assert_eq!(asked[1].header("token"), Some(tokens[0].as_str()));
+    assert_eq!(asked[0].header("token"), Some(tokens[0].as_str()));
+    assert_eq!(asked[1].header("token"), Some(tokens[1].as_str()));
     assert_eq!(asked[2].header("token"), Some(tokens[1].as_str()));
     assert_no_secrets(&platform, &run, cache.path());
 }

@@ -1,32 +1,15 @@
 //! The command line as people meet it: closed pipes, near misses, help,
 //! manual pages and the limits listing.
 
+use crate::support;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command as Process, Stdio};
+use std::process::Stdio;
 
-use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{command, jobcheck, root};
 
 fn limits_file() -> String {
     root().join("examples/limits.yaml").display().to_string()
-}
-
-fn jobcheck() -> Command {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    cmd.current_dir(root())
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("GITHUB_ACTIONS")
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 struct Out {
@@ -70,12 +53,8 @@ fn commands() -> Vec<(Vec<String>, i32)> {
 }
 
 fn spawn(args: &[String], stdout: Stdio) -> std::process::Child {
-    Process::new(cargo_bin("jobcheck"))
+    command()
         .args(args)
-        .current_dir(root())
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
         .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
@@ -350,7 +329,6 @@ fn a_limits_file_that_is_not_a_regular_file_is_refused_at_once() {
     for path in [fifo.to_str().unwrap(), "/dev/zero"] {
         let out = jobcheck()
             .args(["check", "--limits", path, "examples/jobs/good"])
-            .timeout(std::time::Duration::from_secs(20))
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -6,23 +6,13 @@ use crate::support;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use support::{Server, good_token};
+use support::cli::{Run, home_env, jobcheck};
+use support::{Server, good_token, teslam40};
 
 const JOB: &str = "resourceGroup: TeslaM40\ncpus: 4\ngpus: 1\nmemory: 8G\nwalltime: 1h\n";
 
 fn platform() -> Server {
-    Server::platform(vec![(
-        "TeslaM40",
-        serde_json::json!({"cpuNumber":40,"gpuNumber":2,"nvLimits":0,"dcuLimits":0,"mluLimits":0,
-                           "memorySize":31888,"resourceGroup":"TeslaM40","nodeNumber":1,"maxTime":"unlimited"}),
-    )])
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    Server::platform(vec![("TeslaM40", teslam40())])
 }
 
 /// A repository with one job; `user` is the XDG config home.
@@ -34,33 +24,24 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    cmd.current_dir(dir.join("repo"))
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_TOKEN_FILE")
-        .env_remove("JOBCHECK_AUTH_URL")
-        .env_remove("JOBCHECK_AC_URL")
-        .env_remove("GITHUB_ACTIONS")
-        .env("JOBCHECK_TOKEN", good_token())
-        .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("xdg"))
-        .env("HOME", dir.join("home"))
-        .env("NO_COLOR", "1")
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = in_repo(dir);
+    cmd.env("JOBCHECK_TOKEN", good_token())
         .args(["check", "-f", "json"])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .args(args)
+        .envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
+}
+
+/// The binary in `dir/repo`, with `dir/xdg` as the user's configuration
+/// home, `dir/home` as home and `dir/cache` as the cache.
+fn in_repo(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = jobcheck();
+    cmd.current_dir(dir.join("repo"))
+        .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
+        .envs(home_env(&dir.join("home")))
+        .env("XDG_CONFIG_HOME", dir.join("xdg"));
+    cmd
 }
 
 fn write(path: &Path, text: &str) {
@@ -241,12 +222,10 @@ fn a_fifo_as_config_is_refused_without_hanging() {
     let fifo = dir.path().join("repo/jobcheck.toml");
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    let out = cmd
+    let out = jobcheck()
         .current_dir(dir.path().join("repo"))
         .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
         .args(["check", "--limits", "x.yaml", "jobs"])
-        .timeout(std::time::Duration::from_secs(20))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -326,27 +305,9 @@ fn the_users_own_config_may_name_the_token_service_and_the_environment_wins() {
     );
 }
 
-fn run_without_token(dir: &Path, env: &[(&str, &str)]) -> Out {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    cmd.current_dir(dir.join("repo"))
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("JOBCHECK_TOKEN_FILE")
-        .env_remove("JOBCHECK_AUTH_URL")
-        .env_remove("JOBCHECK_AC_URL")
-        .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
-        .env("XDG_CONFIG_HOME", dir.join("xdg"))
-        .env("HOME", dir.join("home"))
-        .args(["check", "--timeout", "10", "jobs"])
-        .timeout(std::time::Duration::from_secs(60));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+fn run_without_token(dir: &Path, env: &[(&str, &str)]) -> Run {
+    let mut cmd = in_repo(dir);
+    cmd.args(["check", "--timeout", "10", "jobs"])
+        .envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
 }

@@ -4,16 +4,14 @@
 //! saying what to write, and `schemas/job.schema.json` gives every example
 //! and corpus document the same structural verdict as the CLI.
 
+use crate::support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use jobcheck::diag::{Code, Severity};
 use jobcheck::syntax::{self as yaml, Kind, Node};
 use serde_json::{Map, Value};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{jobcheck, root};
 
 fn corpus(dir: &str) -> PathBuf {
     root().join("tests/conformance").join(dir)
@@ -40,9 +38,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn check(args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("jobcheck")
-        .expect("binary")
-        .current_dir(root())
+    let out = jobcheck()
         .args([
             "check",
             "-f",
@@ -51,9 +47,6 @@ fn check(args: &[&str]) -> (i32, Value) {
             "tests/conformance/limits.yaml",
         ])
         .args(args)
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env("NO_COLOR", "1")
         .output()
         .expect("runs");
     let report = serde_json::from_slice(&out.stdout)
@@ -875,17 +868,7 @@ mod generated {
 
 /// Run the binary from the repository root; (exit code, stdout, stderr).
 fn run_text(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("jobcheck")
-        .expect("binary")
-        .current_dir(root())
-        .args(args)
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("runs");
+    let out = jobcheck().args(args).output().expect("runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

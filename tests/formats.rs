@@ -1,23 +1,15 @@
 //! The output formats end to end: the `jobcheck` binary over the examples.
 
+use crate::support;
+
 use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use jobcheck::diag::Code;
 use serde_json::Value;
+use support::cli::jobcheck;
 
 const FORMATS: [&str; 6] = ["human", "concise", "json", "sarif", "github", "junit"];
-
-fn jobcheck() -> Command {
-    let mut cmd = Command::cargo_bin("jobcheck").expect("the jobcheck binary is built");
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR");
-    cmd
-}
 
 /// `jobcheck check --limits examples/limits.yaml PATH -f FORMAT`.
 fn check(path: &str, format: &str) -> Output {

@@ -1,37 +1,31 @@
 //! Hostile documents: each gets a clear diagnostic naming the
 //! file, in bounded time and memory, with exit 1 and never a panic.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use crate::support;
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{jobcheck, root};
+#[cfg(unix)]
+use support::peak_child_rss_kib;
 
 struct Outcome {
     code: i32,
     report: Value,
     stderr: String,
-    took: Duration,
 }
 
+/// "Bounded time" is the hang guard (`support::cli::HANG_GUARD`), not a
+/// deadline: a run still going after it is killed and the test fails.
 fn run(dir: &Path, name: &str) -> Outcome {
-    let started = Instant::now();
-    let out = Command::cargo_bin("jobcheck")
-        .expect("binary")
+    let out = jobcheck()
         .current_dir(dir)
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("GITHUB_ACTIONS")
         .args(["check", "-f", "json", "--limits"])
         .arg(root().join("examples/limits.yaml"))
         .arg(name)
-        .timeout(Duration::from_secs(60))
         .output()
         .expect("jobcheck runs");
-    let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{name} panicked: {stderr}");
     let report: Value = serde_json::from_slice(&out.stdout)
@@ -40,20 +34,7 @@ fn run(dir: &Path, name: &str) -> Outcome {
         code: out.status.code().unwrap_or(-1),
         report,
         stderr,
-        took,
     }
-}
-
-/// Peak resident memory of any child this test process has waited for
-/// (Unix: `getrusage`; Windows keeps no such total for exited children).
-#[cfg(unix)]
-fn peak_child_rss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: initialised by the successful call above.
-    unsafe { usage.assume_init() }.ru_maxrss
 }
 
 fn codes(report: &Value) -> Vec<String> {
@@ -152,7 +133,6 @@ fn hostile_documents_are_bounded_and_diagnosed() {
             o.report
         );
         assert_eq!(o.report["diagnostics"][0]["file"], *name);
-        assert!(o.took < Duration::from_secs(30), "{name} took {:?}", o.took);
     }
     #[cfg(unix)]
     assert!(
@@ -174,7 +154,6 @@ fn a_huge_file_is_refused_with_a_clear_message() {
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("larger than 16 MiB"), "{message}");
-    assert!(o.took < Duration::from_secs(30));
 }
 
 #[test]

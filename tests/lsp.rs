@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const WAIT: Duration = Duration::from_secs(15);
+/// A hang guard, not a deadline: how long a test waits for one message
+/// before it kills the server and fails.
+const WAIT: Duration = support::cli::HANG_GUARD;
 
 pub struct Client {
     child: Child,
@@ -43,34 +45,32 @@ fn read_frame(out: &mut impl BufRead) -> Option<Value> {
     serde_json::from_slice(&body).ok()
 }
 
+/// The binary in `dir`, with `dir` as home and `dir/xdg` as the user's
+/// configuration home.
+fn in_project(dir: &Path) -> Command {
+    let mut cmd = support::cli::command();
+    cmd.current_dir(dir)
+        .envs(support::cli::home_env(dir))
+        .env("XDG_CONFIG_HOME", dir.join("xdg"));
+    cmd
+}
+
 impl Client {
+    /// A server in `dir`, initialized with `dir` as the workspace.
+    pub fn ready(dir: &Path) -> Client {
+        let mut c = Client::start(dir, &[]);
+        c.initialize(dir, None);
+        c
+    }
+
     pub fn start(dir: &Path, env: &[(&str, &str)]) -> Client {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
+        let mut cmd = in_project(dir);
         cmd.arg("lsp")
-            .current_dir(dir)
-            .env("HOME", dir)
-            .env("XDG_CONFIG_HOME", dir.join("xdg"))
             .env("JOBCHECK_CACHE_DIR", dir.join("cache"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for var in [
-            "JOBCHECK_LIMITS",
-            "JOBCHECK_ENDPOINT",
-            "JOBCHECK_TOKEN",
-            "JOBCHECK_TOKEN_FILE",
-            "JOBCHECK_CONFIG",
-            "JOBCHECK_TIMEOUT",
-            "JOBCHECK_CACHE_TTL",
-            "JOBCHECK_USER",
-            "JOBCHECK_ACCESS_KEY",
-            "JOBCHECK_SECRET_KEY",
-        ] {
-            cmd.env_remove(var);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
+            .stderr(Stdio::null())
+            .envs(env.iter().copied());
         let mut child = cmd.spawn().expect("start jobcheck lsp");
         let stdin = child.stdin.take();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -229,13 +229,14 @@ const JOB: &str = "{name: 训练任务🚀, resourceGroup: TeslaM40, cpus: 64, g
 
 /// A project whose jobcheck.toml names a limits file.
 fn project() -> tempfile::TempDir {
+    project_with("limits = \"limits.yaml\"\n")
+}
+
+/// A project with `limits.yaml` and this `jobcheck.toml`.
+fn project_with(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("limits.yaml"), LIMITS).unwrap();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("jobcheck.toml"), config).unwrap();
     dir
 }
 
@@ -405,21 +406,18 @@ fn a_hanging_endpoint_does_not_delay_structural_diagnostics() {
         &[
             ("JOBCHECK_ENDPOINT", &endpoint),
             ("JOBCHECK_TOKEN", &token),
-            ("JOBCHECK_TIMEOUT", "60"),
+            ("JOBCHECK_TIMEOUT", "3600"),
         ],
     );
     c.initialize(dir.path(), None);
     let job = uri(dir.path(), "job.yaml");
-    let start = Instant::now();
     c.open(&job, "resourceGroup: TeslaM40\ncpus: many\nmemory: 8G\n");
     let diags = c.diagnostics(&job, 1);
-    let took = start.elapsed();
     let invalid = by_code(&diags, "invalid-value").unwrap_or_else(|| panic!("{diags:#?}"));
     assert_eq!(invalid["range"], range(1, 6, 10));
-    assert!(
-        took < Duration::from_secs(2),
-        "structural diagnostics took {took:?}"
-    );
+    // Published while the fetch is still pending (the hover below says so:
+    // the listener never answers, so the fetch can only end at its one-hour
+    // timeout), not after it: ordered by events, not timed.
     // The server still answers while the limits are being fetched.
     let hover = c.request(
         "textDocument/hover",
@@ -430,7 +428,12 @@ fn a_hanging_endpoint_does_not_delay_structural_diagnostics() {
     c.change(&job, 2, "resourceGroup: TeslaM40\ncpus: 4\nmemory: 8G\n");
     let diags = c.diagnostics(&job, 2);
     assert!(diags.is_empty(), "{diags:#?}");
-    assert!(start.elapsed() < Duration::from_secs(5));
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": job}, "position": {"line": 2, "character": 9}}),
+    );
+    let text = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("being fetched"), "still pending: {text}");
     assert_eq!(c.shutdown(), 0);
 }
 
@@ -530,13 +533,11 @@ fn malformed_messages_are_answered_with_errors() {
 #[test]
 fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     c.notify("exit", Value::Null);
     assert_eq!(c.exit_code(), 1);
 
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let done = c.request("shutdown", Value::Null);
     assert_eq!(done["result"], Value::Null);
     let after = c.request("textDocument/hover", json!({}));
@@ -545,22 +546,15 @@ fn requests_after_shutdown_are_refused_and_exit_without_shutdown_is_1() {
     assert_eq!(c.exit_code(), 0);
 
     // The input closing without `exit` is the same as exiting without a shutdown.
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     c.stdin = None;
     assert_eq!(c.exit_code(), 1);
 }
 
 #[test]
 fn a_policy_cap_points_into_jobcheck_toml_and_changed_settings_recheck() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let dir = project_with("limits = \"limits.yaml\"\n\n[policy.TeslaM40]\ncpus = 8\n");
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text = "resourceGroup: TeslaM40\ncpus: 12\ngpus: 1\nmemory: 8G\nwalltime: 1:00:00\n";
     c.open(&job, text);
@@ -626,10 +620,10 @@ fn a_zero_cache_ttl_does_not_make_the_server_hammer_the_platform() {
     c.diagnostics(&job, 1);
     let with_limits = c.diagnostics(&job, 1);
     assert!(by_code(&with_limits, "cpus-over-limit").is_some());
-    // Ten seconds of edits and saves: the pair is not asked for again.
-    let start = Instant::now();
+    // A hundred edits and saves, 100 ms apart: the pair is not asked for
+    // again.
     let mut version = 1;
-    while start.elapsed() < Duration::from_secs(10) {
+    for _ in 0..100 {
         version += 1;
         c.change(&job, version, text);
         c.notify(
@@ -710,8 +704,7 @@ fn fifty_lines(cpus: u32) -> String {
 #[ignore = "a measurement: prints the latency"]
 fn latency_from_did_change_to_publish_diagnostics() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     c.open(&job, &fifty_lines(8));
     c.diagnostics(&job, 1);
@@ -741,8 +734,7 @@ fn latency_from_did_change_to_publish_diagnostics() {
 #[test]
 fn hostile_documents_and_positions_get_answers() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let deep = format!("cpus: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let big = "# 注释 🚀\n".repeat(200_000);
     let cases = [
@@ -791,14 +783,10 @@ fn hostile_documents_and_positions_get_answers() {
 
 #[test]
 fn only_the_files_the_configuration_includes_are_checked() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
+    let dir = project_with(
         "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\nexclude = [\"jobs/drafts/\"]\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    );
+    let mut c = Client::ready(dir.path());
     let package = uri(dir.path(), "package.json");
     let draft = uri(dir.path(), "jobs/drafts/x.yaml");
     let job = uri(dir.path(), "jobs/a.yaml");
@@ -820,14 +808,8 @@ fn only_the_files_the_configuration_includes_are_checked() {
 
 #[test]
 fn a_file_the_configuration_comes_to_include_is_checked_then() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
-        "limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n",
-    )
-    .unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let dir = project_with("limits = \"limits.yaml\"\ninclude = [\"jobs/\"]\n");
+    let mut c = Client::ready(dir.path());
     let other = uri(dir.path(), "other/job.yaml");
     c.open(&other, "resourceGroup: TeslaM40\ncpus: 8\n");
     std::fs::write(
@@ -859,12 +841,9 @@ fn published_for(c: &mut Client, uri: &str) -> Vec<Value> {
 
 #[test]
 fn the_server_and_check_resolve_the_same_settings() {
-    let dir = project();
-    std::fs::write(
-        dir.path().join("jobcheck.toml"),
+    let dir = project_with(
         "limits = \"limits.yaml\"\ncache-ttl = \"20m\"\ninclude = [\"jobs/\"]\n[rules]\nwalltime-missing = \"off\"\n",
-    )
-    .unwrap();
+    );
     std::fs::write(dir.path().join("token"), "x").unwrap();
     let env = [
         ("JOBCHECK_TIMEOUT", "12.5"),
@@ -875,20 +854,11 @@ fn the_server_and_check_resolve_the_same_settings() {
     c.initialize(dir.path(), None);
     let from_server = c.request("jobcheck/settings", Value::Null)["result"].clone();
     assert_eq!(c.shutdown(), 0);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
-    cmd.args(["check", "--show-settings"])
-        .current_dir(dir.path())
-        .env("HOME", dir.path())
-        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_CACHE_TTL")
-        .env_remove("JOBCHECK_FORMAT");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
+    let out = in_project(dir.path())
+        .args(["check", "--show-settings"])
+        .envs(env)
+        .output()
+        .unwrap();
     let from_check: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(from_server, from_check);
     assert_eq!(from_check["timeout_seconds"], 12.5);
@@ -972,8 +942,7 @@ fn a_broken_configuration_is_shown_in_it_and_stops_every_fetch() {
 #[test]
 fn the_limits_file_is_checked_as_limits_not_as_a_job() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let limits = uri(dir.path(), "limits.yaml");
     c.open(&limits, &LIMITS.replace("cpuNumber", "cpuNumbr"));
     let diags = c.diagnostics(&limits, 1);
@@ -991,8 +960,7 @@ fn files_a_walk_skips_are_not_checked() {
     let dir = project();
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
     std::fs::write(dir.path().join(".gitignore"), "scratch/\n").unwrap();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let skipped = [
         uri(dir.path(), ".github/workflows/ci.yml"),
         uri(dir.path(), ".pre-commit-config.yaml"),
@@ -1026,8 +994,7 @@ fn labels(answer: &Value) -> Vec<String> {
 #[test]
 fn completion_offers_only_known_values_and_every_missing_key() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text = "resourceGroup: teslav100\ngpus: 1\nmemroy: 8G\n\n";
     c.open(&job, text);
@@ -1054,8 +1021,7 @@ fn completion_offers_only_known_values_and_every_missing_key() {
 #[test]
 fn hover_on_a_key_describes_that_key_even_when_its_value_is_bad() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     c.open(&job, "resourceGroup: TeslaM40\ngpus: 1\ncpus: 4\n");
     c.diagnostics(&job, 1);
@@ -1091,8 +1057,7 @@ fn hover_on_a_key_describes_that_key_even_when_its_value_is_bad() {
 #[test]
 fn suppressions_are_honoured_and_offered_as_a_code_action() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let job = uri(dir.path(), "job.yaml");
     let text =
         "name: a\r\nresourceGroup: TeslaM40\r\ncpus: 64  # why not\r\ngpus: 1\r\nmemory: 8G\r\n";
@@ -1157,8 +1122,7 @@ fn suppressions_are_honoured_and_offered_as_a_code_action() {
 #[test]
 fn files_that_are_not_jobs_are_passed_over_until_a_job_key_is_written() {
     let dir = project();
-    let mut c = Client::start(dir.path(), &[]);
-    c.initialize(dir.path(), None);
+    let mut c = Client::ready(dir.path());
     let compose = uri(dir.path(), "docker-compose.yml");
     c.open(
         &compose,

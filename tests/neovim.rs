@@ -3,6 +3,8 @@
 //! headless, the setup starts `jobcheck lsp`, and the limit violation must
 //! come back as a diagnostic. Without `nvim` the test says so and passes.
 
+use crate::support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -64,19 +66,16 @@ fn diagnostics_in_nvim(program: &str, setup: &str) -> String {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let status = Command::new(program)
+    let status = support::cli::hermetic(&mut Command::new(program))
         .args(["--headless", "-i", "NONE", "-u", "init.lua", "job.yaml"])
         .args(["-c", "luafile probe.lua"])
         .current_dir(p)
         .env("PATH", path)
-        .env("HOME", p)
+        .envs(support::cli::home_env(p))
         .env("XDG_CONFIG_HOME", p.join("xdg"))
         .env("XDG_DATA_HOME", p.join("xdg-data"))
         .env("XDG_STATE_HOME", p.join("xdg-state"))
         .env("JOBCHECK_CACHE_DIR", p.join("cache"))
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_CONFIG")
         .stdin(std::process::Stdio::null())
         .status()
         .expect("run nvim");

@@ -3,26 +3,22 @@
 //! concise summary line, each job's request and limits in JSON, fixes (and
 //! SARIF `fixes`), and the card quota judged per node, never summed over a run.
 
+use crate::support;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use support::cli::{jobcheck, root};
 
 fn limits_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/limits.yaml")
+    root().join("examples/limits.yaml")
 }
 
 /// `jobcheck check --limits examples/limits.yaml ARGS…` run in `dir`.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::cargo_bin("jobcheck")
-        .expect("the jobcheck binary is built")
+    jobcheck()
         .current_dir(dir)
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR")
         .arg("check")
         .arg("--limits")
         .arg(limits_file())
@@ -162,11 +158,8 @@ fn quiet_sends_notices_to_standard_error() {
         "resourceGroup: G\ncpus: 1\nmemory: 1G\n",
     )
     .expect("write");
-    let output = Command::cargo_bin("jobcheck")
-        .expect("built")
+    let output = jobcheck()
         .current_dir(dir.path())
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_CONFIG")
         .args([
             "check",
             "-q",

@@ -2,16 +2,14 @@
 //! for each test: jobs, a CI workflow, a limits file and a scratch folder
 //! that `.gitignore` leaves out.
 
-use std::path::{Path, PathBuf};
+use crate::support;
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use serde_json::Value;
+use support::cli::{jobcheck as command, root};
 
 const GOOD: &str = "resourceGroup: TeslaM40\ncpus: 4\ngpus: 1\nmemory: 8G\nwalltime: 1h\n";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
@@ -60,21 +58,12 @@ struct Run {
 }
 
 fn jobcheck(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    let mut cmd = command();
     cmd.current_dir(dir)
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("GITHUB_ACTIONS")
         .env("XDG_CONFIG_HOME", dir.join(".no-user-config"))
-        .env("HOME", "/nonexistent-home")
         .args(["check", "-f", "json"])
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+        .args(args)
+        .envs(env.iter().copied());
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let code = out.status.code().unwrap_or(-1);

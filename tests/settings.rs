@@ -1,46 +1,32 @@
 //! The settings as the command line resolves them, and the shell's
 //! papercuts: each a run of the binary as a user types it.
 
+use crate::support;
+
 use std::path::Path;
 use std::process::Command;
+
+use support::cli::Run;
 
 const LIMITS: &str = "- resourceGroup: A100-80G\n  acceleratorType: gpu\n  cpuNumber: 16\n  \
                       gpuNumber: 1\n  nvLimits: 0\n  memorySize: 65536\n  nodeNumber: 2\n  maxTime: \"48:00:00\"\n";
 
 const OVER: &str = "resourceGroup: A100-80G\ncpus: 64\ngpus: 1\nmemory: 8G\nwalltime: 1:00:00\n";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// The binary in `cwd`, with a private HOME and none of the variables
 /// that would change its settings.
 fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let home = cwd.join(".home-for-test");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobcheck"));
-    cmd.args(args)
+    let out = support::cli::command()
+        .args(args)
         .current_dir(cwd)
-        .env("HOME", &home)
+        .envs(support::cli::home_env(&home))
         .env("XDG_CONFIG_HOME", home.join("xdg"))
         .env("JOBCHECK_CACHE_DIR", home.join("cache"))
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("NO_COLOR");
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("JOBCHECK_") && name != "JOBCHECK_CACHE_DIR" {
-            cmd.env_remove(name);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run jobcheck");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .envs(env.iter().copied())
+        .output()
+        .expect("run jobcheck");
+    Run::of(out)
 }
 
 /// A repository: `.git`, a `jobcheck.toml` naming `limits.yaml`, and
@@ -324,12 +310,11 @@ fn a_dumb_terminal_gets_no_colour() {
     let repo = repo("limits = \"limits.yaml\"\n");
     let bin = env!("CARGO_BIN_EXE_jobcheck");
     let colour = |term: &str| {
-        let out = Command::new("script")
+        let out = support::cli::hermetic(&mut Command::new("script"))
             .args(["-qec", &format!("{bin} check jobs"), "/dev/null"])
             .current_dir(repo.path())
             .env("TERM", term)
-            .env("HOME", repo.path())
-            .env_remove("NO_COLOR")
+            .envs(support::cli::home_env(repo.path()))
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).contains('\u{1b}')

@@ -15,6 +15,7 @@ mod conformance;
 mod faults;
 mod fix;
 mod formats;
+mod hermetic;
 mod hostile;
 mod lsp;
 mod neovim;

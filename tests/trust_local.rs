@@ -12,11 +12,10 @@ use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
+use support::cli::{Run, jobcheck as command};
 use support::{Server, good_token};
 
 /// A uid that is not ours (the tests may run as root, who can chown).
@@ -30,42 +29,10 @@ fn cpu_small() -> Value {
 /// 5000 CPUs: the platform allows 64.
 const BIG_JOB: &str = "name: big\nresourceGroup: CpuSmall\ncpus: 5000\nmemory: 8G\nwalltime: 1h\n";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
-
 fn jobcheck(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
-    cmd.args(args)
-        .current_dir(cwd)
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("JOBCHECK_TOKEN_FILE")
-        .env_remove("JOBCHECK_TIMEOUT")
-        .env_remove("JOBCHECK_CACHE_TTL")
-        .env_remove("JOBCHECK_CACHE_DIR")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_USER")
-        .env_remove("JOBCHECK_ACCESS_KEY")
-        .env_remove("JOBCHECK_SECRET_KEY")
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let start = Instant::now();
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        took: start.elapsed(),
-    }
+    let mut cmd = command();
+    cmd.args(args).current_dir(cwd).envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
 }
 
 /// Check `big.yaml` in `work` against `server`, with the cache in `cache`.
@@ -293,11 +260,6 @@ fn special_files_are_refused_quickly() {
                 "{args:?}: {}",
                 run.stderr
             );
-            assert!(
-                run.took < Duration::from_secs(10),
-                "{args:?}: {:?}",
-                run.took
-            );
         }
     }
 }
@@ -336,7 +298,8 @@ fn unknown_keys(n: usize) -> String {
 /// Rendering was quadratic: in a debug build, 8,000 unknown fields took
 /// 73 s in the human format (20,000 would take about 8 minutes); linear,
 /// 20,000 take about 7 s on a quiet machine and 33 s on a loaded one. The
-/// bound only catches the quadratic case, with room for a busy machine.
+/// hang guard (`support::cli::HANG_GUARD`, 120 s: killed, no exit code)
+/// catches the quadratic case, with room for a busy machine.
 #[test]
 fn twenty_thousand_unknown_fields_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
@@ -369,16 +332,11 @@ fn twenty_thousand_unknown_fields_render_in_linear_time() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.took < Duration::from_secs(300),
-        "20,000 unknown fields took {:?}",
-        run.took
-    );
 }
 
 /// In a debug build, 8,000 unknown rule names took 84 s (12,000 would take
-/// about 3 minutes); linear, 12,000 take about 8 s. The bound only catches
-/// the quadratic case.
+/// about 3 minutes); linear, 12,000 take about 8 s. The hang guard
+/// (120 s) catches the quadratic case.
 #[test]
 fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     let work = tempfile::tempdir().unwrap();
@@ -403,11 +361,6 @@ fn twelve_thousand_unknown_rule_names_render_in_linear_time() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("zzrule11999"), "every name is shown");
-    assert!(
-        run.took < Duration::from_secs(150),
-        "12,000 unknown rule names took {:?}",
-        run.took
-    );
 }
 
 #[test]
@@ -476,6 +429,5 @@ fn special_job_inputs_do_not_hang() {
         );
         let expected = if path == "jobs" { 2 } else { 1 };
         assert_eq!(run.code, expected, "{path}: {}{}", run.stdout, run.stderr);
-        assert!(run.took < Duration::from_secs(20), "{path}: {:?}", run.took);
     }
 }

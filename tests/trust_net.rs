@@ -8,24 +8,16 @@ use crate::support;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
-use support::{Recorder, Reply, Server, jwt, secret_runs};
+use support::cli::{Run, home_env, jobcheck};
+use support::{
+    CENTER, RESOURCES, Recorder, Reply, Server, TOKENS, jwt, now_ms, secret_runs, workdir,
+};
 
-const TOKENS: &str = "/api/user/v3/tokens";
-const CENTER: &str = "/ac/openapi/v2/center";
-const RESOURCES: &str = "/ai/openapi/v2/instance-service/resources";
 const SK: &str = "sk-trust-net-secret-0123456789";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
 
 fn token_for(cluster: &str, n: usize) -> String {
     jwt(&format!(
@@ -34,52 +26,16 @@ fn token_for(cluster: &str, n: usize) -> String {
     ))
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn workdir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("job.yaml"),
-        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
-    )
-    .unwrap();
-    dir
-}
-
-/// `jobcheck check -f json job.yaml ARGS` in `work` with a clean
-/// environment plus `env`.
+/// `jobcheck check -f json job.yaml ARGS` in `work` (also its home) with a
+/// clean environment plus `env`.
 fn run(work: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    let mut cmd = jobcheck();
     cmd.current_dir(work)
         .args(["check", "-f", "json", "job.yaml"])
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", work)
-        .env("NO_COLOR", "1")
-        .timeout(Duration::from_secs(60));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let started = Instant::now();
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
+        .envs(home_env(work))
+        .envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
 }
 
 fn files_text(dir: &Path) -> String {
@@ -231,8 +187,7 @@ fn a_password_in_a_url_is_never_echoed() {
 fn help_does_not_show_an_endpoint_with_a_password() {
     let work = workdir();
     for args in [&["check", "--help"][..], &["limits", "--help"][..]] {
-        let out = Command::cargo_bin("jobcheck")
-            .unwrap()
+        let out = jobcheck()
             .current_dir(work.path())
             .args(args)
             .env("JOBCHECK_ENDPOINT", "https://user:hunter2pw@example.com")
@@ -402,14 +357,22 @@ fn timeout_bounds_minting_discovery_and_fetching_together() {
             ("JOBCHECK_CACHE_DIR", cache.path().to_str().unwrap()),
         ],
     );
-    assert!(
-        r.elapsed < Duration::from_millis(2900),
-        "--timeout 2 took {:?}: {}",
-        r.elapsed,
-        r.all()
-    );
     assert_eq!(r.code, 3, "{}", r.all());
     assert!(r.stderr.contains("timeout"), "{}", r.stderr);
+    // One deadline for the three steps, not one each: the limits request
+    // could only leave after discovery's answer, 2.4 s in (two answers of
+    // 1.2 s), past the 2 s deadline, so it never reaches the server. With a
+    // timeout per step every request would be made and the run would pass.
+    let asked = |path: &str| {
+        let requests = server.requests();
+        requests
+            .iter()
+            .filter(|r| path_of(&r.target) == path)
+            .count()
+    };
+    assert_eq!(asked(TOKENS), 1, "{}", r.all());
+    assert!(asked(CENTER) <= 1, "{}", r.all());
+    assert_eq!(server.count(), asked(TOKENS) + asked(CENTER), "{}", r.all());
     let mut secrets = minted.lock().unwrap().clone();
     secrets.push(SK.to_string());
     assert_no_runs(&secrets, &r, &[cache.path()]);
@@ -431,8 +394,12 @@ fn timeout_bounds_retries_against_a_failing_server() {
         &["--timeout", "1.5", "--endpoint", &server.url()],
         &[("JOBCHECK_TOKEN", &token)],
     );
-    assert!(r.elapsed < Duration::from_millis(2400), "{:?}", r.elapsed);
     assert_eq!(r.code, 3, "{}", r.all());
+    // The deadline cut the retries short: the first answer comes at 0.7 s,
+    // the second attempt leaves after a backoff of at least 250 ms and is
+    // answered no sooner than 1.65 s, past the 1.5 s deadline, so a third
+    // attempt is never made. Without the deadline there would be three.
+    assert!((1..=2).contains(&server.count()), "{}", server.count());
 }
 
 // ---- 7. certificate errors ----

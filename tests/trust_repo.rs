@@ -13,58 +13,24 @@ use crate::support;
 
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use assert_cmd::Command;
 use serde_json::json;
 
+use support::cli::{Run, jobcheck as command};
 use support::{Reply, Server, good_token, jwt};
 
 /// What the environment holds that must never come out.
 const CANARY: &str = "CANARY-7f3a9c1e-environment-secret";
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
 fn jobcheck(args: &[&str], env: &[(&str, &str)], cwd: &Path) -> Run {
-    let mut cmd = Command::cargo_bin("jobcheck").unwrap();
+    let mut cmd = command();
     cmd.args(args)
         .current_dir(cwd)
-        .env_remove("JOBCHECK_ENDPOINT")
-        .env_remove("JOBCHECK_LIMITS")
-        .env_remove("JOBCHECK_TOKEN")
-        .env_remove("JOBCHECK_TOKEN_FILE")
-        .env_remove("JOBCHECK_TIMEOUT")
-        .env_remove("JOBCHECK_CACHE_TTL")
-        .env_remove("JOBCHECK_CONFIG")
-        .env_remove("JOBCHECK_FORMAT")
-        .env_remove("JOBCHECK_USER")
-        .env_remove("JOBCHECK_ACCESS_KEY")
-        .env_remove("JOBCHECK_SECRET_KEY")
-        .env_remove("GITHUB_ACTIONS")
         .env("JOBCHECK_CACHE_DIR", cwd.join(".cache-for-test"))
         .env("XDG_CONFIG_HOME", cwd.join(".no-user-config"))
-        .env("NO_COLOR", "1")
         .env("THE_CANARY", CANARY)
-        .timeout(Duration::from_secs(120));
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+        .envs(env.iter().copied());
+    Run::of(cmd.output().unwrap())
 }
 
 const FORMATS: [&str; 6] = ["human", "concise", "json", "sarif", "github", "junit"];

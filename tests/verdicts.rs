@@ -45,7 +45,7 @@ const LIMITS: &str = "\
 fn run(dir: &Path, format: &str, limits: &str, files: &[(&str, &str)]) -> (i32, String) {
     std::fs::write(dir.join("limits.yaml"), limits).expect("write limits");
     let mut cmd = jobcheck();
-    cmd.current_dir(dir).env_remove("JOBCHECK_LIMITS").args([
+    cmd.current_dir(dir).args([
         "check",
         "--color",
         "never",
@@ -73,7 +73,6 @@ fn json_with(limits: &str, files: &[(&str, &str)]) -> (i32, Value) {
     std::fs::write(dir.path().join("limits.yaml"), limits).expect("write limits");
     let mut cmd = jobcheck();
     cmd.current_dir(dir.path())
-        .env_remove("JOBCHECK_LIMITS")
         .args(["check", "-f", "json", "--limits", "limits.yaml"]);
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("write job");
@@ -707,7 +706,6 @@ fn limits_json_reads_back_and_shows_effective_limits() {
     let limits = |args: &[&str]| {
         let out = jobcheck()
             .current_dir(dir.path())
-            .env_remove("JOBCHECK_LIMITS")
             .args(["limits", "--limits"])
             .args(args)
             .output()
@@ -774,7 +772,6 @@ fn limits_of_a_group_with_no_readable_limit_is_an_error() {
     .unwrap();
     let out = jobcheck()
         .current_dir(dir.path())
-        .env_remove("JOBCHECK_LIMITS")
         .args(["limits", "--limits", "limits.yaml", "--group", "Empty"])
         .output()
         .expect("runs");

@@ -2,14 +2,12 @@
 //! CR line breaks, with a stray control character or directive, and JSON
 //! with a trailing comma, each reported at the right line and column.
 
-use std::path::{Path, PathBuf};
+use crate::support;
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::cli::{jobcheck, root};
 
 /// Check one file holding `bytes`; return (exit code, JSON report).
 fn check_bytes(name: &str, bytes: &[u8]) -> (i32, Value) {
@@ -20,9 +18,7 @@ fn check_bytes(name: &str, bytes: &[u8]) -> (i32, Value) {
 }
 
 fn check(path: &Path) -> (i32, Value) {
-    let out = Command::cargo_bin("jobcheck")
-        .expect("the jobcheck binary is built")
-        .env_remove("JOBCHECK_FORMAT")
+    let out = jobcheck()
         .args(["check", "--format", "json", "--limits"])
         .arg(root().join("examples/limits.yaml"))
         .arg(path)

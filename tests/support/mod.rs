@@ -290,6 +290,73 @@ pub fn jwt(payload: &str) -> String {
     )
 }
 
+/// The platform's paths: minting, discovery (the center) and the limits.
+pub const TOKENS: &str = "/api/user/v3/tokens";
+pub const CENTER: &str = "/ac/openapi/v2/center";
+pub const RESOURCES: &str = "/ai/openapi/v2/instance-service/resources";
+
+/// Now, in epoch milliseconds, as token expiry times are written.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// The platform's documented example group, as its `data` object.
+pub fn teslam40() -> serde_json::Value {
+    serde_json::json!({"id":null,"cpuNumber":40,"mluLimits":0,"dcuLimits":0,"nvLimits":0,
+        "gpuNumber":2,"memorySize":31888,"resourceGroup":"TeslaM40","userName":null,
+        "nodeNumber":1,"maxTime":"unlimited"})
+}
+
+/// The groups of `examples/limits.yaml`, as the platform answers them
+/// (K100's numbers as strings, as the API sometimes sends them).
+pub fn example_groups() -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    vec![
+        ("TeslaM40", teslam40()),
+        (
+            "A800x8",
+            json!({"cpuNumber":112,"gpuNumber":8,"nvLimits":4,"dcuLimits":0,"mluLimits":0,
+                   "memorySize":1031168,"resourceGroup":"A800x8","nodeNumber":4,"maxTime":"7-00:00:00"}),
+        ),
+        (
+            "K100",
+            json!({"cpuNumber":"32","gpuNumber":"4","nvLimits":0,"dcuLimits":0,"mluLimits":0,
+                   "memorySize":"126976","resourceGroup":"K100","nodeNumber":"8","maxTime":"3-00:00:00"}),
+        ),
+        (
+            "CpuSmall",
+            json!({"cpuNumber":64,"gpuNumber":0,"nvLimits":0,"dcuLimits":0,"mluLimits":0,
+                   "memorySize":257024,"resourceGroup":"CpuSmall","nodeNumber":16,"maxTime":"12:00:00"}),
+        ),
+    ]
+}
+
+/// A work directory with one job, `job.yaml`, that fits TeslaM40.
+pub fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        "resourceGroup: TeslaM40\ncpus: 8\ngpus: 2\nmemory: 16G\nwalltime: 1h\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// Peak resident memory of any child this test process has waited for
+/// (Unix: `getrusage`; Windows keeps no such total for exited children).
+#[cfg(unix)]
+pub fn peak_child_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: initialised by the successful call above.
+    unsafe { usage.assume_init() }.ru_maxrss
+}
+
 /// alice's token on cluster 11250, valid for years.
 pub fn good_token() -> String {
     jwt(r#"{"user":"alice","clusterId":"11250","expireTime":"4102444800000"}"#)
@@ -304,14 +371,22 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn start() -> Recorder {
+        Recorder::serve(drop)
+    }
+
+    /// A listener on 127.0.0.1 that counts each connection, then hands it
+    /// to `serve` on a thread of its own.
+    fn serve(serve: impl Fn(TcpStream) + Send + Sync + 'static) -> Recorder {
         let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = connections.clone();
+        let serve = Arc::new(serve);
         thread::spawn(move || {
-            for stream in listener.incoming() {
+            for stream in listener.incoming().flatten() {
                 seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                drop(stream);
+                let serve = serve.clone();
+                thread::spawn(move || serve(stream));
             }
         });
         Recorder { port, connections }
@@ -343,31 +418,18 @@ pub fn self_signed_tls() -> Recorder {
         .with_single_cert(vec![cert], key)
         .unwrap();
     let config = Arc::new(config);
-    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let seen = connections.clone();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let config = config.clone();
-            thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                let Ok(mut conn) = rustls::ServerConnection::new(config) else {
-                    return;
-                };
-                let mut tls = rustls::Stream::new(&mut conn, &mut stream);
-                let mut buf = [0u8; 4096];
-                if matches!(tls.read(&mut buf), Ok(n) if n > 0) {
-                    let _ = tls.write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-                    );
-                }
-            });
+    Recorder::serve(move |mut stream| {
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let Ok(mut conn) = rustls::ServerConnection::new(config.clone()) else {
+            return;
+        };
+        let mut tls = rustls::Stream::new(&mut conn, &mut stream);
+        let mut buf = [0u8; 4096];
+        if matches!(tls.read(&mut buf), Ok(n) if n > 0) {
+            let _ = tls
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
         }
-    });
-    Recorder { port, connections }
+    })
 }
 
 /// Every run of `n` characters of `secret` found in `text`, for assertions
