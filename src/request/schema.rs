@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn every_table_key_is_in_the_schema() {
         let schema: Value = serde_json::from_str(&job_schema()).unwrap();
-        for f in fields::FIELDS {
+        for f in fields::all() {
             let kind = match f.doc {
                 DocKind::JobSpec => "JobSpec",
                 DocKind::PlatformBody => "PlatformBody",
