@@ -46,7 +46,7 @@ pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
                     "not a cpu group".to_string(),
                     format!(
                         "add the cards it needs (e.g. `{}: 1`), or use a cpu group",
-                        offered.first().map_or("gpus", |o| o.cards_key())
+                        offered.first().map_or(AccelType::Gpu.cards_key(), |o| o.cards_key())
                     ),
                 ),
             };
@@ -508,10 +508,11 @@ fn check_cards(
         if limits.of(LimitKey::Cards).is_some() {
             // The group's cards are still checked; only the quota is not.
             d.message = format!(
-                "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
+                "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against {} only",
                 job.group.as_ref().map_or("?", |g| g.value.as_str()),
                 t.as_str(),
-                cards.key
+                cards.key,
+                CARDS.api_field
             );
             d.label = "quota not judged".to_string();
         }

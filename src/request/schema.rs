@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::DocKind;
 use super::fields::{self, ACCELERATOR_TYPES, Field, Ty};
+use crate::vocab::{AccelType, LimitKey};
 
 /// The value grammars the reader's `units` take, as regular expressions.
 /// They mirror `units::Memory::parse` and `units::TimeLimit::parse`: change
@@ -188,7 +189,7 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
     let mut rules = Vec::new();
     match doc {
         DocKind::JobSpec => {
-            let cards = ["gpus", "dcus", "mlus"];
+            let cards = AccelType::CARD_TYPES.map(|t| t.cards_key());
             // At most one kind of card.
             let pairs: Vec<Value> = [(0, 1), (0, 2), (1, 2)]
                 .iter()
@@ -196,7 +197,11 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
                 .collect();
             rules.push(json!({"not": {"anyOf": pairs}}));
             // A stated type takes only its own cards; cpu takes none above 0.
-            for (t, own) in ACCELERATOR_TYPES.iter().zip(["gpus", "dcus", "mlus", ""]) {
+            for t in ACCELERATOR_TYPES {
+                let own = match AccelType::parse(t) {
+                    Some(AccelType::Cpu) | None => "",
+                    Some(card) => card.cards_key(),
+                };
                 let stated = states(
                     "acceleratorType",
                     json!({"type": "string", "pattern": any_case(&[t])}),
@@ -221,7 +226,7 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
         DocKind::PlatformBody => {
             rules.push(json!({
                 "if": states("acceleratorType", json!({"const": "cpu"})),
-                "then": {"properties": {"gpuNumber": {"maximum": 0}}}
+                "then": {"properties": {fields::limit_field(LimitKey::Cards).body_key: {"maximum": 0}}}
             }));
             rules.push(json!({
                 "if": states("useStartScript", json!({"const": true})),
