@@ -287,3 +287,28 @@ fn summary() -> Value {
         }
     })
 }
+
+/// Whether the committed file at `path` (from the crate's root) holds
+/// `text`; with `JOBCHECK_BLESS` set, it is written first. The generated
+/// files (both schemas, the rules chapter) are kept current this way, so
+/// `JOBCHECK_BLESS=1 cargo test --lib` regenerates them all.
+#[cfg(test)]
+pub(crate) fn bless(path: &str, text: &str) -> bool {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if std::env::var_os("JOBCHECK_BLESS").is_some() {
+        std::fs::write(&path, text).expect("write a generated file");
+    }
+    std::fs::read_to_string(&path).unwrap_or_default() == text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_report_schema_is_current() {
+        assert!(
+            super::bless("schemas/report.schema.json", &super::report_schema()),
+            "schemas/report.schema.json is out of date: run `JOBCHECK_BLESS=1 cargo test --lib` \
+             (or `jobcheck schema report > schemas/report.schema.json`)"
+        );
+    }
+}

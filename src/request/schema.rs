@@ -298,6 +298,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_committed_job_schema_is_current() {
+        assert!(
+            crate::report::schema::bless("schemas/job.schema.json", &job_schema()),
+            "schemas/job.schema.json is out of date: run `JOBCHECK_BLESS=1 cargo test --lib` \
+             (or `jobcheck schema job > schemas/job.schema.json`)"
+        );
+    }
+
+    #[test]
     fn any_case_patterns() {
         assert_eq!(any_case(&["gpu", "x-1"]), r"^\s*([Gg][Pp][Uu]|[Xx]\-1)\s*$");
     }
