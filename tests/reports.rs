@@ -191,8 +191,14 @@ fn quiet_sends_notices_to_standard_error() {
 }
 
 fn report_validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(include_str!("../schemas/report.schema.json"))
-        .expect("the report schema is JSON");
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/report.schema.json"
+        ))
+        .expect("the committed schema"),
+    )
+    .expect("the report schema is JSON");
     jsonschema::draft7::options()
         .should_validate_formats(true)
         .build(&schema)
