@@ -271,7 +271,8 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{CapKey, LimitKey, Quantity};
+    use crate::units::TimeLimit;
+    use crate::vocab::{CapKey, LimitKey, Measure, Quantity};
 
     const GOOD: &str = r#"
 endpoint = "https://ai.example:8443"
@@ -317,6 +318,37 @@ memory-unit-missing = "off"
         assert!(cap(&other, LimitKey::Cpus).is_none());
         assert_eq!(c.rules.get(&Code::WalltimeMissing), Some(&Level::Error));
         assert_eq!(c.rules.get(&Code::MemoryUnitMissing), Some(&Level::Off));
+    }
+
+    #[test]
+    fn every_limit_of_the_table_has_its_policy_cap() {
+        // Each cap key the limit table gives is read, by its measure: a new
+        // limit gets its cap with no edit to the reader.
+        let caps = CapKey::all();
+        assert!(caps.len() >= 7, "{caps:?}");
+        let mut text = String::from("[policy.G]\n");
+        for (_, name, measure) in &caps {
+            let value = match measure {
+                Measure::Count { .. } => "3",
+                Measure::Memory => "\"2G\"",
+                Measure::Time => "\"1h\"",
+            };
+            text.push_str(&format!("{name} = {value}\n"));
+        }
+        let c = Config::parse("jobcheck.toml", Path::new("."), &text, Scope::Project).unwrap();
+        let got = c.caps("G");
+        for (key, name, measure) in caps {
+            let value = got
+                .get(key)
+                .map(|c| c.value)
+                .unwrap_or_else(|| panic!("{name}"));
+            let expected = match measure {
+                Measure::Count { .. } => Quantity::Count(3),
+                Measure::Memory => Quantity::Memory(2 << 30),
+                Measure::Time => Quantity::Time(TimeLimit::parse("1h").unwrap()),
+            };
+            assert_eq!(value, expected, "{name}");
+        }
     }
 
     #[test]

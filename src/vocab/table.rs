@@ -62,18 +62,6 @@ impl Quantity {
             Quantity::Time(TimeLimit::Finite(d)) => d.seconds,
         }
     }
-
-    /// A number back in `measure` (the inverse of [`Quantity::magnitude`]).
-    pub fn of(measure: Measure, magnitude: u64) -> Quantity {
-        match measure {
-            Measure::Count { .. } => Quantity::Count(magnitude),
-            Measure::Memory => Quantity::Memory(magnitude),
-            Measure::Time if magnitude == u64::MAX => Quantity::Time(TimeLimit::Unlimited),
-            Measure::Time => Quantity::Time(TimeLimit::Finite(crate::units::Duration {
-                seconds: magnitude,
-            })),
-        }
-    }
 }
 
 /// A member of the JSON report's `request` or `limits` object: its name
