@@ -63,7 +63,7 @@ impl AccelType {
     }
 
     /// The API field holding the user's per-node quota for this type.
-    pub fn quota_field(self) -> Option<&'static str> {
+    pub const fn quota_field(self) -> Option<&'static str> {
         match self {
             AccelType::Gpu => Some("nvLimits"),
             AccelType::Dcu => Some("dcuLimits"),

@@ -175,7 +175,10 @@ limits! {
         spec_doc: "",
         body_key: "gpuNumber",
         body_doc: "",
-        api_field: "nvLimits",
+        api_field: match AccelType::Gpu.quota_field() {
+            Some(field) => field,
+            None => "",
+        },
         measure: Measure::Count { min: 1 },
         per_node: true,
         code: Code::AcceleratorsOverLimit,
