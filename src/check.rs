@@ -5,7 +5,7 @@ use crate::limits::{Limits, Lookup};
 use crate::request::fields::{self, LimitField};
 use crate::request::{AccelType, DocKind, Job, Value};
 use crate::units::{Duration, MIB, Memory, TimeLimit, format_mib};
-use crate::vocab::{Binds, Cap, Caps, LimitKey, binding};
+use crate::vocab::{Binds, Cap, CapKey, Caps, LimitKey, Quantity, binding};
 
 /// Judge one job against the answer its limit source gave for its pair, and
 /// the local policy's caps for its group (`Caps::default()` for none).
@@ -46,7 +46,7 @@ pub fn check(job: &Job, lookup: &Lookup, caps: &Caps) -> Vec<Diagnostic> {
                     "not a cpu group".to_string(),
                     format!(
                         "add the cards it needs (e.g. `{}: 1`), or use a cpu group",
-                        offered.first().map_or("gpus", |o| o.cards_key())
+                        offered.first().map_or(AccelType::Gpu.cards_key(), |o| o.cards_key())
                     ),
                 ),
             };
@@ -221,8 +221,10 @@ fn over(rule: Rule, bound: &Bound) -> Diagnostic {
     d
 }
 
-fn cap_of<T: Copy>(cap: &Option<Cap<T>>, f: impl Fn(T) -> u64) -> Option<(u64, &Origin)> {
-    cap.as_ref().map(|c| (f(c.value), &c.origin))
+/// A cap as the binding-limit function takes it: a count, bytes, or
+/// seconds (unlimited the largest).
+fn cap_of(cap: Option<&Cap<Quantity>>) -> Option<(u64, &Origin)> {
+    cap.map(|c| (c.value.magnitude(), &c.origin))
 }
 
 /// Each limit's keys, field, rule and unit, from the one field table.
@@ -241,11 +243,7 @@ fn per_node_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagno
         ) {
             continue;
         }
-        let cap = match key {
-            LimitKey::Cpus => cap_of(&caps.cpus, |v| v),
-            LimitKey::Memory => cap_of(&caps.memory, |m| m.bytes),
-            _ => None,
-        };
+        let cap = cap_of(caps.get(CapKey::Limit(key)));
         let platform = limits.of(key);
         if let Some(v) = job.count(key) {
             per_node_count(job, row, &v, platform, cap, out);
@@ -363,7 +361,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
     if let Some(nodes) = nodes {
         // One node needs no limit to be judged.
         let judged = nodes.value > 1;
-        let cap = cap_of(&caps.nodes, |v| v);
+        let cap = cap_of(caps.get(CapKey::Limit(LimitKey::Nodes)));
         if let Some(b) = limit_bound(
             job,
             NODES,
@@ -427,7 +425,7 @@ fn check_limits(job: &Job, limits: &Limits, caps: &Caps, out: &mut Vec<Diagnosti
         s => Duration { seconds: s }.describe(),
     };
     let platform = limits.max_time.map(seconds);
-    let cap = cap_of(&caps.walltime, seconds);
+    let cap = cap_of(caps.get(CapKey::Limit(LimitKey::Time)));
     let b = match &job.walltime() {
         Some(w) => limit_bound(job, TIME, w.span, w.key, platform, true, cap, out),
         None => bound(platform, cap),
@@ -510,17 +508,18 @@ fn check_cards(
         if limits.of(LimitKey::Cards).is_some() {
             // The group's cards are still checked; only the quota is not.
             d.message = format!(
-                "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against gpuNumber only",
+                "the limits for `{}` leave out `{field}` (your {} quota), so `{}` was checked against {} only",
                 job.group.as_ref().map_or("?", |g| g.value.as_str()),
                 t.as_str(),
-                cards.key
+                cards.key,
+                CARDS.api_field
             );
             d.label = "quota not judged".to_string();
         }
         out.push(d);
     }
     let is_quota = platform.is_some_and(|(_, b)| b == Binds::Quota);
-    let Some(b) = bound(platform.map(|(v, _)| v), cap_of(cap, |v| v)) else {
+    let Some(b) = bound(platform.map(|(v, _)| v), cap_of(cap)) else {
         return;
     };
     if cards.value <= b.value {

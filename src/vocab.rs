@@ -3,8 +3,12 @@
 
 use std::fmt;
 
+use std::collections::BTreeMap;
+
 use crate::diag::{Diagnostic, Origin};
-use crate::units::{Memory, TimeLimit};
+
+mod table;
+pub use table::{Amounts, LIMITS, LimitField, LimitKey, Measure, Member, Quantity, limit_field};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AccelType {
@@ -59,7 +63,7 @@ impl AccelType {
     }
 
     /// The API field holding the user's per-node quota for this type.
-    pub fn quota_field(self) -> Option<&'static str> {
+    pub const fn quota_field(self) -> Option<&'static str> {
         match self {
             AccelType::Gpu => Some("nvLimits"),
             AccelType::Dcu => Some("dcuLimits"),
@@ -74,23 +78,6 @@ impl AccelType {
 pub struct Pair {
     pub group: String,
     pub accelerator: AccelType,
-}
-
-/// A limit the rules judge, whichever source or field it came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LimitKey {
-    /// CPU cores per node.
-    Cpus,
-    /// Accelerator cards per node.
-    Cards,
-    /// The user's per-node card quota for the type.
-    Quota,
-    /// Memory per node.
-    Memory,
-    /// Nodes per job.
-    Nodes,
-    /// Run time.
-    Time,
 }
 
 /// A whole-number field of a group's limits: a judged count (cores,
@@ -147,51 +134,91 @@ pub struct Cap<T> {
     pub origin: Origin,
 }
 
-/// Local caps for a group; `None` where the policy says nothing.
+/// What a local policy cap bounds: a limit of the table, or one accelerator
+/// type's cards (each type has its own cap, under its card key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CapKey {
+    Limit(LimitKey),
+    Cards(AccelType),
+}
+
+impl CapKey {
+    /// Every cap a policy may set, in the table's order, with its key in
+    /// `jobcheck.toml` and how its value is read: each limit's own (its
+    /// row's `name`), the cards one per card type (the type's card key);
+    /// none for the quota, which is the user's own.
+    pub fn all() -> Vec<(CapKey, &'static str, Measure)> {
+        let mut out = Vec::new();
+        for row in LIMITS {
+            match row.limit {
+                LimitKey::Quota => {}
+                LimitKey::Cards => out.extend(
+                    AccelType::CARD_TYPES
+                        .iter()
+                        .map(|&t| (CapKey::Cards(t), t.cards_key(), row.measure)),
+                ),
+                key => out.push((CapKey::Limit(key), row.name, row.measure)),
+            }
+        }
+        out
+    }
+
+    /// The cap key written `name` in `jobcheck.toml`.
+    pub fn named(name: &str) -> Option<(CapKey, Measure)> {
+        CapKey::all()
+            .into_iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(key, _, measure)| (key, measure))
+    }
+}
+
+/// Local caps for a group, by what they bound; absent where the policy
+/// says nothing.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Caps {
-    pub cpus: Option<Cap<u64>>,
-    pub gpus: Option<Cap<u64>>,
-    pub dcus: Option<Cap<u64>>,
-    pub mlus: Option<Cap<u64>>,
-    pub memory: Option<Cap<Memory>>,
-    pub nodes: Option<Cap<u64>>,
-    pub walltime: Option<Cap<TimeLimit>>,
+    caps: BTreeMap<CapKey, Cap<Quantity>>,
 }
 
 impl Caps {
     /// `other`'s caps where it has them, else `self`'s.
     pub fn overlay(&self, other: &Caps) -> Caps {
-        Caps {
-            cpus: other.cpus.clone().or_else(|| self.cpus.clone()),
-            gpus: other.gpus.clone().or_else(|| self.gpus.clone()),
-            dcus: other.dcus.clone().or_else(|| self.dcus.clone()),
-            mlus: other.mlus.clone().or_else(|| self.mlus.clone()),
-            memory: other.memory.clone().or_else(|| self.memory.clone()),
-            nodes: other.nodes.clone().or_else(|| self.nodes.clone()),
-            walltime: other.walltime.clone().or_else(|| self.walltime.clone()),
-        }
+        let mut caps = self.caps.clone();
+        caps.extend(other.caps.clone());
+        Caps { caps }
     }
 
     pub fn is_empty(&self) -> bool {
-        *self == Caps::default()
+        self.caps.is_empty()
+    }
+
+    pub fn set(&mut self, key: CapKey, cap: Option<Cap<Quantity>>) {
+        match cap {
+            Some(cap) => self.caps.insert(key, cap),
+            None => self.caps.remove(&key),
+        };
+    }
+
+    pub fn get(&self, key: CapKey) -> Option<&Cap<Quantity>> {
+        self.caps.get(&key)
+    }
+
+    /// The cap on a limit, for a job of type `t`: the cards' cap is the
+    /// type's (a cpu job's cards are capped as gpus); the quota has none.
+    pub fn of(&self, key: LimitKey, t: AccelType) -> Option<&Cap<Quantity>> {
+        match key {
+            LimitKey::Cards => self.cards(t),
+            LimitKey::Quota => None,
+            key => self.get(CapKey::Limit(key)),
+        }
     }
 
     /// The cap on cards of type `t` (a cpu job's cards are capped as gpus).
-    pub fn cards(&self, t: AccelType) -> &Option<Cap<u64>> {
-        match t {
-            AccelType::Gpu | AccelType::Cpu => &self.gpus,
-            AccelType::Dcu => &self.dcus,
-            AccelType::Mlu => &self.mlus,
-        }
-    }
-
-    pub fn cards_mut(&mut self, t: AccelType) -> &mut Option<Cap<u64>> {
-        match t {
-            AccelType::Gpu | AccelType::Cpu => &mut self.gpus,
-            AccelType::Dcu => &mut self.dcus,
-            AccelType::Mlu => &mut self.mlus,
-        }
+    pub fn cards(&self, t: AccelType) -> Option<&Cap<Quantity>> {
+        let t = match t {
+            AccelType::Cpu => AccelType::Gpu,
+            t => t,
+        };
+        self.get(CapKey::Cards(t))
     }
 }
 

@@ -328,7 +328,14 @@ struct Verdicts {
 }
 
 fn verdicts(files: &[PathBuf]) -> Verdicts {
-    let schema: Value = serde_json::from_str(include_str!("../schemas/job.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/job.schema.json"
+        ))
+        .expect("the committed schema"),
+    )
+    .unwrap();
     let validator = jsonschema::draft7::new(&schema).expect("the job schema compiles");
     let mut rows = Vec::new();
     for path in files {
@@ -455,7 +462,14 @@ fn the_schema_and_the_cli_agree_on_the_strict_numbers() {
 /// Documents made from a valid one by replacing one value: the schema and
 /// the CLI must agree on each, for every key of both kinds.
 fn one_value_at_a_time(base: &str, key: &str, values: &[&str], json: bool) -> Vec<String> {
-    let schema: Value = serde_json::from_str(include_str!("../schemas/job.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schemas/job.schema.json"
+        ))
+        .expect("the committed schema"),
+    )
+    .unwrap();
     let validator = jsonschema::draft7::new(&schema).expect("the job schema compiles");
     let mut disagree = Vec::new();
     for v in values {
@@ -813,8 +827,14 @@ mod generated {
     }
 
     static VALIDATOR: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
-        let schema: Value =
-            serde_json::from_str(include_str!("../schemas/job.schema.json")).unwrap();
+        let schema: Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/schemas/job.schema.json"
+            ))
+            .expect("the committed schema"),
+        )
+        .unwrap();
         jsonschema::draft7::new(&schema).unwrap()
     });
 

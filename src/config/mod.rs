@@ -271,6 +271,8 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::TimeLimit;
+    use crate::vocab::{CapKey, LimitKey, Measure, Quantity};
 
     const GOOD: &str = r#"
 endpoint = "https://ai.example:8443"
@@ -297,23 +299,56 @@ memory-unit-missing = "off"
         assert_eq!(c.format, Some(Format::Concise));
         assert_eq!(c.cache_ttl, Some(600));
         let caps = c.caps("TeslaM40");
-        assert_eq!(caps.cpus.as_ref().map(|c| c.value), Some(16));
+        let cap = |caps: &Caps, key| caps.get(CapKey::Limit(key)).map(|c| c.value);
+        let time = |caps: &Caps| match cap(caps, LimitKey::Time) {
+            Some(Quantity::Time(t)) => Some(t.describe()),
+            _ => None,
+        };
+        assert_eq!(cap(&caps, LimitKey::Cpus), Some(Quantity::Count(16)));
+        assert_eq!(time(&caps), Some("1-00:00:00 (24 h)".into()));
         assert_eq!(
-            caps.walltime.as_ref().map(|c| c.value.describe()),
-            Some("1-00:00:00 (24 h)".into())
-        );
-        assert_eq!(
-            caps.cpus.as_ref().unwrap().origin.location(),
+            caps.get(CapKey::Limit(LimitKey::Cpus))
+                .unwrap()
+                .origin
+                .location(),
             "jobcheck.toml:10:8"
         );
         let other = c.caps("K100");
-        assert_eq!(
-            other.walltime.as_ref().map(|c| c.value.describe()),
-            Some("12:00:00 (12 h)".into())
-        );
-        assert!(other.cpus.is_none());
+        assert_eq!(time(&other), Some("12:00:00 (12 h)".into()));
+        assert!(cap(&other, LimitKey::Cpus).is_none());
         assert_eq!(c.rules.get(&Code::WalltimeMissing), Some(&Level::Error));
         assert_eq!(c.rules.get(&Code::MemoryUnitMissing), Some(&Level::Off));
+    }
+
+    #[test]
+    fn every_limit_of_the_table_has_its_policy_cap() {
+        // Each cap key the limit table gives is read, by its measure: a new
+        // limit gets its cap with no edit to the reader.
+        let caps = CapKey::all();
+        assert!(caps.len() >= 7, "{caps:?}");
+        let mut text = String::from("[policy.G]\n");
+        for (_, name, measure) in &caps {
+            let value = match measure {
+                Measure::Count { .. } => "3",
+                Measure::Memory => "\"2G\"",
+                Measure::Time => "\"1h\"",
+            };
+            text.push_str(&format!("{name} = {value}\n"));
+        }
+        let c = Config::parse("jobcheck.toml", Path::new("."), &text, Scope::Project).unwrap();
+        let got = c.caps("G");
+        for (key, name, measure) in caps {
+            let value = got
+                .get(key)
+                .map(|c| c.value)
+                .unwrap_or_else(|| panic!("{name}"));
+            let expected = match measure {
+                Measure::Count { .. } => Quantity::Count(3),
+                Measure::Memory => Quantity::Memory(2 << 30),
+                Measure::Time => Quantity::Time(TimeLimit::parse("1h").unwrap()),
+            };
+            assert_eq!(value, expected, "{name}");
+        }
     }
 
     #[test]
@@ -329,11 +364,10 @@ memory-unit-missing = "off"
             .and_then(|rest| rest.split("```").next())
             .expect("the section has a toml example");
         let c = Config::parse("jobcheck.toml", Path::new("."), toml_text, Scope::Project).unwrap();
-        assert_eq!(c.caps("TeslaM40").cpus.map(|c| c.value), Some(16));
-        assert!(
-            c.caps("TeslaM40").walltime.is_some(),
-            "inherited from \"*\""
-        );
+        let caps = c.caps("TeslaM40");
+        let cap = |key| caps.get(CapKey::Limit(key)).map(|c| c.value);
+        assert_eq!(cap(LimitKey::Cpus), Some(Quantity::Count(16)));
+        assert!(cap(LimitKey::Time).is_some(), "inherited from \"*\"");
     }
 
     fn first_error(text: &str) -> (String, usize, usize) {

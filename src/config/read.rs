@@ -10,9 +10,9 @@ use toml::de::{DeTable, DeValue};
 use super::{Cap, Caps, Config, Level, Scope};
 use crate::diag::{Code, Diagnostic, LineIndex, Origin, Span, did_you_mean};
 use crate::units::{Memory, TimeLimit};
-use crate::vocab::AccelType;
 use crate::vocab::BadFile;
 use crate::vocab::Format;
+use crate::vocab::{CapKey, Measure, Quantity};
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -35,16 +35,6 @@ const TOP_KEYS: [&str; 12] = [
 /// The keys that say where credentials go: the user's own configuration
 /// may hold them, a project's may not.
 pub const CREDENTIAL_KEYS: [&str; 3] = ["endpoint", "auth-url", "ac-url"];
-
-const CAP_KEYS: [&str; 7] = [
-    "cpus",
-    AccelType::Gpu.cards_key(),
-    AccelType::Dcu.cards_key(),
-    AccelType::Mlu.cards_key(),
-    "memory",
-    "nodes",
-    "walltime",
-];
 
 fn span_of<T>(v: &Spanned<T>) -> Span {
     let r = v.span();
@@ -446,29 +436,36 @@ fn read_caps(
                 origin: origin(span),
             })
         };
-        if let Some(t) = AccelType::of_cards_key(name) {
-            *caps.cards_mut(t) = count(0, errors);
+        let Some((cap_key, measure)) = CapKey::named(name) else {
+            let names: Vec<&str> = CapKey::all().iter().map(|(_, n, _)| *n).collect();
+            errors.push(unknown_key(key, &names, " in a policy"));
             continue;
-        }
-        match name {
-            "cpus" => caps.cpus = count(1, errors),
-            "nodes" => caps.nodes = count(1, errors),
-            "memory" => {
-                caps.memory = parsed(value, origin, errors, Memory::parse, |e| {
-                    Diagnostic::new(Code::InvalidValue, None, format!("policy `memory`: {e}"))
-                        .label("not a memory amount")
-                        .help("write a number with a unit K, M, G or T (base 1024), e.g. \"64G\"")
-                })
-            }
-            "walltime" => {
-                caps.walltime = parsed(value, origin, errors, TimeLimit::parse, |e| {
-                    Diagnostic::new(Code::InvalidValue, None, format!("policy `walltime`: {e}"))
-                        .label("not a time")
-                        .help("write D-HH:MM:SS, HH:MM:SS, or 36h / 2d / 1d12h")
-                })
-            }
-            _ => errors.push(unknown_key(key, &CAP_KEYS, " in a policy")),
-        }
+        };
+        let cap = match measure {
+            Measure::Count { min } => count(min as i64, errors).map(|c| Cap {
+                value: Quantity::Count(c.value),
+                origin: c.origin,
+            }),
+            Measure::Memory => parsed(value, origin, errors, Memory::parse, |e| {
+                Diagnostic::new(Code::InvalidValue, None, format!("policy `{name}`: {e}"))
+                    .label("not a memory amount")
+                    .help("write a number with a unit K, M, G or T (base 1024), e.g. \"64G\"")
+            })
+            .map(|c| Cap {
+                value: Quantity::Memory(c.value.bytes),
+                origin: c.origin,
+            }),
+            Measure::Time => parsed(value, origin, errors, TimeLimit::parse, |e| {
+                Diagnostic::new(Code::InvalidValue, None, format!("policy `{name}`: {e}"))
+                    .label("not a time")
+                    .help("write D-HH:MM:SS, HH:MM:SS, or 36h / 2d / 1d12h")
+            })
+            .map(|c| Cap {
+                value: Quantity::Time(c.value),
+                origin: c.origin,
+            }),
+        };
+        caps.set(cap_key, cap);
     }
     caps
 }

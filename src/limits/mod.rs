@@ -16,10 +16,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::mpsc::Receiver;
 
-use crate::request::fields;
-use crate::units::TimeLimit;
+use crate::diag::Origin;
+use crate::units::{MIB, TimeLimit};
 pub use crate::vocab::{AccelType, Pair};
-use crate::vocab::{CountKey, LimitKey};
+use crate::vocab::{
+    Binds, Caps, CountKey, LIMITS, LimitKey, Measure, Quantity, binding, limit_field,
+};
 
 /// One resource group's limits, as the platform reports them in `data`.
 /// A field missing or null is not judged.
@@ -40,7 +42,7 @@ pub struct Limits {
 /// type's quota field.
 pub fn count_fields() -> Vec<(CountKey, &'static str)> {
     let mut out = Vec::new();
-    for row in fields::LIMITS {
+    for row in LIMITS {
         match row.limit {
             LimitKey::Time => {}
             LimitKey::Quota => out.extend(
@@ -54,11 +56,25 @@ pub fn count_fields() -> Vec<(CountKey, &'static str)> {
     out
 }
 
+/// "cpuNumber, gpuNumber, memorySize, nodeNumber and maxTime": the limits'
+/// fields (the quotas aside), as messages list them.
+pub fn limit_fields_text() -> String {
+    let names: Vec<&str> = LIMITS
+        .iter()
+        .filter(|r| r.limit != LimitKey::Quota)
+        .map(|r| r.api_field)
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
 /// Every field of a limit set that jobcheck reads.
 pub fn known_fields() -> Vec<&'static str> {
     let mut out = vec!["resourceGroup", "acceleratorType"];
     out.extend(count_fields().into_iter().map(|(_, field)| field));
-    out.push(fields::limit_field(LimitKey::Time).api_field);
+    out.push(limit_field(LimitKey::Time).api_field);
     out
 }
 
@@ -114,6 +130,51 @@ impl Limits {
         }
     }
 
+    /// A limit in its row's measure: a count, memory in bytes, the run
+    /// time; the quota is type `t`'s.
+    pub fn quantity(&self, key: LimitKey, t: AccelType) -> Option<Quantity> {
+        match (key, limit_field(key).measure) {
+            (LimitKey::Quota, _) => self.quota(t).map(Quantity::Count),
+            (LimitKey::Time, _) => self.max_time.map(Quantity::Time),
+            (_, Measure::Memory) => self
+                .of(key)
+                .map(|mib| Quantity::Memory(mib.saturating_mul(MIB))),
+            (_, Measure::Count { .. }) => self.of(key).map(Quantity::Count),
+            (_, Measure::Time) => None,
+        }
+    }
+
+    /// The limit that binds `key` for a job of type `t` under `caps`, by
+    /// the one binding-limit function ([`binding`]): the group's, the
+    /// user's card quota where `with_quota` and it is lower (cards only),
+    /// or a local policy cap where that is lower still; with the cap's
+    /// origin when the cap binds. `check`, the JSON report's judged limits,
+    /// `jobcheck limits` and the hover all take it from here or `binding`.
+    pub fn bound<'c>(
+        &self,
+        key: LimitKey,
+        t: AccelType,
+        caps: &'c Caps,
+        with_quota: bool,
+    ) -> Option<(Quantity, Binds, Option<&'c Origin>)> {
+        let group = self.quantity(key, t);
+        let quota = match key {
+            LimitKey::Cards if with_quota => t.quota_field().and(self.quota(t)),
+            _ => None,
+        };
+        let cap = caps.of(key, t);
+        let (_, binds) = binding(
+            group.map(Quantity::magnitude),
+            quota,
+            cap.map(|c| c.value.magnitude()),
+        )?;
+        match binds {
+            Binds::Platform => group.map(|g| (g, binds, None)),
+            Binds::Quota => quota.map(|q| (Quantity::Count(q), binds, None)),
+            Binds::Policy => cap.map(|c| (c.value, binds, Some(&c.origin))),
+        }
+    }
+
     /// Whether any limit at all can be read: cores, cards, memory, nodes, a
     /// run time (`unlimited` included), or a card quota above 0 (a quota of 0
     /// only says there is no separate quota).
@@ -142,7 +203,7 @@ impl Limits {
                 Err(e) => errors.push((field, e)),
             }
         }
-        let time_field = fields::limit_field(LimitKey::Time).api_field;
+        let time_field = limit_field(LimitKey::Time).api_field;
         let max_time = match get(time_field).time() {
             Ok(v) => v,
             Err(e) => {
@@ -277,9 +338,9 @@ impl Lookup {
         Lookup::Unavailable {
             reason: format!(
                 "{what} for resource group `{}` holds no limit that can be read \
-                 (cpuNumber, gpuNumber, memorySize, nodeNumber and maxTime are all missing, \
-                 null or unreadable), so its jobs are not judged",
-                limits.resource_group
+                 ({} are all missing, null or unreadable), so its jobs are not judged",
+                limits.resource_group,
+                limit_fields_text()
             ),
         }
     }
@@ -352,21 +413,26 @@ mod tests {
 
     #[test]
     fn the_limit_set_fields_come_from_the_table_in_the_documented_order() {
-        assert_eq!(
-            known_fields(),
-            [
-                "resourceGroup",
-                "acceleratorType",
-                "cpuNumber",
-                "gpuNumber",
-                "nvLimits",
-                "dcuLimits",
-                "mluLimits",
-                "memorySize",
-                "nodeNumber",
-                "maxTime",
-            ]
-        );
+        // The platform's documented fields, in its order; a field the table
+        // adds later may come anywhere after resourceGroup and type.
+        let documented = [
+            "resourceGroup",
+            "acceleratorType",
+            "cpuNumber",
+            "gpuNumber",
+            "nvLimits",
+            "dcuLimits",
+            "mluLimits",
+            "memorySize",
+            "nodeNumber",
+            "maxTime",
+        ];
+        let known = known_fields();
+        let mut at = known.iter();
+        for field in documented {
+            assert!(at.any(|k| *k == field), "{field} out of order in {known:?}");
+        }
+        assert_eq!(known[..2], documented[..2]);
         let l = Limits::new("G")
             .with(LimitKey::Cpus, 1)
             .with(LimitKey::Cards, 2)

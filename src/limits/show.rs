@@ -6,7 +6,7 @@ use crate::diag::did_you_mean;
 use crate::limits::{Limits, Lookup, Pair, count_fields};
 use crate::platform::Class;
 use crate::units::{MIB, TimeLimit};
-use crate::vocab::{AccelType, Cap, Caps};
+use crate::vocab::{AccelType, Caps, LIMITS, LimitField, LimitKey, Quantity};
 
 const UNKNOWN: &str = "unknown (not reported)";
 
@@ -19,11 +19,6 @@ pub fn memory_text(mib: u64) -> String {
     } else {
         format!("{mib} MiB")
     }
-}
-
-fn count(v: Option<u64>, unit: &str) -> String {
-    v.map(|n| format!("{n}{unit}"))
-        .unwrap_or_else(|| UNKNOWN.to_string())
 }
 
 fn quota(v: Option<u64>) -> String {
@@ -43,89 +38,54 @@ fn accel_name(limits: &Limits, asked: Option<AccelType>) -> &'static str {
         .map_or("any", |t| t.as_str())
 }
 
-/// The limits the rules apply: each of the platform's, or the local
-/// policy's cap where that is stricter (or the platform's is unknown).
-/// `None` where neither says anything; `(value, Some(origin))` where the
-/// cap binds.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Effective {
-    pub cpus: Option<(u64, Option<String>)>,
-    pub cards: Option<(u64, Option<String>)>,
-    pub memory_mib: Option<(u64, Option<String>)>,
-    pub nodes: Option<(u64, Option<String>)>,
-    pub max_time: Option<(TimeLimit, Option<String>)>,
-}
-
-fn stricter(platform: Option<u64>, cap: Option<&Cap<u64>>) -> Option<(u64, Option<String>)> {
-    match (platform, cap) {
-        (Some(p), Some(c)) if c.value >= p => Some((p, None)),
-        (_, Some(c)) => Some((c.value, Some(c.origin.location()))),
-        (p, None) => p.map(|p| (p, None)),
-    }
-}
+/// The limits the rules apply, in the limit table's order (the quota
+/// within the cards): each of the platform's, or the local policy's cap
+/// where that is stricter (or the platform's is unknown), with the cap's
+/// location where the cap binds; `None` where neither says anything.
+pub type Effective = Vec<(&'static LimitField, Option<Quantity>, Option<String>)>;
 
 /// The effective limits of a set under the local policy's caps.
 pub fn effective(limits: &Limits, asked: Option<AccelType>, caps: &Caps) -> Effective {
     let t = limits.accelerator_type.or(asked);
-    let card_cap = match t {
-        Some(AccelType::Dcu) => caps.dcus.as_ref(),
-        Some(AccelType::Mlu) => caps.mlus.as_ref(),
-        _ => caps.gpus.as_ref(),
-    };
-    // The platform's cards, or the user's quota where that is set and lower.
-    let cards = match (limits.gpu_number(), t.and_then(|t| limits.quota(t))) {
-        (Some(g), Some(q)) if q > 0 && q < g => Some(q),
-        (None, Some(q)) if q > 0 => Some(q),
-        (g, _) => g,
-    };
-    let memory_cap = caps.memory.as_ref().map(|c| Cap {
-        value: c.value.bytes / MIB,
-        origin: c.origin.clone(),
-    });
-    let seconds = |t: TimeLimit| match t {
-        TimeLimit::Unlimited => u64::MAX,
-        TimeLimit::Finite(d) => d.seconds,
-    };
-    let max_time = match (limits.max_time, caps.walltime.as_ref()) {
-        (Some(p), Some(c)) if seconds(c.value) >= seconds(p) => Some((p, None)),
-        (_, Some(c)) => Some((c.value, Some(c.origin.location()))),
-        (p, None) => p.map(|p| (p, None)),
-    };
-    Effective {
-        cpus: stricter(limits.cpu_number(), caps.cpus.as_ref()),
-        cards: stricter(cards, card_cap),
-        memory_mib: stricter(limits.memory_size(), memory_cap.as_ref()),
-        nodes: stricter(limits.node_number(), caps.nodes.as_ref()),
-        max_time,
+    LIMITS
+        .iter()
+        .filter(|r| r.limit != LimitKey::Quota)
+        .map(|row| {
+            // The cards are bound by the user's quota too, where the type
+            // is known; a set for any type is capped as gpus.
+            match limits.bound(row.limit, t.unwrap_or(AccelType::Gpu), caps, t.is_some()) {
+                Some((value, _, origin)) => (row, Some(value), origin.map(|o| o.location())),
+                None => (row, None, None),
+            }
+        })
+        .collect()
+}
+
+/// A limit's value as `jobcheck limits` writes it ("8 per node").
+fn value_text(row: &LimitField, value: Quantity) -> String {
+    let per_node = if row.per_node { " per node" } else { "" };
+    match value {
+        Quantity::Count(n) => format!("{n}{per_node}"),
+        Quantity::Memory(bytes) => format!("{}{per_node}", memory_text(bytes / MIB)),
+        Quantity::Time(t) => t.describe(),
     }
 }
 
 /// A readable table of one limit set (`asked`: the type asked about), with
 /// the effective limit beside each one a local policy cap lowers.
 pub fn table_with(limits: &Limits, asked: Option<AccelType>, caps: &Caps) -> String {
-    let e = effective(limits, asked, caps);
     let mut out = table(limits, asked);
-    let capped = |label: &str, v: &Option<(String, Option<String>)>| match v {
-        Some((text, Some(origin))) => Some(format!(
-            "{label}: effective {text} (local policy cap, {origin})\n"
-        )),
-        _ => None,
-    };
-    let rows = [
-        (
-            "cpu cores",
-            e.cpus.map(|(v, o)| (format!("{v} per node"), o)),
-        ),
-        ("cards", e.cards.map(|(v, o)| (format!("{v} per node"), o))),
-        (
-            "memory",
-            e.memory_mib
-                .map(|(v, o)| (format!("{} per node", memory_text(v)), o)),
-        ),
-        ("nodes", e.nodes.map(|(v, o)| (v.to_string(), o))),
-        ("max time", e.max_time.map(|(t, o)| (t.describe(), o))),
-    ];
-    let lines: Vec<String> = rows.iter().filter_map(|(l, v)| capped(l, v)).collect();
+    let lines: Vec<String> = effective(limits, asked, caps)
+        .into_iter()
+        .filter_map(|(row, value, origin)| {
+            Some(format!(
+                "{}: effective {} (local policy cap, {})\n",
+                row.title,
+                value_text(row, value?),
+                origin?
+            ))
+        })
+        .collect();
     if !lines.is_empty() {
         out.push_str("effective limits (the local policy is stricter):\n");
         for line in lines {
@@ -147,32 +107,25 @@ pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
             "accelerator type".into(),
             accel_name(limits, asked).to_string(),
         ),
-        ("cpu cores".into(), count(limits.cpu_number(), " per node")),
-        ("cards".into(), count(limits.gpu_number(), " per node")),
     ];
-    for t in [AccelType::Gpu, AccelType::Dcu, AccelType::Mlu] {
-        if let Some(field) = t.quota_field() {
-            rows.push((
-                format!("{} quota ({field})", t.as_str()),
-                quota(limits.quota(t)),
-            ));
+    for row in LIMITS {
+        if row.limit == LimitKey::Quota {
+            for t in AccelType::CARD_TYPES {
+                if let Some(field) = t.quota_field() {
+                    rows.push((
+                        format!("{} quota ({field})", t.as_str()),
+                        quota(limits.quota(t)),
+                    ));
+                }
+            }
+            continue;
         }
+        let value = limits.quantity(row.limit, AccelType::Gpu);
+        rows.push((
+            row.title.into(),
+            value.map_or_else(|| UNKNOWN.to_string(), |v| value_text(row, v)),
+        ));
     }
-    rows.push((
-        "memory".into(),
-        limits
-            .memory_size()
-            .map(|m| format!("{} per node", memory_text(m)))
-            .unwrap_or_else(|| UNKNOWN.to_string()),
-    ));
-    rows.push(("nodes".into(), count(limits.node_number(), "")));
-    rows.push((
-        "max time".into(),
-        limits
-            .max_time
-            .map(|t| t.describe())
-            .unwrap_or_else(|| UNKNOWN.to_string()),
-    ));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
@@ -183,10 +136,7 @@ pub fn table(limits: &Limits, asked: Option<AccelType>) -> String {
 
 /// The limit set as JSON, in the API's field names (null where unknown).
 pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
-    let max_time = limits.max_time.map(|t| match t {
-        TimeLimit::Unlimited => "unlimited".to_string(),
-        TimeLimit::Finite(d) => d.slurm(),
-    });
+    let max_time = limits.max_time.map(time_text);
     let mut out = serde_json::Map::new();
     out.insert("resourceGroup".into(), json!(limits.resource_group));
     // A set for every type has no type: null, as a limits file writes it.
@@ -199,6 +149,14 @@ pub fn json(limits: &Limits, asked: Option<AccelType>) -> Value {
     }
     out.insert("maxTime".into(), json!(max_time));
     Value::Object(out)
+}
+
+/// A run time as a limits file writes it.
+fn time_text(t: TimeLimit) -> String {
+    match t {
+        TimeLimit::Unlimited => "unlimited".to_string(),
+        TimeLimit::Finite(d) => d.slurm(),
+    }
 }
 
 /// Limit sets to show, each with the type it is shown under.
@@ -323,10 +281,10 @@ pub fn take_unreadable(shown: &mut Shown) -> Vec<String> {
         let readable = limits.any_readable();
         if !readable {
             messages.push(format!(
-                "resource group `{}` holds no limit that can be read (cpuNumber, gpuNumber, \
-                 memorySize, nodeNumber and maxTime are all missing, null or unreadable), so its \
-                 jobs are not judged",
-                limits.resource_group
+                "resource group `{}` holds no limit that can be read ({} are all missing, \
+                 null or unreadable), so its jobs are not judged",
+                limits.resource_group,
+                crate::limits::limit_fields_text()
             ));
         }
         readable
@@ -352,25 +310,26 @@ pub fn render(shown: &Shown, json_format: bool, one: bool, caps: &dyn Fn(&str) -
         .map(|(l, a)| {
             let mut v = json(l, *a);
             let e = effective(l, *a, &caps(&l.resource_group));
-            let bound =
-                |x: &Option<(u64, Option<String>)>| x.as_ref().is_some_and(|(_, o)| o.is_some());
-            if bound(&e.cpus)
-                || bound(&e.cards)
-                || bound(&e.memory_mib)
-                || bound(&e.nodes)
-                || e.max_time.as_ref().is_some_and(|(_, o)| o.is_some())
-            {
-                let time = e.max_time.map(|(t, _)| match t {
-                    TimeLimit::Unlimited => "unlimited".to_string(),
-                    TimeLimit::Finite(d) => d.slurm(),
-                });
-                v["effective"] = json!({
-                    "cpuNumber": e.cpus.map(|x| x.0),
-                    "cards": e.cards.map(|x| x.0),
-                    "memorySize": e.memory_mib.map(|x| x.0),
-                    "nodeNumber": e.nodes.map(|x| x.0),
-                    "maxTime": time,
-                });
+            if e.iter().any(|(_, _, origin)| origin.is_some()) {
+                // Each under the limits' own field name; the cards, bound
+                // by the quota too, as `cards`.
+                let members: serde_json::Map<String, Value> = e
+                    .iter()
+                    .map(|(row, value, _)| {
+                        let name = match row.limit {
+                            LimitKey::Cards => row.name,
+                            _ => row.api_field,
+                        };
+                        let value = match *value {
+                            None => Value::Null,
+                            Some(Quantity::Count(n)) => json!(n),
+                            Some(Quantity::Memory(bytes)) => json!(bytes / MIB),
+                            Some(Quantity::Time(t)) => json!(time_text(t)),
+                        };
+                        (name.to_string(), value)
+                    })
+                    .collect();
+                v["effective"] = Value::Object(members);
             }
             v
         })

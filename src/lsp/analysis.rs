@@ -13,9 +13,8 @@ use crate::diag::{Diagnostic, Severity};
 use crate::limits::api::{ApiOptions, ApiSource};
 use crate::limits::{LimitSource, Lookup};
 use crate::pipeline::{self as run, Input, Options, Source};
-use crate::report::{JudgedLimits, Request};
 use crate::request::{self as spec, DocKind, Job, fields};
-use crate::units::{TimeLimit, format_mib};
+use crate::units::format_mib;
 
 pub use super::model::*;
 /// A (resource group, accelerator type) question to a limit source.
@@ -401,54 +400,20 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Answe
     }
 }
 
-fn time(t: TimeLimit) -> Time {
-    Time {
-        seconds: match t {
-            TimeLimit::Unlimited => None,
-            TimeLimit::Finite(d) => Some(d.seconds),
-        },
-        text: t.describe(),
-    }
-}
-
 fn hovered_fields(job: &Job) -> Vec<(Hovered, &'static str, crate::diag::Span)> {
-    let mut out = Vec::new();
-    let mut add = |h, v: Option<(&'static str, crate::diag::Span)>| {
-        if let Some((key, span)) = v {
-            out.push((h, key, span));
-        }
-    };
-    add(Hovered::Cpus, job.cpus().map(|v| (v.key, v.span)));
-    add(Hovered::Cards, job.cards().map(|v| (v.key, v.span)));
-    add(Hovered::Memory, job.memory().map(|v| (v.key, v.span)));
-    add(Hovered::Nodes, job.nodes().map(|v| (v.key, v.span)));
-    add(Hovered::Walltime, job.walltime().map(|v| (v.key, v.span)));
-    add(Hovered::Group, job.group.as_ref().map(|v| (v.key, v.span)));
-    add(
-        Hovered::Accelerator,
-        job.accelerator_span.map(|s| ("acceleratorType", s)),
-    );
+    // Each limit's value, in the limit table's order.
+    let mut out: Vec<_> = job
+        .amounts
+        .iter()
+        .map(|(key, v)| (Hovered::Limit(*key), v.key, v.span))
+        .collect();
+    if let Some(g) = &job.group {
+        out.push((Hovered::Group, g.key, g.span));
+    }
+    if let Some(s) = job.accelerator_span {
+        out.push((Hovered::Accelerator, "acceleratorType", s));
+    }
     out
-}
-
-fn amounts(r: &Request) -> Amounts {
-    Amounts {
-        cpus: r.cpus,
-        cards: r.cards,
-        memory: r.memory,
-        nodes: r.nodes,
-        time: r.walltime.map(time),
-    }
-}
-
-fn limit_amounts(l: &JudgedLimits) -> Amounts {
-    Amounts {
-        cpus: l.cpus,
-        cards: l.cards,
-        memory: l.memory,
-        nodes: l.nodes,
-        time: l.max_time.map(time),
-    }
 }
 
 /// The setting at `offset` (its value, or its key on the same line) with
@@ -525,10 +490,12 @@ pub fn hover(
             description: fields::get(job.kind, key).map(|f| f.description),
             group,
             accelerator: job.accelerator.as_str(),
-            memory_read: job.memory().map(|m| m.value.describe()),
-            request: amounts(&request),
-            quota: limits.as_ref().and_then(|l| l.quota),
-            limits: limits.as_ref().map(limit_amounts),
+            memory_read: match what {
+                Hovered::Limit(key) => job.memory_of(key).map(|m| m.value.describe()),
+                _ => None,
+            },
+            request: request.amounts,
+            limits,
             status,
             mib: format_mib,
         });
@@ -564,14 +531,17 @@ fn key_only(
     let key = key.trim().trim_matches(['"', '\'']);
     let field =
         fields::get(job.map_or(kind, |j| j.kind), key).or_else(|| fields::get(kind, key))?;
-    let what = match field.key {
-        "cpus" | "cpuNumber" => Hovered::Cpus,
-        "gpus" | "dcus" | "mlus" | "gpuNumber" => Hovered::Cards,
-        "memory" | "memorySize" => Hovered::Memory,
-        "nodes" | "nodeNumber" => Hovered::Nodes,
-        "walltime" | "timeoutLimit" => Hovered::Walltime,
-        "acceleratorType" => Hovered::Accelerator,
-        _ => Hovered::Group,
+    let limit = fields::LIMITS
+        .iter()
+        .filter(|r| r.limit != LimitKey::Quota)
+        .find(|r| [r.spec_key, r.body_key, r.api_field].contains(&field.key));
+    let what = match (limit, field.key) {
+        (_, k) if crate::request::AccelType::of_cards_key(k).is_some() => {
+            Hovered::Limit(LimitKey::Cards)
+        }
+        (Some(row), _) => Hovered::Limit(row.limit),
+        (None, "acceleratorType") => Hovered::Accelerator,
+        (None, _) => Hovered::Group,
     };
     let problem = diagnostics
         .iter()
@@ -587,7 +557,6 @@ fn key_only(
         accelerator: job.map_or("gpu", |j| j.accelerator.as_str()),
         memory_read: None,
         request: Amounts::default(),
-        quota: None,
         limits: None,
         status: problem,
         mib: format_mib,

@@ -54,7 +54,7 @@ pub fn complete(
     }
     let in_quotes = member.contains('"');
     let present = analysis::present_keys(path, text);
-    let cards = ["gpus", "dcus", "mlus"];
+    let cards = crate::vocab::AccelType::CARD_TYPES.map(|t| t.cards_key());
     let has_cards = cards.iter().any(|c| present.iter().any(|p| p == c));
     analysis::keys(path, text)
         .into_iter()

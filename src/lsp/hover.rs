@@ -2,6 +2,8 @@
 //! limit it is judged against and the headroom left.
 
 use super::analysis::{Amounts, Facts, Hovered};
+use crate::units::TimeLimit;
+use crate::vocab::{LIMITS, LimitKey, Measure, limit_field};
 
 /// Text from the document or a server, as Markdown shows it literally:
 /// controls and bidi characters escaped, and the characters that make
@@ -53,80 +55,90 @@ fn headroom(request: Option<u64>, limit: Option<u64>, show: &dyn Fn(u64) -> Stri
     }
 }
 
-/// One line per limit (a hover on `resourceGroup` or `acceleratorType`).
-fn table(l: &Amounts, quota: Option<u64>, mib: &dyn Fn(u64) -> String) -> String {
+/// A run time as a hover writes it.
+fn time_text(t: Option<TimeLimit>) -> String {
+    t.map_or_else(|| "unknown".into(), |t| md(&t.describe()))
+}
+
+/// One line per limit of the limit table, in its order (a hover on
+/// `resourceGroup` or `acceleratorType`); the quota only when above 0.
+fn table(l: &Amounts, mib: &dyn Fn(u64) -> String) -> String {
     let mut out = String::new();
-    let mut row = |name: &str, value: String| out.push_str(&format!("- {name}: {value}\n"));
-    row("cpus per node", count(l.cpus));
-    row("cards per node", count(l.cards));
-    if let Some(q) = quota {
-        row("card quota", q.to_string());
+    for row in LIMITS {
+        let value = match (row.limit, row.measure) {
+            (LimitKey::Quota, _) => match l.number(row.limit) {
+                Some(q) => {
+                    out.push_str(&format!("- card quota: {q}\n"));
+                    continue;
+                }
+                None => continue,
+            },
+            (_, Measure::Time) => time_text(l.time(row.limit)),
+            (_, Measure::Memory) => l.number(row.limit).map_or_else(|| "unknown".into(), mib),
+            (_, Measure::Count { .. }) => count(l.number(row.limit)),
+        };
+        out.push_str(&format!("- {}: {value}\n", row.hover_label()));
     }
-    row(
-        "memory per node",
-        l.memory.map_or_else(|| "unknown".into(), mib),
-    );
-    row("nodes", count(l.nodes));
-    row(
-        "maxTime",
-        l.time
-            .as_ref()
-            .map_or_else(|| "unknown".into(), |t| md(&t.text)),
-    );
     out
 }
 
 fn read_and_limit(f: &Facts, l: &Amounts) -> String {
     let mib = |b: u64| format!("{} MiB", (f.mib)(b));
     let r = &f.request;
-    match f.what {
-        Hovered::Cpus => format!(
-            "read as {} cores per node · limit {} · {}",
-            count(r.cpus),
-            count(l.cpus),
-            headroom(r.cpus, l.cpus, &|n| n.to_string())
-        ),
-        Hovered::Cards => {
-            let binding = crate::vocab::binding(l.cards, f.quota, None).map(|b| b.0);
-            let quota = f.quota.map_or(String::new(), |q| format!(" (quota {q})"));
+    let key = match f.what {
+        Hovered::Limit(key) => key,
+        Hovered::Group | Hovered::Accelerator => {
+            return format!("the limits judged:\n\n{}", table(l, &mib));
+        }
+    };
+    let row = limit_field(key);
+    let per_node = if row.per_node { " per node" } else { "" };
+    let (wanted, limit) = (r.number(key), l.number(key));
+    match (key, row.measure) {
+        (LimitKey::Cards, _) => {
+            let quota = l.number(LimitKey::Quota);
+            let binding = crate::vocab::binding(limit, quota, None).map(|b| b.0);
+            let quota = quota.map_or(String::new(), |q| format!(" (quota {q})"));
             format!(
                 "read as {} {} cards per node · limit {}{quota} · {}",
-                count(r.cards),
+                count(wanted),
                 f.accelerator,
-                count(l.cards),
-                headroom(r.cards, binding, &|n| n.to_string())
+                count(limit),
+                headroom(wanted, binding, &|n| n.to_string())
             )
         }
-        Hovered::Memory => format!(
-            "read as {} per node · limit {} · {}",
-            f.memory_read
-                .as_deref()
-                .map_or_else(|| "unknown".into(), md),
-            l.memory.map_or_else(|| "unknown".into(), mib),
-            headroom(r.memory, l.memory, &mib)
-        ),
-        Hovered::Nodes => format!(
-            "read as {} nodes · limit {} · {}",
-            count(r.nodes),
-            count(l.nodes),
-            headroom(r.nodes, l.nodes, &|n| n.to_string())
-        ),
-        Hovered::Walltime => {
-            let wanted = r.time.as_ref().and_then(|t| t.seconds);
-            let room = match &l.time {
-                Some(t) if t.seconds.is_none() => "no time limit".into(),
-                Some(t) => headroom(wanted, t.seconds, &hms),
+        (_, Measure::Time) => {
+            let seconds = |t: TimeLimit| match t {
+                TimeLimit::Unlimited => None,
+                TimeLimit::Finite(d) => Some(d.seconds),
+            };
+            let room = match l.time(key) {
+                Some(TimeLimit::Unlimited) => "no time limit".into(),
+                Some(t) => headroom(r.time(key).and_then(seconds), seconds(t), &hms),
                 None => "no limit known for this rule".into(),
             };
             format!(
-                "read as {} · maxTime {} · {room}",
-                r.time.as_ref().map_or("unknown".into(), |t| md(&t.text)),
-                l.time.as_ref().map_or("unknown".into(), |t| md(&t.text)),
+                "read as {} · {} {} · {room}",
+                time_text(r.time(key)),
+                row.api_field,
+                time_text(l.time(key)),
             )
         }
-        Hovered::Group | Hovered::Accelerator => {
-            format!("the limits judged:\n\n{}", table(l, f.quota, &mib))
-        }
+        (_, Measure::Memory) => format!(
+            "read as {}{per_node} · limit {} · {}",
+            f.memory_read
+                .as_deref()
+                .map_or_else(|| "unknown".into(), md),
+            limit.map_or_else(|| "unknown".into(), mib),
+            headroom(wanted, limit, &mib)
+        ),
+        (_, Measure::Count { .. }) => format!(
+            "read as {} {}{per_node} · limit {} · {}",
+            count(wanted),
+            row.noun,
+            count(limit),
+            headroom(wanted, limit, &|n| n.to_string())
+        ),
     }
 }
 
@@ -142,21 +154,22 @@ pub fn markdown(f: &Facts) -> String {
     if let Some(status) = &f.status {
         md.push_str(&format!("{}. ", self::md(status)));
     }
-    match &f.limits {
-        Some(l) => md.push_str(&read_and_limit(f, l)),
-        None => match f.what {
-            Hovered::Memory => {
+    match (&f.limits, f.what) {
+        (Some(l), _) => md.push_str(&read_and_limit(f, l)),
+        (None, Hovered::Limit(key)) => match limit_field(key).measure {
+            Measure::Memory => {
                 if let Some(m) = &f.memory_read {
                     md.push_str(&format!("Read as {} per node.", self::md(m)));
                 }
             }
-            Hovered::Walltime => {
-                if let Some(t) = &f.request.time {
-                    md.push_str(&format!("Read as {}.", self::md(&t.text)));
+            Measure::Time => {
+                if let Some(t) = f.request.time(key) {
+                    md.push_str(&format!("Read as {}.", self::md(&t.describe())));
                 }
             }
-            _ => {}
+            Measure::Count { .. } => {}
         },
+        (None, _) => {}
     }
     md.trim_end().to_string()
 }

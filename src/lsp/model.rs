@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use crate::vocab::{Amounts, LimitKey};
+
 /// How serious a finding is, in the protocol's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -47,33 +49,13 @@ pub fn line_bounds(text: &str, offset: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// Which setting a hover is on.
+/// Which setting a hover is on: a limit's key (by the limit table), the
+/// group, or the accelerator type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hovered {
-    Cpus,
-    Cards,
-    Memory,
-    Nodes,
-    Walltime,
+    Limit(LimitKey),
     Group,
     Accelerator,
-}
-
-/// A run time: `seconds` is `None` when unlimited.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Time {
-    pub seconds: Option<u64>,
-    pub text: String,
-}
-
-/// A request, or the limits it is judged against (memory in bytes).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Amounts {
-    pub cpus: Option<u64>,
-    pub cards: Option<u64>,
-    pub memory: Option<u64>,
-    pub nodes: Option<u64>,
-    pub time: Option<Time>,
 }
 
 /// What a hover on a setting shows, in plain data.
@@ -87,14 +69,15 @@ pub struct Facts {
     pub description: Option<&'static str>,
     pub group: Option<String>,
     pub accelerator: &'static str,
-    /// Memory as written and read (`8G (8192 MiB)`).
+    /// Memory as written and read (`8G (8192 MiB)`), when the hovered
+    /// limit is memory.
     pub memory_read: Option<String>,
-    /// The request as the rules judge it (defaults applied).
+    /// The request as the rules judge it (defaults applied; memory in
+    /// bytes).
     pub request: Amounts,
-    /// The binding limits (the group's, or a stricter local cap).
+    /// The binding limits (the group's, or a stricter local cap), with the
+    /// card quota when above 0.
     pub limits: Option<Amounts>,
-    /// The card quota, when above 0.
-    pub quota: Option<u64>,
     /// Why there are no limits (no such group, being fetched, …).
     pub status: Option<String>,
     /// Bytes as MiB text, as the reports write them.

@@ -6,9 +6,8 @@ use crate::diag::Diagnostic;
 use crate::limits::Limits;
 use crate::report::{JudgedLimits, Request};
 use crate::request::fields;
-use crate::request::{AccelType, DocKind, Job};
-use crate::units::{MIB, TimeLimit};
-use crate::vocab::{Caps, LimitKey, binding};
+use crate::request::{AccelType, Amount, DocKind, Job};
+use crate::vocab::{Amounts, Caps, LIMITS, LimitKey, Quantity};
 
 /// The request as the rules judge it. `diagnostics` are the document's own
 /// (a card key that was written but could not be read has no default).
@@ -31,14 +30,24 @@ pub fn request(job: &Job, diagnostics: &[Diagnostic]) -> Request {
         (None, DocKind::JobSpec) if !diagnostics.iter().any(|d| is_field(d, "nodes")) => Some(1),
         (None, _) => None,
     };
+    let mut amounts = Amounts::default();
+    for row in LIMITS {
+        let value = match row.limit {
+            LimitKey::Quota => None,
+            LimitKey::Cards => cards.map(Quantity::Count),
+            LimitKey::Nodes => nodes.map(Quantity::Count),
+            key => job.amounts.get(&key).map(|v| match v.value {
+                Amount::Count(n) => Quantity::Count(n),
+                Amount::Memory(m) => Quantity::Memory(m.bytes),
+                Amount::Time(t) => Quantity::Time(t),
+            }),
+        };
+        amounts.set(row.limit, value);
+    }
     Request {
-        cpus: job.cpus().map(|c| c.value),
-        cards,
+        amounts,
         cards_span: job.cards().map(|c| c.span),
         cards_key: job.cards().map(|c| c.key),
-        memory: job.memory().map(|m| m.value.bytes),
-        nodes,
-        walltime: job.walltime().map(|w| w.value),
     }
 }
 
@@ -49,35 +58,25 @@ fn is_field(d: &Diagnostic, key: &str) -> bool {
 /// The binding limit of each rule: the group's, or the policy's cap where
 /// that is stricter (or the group's is unknown), as `check` judges.
 pub fn judged_limits(job: &Job, limits: &Limits, caps: &Caps) -> JudgedLimits {
-    let min = |platform: Option<u64>, cap: Option<u64>| binding(platform, None, cap).map(|b| b.0);
     let t = job.accelerator;
-    let card_cap = caps.cards(t);
-    let seconds = |t: TimeLimit| match t {
-        TimeLimit::Unlimited => u64::MAX,
-        TimeLimit::Finite(d) => d.seconds,
-    };
-    let max_time = match (limits.max_time, caps.walltime.as_ref().map(|c| c.value)) {
-        (Some(p), Some(c)) if seconds(c) < seconds(p) => Some(c),
-        (None, Some(c)) => Some(c),
-        (p, _) => p,
-    };
-    JudgedLimits {
-        cpus: min(limits.cpu_number(), caps.cpus.as_ref().map(|c| c.value)),
-        cards: min(limits.gpu_number(), card_cap.as_ref().map(|c| c.value)),
-        quota: limits.quota(t).filter(|&q| q > 0),
-        memory: min(
-            limits.memory_size().map(|m| m.saturating_mul(MIB)),
-            caps.memory.as_ref().map(|c| c.value.bytes),
-        ),
-        nodes: min(limits.node_number(), caps.nodes.as_ref().map(|c| c.value)),
-        max_time,
+    let mut judged = JudgedLimits::default();
+    for row in LIMITS {
+        let value = match row.limit {
+            // The quota is the user's own, shown where there is one.
+            LimitKey::Quota => limits.quota(t).filter(|&q| q > 0).map(Quantity::Count),
+            // The group's cards (or a stricter cap); the quota apart.
+            key => limits.bound(key, t, caps, false).map(|(v, _, _)| v),
+        };
+        judged.set(row.limit, value);
     }
+    judged
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::request::read_documents;
+    use crate::units::MIB;
 
     fn read(text: &str) -> Request {
         let docs = read_documents(text);
@@ -87,26 +86,27 @@ mod tests {
     #[test]
     fn defaults_are_applied() {
         let r = read("resourceGroup: G\ncpus: 8\nmemory: 16G\n");
-        assert_eq!(r.cpus, Some(8));
-        assert_eq!(r.cards, Some(0));
-        assert_eq!(r.nodes, Some(1));
-        assert_eq!(r.memory, Some(16 * 1024 * MIB));
-        assert_eq!(r.walltime, None);
+        let r = r.amounts;
+        assert_eq!(r.number(LimitKey::Cpus), Some(8));
+        assert_eq!(r.number(LimitKey::Cards), Some(0));
+        assert_eq!(r.number(LimitKey::Nodes), Some(1));
+        assert_eq!(r.number(LimitKey::Memory), Some(16 * 1024 * MIB));
+        assert_eq!(r.get(LimitKey::Time), None);
     }
 
     #[test]
     fn unreadable_values_have_no_default() {
         let r = read("resourceGroup: G\ncpus: 8\nmemory: 16G\ngpus: many\nnodes: 0\n");
-        assert_eq!(r.cards, None);
-        assert_eq!(r.nodes, None);
+        assert_eq!(r.amounts.get(LimitKey::Cards), None);
+        assert_eq!(r.amounts.get(LimitKey::Nodes), None);
     }
 
     #[test]
     fn a_platform_body_without_task_number_has_no_nodes() {
         let r =
             read(r#"{"cpuNumber": 4, "ramSize": 2048, "gpuNumber": 1, "acceleratorType": "gpu"}"#);
-        assert_eq!(r.nodes, None);
-        assert_eq!(r.cards, Some(1));
-        assert_eq!(r.memory, Some(2048 * MIB));
+        assert_eq!(r.amounts.get(LimitKey::Nodes), None);
+        assert_eq!(r.amounts.number(LimitKey::Cards), Some(1));
+        assert_eq!(r.amounts.number(LimitKey::Memory), Some(2048 * MIB));
     }
 }

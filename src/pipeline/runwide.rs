@@ -6,7 +6,8 @@
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 
-use crate::request::{DocKind, Job};
+use crate::request::{AccelType, DocKind, Job, fields};
+use crate::vocab::LimitKey;
 
 /// Several `missing-field` diagnostics at the same place of one document
 /// become one that lists every missing key (`field` holds them all,
@@ -152,10 +153,10 @@ fn exact_text(d: &Diagnostic) -> Option<String> {
 /// where a string stood (`"ramSize": "32G"` → `32768`).
 fn body_integer_fix(d: &Diagnostic, replacement: &str) -> bool {
     d.code == Code::InvalidValue
-        && matches!(
-            d.field.as_deref(),
-            Some("cpuNumber" | "gpuNumber" | "taskNumber" | "ramSize")
-        )
+        && d.field.as_deref().is_some_and(|key| {
+            fields::get(DocKind::PlatformBody, key)
+                .is_some_and(|f| matches!(f.ty, fields::Ty::Count { .. } | fields::Ty::Memory))
+        })
         && !replacement.is_empty()
         && replacement.bytes().all(|b| b.is_ascii_digit())
 }
@@ -198,10 +199,16 @@ fn key_absent(key: &str, job: Option<&Job>, diags: &[Diagnostic]) -> bool {
         return false;
     }
     let Some(job) = job else { return false };
+    let is = |limit| {
+        let row = fields::limit_field(limit);
+        key == row.spec_key || key == row.body_key
+    };
     match key {
-        "nodes" | "taskNumber" => job.nodes().is_none(),
-        "walltime" | "timeoutLimit" => !job.walltime_given,
-        "gpus" | "dcus" | "mlus" => job.kind == DocKind::JobSpec && job.cards().is_none(),
+        _ if is(LimitKey::Nodes) => job.nodes().is_none(),
+        _ if is(LimitKey::Time) => !job.walltime_given,
+        _ if AccelType::of_cards_key(key).is_some() => {
+            job.kind == DocKind::JobSpec && job.cards().is_none()
+        }
         "name" => job.kind == DocKind::JobSpec && job.name.is_none(),
         _ => false,
     }

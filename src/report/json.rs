@@ -2,11 +2,12 @@
 
 use std::io::{self, Write};
 
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::{JudgedLimits, Renderer, Report, Request, Summary};
+use super::{Renderer, Report, Summary};
 use crate::units::{MIB, TimeLimit};
-use crate::vocab::AccelType;
+use crate::vocab::{AccelType, Amounts, LIMITS, Quantity};
 
 pub struct Json;
 
@@ -34,8 +35,14 @@ impl Serialize for Jobs<'_> {
                 accelerator_type: j.accelerator_type.map(AccelType::as_str),
                 verdict: j.verdict.as_str(),
                 reason: j.reason.as_deref(),
-                request: j.request.as_ref().map(RequestOut::from),
-                limits: j.limits.as_ref().map(LimitsOut::from),
+                request: j.request.as_ref().map(|r| AmountsOut {
+                    amounts: &r.amounts,
+                    limits: false,
+                }),
+                limits: j.limits.as_ref().map(|l| AmountsOut {
+                    amounts: l,
+                    limits: true,
+                }),
             })
         }))
     }
@@ -147,8 +154,8 @@ struct JobOut<'a> {
     accelerator_type: Option<&'a str>,
     verdict: &'static str,
     reason: Option<&'a str>,
-    request: Option<RequestOut>,
-    limits: Option<LimitsOut>,
+    request: Option<AmountsOut<'a>>,
+    limits: Option<AmountsOut<'a>>,
 }
 
 /// MiB as a JSON number: whole when it is whole.
@@ -166,51 +173,31 @@ fn seconds(t: TimeLimit) -> Option<u64> {
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestOut {
-    cpus: Option<u64>,
-    cards: Option<u64>,
-    #[serde(rename = "memoryMiB")]
-    memory_mib: Option<u64>,
-    nodes: Option<u64>,
-    walltime_seconds: Option<u64>,
+/// A job's `request` (`limits`: false) or `limits` object: one member per
+/// row of the limit table that has one, in the table's order, null where
+/// the value is absent.
+struct AmountsOut<'a> {
+    amounts: &'a Amounts,
+    limits: bool,
 }
 
-impl From<&Request> for RequestOut {
-    fn from(r: &Request) -> Self {
-        RequestOut {
-            cpus: r.cpus,
-            cards: r.cards,
-            memory_mib: r.memory.map(mib),
-            nodes: r.nodes,
-            walltime_seconds: r.walltime.and_then(seconds),
+impl Serialize for AmountsOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for row in LIMITS {
+            let member = match self.limits {
+                true => Some(row.limits_member),
+                false => row.request_member,
+            };
+            let Some(member) = member else { continue };
+            let value = self.amounts.get(row.limit).and_then(|v| match v {
+                Quantity::Count(n) => Some(n),
+                Quantity::Memory(bytes) => Some(mib(bytes)),
+                Quantity::Time(t) => seconds(t),
+            });
+            map.serialize_entry(member.name, &value)?;
         }
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LimitsOut {
-    cpus: Option<u64>,
-    cards: Option<u64>,
-    quota: Option<u64>,
-    #[serde(rename = "memoryMiB")]
-    memory_mib: Option<u64>,
-    nodes: Option<u64>,
-    max_time_seconds: Option<u64>,
-}
-
-impl From<&JudgedLimits> for LimitsOut {
-    fn from(l: &JudgedLimits) -> Self {
-        LimitsOut {
-            cpus: l.cpus,
-            cards: l.cards,
-            quota: l.quota,
-            memory_mib: l.memory.map(mib),
-            nodes: l.nodes,
-            max_time_seconds: l.max_time.and_then(seconds),
-        }
+        map.end()
     }
 }
 

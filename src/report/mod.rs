@@ -13,7 +13,7 @@ pub mod table;
 use std::io::{self, Write};
 
 use crate::diag::{Diagnostic, Severity};
-use crate::vocab::{AccelType, Pair};
+use crate::vocab::{AccelType, Amounts, Pair};
 pub use crate::vocab::{Format, Notice};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,38 +67,21 @@ impl JobEntry {
 }
 
 /// A job's request as the rules judged it, defaults applied (`nodes` 1 in a
-/// job spec, no cards for a cpu job); `None` where absent with no default
-/// or unreadable.
+/// job spec, no cards for a cpu job), by limit; absent where absent with no
+/// default or unreadable. Memory is in bytes per node.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Request {
-    pub cpus: Option<u64>,
-    /// Cards per node.
-    pub cards: Option<u64>,
+    pub amounts: Amounts,
     /// Where the cards were written, and under which key (for run-wide
     /// checks).
     pub cards_span: Option<crate::diag::Span>,
     pub cards_key: Option<&'static str>,
-    /// Bytes per node.
-    pub memory: Option<u64>,
-    pub nodes: Option<u64>,
-    pub walltime: Option<crate::units::TimeLimit>,
 }
 
-/// The limits a job was judged against: the group's, or a local policy's
-/// cap where it is stricter. `None` where unknown (or, for `quota`, where
-/// there is no separate quota).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JudgedLimits {
-    pub cpus: Option<u64>,
-    /// Cards per node in the group.
-    pub cards: Option<u64>,
-    /// The user's per-node quota for the job's card type, when above 0.
-    pub quota: Option<u64>,
-    /// Bytes per node.
-    pub memory: Option<u64>,
-    pub nodes: Option<u64>,
-    pub max_time: Option<crate::units::TimeLimit>,
-}
+/// The limits a job was judged against, by limit: the group's, or a local
+/// policy's cap where it is stricter. Absent where unknown (or, for the
+/// quota, where there is no separate quota). Memory is in bytes per node.
+pub type JudgedLimits = Amounts;
 
 #[derive(Clone, Debug)]
 pub struct FileReport {

@@ -1,11 +1,14 @@
 //! The JSON Schema of the version-1 JSON report (`schemas/report.schema.json`),
-//! generated here so that its list of codes is the program's own (`Code::ALL`):
-//! a new rule changes the schema without a hand edit. A test compares the
+//! generated here so that its list of codes is the program's own (`Code::ALL`)
+//! and a job's `request` and `limits` members are the limit table's
+//! (`vocab::LIMITS`): a new rule or limit changes the schema without a hand
+//! edit. A test compares the
 //! committed file with this text (`jobcheck schema report > schemas/report.schema.json`).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::diag::Code;
+use crate::vocab::{LIMITS, LimitKey};
 
 /// `schemas/report.schema.json`, as JSON Schema draft-07.
 pub fn report_schema() -> String {
@@ -189,79 +192,48 @@ fn jobs_items() -> Value {
     })
 }
 
+/// The members of a job's `limits` (`limits`: true) or `request` object,
+/// one per row of the limit table that has one, and their names in order.
+fn amounts(limits: bool) -> (Map<String, Value>, Vec<&'static str>) {
+    let mut properties = Map::new();
+    let mut names = Vec::new();
+    for row in LIMITS {
+        let member = match limits {
+            true => Some(row.limits_member),
+            false => row.request_member,
+        };
+        let Some(member) = member else { continue };
+        // The quota is shown only when above 0.
+        let minimum = if row.limit == LimitKey::Quota { 1 } else { 0 };
+        let mut property = json!({"type": ["integer", "null"], "minimum": minimum});
+        if let Some(doc) = member.doc {
+            property["description"] = json!(doc);
+        }
+        properties.insert(member.name.into(), property);
+        names.push(member.name);
+    }
+    (properties, names)
+}
+
 fn jobs_items_limits() -> Value {
+    let (properties, required) = amounts(true);
     json!({
         "type": ["object", "null"],
         "description": "What the job was judged against: the group's limits for its accelerator type, or a local policy cap where that is stricter. A field is null when the limit is unknown (or, for `maxTimeSeconds`, unlimited; for `quota`, when there is no separate quota). null when no limits were found for the job (unjudged, unknown group, no group).",
-        "required": ["cpus", "cards", "quota", "memoryMiB", "nodes", "maxTimeSeconds"],
+        "required": required,
         "additionalProperties": false,
-        "properties": {
-            "cpus": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Cores per node (cpuNumber)."
-            },
-            "cards": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Cards per node in the group (gpuNumber)."
-            },
-            "quota": {
-                "type": ["integer", "null"],
-                "minimum": 1,
-                "description": "Your per-node quota for the job's card type (nvLimits, dcuLimits or mluLimits) when above 0."
-            },
-            "memoryMiB": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Memory per node in MiB (memorySize)."
-            },
-            "nodes": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Nodes per job (nodeNumber)."
-            },
-            "maxTimeSeconds": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "The longest run time (maxTime); null when unlimited or unknown."
-            }
-        }
+        "properties": properties
     })
 }
 
 fn jobs_items_request() -> Value {
+    let (properties, required) = amounts(false);
     json!({
         "type": ["object", "null"],
         "description": "What the job asks, normalised, as the rules judged it: defaults applied (`nodes` 1 in a job spec, `cards` 0 for a cpu job or a job spec that names no cards). A field is null when absent with no default, or unreadable; `walltimeSeconds` is also null for `unlimited`. null when the document could not be read as a job.",
-        "required": ["cpus", "cards", "memoryMiB", "nodes", "walltimeSeconds"],
+        "required": required,
         "additionalProperties": false,
-        "properties": {
-            "cpus": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Cores per node."
-            },
-            "cards": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Accelerator cards per node, of `acceleratorType`."
-            },
-            "memoryMiB": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "Memory per node in whole MiB (base 1024), rounded up as Slurm rounds it (`512K` is 1 MiB)."
-            },
-            "nodes": {
-                "type": ["integer", "null"],
-                "minimum": 0
-            },
-            "walltimeSeconds": {
-                "type": ["integer", "null"],
-                "minimum": 0,
-                "description": "null when absent or unlimited."
-            }
-        }
+        "properties": properties
     })
 }
 
@@ -314,4 +286,29 @@ fn summary() -> Value {
             }
         }
     })
+}
+
+/// Whether the committed file at `path` (from the crate's root) holds
+/// `text`; with `JOBCHECK_BLESS` set, it is written first. The generated
+/// files (both schemas, the rules chapter) are kept current this way, so
+/// `JOBCHECK_BLESS=1 cargo test --lib` regenerates them all.
+#[cfg(test)]
+pub(crate) fn bless(path: &str, text: &str) -> bool {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if std::env::var_os("JOBCHECK_BLESS").is_some() {
+        std::fs::write(&path, text).expect("write a generated file");
+    }
+    std::fs::read_to_string(&path).unwrap_or_default() == text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_report_schema_is_current() {
+        assert!(
+            super::bless("schemas/report.schema.json", &super::report_schema()),
+            "schemas/report.schema.json is out of date: run `JOBCHECK_BLESS=1 cargo test --lib` \
+             (or `jobcheck schema report > schemas/report.schema.json`)"
+        );
+    }
 }

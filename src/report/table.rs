@@ -9,11 +9,21 @@ use unicode_width::UnicodeWidthStr;
 use super::{JobEntry, Report};
 use crate::diag::Code;
 use crate::units::{Duration, Memory, TimeLimit};
-use crate::vocab::AccelType;
+use crate::vocab::{AccelType, LIMITS, LimitKey, Quantity};
 
-const HEADERS: [&str; 8] = [
-    "job", "group", "cpus", "cards", "memory", "nodes", "walltime", "verdict",
-];
+/// The columns: the job, its group, one per limit of the limit table (by
+/// its name; the quota is shown in the cards' limit), its verdict.
+fn headers() -> Vec<&'static str> {
+    let mut out = vec!["job", "group"];
+    out.extend(
+        LIMITS
+            .iter()
+            .filter(|r| r.limit != LimitKey::Quota)
+            .map(|r| r.name),
+    );
+    out.push("verdict");
+    out
+}
 
 /// One cell: its text and whether it is over its limit.
 struct Cell {
@@ -54,67 +64,59 @@ fn time(t: TimeLimit) -> String {
     }
 }
 
+/// A value as the table writes it.
+fn text(q: Quantity) -> String {
+    match q {
+        Quantity::Count(n) => n.to_string(),
+        Quantity::Memory(bytes) => memory(bytes),
+        Quantity::Time(t) => time(t),
+    }
+}
+
 fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> {
-    let r = job.request.clone().unwrap_or_default();
+    let r = job.request.clone().unwrap_or_default().amounts;
     let judged = job.limits.is_some();
     let l = job.limits.clone().unwrap_or_default();
     let name = match &job.name {
         Some(name) => crate::escape::text(name).into_owned(),
         None => format!("{}#{}", crate::escape::path(path), job.document),
     };
-    let cards_limit = crate::vocab::binding(l.cards, l.quota, None).map(|b| b.0);
     let kind = job
         .accelerator_type
         .filter(|t| *t != AccelType::Cpu)
         .map(AccelType::as_str);
-    let cards = r.cards.map(|c| match kind {
-        Some(kind) if c > 0 => format!("{c} {kind}"),
-        _ => c.to_string(),
-    });
-    vec![
+    let mut cells = vec![
         plain(name),
         plain(
             job.resource_group
                 .as_deref()
                 .map_or_else(|| "-".into(), |g| crate::escape::text(g).into_owned()),
         ),
-        pair(
-            r.cpus.map(|c| c.to_string()),
-            l.cpus.map(|c| c.to_string()),
-            judged,
-            over(&[Code::CpusOverLimit]),
-        ),
-        pair(
-            cards,
-            cards_limit.map(|c| c.to_string()),
-            judged,
-            over(&[Code::AcceleratorsOverLimit]),
-        ),
-        pair(
-            r.memory.map(memory),
-            l.memory.map(memory),
-            judged,
-            over(&[Code::MemoryOverLimit]),
-        ),
-        pair(
-            r.nodes.map(|n| n.to_string()),
-            l.nodes.map(|n| n.to_string()),
-            judged,
-            over(&[Code::NodesOverLimit]),
-        ),
-        pair(
-            r.walltime.map(time),
-            l.max_time.map(time),
-            judged,
-            over(&[Code::WalltimeOverLimit]),
-        ),
-        plain(job.verdict.as_str()),
-    ]
+    ];
+    for row in LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+        let (request, limit) = match row.limit {
+            // The cards with their type, beside the group's cards or the
+            // user's quota, whichever binds.
+            LimitKey::Cards => (
+                r.number(row.limit).map(|c| match kind {
+                    Some(kind) if c > 0 => format!("{c} {kind}"),
+                    _ => c.to_string(),
+                }),
+                crate::vocab::binding(l.number(LimitKey::Cards), l.number(LimitKey::Quota), None)
+                    .map(|b| b.0.to_string()),
+            ),
+            key => (r.get(key).map(text), l.get(key).map(text)),
+        };
+        cells.push(pair(request, limit, judged, over(&[row.code])));
+    }
+    cells.push(plain(job.verdict.as_str()));
+    cells
 }
 
 /// The table, with a heading line.
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let mut rows: Vec<Vec<Cell>> = vec![HEADERS.iter().map(|h| plain(*h)).collect()];
+    let headers = headers();
+    let mut rows: Vec<Vec<Cell>> = vec![headers.iter().map(|h| plain(*h)).collect()];
     for file in &report.files {
         let found: HashSet<(Option<usize>, Code)> = file
             .diagnostics
@@ -130,7 +132,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
             rows.push(row(&file.path, job, &over));
         }
     }
-    let widths: Vec<usize> = (0..HEADERS.len())
+    let widths: Vec<usize> = (0..headers.len())
         .map(|i| {
             rows.iter()
                 .map(|r| UnicodeWidthStr::width(r[i].text.as_str()))

@@ -4,6 +4,9 @@ use super::{AccelType, Job, Reader, Value};
 use crate::diag::{Code, Diagnostic, Span};
 use crate::vocab::LimitKey;
 
+/// A platform body's key for the cards of any type.
+const BODY_CARDS: &str = super::fields::limit_field(LimitKey::Cards).body_key;
+
 /// A card key of a job spec: its type, where the key is, and its count.
 pub(super) type Cards = (AccelType, Span, Option<Value<u64>>);
 
@@ -116,15 +119,17 @@ impl Reader<'_> {
                         Code::AcceleratorTypeMismatch,
                         cards.span,
                         format!(
-                            "`gpuNumber` asks for {} {}, but acceleratorType is cpu",
+                            "`{BODY_CARDS}` asks for {} {}, but acceleratorType is cpu",
                             cards.value,
                             if cards.value == 1 { "card" } else { "cards" }
                         ),
                     )
                     .label("cards on a cpu job")
                     .note(t.span, "type stated here")
-                    .help("set `\"gpuNumber\": 0`, or choose acceleratorType gpu, dcu or mlu")
-                    .field("gpuNumber")
+                    .help(format!(
+                        "set `\"{BODY_CARDS}\": 0`, or choose acceleratorType gpu, dcu or mlu"
+                    ))
+                    .field(BODY_CARDS)
                     .requested(cards.value.to_string()),
                 );
             }

@@ -1,10 +1,16 @@
 //! The one table of the keys jobcheck reads, for both kinds of document.
 //! The reader's known keys, required keys and their help, the allowed values
 //! and their "did you mean", and `schemas/job.schema.json` all come from it.
+//! The keys that request a limit come from the limit table
+//! ([`crate::vocab::LIMITS`]): `FIELDS` places them among the others and
+//! says which are required; a limit's key it does not place is known all
+//! the same, optional, after the others of its kind.
+
+use std::sync::LazyLock;
 
 use super::DocKind;
-use crate::diag::Code;
-use crate::vocab::{AccelType, LimitKey};
+use crate::vocab::{AccelType, LimitKey, Measure};
+pub use crate::vocab::{LIMITS, LimitField, limit_field};
 
 /// The accelerator types, in the order the platform documents them.
 pub const ACCELERATOR_TYPES: &[&str] = &["gpu", "dcu", "mlu", "cpu"];
@@ -127,36 +133,13 @@ pub const FIELDS: &[Field] = &[
         "The accelerator type (gpu, dcu, mlu or cpu, any case); inferred from gpus/dcus/mlus when absent.",
     )
     .same_as("acceleratorType"),
-    spec(
-        "nodes",
-        Ty::Count { min: 1 },
-        "Nodes; default 1.",
-    )
-    .same_as("taskNumber"),
-    spec("cpus", Ty::Count { min: 1 }, "CPU cores per node.")
-        .needed("add `cpus: N`, the cores per node")
-        .same_as("cpuNumber"),
-    spec(
-        AccelType::Gpu.cards_key(),
-        Ty::Count { min: 0 },
-        "GPU cards per node (at most one of gpus, dcus, mlus).",
-    )
-    .same_as("gpuNumber"),
+    spec_limit(LimitKey::Nodes),
+    spec_limit(LimitKey::Cpus).needed("add `cpus: N`, the cores per node"),
+    spec_limit(LimitKey::Cards),
     spec(AccelType::Dcu.cards_key(), Ty::Count { min: 0 }, "DCU cards per node.").same_as("gpuNumber"),
     spec(AccelType::Mlu.cards_key(), Ty::Count { min: 0 }, "MLU cards per node.").same_as("gpuNumber"),
-    spec(
-        "memory",
-        Ty::Memory,
-        "Memory per node: a number with a unit K, M, G or T (also KB/KiB, …; base 1024), e.g. 16G. A bare number is MiB.",
-    )
-    .needed("add `memory: 16G`, the memory per node")
-    .same_as("ramSize"),
-    spec(
-        "walltime",
-        Ty::Time,
-        "The longest run time: D-HH:MM:SS, HH:MM:SS, MM:SS, MM, a suffix form (90m, 36h, 2d, 1d12h) or unlimited.",
-    )
-    .same_as("timeoutLimit"),
+    spec_limit(LimitKey::Memory).needed("add `memory: 16G`, the memory per node"),
+    spec_limit(LimitKey::Time),
     // The platform body: POST /ai/openapi/v2/instance-service/task.
     body("instanceServiceName", REQUIRED_TEXT, "The instance's name.")
         .needed("add the instance's name")
@@ -185,16 +168,10 @@ pub const FIELDS: &[Field] = &[
         .needed("add the image `\"version\"`"),
     body("imagePath", REQUIRED_TEXT, "The image path.")
         .needed("add the `\"imagePath\"` of the container image"),
-    body(
-        "timeoutLimit",
-        Ty::Time,
-        "When the instance stops: unlimited, or H:MM:SS (hours may exceed 23).",
-    )
-    .needed("add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\" or \"unlimited\"")
-    .same_as("walltime"),
-    body("taskNumber", Ty::Count { min: 1 }, "Nodes (instance tasks), a JSON integer.")
-        .needed("add `\"taskNumber\"`, the number of nodes")
-        .same_as("nodes"),
+    body_limit(LimitKey::Time).needed(
+        "add `\"timeoutLimit\"`, the longest run time, e.g. \"02:00:00\" or \"unlimited\"",
+    ),
+    body_limit(LimitKey::Nodes).needed("add `\"taskNumber\"`, the number of nodes"),
     body("resourceGroup", REQUIRED_TEXT, "The resource group to run in.")
         .needed("add the `\"resourceGroup\"` to run in")
         .same_as("resourceGroup"),
@@ -218,19 +195,9 @@ pub const FIELDS: &[Field] = &[
         OPTIONAL_TEXT,
         "The start script; required and non-empty when useStartScript is true.",
     ),
-    body("cpuNumber", Ty::Count { min: 1 }, "CPU cores per node, a JSON integer.")
-        .needed("add `\"cpuNumber\"`, the cores per node")
-        .same_as("cpus"),
-    body("ramSize", Ty::Memory, "Memory per node in MiB, a JSON integer.")
-        .needed("add `\"ramSize\"`, the memory per node in MiB")
-        .same_as("memory"),
-    body(
-        "gpuNumber",
-        Ty::Count { min: 0 },
-        "Accelerator cards per node (of acceleratorType), a JSON integer.",
-    )
-    .needed("add `\"gpuNumber\"`, the cards per node (0 for none)")
-    .same_as("gpus"),
+    body_limit(LimitKey::Cpus).needed("add `\"cpuNumber\"`, the cores per node"),
+    body_limit(LimitKey::Memory).needed("add `\"ramSize\"`, the memory per node in MiB"),
+    body_limit(LimitKey::Cards).needed("add `\"gpuNumber\"`, the cards per node (0 for none)"),
     body(
         "mountInfoList",
         Ty::Mounts,
@@ -249,9 +216,57 @@ pub const FIELDS: &[Field] = &[
     body("startScriptPath", OPTIONAL_TEXT, "The start script's path, from the instance detail."),
 ];
 
+/// What a limit's value is in a document: its row's measure.
+const fn ty_of(measure: Measure) -> Ty {
+    match measure {
+        Measure::Count { min } => Ty::Count { min },
+        Measure::Memory => Ty::Memory,
+        Measure::Time => Ty::Time,
+    }
+}
+
+/// A limit's key in a job spec, from its row of the limit table.
+const fn spec_limit(key: LimitKey) -> Field {
+    let row = limit_field(key);
+    spec(row.spec_key, ty_of(row.measure), row.spec_doc).same_as(row.body_key)
+}
+
+/// A limit's key in a platform body, from its row of the limit table.
+const fn body_limit(key: LimitKey) -> Field {
+    let row = limit_field(key);
+    body(row.body_key, ty_of(row.measure), row.body_doc).same_as(row.spec_key)
+}
+
+/// `FIELDS`, then each limit's key that `FIELDS` does not place, for both
+/// kinds of document (optional, described by the limit's row).
+static ALL: LazyLock<Vec<Field>> = LazyLock::new(|| {
+    let mut all = FIELDS.to_vec();
+    for row in LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+        for field in [spec_limit(row.limit), body_limit(row.limit)] {
+            if !all.iter().any(|f| f.doc == field.doc && f.key == field.key) {
+                all.push(field);
+            }
+        }
+    }
+    all
+});
+
+/// Every key of both kinds of document.
+pub fn all() -> &'static [Field] {
+    &ALL
+}
+
 /// The keys of one kind of document, in table order.
 pub fn of(doc: DocKind) -> impl Iterator<Item = &'static Field> {
-    FIELDS.iter().filter(move |f| f.doc == doc)
+    ALL.iter().filter(move |f| f.doc == doc)
+}
+
+/// The key that requests a limit in one kind of document.
+pub fn key_in(row: &LimitField, doc: DocKind) -> &'static str {
+    match doc {
+        DocKind::JobSpec => row.spec_key,
+        DocKind::PlatformBody => row.body_key,
+    }
 }
 
 /// The known keys of one kind of document.
@@ -273,130 +288,6 @@ pub fn spec_only(key: &str) -> bool {
     get(DocKind::JobSpec, key).is_some() && get(DocKind::PlatformBody, key).is_none()
 }
 
-/// One limit the rules judge: the keys that request it, the field of the
-/// group's limits that bounds it, the rule that fires, and how a value is
-/// worded. `check_limits`, `explain` (through its tests) and the reader's
-/// keys meet here.
-#[derive(Clone, Copy, Debug)]
-pub struct LimitField {
-    pub limit: LimitKey,
-    /// The key in a job spec (the card keys are the accelerator type's).
-    pub spec_key: &'static str,
-    /// The key in a platform body.
-    pub body_key: &'static str,
-    /// The field of the group's limits (the API's `data`, a limits file).
-    pub api_field: &'static str,
-    /// The rule that fires when the request exceeds the limit.
-    pub code: Code,
-    /// The unit of one limit value, as messages write it.
-    pub unit: &'static str,
-    /// What a request's whole number counts (`cores`), for the reader's
-    /// messages; empty for amounts that are not counts.
-    pub noun: &'static str,
-}
-
-impl LimitField {
-    /// The key that requests this limit in one kind of document.
-    pub fn key_in(&self, doc: DocKind) -> &'static str {
-        match doc {
-            DocKind::JobSpec => self.spec_key,
-            DocKind::PlatformBody => self.body_key,
-        }
-    }
-}
-
-const fn limit(
-    limit: LimitKey,
-    spec_key: &'static str,
-    body_key: &'static str,
-    api_field: &'static str,
-    code: Code,
-    unit: &'static str,
-    noun: &'static str,
-) -> LimitField {
-    LimitField {
-        limit,
-        spec_key,
-        body_key,
-        api_field,
-        code,
-        unit,
-        noun,
-    }
-}
-
-/// Every limit the rules judge. The card quota's field depends on the
-/// accelerator type (`AccelType::quota_field`).
-pub const LIMITS: &[LimitField] = &[
-    limit(
-        LimitKey::Cpus,
-        "cpus",
-        "cpuNumber",
-        "cpuNumber",
-        Code::CpusOverLimit,
-        "cores per node",
-        "cores",
-    ),
-    limit(
-        LimitKey::Cards,
-        "gpus",
-        "gpuNumber",
-        "gpuNumber",
-        Code::AcceleratorsOverLimit,
-        "cards per node",
-        "cards",
-    ),
-    limit(
-        LimitKey::Quota,
-        "gpus",
-        "gpuNumber",
-        "nvLimits",
-        Code::AcceleratorsOverLimit,
-        "cards per node",
-        "cards",
-    ),
-    limit(
-        LimitKey::Memory,
-        "memory",
-        "ramSize",
-        "memorySize",
-        Code::MemoryOverLimit,
-        "MiB per node",
-        "",
-    ),
-    limit(
-        LimitKey::Nodes,
-        "nodes",
-        "taskNumber",
-        "nodeNumber",
-        Code::NodesOverLimit,
-        "nodes",
-        "nodes",
-    ),
-    limit(
-        LimitKey::Time,
-        "walltime",
-        "timeoutLimit",
-        "maxTime",
-        Code::WalltimeOverLimit,
-        "run time",
-        "",
-    ),
-];
-
-/// The table's row for a limit (evaluated at compile time where the
-/// rules name a limit, so a missing row does not build).
-pub const fn limit_field(key: LimitKey) -> &'static LimitField {
-    let mut i = 0;
-    while i < LIMITS.len() {
-        if LIMITS[i].limit as u8 == key as u8 {
-            return &LIMITS[i];
-        }
-        i += 1;
-    }
-    panic!("every limit key has a row in LIMITS")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,7 +300,7 @@ mod tests {
                 assert!(!keys[..i].contains(k), "{k} twice");
             }
         }
-        for f in FIELDS {
+        for f in all() {
             let other = match f.doc {
                 DocKind::JobSpec => DocKind::PlatformBody,
                 DocKind::PlatformBody => DocKind::JobSpec,
@@ -447,21 +338,11 @@ mod tests {
         );
     }
     #[test]
-    fn every_limit_has_one_row_whose_keys_the_reader_knows() {
-        for key in [
-            LimitKey::Cpus,
-            LimitKey::Cards,
-            LimitKey::Quota,
-            LimitKey::Memory,
-            LimitKey::Nodes,
-            LimitKey::Time,
-        ] {
-            assert_eq!(
-                LIMITS.iter().filter(|l| l.limit == key).count(),
-                1,
-                "{key:?}"
-            );
-            let row = limit_field(key);
+    fn every_limit_has_its_row_whose_keys_the_reader_knows() {
+        // The variants and rows are one list, so each key has one row.
+        for row in LIMITS {
+            assert_eq!(limit_field(row.limit).limit, row.limit);
+            let key = row.limit;
             assert!(get(DocKind::JobSpec, row.spec_key).is_some(), "{key:?}");
             assert!(
                 get(DocKind::PlatformBody, row.body_key).is_some(),

@@ -568,7 +568,7 @@ impl Reader<'_> {
     fn judged(&mut self, e: &Entry) -> Option<(LimitKey, Option<Value<Amount>>)> {
         let row = fields::LIMITS
             .iter()
-            .find(|l| l.limit != LimitKey::Quota && l.key_in(self.kind) == e.key)?;
+            .find(|l| l.limit != LimitKey::Quota && fields::key_in(l, self.kind) == e.key)?;
         let field = fields::get(self.kind, &e.key)?;
         let key = field.key;
         let value = match field.ty {
@@ -772,7 +772,7 @@ mod tests {
                 let got = job.amounts.get(&row.limit);
                 assert_eq!(
                     got.map(|v| v.key),
-                    Some(row.key_in(kind)),
+                    Some(fields::key_in(row, kind)),
                     "{:?}",
                     row.limit
                 );

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::DocKind;
 use super::fields::{self, ACCELERATOR_TYPES, Field, Ty};
+use crate::vocab::{AccelType, LimitKey};
 
 /// The value grammars the reader's `units` take, as regular expressions.
 /// They mirror `units::Memory::parse` and `units::TimeLimit::parse`: change
@@ -188,7 +189,7 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
     let mut rules = Vec::new();
     match doc {
         DocKind::JobSpec => {
-            let cards = ["gpus", "dcus", "mlus"];
+            let cards = AccelType::CARD_TYPES.map(|t| t.cards_key());
             // At most one kind of card.
             let pairs: Vec<Value> = [(0, 1), (0, 2), (1, 2)]
                 .iter()
@@ -196,7 +197,11 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
                 .collect();
             rules.push(json!({"not": {"anyOf": pairs}}));
             // A stated type takes only its own cards; cpu takes none above 0.
-            for (t, own) in ACCELERATOR_TYPES.iter().zip(["gpus", "dcus", "mlus", ""]) {
+            for t in ACCELERATOR_TYPES {
+                let own = match AccelType::parse(t) {
+                    Some(AccelType::Cpu) | None => "",
+                    Some(card) => card.cards_key(),
+                };
                 let stated = states(
                     "acceleratorType",
                     json!({"type": "string", "pattern": any_case(&[t])}),
@@ -221,7 +226,7 @@ fn cross_rules(doc: DocKind) -> Vec<Value> {
         DocKind::PlatformBody => {
             rules.push(json!({
                 "if": states("acceleratorType", json!({"const": "cpu"})),
-                "then": {"properties": {"gpuNumber": {"maximum": 0}}}
+                "then": {"properties": {fields::limit_field(LimitKey::Cards).body_key: {"maximum": 0}}}
             }));
             rules.push(json!({
                 "if": states("useStartScript", json!({"const": true})),
@@ -293,6 +298,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_committed_job_schema_is_current() {
+        assert!(
+            crate::report::schema::bless("schemas/job.schema.json", &job_schema()),
+            "schemas/job.schema.json is out of date: run `JOBCHECK_BLESS=1 cargo test --lib` \
+             (or `jobcheck schema job > schemas/job.schema.json`)"
+        );
+    }
+
+    #[test]
     fn any_case_patterns() {
         assert_eq!(any_case(&["gpu", "x-1"]), r"^\s*([Gg][Pp][Uu]|[Xx]\-1)\s*$");
     }
@@ -300,7 +314,7 @@ mod tests {
     #[test]
     fn every_table_key_is_in_the_schema() {
         let schema: Value = serde_json::from_str(&job_schema()).unwrap();
-        for f in fields::FIELDS {
+        for f in fields::all() {
             let kind = match f.doc {
                 DocKind::JobSpec => "JobSpec",
                 DocKind::PlatformBody => "PlatformBody",
