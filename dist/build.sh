@@ -80,10 +80,16 @@ if want macos; then
   # given to the final link only.
   stubs=$CARGO_TARGET_DIR/macos-stubs
   python3 dist/macos_stubs.py "$stubs"
+  # zig would otherwise ask for the newest macOS it knows. 11.0 (Big Sur)
+  # is the first with Apple silicon.
+  export MACOSX_DEPLOYMENT_TARGET=11.0
   for target in x86_64-apple-darwin aarch64-apple-darwin; do
     say "$target (linked by zig)"
     build_std cargo-zigbuild rustc --release --locked --target "$target" --bin jobcheck \
       -- -L "framework=$stubs"
+    # No Mac here to run it: check its minimum macOS, that it loads only
+    # system libraries, and (arm64) that its code signature holds.
+    python3 dist/macho_check.py "$CARGO_TARGET_DIR/$target/release/jobcheck" "$MACOSX_DEPLOYMENT_TARGET"
     archive "$target" "$CARGO_TARGET_DIR/$target/release/jobcheck"
   done
 fi

@@ -671,7 +671,8 @@ mod tests {
         });
         let target = Url::parse(&format!("http://127.0.0.1:{port}/x")).unwrap();
         let budget = Duration::from_secs(20);
-        for _ in 0..2 {
+        const REQUESTS: usize = 5;
+        for _ in 0..REQUESTS {
             let deadline = Deadline {
                 at: Instant::now() + budget,
                 budget,
@@ -681,8 +682,13 @@ mod tests {
                 c.get(target.clone())
             })
             .unwrap();
+            // A connection goes back to the pool a moment after its body is
+            // read; on a loaded machine the next request may start first and
+            // open another. A client per request would open one every time.
+            std::thread::sleep(Duration::from_millis(50));
         }
-        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+        let opened = accepted.load(Ordering::SeqCst);
+        assert!(opened < REQUESTS, "{opened} connections for {REQUESTS} requests: no reuse");
     }
 
     #[test]
@@ -712,8 +718,8 @@ mod tests {
             // (on a loaded machine, where the wait itself ran late) at it.
             let e = r.unwrap_err();
             assert!(e.contains("no time left") || e.contains("no answer"), "{e}");
-            // Not a hang (a generous bound: the machine may be busy).
-            assert!(Instant::now() < deadline + Duration::from_secs(2));
+            // Not a hang (only a hang guard: the machine may be busy).
+            assert!(Instant::now() < deadline + Duration::from_secs(60));
             assert!((1..=2).contains(&calls));
             let r: Result<u8, String> = retrying(
                 Instant::now() + Duration::from_secs(5),
