@@ -19,6 +19,7 @@ use jobcheck::request::AccelType;
 
 mod cli;
 use clap::builder::TypedValueParser as _;
+use cli::failure::{Failure, Outcome};
 use cli::terminal::Terminal;
 use cli::values::{Candidates, accelerators, codes, format_name, parse_accel};
 
@@ -253,11 +254,13 @@ fn main() -> ExitCode {
             if !looks_like_path(first)
                 && let Some(near) = jobcheck::diag::did_you_mean(first, COMMANDS)
             {
-                eprintln!(
-                    "error: unrecognized subcommand `{first}`\n\n  tip: did you mean `{near}`?\n\n\
-                     For more information, try `jobcheck --help`."
-                );
-                return ExitCode::from(USAGE);
+                return report_failure(Failure::shown(
+                    format!(
+                        "error: unrecognized subcommand `{first}`\n\n  tip: did you mean `{near}`?\n\n\
+                         For more information, try `jobcheck --help`.\n"
+                    ),
+                    USAGE,
+                ));
             }
             args.insert(1, "check".into());
         }
@@ -269,9 +272,22 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { USAGE } else { 0 });
         }
     };
-    ExitCode::from(match cli.command {
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => report_failure(failure),
+    }
+}
+
+/// The one place a failure is shown.
+fn report_failure(failure: Failure) -> ExitCode {
+    eprint!("{}", failure.text());
+    ExitCode::from(failure.code)
+}
+
+fn run(command: Command) -> Outcome {
+    match command {
         Command::Check(args) => check(args),
-        Command::Lsp => jobcheck::lsp::serve(std::io::stdin(), std::io::stdout()),
+        Command::Lsp => Ok(jobcheck::lsp::serve(std::io::stdin(), std::io::stdout())),
         Command::Limits(args) => limits(args),
         Command::Explain { code, list } => explain(code.as_deref(), list),
         Command::Schema { which } => {
@@ -288,47 +304,40 @@ fn main() -> ExitCode {
             emit(&script, 0)
         }
         Command::Man { out_dir } => man(out_dir),
-    })
+    }
 }
 
 /// Write to standard output. A closed pipe (`| head -1`) ends the output
 /// quietly, as other tools do, and the command keeps its exit code.
-fn emit(bytes: &[u8], code: u8) -> u8 {
+fn emit(bytes: &[u8], code: u8) -> Outcome {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
-        Ok(()) => code,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
-        Err(e) => usage_error(format!("cannot write to standard output: {e}")),
+        Ok(()) => Ok(code),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(Failure::usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 
-fn man(out_dir: Option<PathBuf>) -> u8 {
-    let pages = match jobcheck::man::pages(Cli::command()) {
-        Ok(pages) => pages,
-        Err(e) => return usage_error(format!("cannot render the man pages: {e}")),
-    };
+fn man(out_dir: Option<PathBuf>) -> Outcome {
+    let pages = jobcheck::man::pages(Cli::command())
+        .map_err(|e| Failure::usage(format!("cannot render the man pages: {e}")))?;
     let Some(dir) = out_dir else {
         // The top page on standard output: `jobcheck man > jobcheck.1`.
         return emit(&pages[0].roff, 0);
     };
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        return usage_error(format!("cannot create `{}`: {e}", dir.display()));
-    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Failure::usage(format!("cannot create `{}`: {e}", dir.display())))?;
     let mut written = Vec::new();
     for page in &pages {
         let path = dir.join(&page.file_name);
-        if let Err(e) = std::fs::write(&path, &page.roff) {
-            return usage_error(format!("cannot write `{}`: {e}", path.display()));
-        }
+        std::fs::write(&path, &page.roff)
+            .map_err(|e| Failure::usage(format!("cannot write `{}`: {e}", path.display())))?;
         written.push(format!("{}\n", path.display()));
     }
     emit(written.concat().as_bytes(), 0)
-}
-
-fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {}", escape::lines(&message.to_string()));
-    USAGE
 }
 
 fn style(color: ColorChoice, to_terminal: bool) -> Style {
@@ -349,10 +358,10 @@ fn style(color: ColorChoice, to_terminal: bool) -> Style {
 
 /// The settings, resolved once by the library's one resolver (flags,
 /// environment, user configuration, project configuration, defaults).
-fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, u8> {
+fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     settings::resolve(flags, &Env::process(), &cwd, paths).map_err(|e| match e {
-        SettingsError::Value(message) => usage_error(message),
+        SettingsError::Value(message) => Failure::usage(message),
         SettingsError::File(bad, scope) => {
             let what = match scope {
                 Scope::User => "user configuration",
@@ -364,18 +373,17 @@ fn resolve(flags: &Flags, paths: &[PathBuf]) -> Result<Settings, u8> {
 }
 
 /// A limits or configuration file that cannot be used: shown, then exit 2.
-fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> u8 {
+fn bad_file(bad: &jobcheck::limits::file::BadFile, what: &str) -> Failure {
     let style = style(ColorChoice::Auto, std::io::stderr().is_terminal());
-    eprint!("{}", report::render_bad_file(bad, style, what));
-    USAGE
+    Failure::shown(report::render_bad_file(bad, style, what), USAGE)
 }
 
-fn read_limits_file(path: &std::path::Path, follow: bool) -> Result<FileSource, u8> {
+fn read_limits_file(path: &std::path::Path, follow: bool) -> Result<FileSource, Failure> {
     let text = jobcheck::fsread::confined(path, follow, true)
         .and_then(|()| jobcheck::fsread::read_small(path))
         .map_err(|e| {
             let shown = pipeline::display_path(path);
-            usage_error(format!("cannot read limits file `{shown}`: {e}"))
+            Failure::usage(format!("cannot read limits file `{shown}`: {e}"))
         })?;
     let source = FileSource::parse(&pipeline::display_path(path), &text)
         .map_err(|bad| bad_file(&bad, "limits file"))?;
@@ -396,7 +404,7 @@ fn cache_mode(args: &LimitArgs) -> CacheMode {
 }
 
 /// The platform API; without an endpoint, it is discovered from the token.
-fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSource>, u8> {
+fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSource>, Failure> {
     let sink = std::sync::Arc::new(Terminal::new());
     let options = ApiOptions {
         cache_mode: cache_mode(args),
@@ -405,26 +413,17 @@ fn api_source(args: &LimitArgs, settings: &Settings) -> Result<Box<dyn LimitSour
     };
     ApiSource::from_env(options, sink)
         .map(|s| Box::new(s) as Box<dyn LimitSource>)
-        .map_err(|e| {
-            eprintln!("error: {}", escape::lines(&e.to_string()));
-            verdict::of_failure(e.class())
-        })
+        .map_err(|e| Failure::error(e.to_string(), verdict::of_failure(e.class())))
 }
 
-fn check(args: CheckArgs) -> u8 {
-    let settings = match resolve(&args.limits.flags(args.format), &args.paths) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+fn check(args: CheckArgs) -> Outcome {
+    let settings = resolve(&args.limits.flags(args.format), &args.paths)?;
     if args.show_settings {
         let text = serde_json::to_string_pretty(&settings.to_json()).unwrap_or_default();
         return emit(format!("{text}\n").as_bytes(), 0);
     }
     let mut config = settings.config.clone();
-    let baseline = match args.fixing.prepare(&mut config) {
-        Ok(baseline) => baseline,
-        Err(message) => return usage_error(message),
-    };
+    let baseline = args.fixing.prepare(&mut config).map_err(Failure::usage)?;
     let selection = Selection {
         stdin_name: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
@@ -433,22 +432,13 @@ fn check(args: CheckArgs) -> u8 {
         config_exclude: config.exclude.clone(),
         follow: args.limits.follow,
     };
-    let inputs = match pipeline::collect_inputs(&args.paths, &selection) {
-        Ok(inputs) => inputs,
-        Err(e) => return usage_error(e),
-    };
+    let inputs = pipeline::collect_inputs(&args.paths, &selection).map_err(Failure::usage)?;
     // Without limits, the files are still read and their structural
     // problems shown; the run then ends with exit 2 and how to give limits.
     let mut no_limits = None;
     let source: Box<dyn LimitSource> = match &settings.limits {
-        LimitsFrom::File(path, _) => match read_limits_file(path, args.limits.follow) {
-            Ok(file) => Box::new(file),
-            Err(code) => return code,
-        },
-        LimitsFrom::Api => match api_source(&args.limits, &settings) {
-            Ok(source) => source,
-            Err(code) => return code,
-        },
+        LimitsFrom::File(path, _) => Box::new(read_limits_file(path, args.limits.follow)?),
+        LimitsFrom::Api => api_source(&args.limits, &settings)?,
         LimitsFrom::None(message) => {
             no_limits = Some(message.clone());
             Box::new(NoLimits)
@@ -490,20 +480,14 @@ fn check(args: CheckArgs) -> u8 {
         }
         (report, done)
     } else {
-        let report = match pipeline::check_bounded(inputs, source.as_ref(), &options) {
-            Ok(report) => report,
-            Err(too_many) => return usage_error(too_many),
-        };
+        let report =
+            pipeline::check_bounded(inputs, source.as_ref(), &options).map_err(Failure::usage)?;
         (report, jobcheck::fix::Finish::default())
     };
     if let Some(path) = &args.fixing.write_baseline {
-        return match jobcheck::fix::write_baseline(path, &report) {
-            Ok((lines, code)) => {
-                lines.iter().for_each(|l| eprintln!("{l}"));
-                code
-            }
-            Err(message) => usage_error(message),
-        };
+        let (lines, code) = jobcheck::fix::write_baseline(path, &report).map_err(Failure::usage)?;
+        lines.iter().for_each(|l| eprintln!("{l}"));
+        return Ok(code);
     }
     if args.limits.verbose {
         for p in &report.passed_over {
@@ -536,7 +520,7 @@ fn check(args: CheckArgs) -> u8 {
     if let Err(e) = written
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        return usage_error(format!("cannot write the report: {e}"));
+        return Err(Failure::usage(format!("cannot write the report: {e}")));
     }
     if format != Format::Human || args.quiet {
         // Machine formats and quiet output stay clean on stdout; run-wide
@@ -550,12 +534,12 @@ fn check(args: CheckArgs) -> u8 {
         .iter()
         .for_each(|l| eprintln!("{l}"));
     if let Some(message) = no_limits {
-        return usage_error(message);
+        return Err(Failure::usage(message));
     }
     let code = pipeline::exit_code(&report, args.deny_warnings).max(done.failed as u8 * USAGE);
     match done.stdin {
         Some(text) => emit(&text, code),
-        None => code,
+        None => Ok(code),
     }
 }
 
@@ -574,32 +558,26 @@ impl LimitSource for NoLimits {
     }
 }
 
-fn limits(args: LimitsArgs) -> u8 {
-    let settings = match resolve(&args.limits.flags(None), &[]) {
-        Ok(settings) => settings,
-        Err(code) => return code,
-    };
+fn limits(args: LimitsArgs) -> Outcome {
+    let settings = resolve(&args.limits.flags(None), &[])?;
     let shown = match &settings.limits {
-        LimitsFrom::None(message) => return usage_error(message),
-        LimitsFrom::File(path, _) => match read_limits_file(path, args.limits.follow) {
-            Ok(file) => show::from_file(file.sets(), &args.group, args.accelerator),
-            Err(code) => return code,
-        },
+        LimitsFrom::None(message) => return Err(Failure::usage(message)),
+        LimitsFrom::File(path, _) => {
+            let file = read_limits_file(path, args.limits.follow)?;
+            show::from_file(file.sets(), &args.group, args.accelerator)
+        }
         LimitsFrom::Api => {
             let Some(accelerator) = args.accelerator else {
-                return usage_error(
+                return Err(Failure::usage(
                     "give --accelerator TYPE: the platform answers for one accelerator type at a time",
-                );
+                ));
             };
             if args.group.is_empty() {
-                return usage_error(
+                return Err(Failure::usage(
                     "give --group GROUP: the platform's groups are listed only from a limits file",
-                );
+                ));
             }
-            let source = match api_source(&args.limits, &settings) {
-                Ok(source) => source,
-                Err(code) => return code,
-            };
+            let source = api_source(&args.limits, &settings)?;
             let pairs: Vec<Pair> = args
                 .group
                 .iter()
@@ -617,33 +595,25 @@ fn limits(args: LimitsArgs) -> u8 {
             let json = args.format == LimitsFormat::Json;
             // A set with no readable limit is no answer: said, exit 3.
             let unreadable = show::take_unreadable(&mut shown);
-            for message in &unreadable {
-                eprintln!("error: {message}");
+            if !shown.is_empty() {
+                let caps = |group: &str| settings.config.caps(group);
+                let text = show::render(&shown, json, args.group.len() == 1, &caps);
+                emit(text.as_bytes(), 0)?;
             }
-            let code = if unreadable.is_empty() {
-                0
+            if unreadable.is_empty() {
+                Ok(0)
             } else {
-                UNAVAILABLE
-            };
-            if shown.is_empty() && !unreadable.is_empty() {
-                return code;
+                Err(Failure::errors(unreadable, UNAVAILABLE))
             }
-            let caps = |group: &str| settings.config.caps(group);
-            emit(
-                show::render(&shown, json, args.group.len() == 1, &caps).as_bytes(),
-                code,
-            )
         }
-        Err(refusal) => {
-            for message in &refusal.messages {
-                eprintln!("error: {}", escape::lines(message));
-            }
-            verdict::of_failure(refusal.class)
-        }
+        Err(refusal) => Err(Failure::errors(
+            refusal.messages,
+            verdict::of_failure(refusal.class),
+        )),
     }
 }
 
-fn explain(code: Option<&str>, list: bool) -> u8 {
+fn explain(code: Option<&str>, list: bool) -> Outcome {
     use jobcheck::diag::Code;
     // `explain` alone lists the codes, as `explain --list` does.
     if list || code.is_none() {
@@ -672,10 +642,13 @@ fn explain(code: Option<&str>, list: bool) -> u8 {
                 1 => format!("\n\n  tip: did you mean {}?", names[0]),
                 _ => format!("\n\n  tip: did you mean one of {}?", names.join(", ")),
             };
-            eprintln!(
-                "error: unknown code `{name}`{hint}\n\n`jobcheck explain --list` lists every code."
-            );
-            USAGE
+            Err(Failure::shown(
+                format!(
+                    "error: unknown code `{}`{hint}\n\n`jobcheck explain --list` lists every code.\n",
+                    escape::lines(name)
+                ),
+                USAGE,
+            ))
         }
     }
 }

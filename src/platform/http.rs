@@ -688,7 +688,10 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
         }
         let opened = accepted.load(Ordering::SeqCst);
-        assert!(opened < REQUESTS, "{opened} connections for {REQUESTS} requests: no reuse");
+        assert!(
+            opened < REQUESTS,
+            "{opened} connections for {REQUESTS} requests: no reuse"
+        );
     }
 
     #[test]
