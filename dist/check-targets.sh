@@ -37,3 +37,6 @@ for target in "${targets[@]}"; do
   esac
   echo "cargo check --target $target: ok ($((SECONDS - start)) s)"
 done
+# The macOS link's framework stubs are written from the locked binding
+# crates; a lock change that breaks them shows here, not at release time.
+python3 dist/macos_stubs.py "$CARGO_TARGET_DIR/macos-stubs"
