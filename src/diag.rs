@@ -48,7 +48,7 @@ macro_rules! codes {
 macro_rules! codes_and_limit_rules {
     ([$($entries:tt)*] $(
         $(#[doc = $doc:literal])* $key:ident { $($row:tt)* }
-        $(rule $rule:ident = $rule_name:literal, $sev:ident { $($text:tt)* })?
+        $(=> rule $rule:ident = $rule_name:literal, $sev:ident { $($text:tt)* })?
     )*) => {
         rules! { $($entries)* $($($rule = $rule_name, $sev { $($text)* })?)* }
     };

@@ -17,12 +17,12 @@ use crate::units::TimeLimit;
 /// Defines [`LimitKey`] and [`LIMITS`] from the table's rows (the list in
 /// [`limit_table!`](crate::limit_table)): each variant with its row, in the
 /// same order (so a key's row is `LIMITS[key as usize]`). A row that
-/// declares its rule (`rule Name = "name", Severity { … }`) has that code as
+/// declares its rule (`=> rule Name = "name", Severity { … }`) has that code as
 /// its `code`.
 macro_rules! limits {
     ($(
         $(#[doc = $doc:literal])* $key:ident { $($row:tt)* }
-        $(rule $rule:ident = $rule_name:literal, $sev:ident { $($text:tt)* })?
+        $(=> rule $rule:ident = $rule_name:literal, $sev:ident { $($text:tt)* })?
     )*) => {
         /// A limit the rules judge, whichever source or field it came from.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -159,7 +159,7 @@ const fn member_when_set(name: &'static str, doc: &'static str) -> Member {
 /// (`AccelType::quota_field`); its row names the gpu one.
 ///
 /// A row's `code` names a rule of `diag.rs`'s `codes!` table; a new limit
-/// instead declares its own rule after its row (`rule ShmOverLimit =
+/// instead declares its own rule after its row (`=> rule ShmOverLimit =
 /// "shm-over-limit", Error { summary, checks, limit, bad, good, fix }`,
 /// the fields of a `codes!` entry), and `diag.rs` appends each such rule
 /// to `Code`, after its own codes, in the table's order. The rows are
