@@ -17,8 +17,8 @@ use crate::units::TimeLimit;
 /// Defines [`LimitKey`] and [`LIMITS`] from the table's rows (the list in
 /// [`limit_table!`](crate::limit_table)): each variant with its row, in the
 /// same order (so a key's row is `LIMITS[key as usize]`). A row that
-/// declares its rule (`=> rule Name = "name", Severity { … }`) has that code as
-/// its `code`.
+/// declares its rule (`=> rule Name = "name", Severity { … }`) has that
+/// code as its `code`.
 macro_rules! limits {
     ($(
         $(#[doc = $doc:literal])* $key:ident { $($row:tt)* }
@@ -142,7 +142,8 @@ const fn member(name: &'static str, doc: &'static str) -> Member {
 }
 
 /// A member that is left out when its value is absent (see
-/// [`Member::when_set`]): the members of a new limit.
+/// [`Member::when_set`]): the members of a new limit. Unused while every
+/// limit is one of the report's first members.
 #[allow(dead_code)]
 const fn member_when_set(name: &'static str, doc: &'static str) -> Member {
     Member {
