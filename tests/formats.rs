@@ -330,8 +330,71 @@ fn explain_unknown_code_exits_2_with_the_nearest_codes() {
     assert!(!err.contains("memory-unit-missing"), "{err}");
 }
 
-/// Each explanation's failing example fails with its code against
-/// `examples/limits.yaml`, and the fixed one does not.
+/// The limits an explanation's examples are judged against: those of
+/// `examples/limits.yaml`, with the fields the failing example's first line
+/// states (`# group TeslaM40: cpuNumber 40, shmSize 1024 (MiB); …`) set in
+/// that group's set. So a new limit's example says its limit where a reader
+/// sees it, and the examples' limits file need not have it.
+fn example_limits(bad: &str) -> String {
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/limits.yaml"))
+            .expect("examples/limits.yaml is readable");
+    let Some(header) = bad.lines().next().and_then(|l| l.strip_prefix("# group ")) else {
+        return base;
+    };
+    let (group, fields) = header
+        .split_once(": ")
+        .expect("`# group NAME: field value, …`");
+    let mut lines: Vec<String> = base.lines().map(String::from).collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == format!("- resourceGroup: {group}"))
+        .unwrap_or_else(|| panic!("no group {group} in examples/limits.yaml"));
+    for field in fields.split(';').next().unwrap_or_default().split(", ") {
+        let mut words = field.split_whitespace();
+        let (Some(name), Some(value)) = (words.next(), words.next()) else {
+            panic!("`{field}` in `{header}` is not `field value`");
+        };
+        let value = match value.bytes().all(|b| b.is_ascii_digit()) {
+            true => value.to_string(),
+            false => format!("{value:?}"),
+        };
+        let end = lines[start + 1..]
+            .iter()
+            .position(|l| !l.starts_with("  "))
+            .map_or(lines.len(), |n| start + 1 + n);
+        let line = format!("  {name}: {value}");
+        match lines[start + 1..end]
+            .iter()
+            .position(|l| l.starts_with(&format!("  {name}:")))
+        {
+            Some(n) => lines[start + 1 + n] = line,
+            None => lines.insert(start + 1, line),
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+#[test]
+fn example_limits_set_the_fields_the_example_states() {
+    let limits =
+        example_limits("# group CpuSmall: maxTime 1:00:00, shmSize 64 (MiB); why\ncpus: 1");
+    let set = limits
+        .split("\n\n")
+        .find(|s| s.contains("- resourceGroup: CpuSmall"))
+        .expect("the CpuSmall set");
+    assert!(set.contains("\n  shmSize: 64\n"), "{set}");
+    assert!(set.contains("\n  maxTime: \"1:00:00\""), "{set}");
+    assert!(!set.contains("12:00:00"), "{set}");
+    assert_eq!(
+        limits.matches("shmSize").count(),
+        1,
+        "only the named group changes"
+    );
+}
+
+/// Each explanation's failing example fails with its code against the
+/// limits it states (`example_limits`), and the fixed one does not.
 #[test]
 fn explain_examples_are_true() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -349,11 +412,14 @@ fn explain_examples_are_true() {
             continue;
         }
         let e = jobcheck::explain::explanation(code);
+        let limits = dir.path().join(format!("{code}-limits.yaml"));
+        std::fs::write(&limits, example_limits(e.bad)).expect("write");
         let codes_of = |name: &str, text: &str| -> Vec<String> {
             let path = dir.path().join(name);
             std::fs::write(&path, text).expect("write");
             let output = jobcheck()
-                .args(["check", "--limits", "examples/limits.yaml", "-f", "json"])
+                .args(["check", "-f", "json", "--limits"])
+                .arg(&limits)
                 .arg(&path)
                 .output()
                 .expect("jobcheck runs");

@@ -175,7 +175,7 @@ fn seconds(t: TimeLimit) -> Option<u64> {
 
 /// A job's `request` (`limits`: false) or `limits` object: one member per
 /// row of the limit table that has one, in the table's order, null where
-/// the value is absent.
+/// the value is absent (left out, for a member only shown when set).
 struct AmountsOut<'a> {
     amounts: &'a Amounts,
     limits: bool,
@@ -195,6 +195,9 @@ impl Serialize for AmountsOut<'_> {
                 Quantity::Memory(bytes) => Some(mib(bytes)),
                 Quantity::Time(t) => seconds(t),
             });
+            if value.is_none() && member.when_set {
+                continue;
+            }
             map.serialize_entry(member.name, &value)?;
         }
         map.end()

@@ -193,7 +193,8 @@ fn jobs_items() -> Value {
 }
 
 /// The members of a job's `limits` (`limits`: true) or `request` object,
-/// one per row of the limit table that has one, and their names in order.
+/// one per row of the limit table that has one, and the names of those
+/// always present (null when absent), in order.
 fn amounts(limits: bool) -> (Map<String, Value>, Vec<&'static str>) {
     let mut properties = Map::new();
     let mut names = Vec::new();
@@ -205,12 +206,19 @@ fn amounts(limits: bool) -> (Map<String, Value>, Vec<&'static str>) {
         let Some(member) = member else { continue };
         // The quota is shown only when above 0.
         let minimum = if row.limit == LimitKey::Quota { 1 } else { 0 };
-        let mut property = json!({"type": ["integer", "null"], "minimum": minimum});
+        // A member shown only when set is never null.
+        let kind = match member.when_set {
+            true => json!("integer"),
+            false => json!(["integer", "null"]),
+        };
+        let mut property = json!({"type": kind, "minimum": minimum});
         if let Some(doc) = member.doc {
             property["description"] = json!(doc);
         }
         properties.insert(member.name.into(), property);
-        names.push(member.name);
+        if !member.when_set {
+            names.push(member.name);
+        }
     }
     (properties, names)
 }

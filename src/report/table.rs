@@ -9,18 +9,34 @@ use unicode_width::UnicodeWidthStr;
 use super::{JobEntry, Report};
 use crate::diag::Code;
 use crate::units::{Duration, Memory, TimeLimit};
-use crate::vocab::{AccelType, LIMITS, LimitKey, Quantity};
+use crate::vocab::{AccelType, LIMITS, LimitField, LimitKey, Quantity};
 
-/// The columns: the job, its group, one per limit of the limit table (by
-/// its name; the quota is shown in the cards' limit), its verdict.
-fn headers() -> Vec<&'static str> {
+/// The limits with a column: every limit of the limit table (the quota is
+/// shown in the cards' limit), but one whose report members are shown only
+/// when set only when a job of the report asks for it or is judged against
+/// it.
+fn columns(report: &Report) -> Vec<&'static LimitField> {
+    let jobs = || report.files.iter().flat_map(|f| &f.jobs);
+    LIMITS
+        .iter()
+        .filter(|r| r.limit != LimitKey::Quota)
+        .filter(|r| {
+            let always = !r.limits_member.when_set || r.request_member.is_some_and(|m| !m.when_set);
+            always
+                || jobs().any(|job| {
+                    let asked = job.request.as_ref().map(|q| q.amounts.get(r.limit));
+                    let limit = job.limits.as_ref().map(|l| l.get(r.limit));
+                    asked.flatten().is_some() || limit.flatten().is_some()
+                })
+        })
+        .collect()
+}
+
+/// The columns: the job, its group, one per limit (by its name), its
+/// verdict.
+fn headers(columns: &[&LimitField]) -> Vec<&'static str> {
     let mut out = vec!["job", "group"];
-    out.extend(
-        LIMITS
-            .iter()
-            .filter(|r| r.limit != LimitKey::Quota)
-            .map(|r| r.name),
-    );
+    out.extend(columns.iter().map(|r| r.name));
     out.push("verdict");
     out
 }
@@ -73,7 +89,12 @@ fn text(q: Quantity) -> String {
     }
 }
 
-fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> {
+fn row(
+    path: &str,
+    job: &JobEntry,
+    columns: &[&LimitField],
+    over: &dyn Fn(&[Code]) -> bool,
+) -> Vec<Cell> {
     let r = job.request.clone().unwrap_or_default().amounts;
     let judged = job.limits.is_some();
     let l = job.limits.clone().unwrap_or_default();
@@ -93,7 +114,7 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> 
                 .map_or_else(|| "-".into(), |g| crate::escape::text(g).into_owned()),
         ),
     ];
-    for row in LIMITS.iter().filter(|r| r.limit != LimitKey::Quota) {
+    for row in columns {
         let (request, limit) = match row.limit {
             // The cards with their type, beside the group's cards or the
             // user's quota, whichever binds.
@@ -115,7 +136,8 @@ fn row(path: &str, job: &JobEntry, over: &dyn Fn(&[Code]) -> bool) -> Vec<Cell> 
 
 /// The table, with a heading line.
 pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let headers = headers();
+    let columns = columns(report);
+    let headers = headers(&columns);
     let mut rows: Vec<Vec<Cell>> = vec![headers.iter().map(|h| plain(*h)).collect()];
     for file in &report.files {
         let found: HashSet<(Option<usize>, Code)> = file
@@ -129,7 +151,7 @@ pub fn render(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<(
                     .iter()
                     .any(|c| found.contains(&(Some(job.document), *c)))
             };
-            rows.push(row(&file.path, job, &over));
+            rows.push(row(&file.path, job, &columns, &over));
         }
     }
     let widths: Vec<usize> = (0..headers.len())

@@ -14,10 +14,16 @@ use std::collections::BTreeMap;
 
 use crate::units::TimeLimit;
 
-/// Defines [`LimitKey`] and [`LIMITS`] from one list: each variant with
-/// its row, in the same order (so a key's row is `LIMITS[key as usize]`).
+/// Defines [`LimitKey`] and [`LIMITS`] from the table's rows (the list in
+/// [`limit_table!`](crate::limit_table)): each variant with its row, in the
+/// same order (so a key's row is `LIMITS[key as usize]`). A row that
+/// declares its rule (`=> rule Name = "name", Severity { … }`) has that
+/// code as its `code`.
 macro_rules! limits {
-    ($($(#[doc = $doc:literal])* $key:ident { $($row:tt)* })*) => {
+    ($(
+        $(#[doc = $doc:literal])* $key:ident { $($row:tt)* }
+        $(=> rule $rule:ident = $rule_name:literal, $sev:ident { $($text:tt)* })?
+    )*) => {
         /// A limit the rules judge, whichever source or field it came from.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum LimitKey {
@@ -27,6 +33,7 @@ macro_rules! limits {
         /// Every limit the rules judge, one row per [`LimitKey`], in its order.
         pub const LIMITS: &[LimitField] = &[$(LimitField {
             limit: LimitKey::$key,
+            $(code: Code::$rule,)?
             $($row)*
         },)*];
     };
@@ -70,6 +77,13 @@ impl Quantity {
 pub struct Member {
     pub name: &'static str,
     pub doc: Option<&'static str>,
+    /// Whether the member is left out when its value is absent (a limit
+    /// added to the version-1 report after its first members: a report
+    /// without the value stays as it was, and valid against the schema it
+    /// was written for); otherwise it is null. A limit whose members are
+    /// all left out has a `check --table` column only when a job of the
+    /// report asks for it or is judged against it.
+    pub when_set: bool,
 }
 
 /// One limit the rules judge, and everything said about it.
@@ -118,18 +132,45 @@ impl LimitField {
     }
 }
 
+/// A member that is null when its value is absent.
 const fn member(name: &'static str, doc: &'static str) -> Member {
     Member {
         name,
         doc: Some(doc),
+        when_set: false,
     }
 }
 
-// Every limit the rules judge, in the order every output lists them, each
-// a variant of `LimitKey` with its row of `LIMITS`: written once, so a key
-// without a row cannot be. The card quota's field depends on the
-// accelerator type (`AccelType::quota_field`); its row names the gpu one.
-limits! {
+/// A member that is left out when its value is absent (see
+/// [`Member::when_set`]): the members of a new limit. Unused while every
+/// limit is one of the report's first members.
+#[allow(dead_code)]
+const fn member_when_set(name: &'static str, doc: &'static str) -> Member {
+    Member {
+        name,
+        doc: Some(doc),
+        when_set: true,
+    }
+}
+
+/// The limit table: every limit the rules judge, in the order every output
+/// lists them, each a variant of `LimitKey` with its row of `LIMITS`
+/// (`limits!` below): written once, so a key without a row cannot be. The
+/// card quota's field depends on the accelerator type
+/// (`AccelType::quota_field`); its row names the gpu one.
+///
+/// A row's `code` names a rule of `diag.rs`'s `codes!` table; a new limit
+/// instead declares its own rule after its row (`=> rule ShmOverLimit =
+/// "shm-over-limit", Error { summary, checks, limit, bad, good, fix }`,
+/// the fields of a `codes!` entry), and `diag.rs` appends each such rule
+/// to `Code`, after its own codes, in the table's order. The rows are
+/// handed to the macro `$then`, after the tokens `$pre`: this file makes
+/// `LimitKey` and `LIMITS` of them, and `diag.rs` takes the rules' text
+/// (literals only: `diag` names no type of `vocab`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! limit_table {
+    ($then:ident $($pre:tt)*) => { $then! { $($pre)*
     /// CPU cores per node.
     Cpus {
         name: "cpus",
@@ -227,6 +268,7 @@ limits! {
         request_member: Some(Member {
             name: "nodes",
             doc: None,
+            when_set: false,
         }),
         limits_member: member("nodes", "Nodes per job (nodeNumber)."),
     }
@@ -250,7 +292,10 @@ limits! {
             "The longest run time (maxTime); null when unlimited or unknown.",
         ),
     }
+    } };
 }
+
+limit_table!(limits);
 
 /// The table's row for a limit.
 pub const fn limit_field(key: LimitKey) -> &'static LimitField {
