@@ -11,6 +11,7 @@ pub mod escape;
 pub mod explain;
 pub mod fix;
 pub mod fsread;
+mod limit_table;
 pub mod limits;
 pub mod lsp;
 pub mod man;
