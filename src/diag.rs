@@ -36,7 +36,7 @@ pub struct RuleText {
 /// Each rule in one place: its code, default severity, one-line summary
 /// and explanation. The entries written here come first; after them, in
 /// the limit table's order, the rules that rows of the limit table declare
-/// (`vocab/table.rs`: a new limit's rule is written beside its row), so a
+/// (`limit_table.rs`: a new limit's rule is written beside its row), so a
 /// new limit adds its code last and no rule's place in the catalog moves.
 macro_rules! codes {
     ($($entries:tt)*) => {

@@ -1,7 +1,7 @@
 //! `jobcheck explain CODE`: what a rule checks and how to fix it.
 //!
 //! The text is kept beside each code, in one entry per rule of the `codes!`
-//! table in `diag.rs`, or beside its limit's row in `vocab/table.rs` for a
+//! table in `diag.rs`, or beside its limit's row in `limit_table.rs` for a
 //! rule a row declares (`Code::summary`, `Code::text`); this module only
 //! renders it. The same text feeds the SARIF rules (`help`,
 //! `fullDescription`) and the rules chapter, so code scanning shows what
@@ -93,7 +93,7 @@ pub fn rules_chapter() -> String {
     let mut out = String::from(
         "# Rules\n\n\
          <!-- Generated from the program's own rule text (the `codes!` table in src/diag.rs, \
-         and the rules that rows of the limit table in src/vocab/table.rs declare): \
+         and the rules that rows of the limit table in src/limit_table.rs declare): \
          edit that, then run `JOBCHECK_BLESS=1 cargo test --lib explain`. -->\n\n\
          Every diagnostic has a stable code, a severity, a message with the requested \
          value and the limit, a label on the exact span of the offending value, and a \

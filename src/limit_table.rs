@@ -145,4 +145,3 @@ macro_rules! limit_table {
     }
     } };
 }
-
