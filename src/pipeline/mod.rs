@@ -233,12 +233,24 @@ fn hand_on(
     let mut done = false;
     let mut passed_over = Vec::new();
     let mut order = Vec::new();
-    let mut seen = HashSet::new();
+    // Per group, which accelerator types were seen: looked up by the
+    // group's name, so a job's pair is copied only the first time.
+    let mut seen: HashMap<String, [bool; crate::vocab::AccelType::ALL.len()]> = HashMap::new();
     let mut emit = |report: FileReport| {
-        for pair in report.jobs.iter().filter_map(JobEntry::pair) {
-            if !seen.contains(&pair) {
-                seen.insert(pair.clone());
-                order.push(pair);
+        for job in &report.jobs {
+            let (Some(group), Some(accelerator)) = (&job.resource_group, job.accelerator_type)
+            else {
+                continue;
+            };
+            let types = match seen.get_mut(group.as_str()) {
+                Some(types) => types,
+                None => seen.entry(group.clone()).or_default(),
+            };
+            if !std::mem::replace(&mut types[accelerator as usize], true) {
+                order.push(Pair {
+                    group: group.clone(),
+                    accelerator,
+                });
             }
         }
         if !over.load(Ordering::Relaxed) {
