@@ -133,14 +133,19 @@ pub struct RunEnd {
     pub passed_over: Vec<PassedOver>,
 }
 
-/// How many read files may wait for the one that writes next.
-const IN_FLIGHT: usize = 256;
+/// How many consecutive files a reader takes at a time and sends on
+/// together: one hand-over (and at most one wake-up of the writing thread)
+/// per block, not per file.
+const BLOCK: usize = 16;
+
+/// How many blocks of read files may wait for the one that writes next.
+const IN_FLIGHT: usize = 32;
 
 /// What the reader threads and the lookup tell the thread that hands
 /// files on in input order.
 enum Event {
-    /// The file at this place of the input list.
-    File(usize, Staged),
+    /// Consecutive files, the first at this place of the input list.
+    Files(usize, Vec<Staged>),
     /// A pair's answer came.
     Answer,
     /// The lookup is over: a pair without an answer will get none.
@@ -286,8 +291,10 @@ fn hand_on(
     };
     for event in events {
         match event {
-            Event::File(i, staged) => {
-                pending.insert(i, staged);
+            Event::Files(first, files) => {
+                for (i, staged) in files.into_iter().enumerate() {
+                    pending.insert(first + i, staged);
+                }
             }
             Event::Answer => {}
             Event::LookupDone => done = true,
@@ -300,8 +307,8 @@ fn hand_on(
 
 /// Read and parse every file on the reader pool, sending each pair to the
 /// lookup when it is first seen, judging the files whose answers are known,
-/// and sending each file on. The files are taken in input order, one at a
-/// time by each reader, so they come out nearly in order.
+/// and sending each file on. The files are taken in input order, a block
+/// at a time by each reader, so they come out nearly in order.
 fn read_all(
     inputs: Vec<Input>,
     pairs: mpsc::Sender<Pair>,
@@ -324,12 +331,21 @@ fn read_all(
     let queue = Mutex::new(inputs.into_iter().enumerate());
     let work = |pairs: mpsc::Sender<Pair>, events: mpsc::SyncSender<Event>| {
         loop {
-            let Some((i, input)) = queue.lock().ok().and_then(|mut q| q.next()) else {
+            let block: Vec<(usize, Result<Box<ReadFile>, Input>)> = match queue.lock() {
+                Ok(mut q) => q.by_ref().take(BLOCK).collect(),
+                Err(_) => Vec::new(),
+            };
+            let Some(&(first, _)) = block.first() else {
                 break;
             };
-            let f = input.map_or_else(read_input, |f| *f);
-            let staged = stage(f, &pairs, asked, answers, options, over);
-            if events.send(Event::File(i, staged)).is_err() {
+            let staged = block
+                .into_iter()
+                .map(|(_, input)| {
+                    let f = input.map_or_else(read_input, |f| *f);
+                    stage(f, &pairs, asked, answers, options, over)
+                })
+                .collect();
+            if events.send(Event::Files(first, staged)).is_err() {
                 break;
             }
         }
@@ -698,7 +714,7 @@ mod tests {
         // when the last one was read: the rest had been handed on.
         let early = source.at_last_read.load(Ordering::SeqCst);
         assert!(
-            early + IN_FLIGHT + 2 * rayon::current_num_threads() + 2 >= n,
+            early + (IN_FLIGHT + 2 * rayon::current_num_threads() + 2) * BLOCK >= n,
             "only {early} of {n} files were handed on before the last was read"
         );
     }
