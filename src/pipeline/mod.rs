@@ -720,6 +720,41 @@ mod tests {
     }
 
     #[test]
+    fn past_the_bound_on_pairs_no_later_file_is_handed_on() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let inputs: Vec<Input> = (0..MAX_PAIRS + 50)
+            .map(|i| Input {
+                display: format!("job-{i:05}.yaml"),
+                source: Source::Bytes(format!("resourceGroup: g{i}\ncpus: 1\n").into_bytes()),
+                walked: false,
+            })
+            .collect();
+        let mut handed_on = Vec::new();
+        let result = check_streaming(inputs, &source, &Options::default(), &mut |f| {
+            handed_on.push(f.path)
+        });
+        assert!(matches!(result, Err(TooManyPairs(n)) if n == MAX_PAIRS + 50));
+        // The file at index MAX_PAIRS named the pair past the bound.
+        let last = format!("job-{MAX_PAIRS:05}.yaml");
+        assert!(
+            handed_on.iter().all(|p| *p < last),
+            "{:?}",
+            handed_on.last()
+        );
+        let asked: usize = source
+            .calls
+            .into_inner()
+            .unwrap()
+            .iter()
+            .map(Vec::len)
+            .sum();
+        assert_eq!(asked, MAX_PAIRS);
+    }
+
+    #[test]
     fn notices_follow_the_order_in_which_pairs_first_appear() {
         let source = Counting {
             calls: Mutex::new(Vec::new()),
