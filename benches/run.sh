@@ -105,6 +105,9 @@ hf cold -N --prepare "rm -rf $cold" \
     "env JOBCHECK_CACHE_DIR=$cold $bin check --format json --endpoint $endpoint $jobs"
 hf warm -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $jobs"
 hf offline -N "$bin check --format json --limits $limits $jobs"
+for fmt in concise github human; do
+    hf "offline-$fmt" -N "$bin check --format $fmt --limits $limits $jobs"
+done
 hf single -N "env JOBCHECK_CACHE_DIR=$warm $bin check --format json --endpoint $endpoint $one"
 base=${BENCH_BASELINE:-}
 if [ -n "$base" ]; then
@@ -112,6 +115,9 @@ if [ -n "$base" ]; then
         "env JOBCHECK_CACHE_DIR=$cold $base check --format json --endpoint $endpoint $jobs"
     hf base-warm -N "env JOBCHECK_CACHE_DIR=$warm $base check --format json --endpoint $endpoint $jobs"
     hf base-offline -N "$base check --format json --limits $limits $jobs"
+    for fmt in concise github human; do
+        hf "base-offline-$fmt" -N "$base check --format $fmt --limits $limits $jobs"
+    done
 fi
 hf schema "check-jsonschema --schemafile $root/schemas/job.schema.json $jobs/*/*.yaml"
 echo "== load: $(uptime)"
@@ -136,6 +142,14 @@ if [ "${BENCH_SKIP_RSS:-0}" != 1 ]; then
     rss "$(( files / 10 )) files, 5% bad" "$work/small/jobs" "$work/small/limits.json"
     rss "$files files, 5% bad" "$jobs" "$limits"
     rss "$files files, all bad" "$work/bad/jobs" "$work/bad/limits.json"
+    for fmt in concise github human; do
+        kib=$( { /usr/bin/time -f %M "$bin" check --format "$fmt" --limits "$limits" "$jobs" >/dev/null || true; } 2>&1 | tail -n 1)
+        base_kib=""
+        if [ -n "$base" ]; then
+            base_kib=$( { /usr/bin/time -f %M "$base" check --format "$fmt" --limits "$limits" "$jobs" >/dev/null || true; } 2>&1 | tail -n 1)
+        fi
+        rss_rows+=("$files files, 5% bad, --format $fmt|-|$kib|$base_kib")
+    done
 fi
 
 big=${BENCH_BIG:-100000}
@@ -197,14 +211,20 @@ names = [
     ("cold", "jobcheck, API, cold cache"),
     ("warm", "jobcheck, API, warm cache"),
     ("offline", "jobcheck, --limits file"),
+    ("offline-concise", "jobcheck, --limits file, concise"),
+    ("offline-github", "jobcheck, --limits file, github"),
+    ("offline-human", "jobcheck, --limits file, human"),
     ("single", "jobcheck, 1 file, warm cache"),
     ("schema", "check-jsonschema (schema only)"),
 ]
 if os.path.exists(f"{work}/hf-base-cold.json") and os.environ.get("BENCH_BASELINE"):
-    names[5:5] = [
+    names[8:8] = [
         ("base-cold", "baseline binary, API, cold cache"),
         ("base-warm", "baseline binary, API, warm cache"),
         ("base-offline", "baseline binary, --limits file"),
+        ("base-offline-concise", "baseline binary, --limits file, concise"),
+        ("base-offline-github", "baseline binary, --limits file, github"),
+        ("base-offline-human", "baseline binary, --limits file, human"),
     ]
 med = {}
 for key, _ in names:
@@ -221,7 +241,7 @@ for key, label in names:
           f"| {m/med['cat'][0]:.1f}x | {med['schema'][0]/m:.1f}x |")
 if rss:
     print()
-    print("| peak RSS (--limits, --format json) | diagnostics | max RSS | baseline binary |")
+    print("| peak RSS (--limits; --format json unless named) | diagnostics | max RSS | baseline binary |")
     print("|---|---:|---:|---:|")
     for row in rss:
         label, diags, kib, base_kib = row.split("|")

@@ -316,7 +316,7 @@ fn confined_in(path: &Path, cwd: &Path, follow: bool, data: bool) -> Result<(), 
 /// The new file's mode is 0644 less the umask.
 pub fn replace_file(
     path: &Path,
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     replace_file_with(path, None, write)
 }
@@ -328,7 +328,7 @@ pub fn replace_file(
 pub fn replace_file_with(
     path: &Path,
     permissions: Option<std::fs::Permissions>,
-    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    write: impl FnOnce(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     use std::io::Write;
     let dir = match path.parent() {

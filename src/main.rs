@@ -20,6 +20,7 @@ use jobcheck::request::AccelType;
 mod cli;
 use clap::builder::TypedValueParser as _;
 use cli::failure::{Failure, Outcome};
+use cli::stream::after_report;
 use cli::terminal::Terminal;
 use cli::values::{Candidates, accelerators, codes, format_name, parse_accel};
 
@@ -479,10 +480,12 @@ fn check(args: CheckArgs) -> Outcome {
             );
         }
         (report, done)
-    } else {
+    } else if args.fixing.write_baseline.is_some() {
         let report =
             pipeline::check_bounded(inputs, source.as_ref(), &options).map_err(Failure::usage)?;
         (report, jobcheck::fix::Finish::default())
+    } else {
+        return cli::stream::check(&args, inputs, source.as_ref(), &options, format, no_limits);
     };
     if let Some(path) = &args.fixing.write_baseline {
         let (lines, code) = jobcheck::fix::write_baseline(path, &report).map_err(Failure::usage)?;
@@ -522,21 +525,8 @@ fn check(args: CheckArgs) -> Outcome {
     {
         return Err(Failure::usage(format!("cannot write the report: {e}")));
     }
-    if format != Format::Human || args.quiet {
-        // Machine formats and quiet output stay clean on stdout; run-wide
-        // problems go to stderr.
-        for notice in &report.notices {
-            eprintln!("{notice}");
-        }
-    }
-    args.fixing
-        .tell(&options)
-        .iter()
-        .for_each(|l| eprintln!("{l}"));
-    if let Some(message) = no_limits {
-        return Err(Failure::usage(message));
-    }
     let code = pipeline::exit_code(&report, args.deny_warnings).max(done.failed as u8 * USAGE);
+    after_report(&args, &options, format, &report.notices, no_limits)?;
     match done.stdin {
         Some(text) => emit(&text, code),
         None => Ok(code),

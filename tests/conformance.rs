@@ -315,7 +315,12 @@ fn to_json(node: &Node, file: &str) -> Value {
         Kind::Map(pairs) => {
             let map: Map<String, Value> = pairs
                 .iter()
-                .map(|(k, v)| (k.scalar_text(file).unwrap_or_default(), to_json(v, file)))
+                .map(|(k, v)| {
+                    (
+                        k.scalar_text(file).unwrap_or_default().into_owned(),
+                        to_json(v, file),
+                    )
+                })
                 .collect();
             Value::Object(map)
         }

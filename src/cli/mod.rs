@@ -2,5 +2,6 @@
 //! side of the notice sink, and command-line values.
 
 pub mod failure;
+pub mod stream;
 pub mod terminal;
 pub mod values;

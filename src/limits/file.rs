@@ -109,8 +109,10 @@ fn read_root(
         }
         Kind::Map(pairs) if field(pairs, "data").is_some() || field(pairs, "code").is_some() => {
             if let Some((_, code)) = field(pairs, "code") {
-                let code_text = code.scalar_text(text).unwrap_or_default();
-                let msg = field(pairs, "msg").and_then(|(_, m)| m.scalar_text(text));
+                let code_text = code.scalar_text(text).unwrap_or_default().into_owned();
+                let msg = field(pairs, "msg")
+                    .and_then(|(_, m)| m.scalar_text(text))
+                    .map(std::borrow::Cow::into_owned);
                 let saved: Envelope<()> =
                     Envelope::from_parts(Some(code_text), msg, None, &|m| m.to_string());
                 if !saved.is_success() {

@@ -12,10 +12,9 @@ pub mod select;
 pub mod suppress;
 pub mod verdict;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, mpsc};
-
-use rayon::prelude::*;
 
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex};
@@ -52,22 +51,6 @@ struct ReadFile {
     documents: Vec<Document>,
     /// Why a walked file is not a job file (then it is not read further).
     passed_over: Option<&'static str>,
-}
-
-impl ReadFile {
-    fn empty() -> ReadFile {
-        ReadFile {
-            input: Input {
-                display: String::new(),
-                source: Source::Bytes(Vec::new()),
-                walked: false,
-            },
-            text: String::new(),
-            problem: None,
-            documents: Vec::new(),
-            passed_over: None,
-        }
-    }
 }
 
 /// A file after the reading pass: judged already when the answers for its
@@ -131,13 +114,83 @@ pub fn check_bounded(
     source: &dyn LimitSource,
     options: &Options,
 ) -> Result<Report, TooManyPairs> {
+    let mut files = Vec::with_capacity(inputs.len());
+    let end = check_streaming(inputs, source, options, &mut |f| files.push(f))?;
+    Ok(Report {
+        files,
+        notices: end.notices,
+        passed_over: end.passed_over,
+    })
+}
+
+/// What a run gives besides its files, once every file is judged.
+#[derive(Debug, Default)]
+pub struct RunEnd {
+    /// "limits unavailable" once per pair, in the order the pairs first
+    /// appear.
+    pub notices: Vec<Notice>,
+    /// Walked files that are not job files, in input order.
+    pub passed_over: Vec<PassedOver>,
+}
+
+/// How many consecutive files a reader takes at a time and sends on
+/// together: one hand-over (and at most one wake-up of the writing thread)
+/// per block, not per file.
+const BLOCK: usize = 16;
+
+/// How many blocks of read files may wait for the one that writes next.
+const IN_FLIGHT: usize = 32;
+
+/// What the reader threads and the lookup tell the thread that hands
+/// files on in input order.
+enum Event {
+    /// Consecutive files, the first at this place of the input list.
+    Files(usize, Vec<Staged>),
+    /// A pair's answer came.
+    Answer,
+    /// The lookup is over: a pair without an answer will get none.
+    LookupDone,
+}
+
+/// Check every input as [`check_inputs`] does, handing each file's report
+/// to `sink` as soon as it and every file before it are judged, in input
+/// order, so that a run keeps no file once it is handed on: memory does not
+/// grow with the number of files. Files are read on the reader pool, the
+/// pairs looked up on the calling thread (each distinct pair once, as soon
+/// as a reader first sees it), and `sink` is called on a thread of its own;
+/// a file read before its answers came waits for them.
+///
+/// Past [`MAX_PAIRS`] pairs, no further file is handed on and the run ends
+/// with [`TooManyPairs`] (files handed on before the bound was passed stay
+/// handed on).
+pub fn check_streaming(
+    inputs: Vec<Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+    sink: &mut (dyn FnMut(FileReport) + Send),
+) -> Result<RunEnd, TooManyPairs> {
     let answers: Answers = RwLock::new(HashMap::new());
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
-    let (sender, pairs) = mpsc::channel::<Pair>();
+    let over = AtomicBool::new(false);
+    let (pair_sender, pairs) = mpsc::channel::<Pair>();
+    let (events, received) = mpsc::sync_channel::<Event>(IN_FLIGHT);
     let pool = reader_pool();
-    let staged: Vec<Staged> = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| {
-            let work = || read_all(inputs, sender, &asked, &answers, options);
+    let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
+    let (passed_over, order) = std::thread::scope(|scope| {
+        let writer = scope.spawn(move || hand_on(received, answers_ref, options, over_ref, sink));
+        let reader_events = events.clone();
+        let reader = scope.spawn(move || {
+            let work = || {
+                read_all(
+                    inputs,
+                    pair_sender,
+                    reader_events,
+                    asked_ref,
+                    answers_ref,
+                    options,
+                    over_ref,
+                )
+            };
             match pool {
                 Some(pool) => pool.install(work),
                 None => work(),
@@ -147,9 +200,15 @@ pub fn check_bounded(
             if let Ok(mut a) = answers.write() {
                 a.insert(pair, Arc::new(lookup));
             }
+            let _ = events.send(Event::Answer);
         });
-        match reader.join() {
-            Ok(staged) => staged,
+        let _ = events.send(Event::LookupDone);
+        drop(events);
+        if let Err(panic) = reader.join() {
+            std::panic::resume_unwind(panic);
+        }
+        match writer.join() {
+            Ok(end) => end,
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
@@ -158,53 +217,107 @@ pub fn check_bounded(
         return Err(TooManyPairs(named));
     }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
-    let mut staged = staged;
-    let mut judge_rest = || {
-        staged.par_iter_mut().for_each(|s| {
-            if let Staged::Waiting(f) = s {
-                let f = std::mem::replace(&mut **f, ReadFile::empty());
-                let known = answers_for(&f, |p| {
-                    Some(answers.get(p).cloned().unwrap_or_else(|| {
-                        Arc::new(Lookup::Unavailable {
-                            reason: "the limit source gave no answer".into(),
-                        })
-                    }))
-                });
-                *s = Staged::Judged(judge_file(f, known.unwrap_or_default(), options));
-            }
-        })
-    };
-    match pool {
-        Some(pool) => pool.install(judge_rest),
-        None => judge_rest(),
-    }
-    // Every file is judged now; the list is reused in place.
-    let mut files: Vec<FileReport> = Vec::with_capacity(staged.len());
-    let mut passed_over = Vec::new();
-    for s in staged {
-        match s {
-            Staged::Judged(report) => files.push(report),
-            Staged::PassedOver(p) => passed_over.push(p),
-            Staged::Waiting(_) => {}
-        }
-    }
-    let notices = notices(&files, &answers);
-    Ok(Report {
-        files,
-        notices,
+    Ok(RunEnd {
+        notices: notices(&order, &answers),
         passed_over,
     })
 }
 
-/// Read and parse every file in parallel, sending each pair to the lookup
-/// when it is first seen, and judging the files whose answers are known.
+/// Hand files on in input order as they are judged; judge those that
+/// waited for their answers once the answers are in. Returns the files
+/// passed over and the pairs of the jobs in the order they first appear.
+fn hand_on(
+    events: mpsc::Receiver<Event>,
+    answers: &Answers,
+    options: &Options,
+    over: &AtomicBool,
+    sink: &mut (dyn FnMut(FileReport) + Send),
+) -> (Vec<PassedOver>, Vec<Pair>) {
+    let mut pending: BTreeMap<usize, Staged> = BTreeMap::new();
+    let mut next = 0;
+    let mut done = false;
+    let mut passed_over = Vec::new();
+    let mut order = Vec::new();
+    // Per group, which accelerator types were seen: looked up by the
+    // group's name, so a job's pair is copied only the first time.
+    let mut seen: HashMap<String, [bool; crate::vocab::AccelType::ALL.len()]> = HashMap::new();
+    let mut emit = |report: FileReport| {
+        for job in &report.jobs {
+            let (Some(group), Some(accelerator)) = (&job.resource_group, job.accelerator_type)
+            else {
+                continue;
+            };
+            let types = match seen.get_mut(group.as_str()) {
+                Some(types) => types,
+                None => seen.entry(group.clone()).or_default(),
+            };
+            if !std::mem::replace(&mut types[accelerator as usize], true) {
+                order.push(Pair {
+                    group: group.clone(),
+                    accelerator,
+                });
+            }
+        }
+        if !over.load(Ordering::Relaxed) {
+            sink(report);
+        }
+    };
+    let mut drain = |pending: &mut BTreeMap<usize, Staged>, done: bool| {
+        while let Some(staged) = pending.remove(&next) {
+            match staged {
+                Staged::Judged(report) => emit(report),
+                Staged::PassedOver(p) => passed_over.push(p),
+                Staged::Waiting(f) => {
+                    let known = answers_for(&f, |p| {
+                        let known = answers.read().ok().and_then(|a| a.get(p).cloned());
+                        match known {
+                            None if done => Some(Arc::new(Lookup::Unavailable {
+                                reason: "the limit source gave no answer".into(),
+                            })),
+                            known => known,
+                        }
+                    });
+                    match known {
+                        Some(known) => emit(judge_file(*f, known, options)),
+                        None => {
+                            pending.insert(next, Staged::Waiting(f));
+                            return;
+                        }
+                    }
+                }
+            }
+            next += 1;
+        }
+    };
+    for event in events {
+        match event {
+            Event::Files(first, files) => {
+                for (i, staged) in files.into_iter().enumerate() {
+                    pending.insert(first + i, staged);
+                }
+            }
+            Event::Answer => {}
+            Event::LookupDone => done = true,
+        }
+        drain(&mut pending, done);
+    }
+    drain(&mut pending, true);
+    (passed_over, order)
+}
+
+/// Read and parse every file on the reader pool, sending each pair to the
+/// lookup when it is first seen, judging the files whose answers are known,
+/// and sending each file on. The files are taken in input order, a block
+/// at a time by each reader, so they come out nearly in order.
 fn read_all(
     inputs: Vec<Input>,
-    sender: mpsc::Sender<Pair>,
+    pairs: mpsc::Sender<Pair>,
+    events: mpsc::SyncSender<Event>,
     asked: &Mutex<HashSet<Pair>>,
     answers: &Answers,
     options: &Options,
-) -> Vec<Staged> {
+    over: &AtomicBool,
+) {
     // Standard input is read first, in order, so that `-` given twice reads
     // the same way every time (the second sees an empty stream).
     // (Boxed, so the list stays the size of the input list.)
@@ -215,64 +328,95 @@ fn read_all(
             _ => Err(input),
         })
         .collect();
-    inputs
-        .into_par_iter()
-        .map_with(sender, |sender, input| {
-            let f = input.map_or_else(read_input, |f| *f);
-            if let Some(reason) = f.passed_over {
-                return Staged::PassedOver(PassedOver {
-                    path: f.input.display,
-                    reason,
-                });
+    let queue = Mutex::new(inputs.into_iter().enumerate());
+    let work = |pairs: mpsc::Sender<Pair>, events: mpsc::SyncSender<Event>| {
+        loop {
+            let block: Vec<(usize, Result<Box<ReadFile>, Input>)> = match queue.lock() {
+                Ok(mut q) => q.by_ref().take(BLOCK).collect(),
+                Err(_) => Vec::new(),
+            };
+            let Some(&(first, _)) = block.first() else {
+                break;
+            };
+            let staged = block
+                .into_iter()
+                .map(|(_, input)| {
+                    let f = input.map_or_else(read_input, |f| *f);
+                    stage(f, &pairs, asked, answers, options, over)
+                })
+                .collect();
+            if events.send(Event::Files(first, staged)).is_err() {
+                break;
             }
-            for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
-                // Past the bound, pairs are counted but not asked for.
-                let new = asked
-                    .lock()
-                    .map(|mut a| {
-                        !a.contains(&pair) && a.insert(pair.clone()) && a.len() <= MAX_PAIRS
-                    })
-                    .unwrap_or(true);
-                if new {
-                    // The lookup stops reading only when every sender is gone.
-                    let _ = sender.send(pair);
+        }
+    };
+    let work = &work;
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().max(1) {
+            let (pairs, events) = (pairs.clone(), events.clone());
+            scope.spawn(move |_| work(pairs, events));
+        }
+    });
+}
+
+/// A file read: passed over, judged when the answers for its pairs are
+/// known, else waiting for them. Each pair it names that no file named
+/// before goes to the lookup.
+fn stage(
+    f: ReadFile,
+    sender: &mpsc::Sender<Pair>,
+    asked: &Mutex<HashSet<Pair>>,
+    answers: &Answers,
+    options: &Options,
+    over: &AtomicBool,
+) -> Staged {
+    if let Some(reason) = f.passed_over {
+        return Staged::PassedOver(PassedOver {
+            path: f.input.display,
+            reason,
+        });
+    }
+    for pair in f.documents.iter().filter_map(|d| d.job.as_ref()?.pair()) {
+        // Past the bound, pairs are counted but not asked for.
+        let new = asked
+            .lock()
+            .map(|mut a| {
+                if a.contains(&pair) {
+                    return false;
                 }
-            }
-            let known = answers_for(&f, |p| answers.read().ok().and_then(|a| a.get(p).cloned()));
-            match known {
-                Some(known) => Staged::Judged(judge_file(f, known, options)),
-                None => Staged::Waiting(Box::new(f)),
-            }
-        })
-        .collect()
+                a.insert(pair.clone());
+                if a.len() > MAX_PAIRS {
+                    over.store(true, Ordering::Relaxed);
+                    return false;
+                }
+                true
+            })
+            .unwrap_or(true);
+        if new {
+            // The lookup stops reading only when every sender is gone.
+            let _ = sender.send(pair);
+        }
+    }
+    let known = answers_for(&f, |p| answers.read().ok().and_then(|a| a.get(p).cloned()));
+    match known {
+        Some(known) => Staged::Judged(judge_file(f, known, options)),
+        None => Staged::Waiting(Box::new(f)),
+    }
 }
 
 /// "limits unavailable" once per pair, in the order the pairs first appear.
-fn notices(files: &[FileReport], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<Notice> {
-    let mut notices = Vec::new();
-    if !answers
-        .values()
-        .any(|a| matches!(**a, Lookup::Unavailable { .. }))
-    {
-        return notices;
-    }
-    let mut told = HashSet::new();
-    for job in files.iter().flat_map(|f| &f.jobs) {
-        let Some(pair) = job.pair() else {
-            continue;
-        };
-        if let Some(Lookup::Unavailable { reason }) = answers.get(&pair).map(|a| &**a)
-            && !told.contains(&pair)
-        {
-            notices.push(Notice::error(format!(
+fn notices(order: &[Pair], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<Notice> {
+    order
+        .iter()
+        .filter_map(|pair| match answers.get(pair).map(|a| &**a) {
+            Some(Lookup::Unavailable { reason }) => Some(Notice::error(format!(
                 "limits unavailable for resource group `{}` ({}): {reason}",
                 crate::escape::text(&pair.group),
                 pair.accelerator.as_str()
-            )));
-            told.insert(pair);
-        }
-    }
-    notices
+            ))),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Each document's answer (`None` for a document without a pair), or `None`
@@ -521,6 +665,93 @@ mod tests {
         for f in &report.files {
             assert_eq!(f.source.is_some(), !f.diagnostics.is_empty(), "{}", f.path);
         }
+    }
+
+    /// A source that answers each pair at once, and notes how many files
+    /// had been handed on when the last file was read (the pairs' channel
+    /// closes when every reader is done).
+    struct Watching<'a> {
+        handed_on: &'a std::sync::atomic::AtomicUsize,
+        at_last_read: std::sync::atomic::AtomicUsize,
+    }
+
+    impl LimitSource for Watching<'_> {
+        fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
+            pairs
+                .iter()
+                .map(|p| Lookup::Found(Limits::new(p.group.clone())))
+                .collect()
+        }
+        fn lookup_stream(&self, pairs: mpsc::Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
+            for pair in pairs {
+                answer(pair.clone(), self.lookup(&[pair]).remove(0));
+            }
+            let now = self.handed_on.load(Ordering::SeqCst);
+            self.at_last_read.store(now, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn files_are_handed_on_in_order_while_later_ones_are_still_read() {
+        let handed_on = std::sync::atomic::AtomicUsize::new(0);
+        let source = Watching {
+            handed_on: &handed_on,
+            at_last_read: std::sync::atomic::AtomicUsize::new(0),
+        };
+        let n = 5_000;
+        let mut paths = Vec::new();
+        let end = check_streaming(inputs(n), &source, &Options::default(), &mut |f| {
+            handed_on.fetch_add(1, Ordering::SeqCst);
+            // Handed on without its text when it has nothing to show.
+            assert_eq!(f.source.is_some(), !f.diagnostics.is_empty());
+            paths.push(f.path);
+        })
+        .unwrap();
+        assert!(end.notices.is_empty());
+        let expected: Vec<String> = (0..n).map(|i| format!("job-{i:04}.yaml")).collect();
+        assert_eq!(paths, expected);
+        // At most the files in flight (and one per reader) were still held
+        // when the last one was read: the rest had been handed on.
+        let early = source.at_last_read.load(Ordering::SeqCst);
+        assert!(
+            early + (IN_FLIGHT + 2 * rayon::current_num_threads() + 2) * BLOCK >= n,
+            "only {early} of {n} files were handed on before the last was read"
+        );
+    }
+
+    #[test]
+    fn past_the_bound_on_pairs_no_later_file_is_handed_on() {
+        let source = Counting {
+            calls: Mutex::new(Vec::new()),
+            unavailable: false,
+        };
+        let inputs: Vec<Input> = (0..MAX_PAIRS + 50)
+            .map(|i| Input {
+                display: format!("job-{i:05}.yaml"),
+                source: Source::Bytes(format!("resourceGroup: g{i}\ncpus: 1\n").into_bytes()),
+                walked: false,
+            })
+            .collect();
+        let mut handed_on = Vec::new();
+        let result = check_streaming(inputs, &source, &Options::default(), &mut |f| {
+            handed_on.push(f.path)
+        });
+        assert!(matches!(result, Err(TooManyPairs(n)) if n == MAX_PAIRS + 50));
+        // The file at index MAX_PAIRS named the pair past the bound.
+        let last = format!("job-{MAX_PAIRS:05}.yaml");
+        assert!(
+            handed_on.iter().all(|p| *p < last),
+            "{:?}",
+            handed_on.last()
+        );
+        let asked: usize = source
+            .calls
+            .into_inner()
+            .unwrap()
+            .iter()
+            .map(Vec::len)
+            .sum();
+        assert_eq!(asked, MAX_PAIRS);
     }
 
     #[test]

@@ -53,14 +53,20 @@ pub fn passed_over(text: &str) -> Option<&'static str> {
     // Most job files say so in their text: a job key at the start of a
     // line (`cpus:`), with no key of another endpoint's body. They need no
     // second parse.
-    let yaml_keys = || {
-        text.lines()
-            .filter(|l| !l.starts_with([' ', '\t', '"', '{', '[']))
-            .filter_map(line_key)
-    };
-    if yaml_keys().any(|k| is_job_key(k, keys))
-        && !yaml_keys().any(|k| k == "id" || NOTEBOOK_KEYS.contains(&k))
+    // One pass over the lines: a job key, and none of another endpoint's.
+    let (mut job, mut other) = (false, false);
+    for key in text
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t', '"', '{', '[']))
+        .filter_map(line_key)
     {
+        job = job || is_job_key(key, keys);
+        if key == "id" || NOTEBOOK_KEYS.contains(&key) {
+            other = true;
+            break;
+        }
+    }
+    if job && !other {
         return None;
     }
     let docs = yaml::parse_documents(text);
@@ -98,7 +104,7 @@ fn document(root: &Node, text: &str, keys: &[&'static str]) -> Doc {
     let Kind::Map(pairs) = &root.kind else {
         return Doc::Other;
     };
-    let names: Vec<String> = pairs
+    let names: Vec<std::borrow::Cow<str>> = pairs
         .iter()
         .filter_map(|(k, _)| match &k.kind {
             Kind::Str(_) | Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => k.scalar_text(text),

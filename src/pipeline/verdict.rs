@@ -5,7 +5,7 @@
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::limits::Lookup;
 use crate::platform::Class;
-use crate::report::{Report, Verdict};
+use crate::report::{Report, Summary, Verdict};
 
 /// Exit status: every job admitted.
 pub const ADMITTED: u8 = 0;
@@ -38,8 +38,13 @@ pub fn of_job(rejected: bool, answer: Option<&Lookup>) -> (Verdict, Option<Strin
 /// 3 when limits were unavailable for some job, else 1 when a job
 /// was rejected or a document could not be read, else 0.
 pub fn exit_code(report: &Report, deny_warnings: bool) -> u8 {
-    let s = report.summary();
-    if s.unjudged > 0 || !report.notices.is_empty() {
+    exit_code_of(&report.summary(), !report.notices.is_empty(), deny_warnings)
+}
+
+/// [`exit_code`] from a run's summary and whether it has notices (a run
+/// whose report was written as it went keeps no `Report`).
+pub fn exit_code_of(s: &Summary, notices: bool, deny_warnings: bool) -> u8 {
+    if s.unjudged > 0 || notices {
         UNAVAILABLE
     } else if s.rejected > 0 || s.errors > 0 || (deny_warnings && s.warnings > 0) {
         REJECTED

@@ -6,7 +6,8 @@
 
 use std::io::{self, Write};
 
-use super::{Renderer, Report};
+use super::stream::{End, FileByFile, render_all};
+use super::{FileReport, Renderer, Report};
 use crate::diag::Severity;
 
 pub struct Github;
@@ -33,54 +34,49 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-impl Renderer for Github {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let (mut errors, mut warnings) = (0usize, 0usize);
-        for f in &report.files {
-            for d in &f.diagnostics {
-                let command = match d.severity {
-                    Severity::Error => {
-                        errors += 1;
-                        "error"
-                    }
-                    Severity::Warning => {
-                        warnings += 1;
-                        "warning"
-                    }
-                };
-                let mut properties = vec![format!(
-                    "file={}",
-                    escape_property(&crate::escape::text(&f.path))
-                )];
-                if let Some(p) = d.position {
-                    properties.push(format!("line={}", p.line));
-                    properties.push(format!("col={}", p.column));
-                    properties.push(format!("endLine={}", p.end_line));
-                    properties.push(format!("endColumn={}", p.end_column));
-                }
-                properties.push(format!(
-                    "title={}",
-                    escape_property(&format!("jobcheck: {}", d.code))
-                ));
-                // Controls and bidi characters shown escaped, as everywhere
-                // people read; then escaped again as GitHub asks.
-                let message = crate::escape::text(&d.message);
-                let message = match &d.help {
-                    Some(help) => format!("{message}\nhelp: {}", crate::escape::lines(help)),
-                    None => message.into_owned(),
-                };
-                writeln!(
-                    out,
-                    "::{command} {}::{}",
-                    properties.join(","),
-                    escape_data(&message)
-                )?;
+impl FileByFile for Github {
+    fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+        for d in &f.diagnostics {
+            let command = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let mut properties = vec![format!(
+                "file={}",
+                escape_property(&crate::escape::text(&f.path))
+            )];
+            if let Some(p) = d.position {
+                properties.push(format!("line={}", p.line));
+                properties.push(format!("col={}", p.column));
+                properties.push(format!("endLine={}", p.end_line));
+                properties.push(format!("endColumn={}", p.end_column));
             }
-            for line in f.hidden_lines() {
-                writeln!(out, "{}", crate::escape::guard(&line))?;
-            }
+            properties.push(format!(
+                "title={}",
+                escape_property(&format!("jobcheck: {}", d.code))
+            ));
+            let message = crate::escape::text(&d.message);
+            let message = match &d.help {
+                Some(help) => format!("{message}\nhelp: {}", crate::escape::lines(help)),
+                None => message.into_owned(),
+            };
+            writeln!(
+                out,
+                "::{command} {}::{}",
+                properties.join(","),
+                escape_data(&message)
+            )?;
         }
-        let mut line = report.summary().line();
+        for line in f.hidden_lines() {
+            writeln!(out, "{}", crate::escape::guard(&line))?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()> {
+        let summary = end.totals.summary;
+        let (errors, warnings) = (summary.errors, summary.warnings);
+        let mut line = summary.line();
         if errors > SHOWN_PER_TYPE || warnings > SHOWN_PER_TYPE {
             line.push_str(&format!(
                 " ({} annotations; GitHub shows the first {SHOWN_PER_TYPE} of each type)",
@@ -88,6 +84,12 @@ impl Renderer for Github {
             ));
         }
         writeln!(out, "{line}")
+    }
+}
+
+impl Renderer for Github {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        render_all(&mut Github, report, out)
     }
 }
 

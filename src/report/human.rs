@@ -10,6 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use super::stream::{End, FileByFile, render_all};
 use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
@@ -450,7 +451,24 @@ impl Human {
         context: usize,
     ) -> io::Result<()> {
         let handler = self.handler().with_context_lines(context);
-        for file in report.files.iter().filter(|f| !f.diagnostics.is_empty()) {
+        for file in &report.files {
+            self.render_file(&handler, file, out, context)?;
+        }
+        Ok(())
+    }
+
+    /// One file's report, if it has diagnostics.
+    fn render_file(
+        &self,
+        handler: &GraphicalReportHandler,
+        file: &FileReport,
+        out: &mut dyn Write,
+        context: usize,
+    ) -> io::Result<()> {
+        {
+            if file.diagnostics.is_empty() {
+                return Ok(());
+            }
             let source = file
                 .source
                 .as_ref()
@@ -539,23 +557,72 @@ fn header(file: &FileReport, diag: &Diagnostic) -> String {
     format!("{} in {job}", diag.code)
 }
 
-impl Renderer for Human {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        self.render_files(report, out)?;
-        if self.extras.table {
-            super::table::render(report, self.style.color, out)?;
+/// The human format file by file; with `--table`, each file's jobs are
+/// kept (without their text) for the table drawn after the diagnostics.
+pub(crate) struct HumanStream {
+    human: Human,
+    handler: Option<GraphicalReportHandler>,
+    table: Vec<FileReport>,
+}
+
+impl HumanStream {
+    pub(crate) fn new(style: Style, extras: Extras) -> HumanStream {
+        HumanStream {
+            human: Human { style, extras },
+            handler: None,
+            table: Vec::new(),
         }
-        if self.extras.statistics {
-            write!(out, "{}", super::statistics(report))?;
-            writeln!(out)?;
+    }
+}
+
+impl FileByFile for HumanStream {
+    fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+        if self.human.extras.table {
+            self.table.push(FileReport {
+                source: None,
+                ..f.clone()
+            });
         }
-        if self.extras.quiet {
+        if f.diagnostics.is_empty() {
             return Ok(());
         }
-        for notice in &report.notices {
+        let handler = self
+            .handler
+            .get_or_insert_with(|| self.human.handler().with_context_lines(1));
+        self.human.render_file(handler, f, out, 1)
+    }
+
+    fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()> {
+        let extras = self.human.extras;
+        if extras.table {
+            let report = Report {
+                files: std::mem::take(&mut self.table),
+                notices: Vec::new(),
+                passed_over: Vec::new(),
+            };
+            super::table::render(&report, self.human.style.color, out)?;
+        }
+        if extras.statistics {
+            write!(
+                out,
+                "{}",
+                super::statistics_of(end.totals, end.passed_over.len())
+            )?;
+            writeln!(out)?;
+        }
+        if extras.quiet {
+            return Ok(());
+        }
+        for notice in end.notices {
             writeln!(out, "{notice}")?;
         }
-        writeln!(out, "{}", report.summary().line())
+        writeln!(out, "{}", end.totals.summary.line())
+    }
+}
+
+impl Renderer for Human {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        render_all(&mut HumanStream::new(self.style, self.extras), report, out)
     }
 }
 

@@ -5,77 +5,12 @@ use std::io::{self, Write};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::{Renderer, Report, Summary};
+use super::stream::{End, FileByFile, Spool, array_item, close_array, pretty_at, render_all};
+use super::{FileReport, JobEntry, Renderer, Report, Summary};
 use crate::units::{MIB, TimeLimit};
 use crate::vocab::{AccelType, Amounts, LIMITS, Quantity};
 
 pub struct Json;
-
-/// The report document. Jobs and diagnostics are serialized straight from
-/// the report as the writer takes them, without a list of their own.
-#[derive(Serialize)]
-struct Out<'a> {
-    version: u32,
-    summary: SummaryOut,
-    jobs: Jobs<'a>,
-    diagnostics: Diags<'a>,
-    suppressed: Hidden<'a>,
-}
-
-struct Jobs<'a>(&'a Report);
-
-impl Serialize for Jobs<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
-            f.jobs.iter().map(move |j| JobOut {
-                file: &f.path,
-                document: j.document,
-                name: j.name.as_deref(),
-                resource_group: j.resource_group.as_deref(),
-                accelerator_type: j.accelerator_type.map(AccelType::as_str),
-                verdict: j.verdict.as_str(),
-                reason: j.reason.as_deref(),
-                request: j.request.as_ref().map(|r| AmountsOut {
-                    amounts: &r.amounts,
-                    limits: false,
-                }),
-                limits: j.limits.as_ref().map(|l| AmountsOut {
-                    amounts: l,
-                    limits: true,
-                }),
-            })
-        }))
-    }
-}
-
-struct Diags<'a>(&'a Report);
-
-impl Serialize for Diags<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(
-            self.0
-                .files
-                .iter()
-                .flat_map(|f| f.diagnostics.iter().map(move |d| diag_out(&f.path, d))),
-        )
-    }
-}
-
-/// Suppressed findings: listed apart, so that `diagnostics` and the
-/// summary stay what decides the run, while a review still sees what a
-/// comment, `per-file-ignores` or the baseline hid.
-struct Hidden<'a>(&'a Report);
-
-impl Serialize for Hidden<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
-            f.suppressed.iter().map(move |s| HiddenOut {
-                by: s.by.as_str(),
-                diagnostic: diag_out(&f.path, &s.diagnostic),
-            })
-        }))
-    }
-}
 
 #[derive(Serialize)]
 struct HiddenOut<'a> {
@@ -236,13 +171,157 @@ struct DiagOut<'a> {
 
 impl Renderer for Json {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        render_all(&mut JsonStream::default(), report, out)
+    }
+}
+
+/// The JSON report file by file. The summary comes first in the document,
+/// so each file's jobs, diagnostics and suppressed findings are written to
+/// a spool of their own, and the document is put together at the end
+/// (byte for byte what serde_json's pretty printer writes for [`Out`]).
+#[derive(Default)]
+pub(crate) struct JsonStream {
+    jobs: Spool,
+    diagnostics: Spool,
+    suppressed: Spool,
+    counts: [usize; 3],
+}
+
+/// Items of the three lists sit at this depth (in spaces).
+const ITEM: usize = 4;
+
+impl FileByFile for JsonStream {
+    fn file(&mut self, f: &FileReport, _out: &mut dyn Write) -> io::Result<()> {
+        for j in &f.jobs {
+            array_item(
+                self.counts[0] == 0,
+                &job_out(&f.path, j),
+                ITEM,
+                &mut self.jobs,
+            )?;
+            self.counts[0] += 1;
+        }
+        for d in &f.diagnostics {
+            let first = self.counts[1] == 0;
+            array_item(first, &diag_out(&f.path, d), ITEM, &mut self.diagnostics)?;
+            self.counts[1] += 1;
+        }
+        for s in &f.suppressed {
+            let hidden = HiddenOut {
+                by: s.by.as_str(),
+                diagnostic: diag_out(&f.path, &s.diagnostic),
+            };
+            array_item(self.counts[2] == 0, &hidden, ITEM, &mut self.suppressed)?;
+            self.counts[2] += 1;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()> {
+        let mut summary: SummaryOut = end.totals.summary.into();
+        summary.hidden = (end.totals.hidden > 0).then_some(end.totals.hidden);
+        out.write_all(b"{\n  \"version\": 1,\n  \"summary\": ")?;
+        pretty_at(&summary, 2, out)?;
+        let lists = [
+            ("jobs", &mut self.jobs),
+            ("diagnostics", &mut self.diagnostics),
+            ("suppressed", &mut self.suppressed),
+        ];
+        for ((name, spool), count) in lists.into_iter().zip(self.counts) {
+            write!(out, ",\n  \"{name}\": [")?;
+            spool.copy_to(out)?;
+            close_array(count > 0, ITEM, out)?;
+        }
+        out.write_all(b"\n}\n")
+    }
+}
+
+fn job_out<'a>(path: &'a str, j: &'a JobEntry) -> JobOut<'a> {
+    JobOut {
+        file: path,
+        document: j.document,
+        name: j.name.as_deref(),
+        resource_group: j.resource_group.as_deref(),
+        accelerator_type: j.accelerator_type.map(AccelType::as_str),
+        verdict: j.verdict.as_str(),
+        reason: j.reason.as_deref(),
+        request: j.request.as_ref().map(|r| AmountsOut {
+            amounts: &r.amounts,
+            limits: false,
+        }),
+        limits: j.limits.as_ref().map(|l| AmountsOut {
+            amounts: l,
+            limits: true,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serializer;
+
+    /// The report document. Jobs and diagnostics are serialized straight from
+    /// the report as the writer takes them, without a list of their own.
+    #[derive(Serialize)]
+    struct Out<'a> {
+        version: u32,
+        summary: SummaryOut,
+        jobs: Jobs<'a>,
+        diagnostics: Diags<'a>,
+        suppressed: Hidden<'a>,
+    }
+
+    struct Jobs<'a>(&'a Report);
+
+    impl Serialize for Jobs<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(
+                self.0
+                    .files
+                    .iter()
+                    .flat_map(|f| f.jobs.iter().map(move |j| job_out(&f.path, j))),
+            )
+        }
+    }
+
+    struct Diags<'a>(&'a Report);
+
+    impl Serialize for Diags<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(
+                self.0
+                    .files
+                    .iter()
+                    .flat_map(|f| f.diagnostics.iter().map(move |d| diag_out(&f.path, d))),
+            )
+        }
+    }
+
+    /// Suppressed findings: listed apart, so that `diagnostics` and the
+    /// summary stay what decides the run, while a review still sees what a
+    /// comment, `per-file-ignores` or the baseline hid.
+    struct Hidden<'a>(&'a Report);
+
+    impl Serialize for Hidden<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.0.files.iter().flat_map(|f| {
+                f.suppressed.iter().map(move |s| HiddenOut {
+                    by: s.by.as_str(),
+                    diagnostic: diag_out(&f.path, &s.diagnostic),
+                })
+            }))
+        }
+    }
+
+    fn whole(report: &Report) -> String {
+        let mut summary: SummaryOut = report.summary().into();
         let hidden: usize = report
             .files
             .iter()
             .flat_map(|f| &f.hidden)
             .map(|h| h.1)
             .sum();
-        let mut summary: SummaryOut = report.summary().into();
         summary.hidden = (hidden > 0).then_some(hidden);
         let doc = Out {
             version: 1,
@@ -251,7 +330,121 @@ impl Renderer for Json {
             diagnostics: Diags(report),
             suppressed: Hidden(report),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
+        serde_json::to_string_pretty(&doc).unwrap() + "\n"
+    }
+
+    fn rendered(report: &Report) -> String {
+        let mut out = Vec::new();
+        Json.render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn amounts(cpus: u64) -> crate::vocab::Amounts {
+        let mut amounts = crate::vocab::Amounts::default();
+        amounts.set(crate::vocab::LimitKey::Cpus, Some(Quantity::Count(cpus)));
+        amounts.set(
+            crate::vocab::LimitKey::Memory,
+            Some(Quantity::Memory(3 * MIB)),
+        );
+        amounts
+    }
+
+    #[test]
+    fn file_by_file_is_what_the_whole_document_serializes_to() {
+        use crate::diag::{Code, Diagnostic, Position};
+        use crate::report::{FileReport, JobEntry, Request, Suppressed, SuppressedBy, Verdict};
+        let empty = Report::default();
+        assert_eq!(rendered(&empty), whole(&empty));
+        let mut d = Diagnostic::new(Code::CpusOverLimit, None, "too \"many\"\ncpus")
+            .help("ask for 8")
+            .field("cpus");
+        d.document = Some(1);
+        d.position = Some(Position {
+            line: 2,
+            column: 7,
+            end_line: 2,
+            end_column: 9,
+        });
+        let job = JobEntry {
+            document: 1,
+            name: Some("train".into()),
+            resource_group: Some("g".into()),
+            accelerator_type: Some(AccelType::Gpu),
+            verdict: Verdict::Rejected,
+            reason: None,
+            request: Some(Request {
+                amounts: amounts(48),
+                ..Request::default()
+            }),
+            limits: Some(amounts(8)),
+        };
+        let file = |path: &str, diags: bool, suppressed: bool| FileReport {
+            path: path.into(),
+            source: None,
+            jobs: vec![
+                job.clone(),
+                JobEntry {
+                    document: 2,
+                    name: None,
+                    ..job.clone()
+                },
+            ],
+            diagnostics: if diags {
+                vec![d.clone(), d.clone()]
+            } else {
+                Vec::new()
+            },
+            suppressed: if suppressed {
+                vec![Suppressed {
+                    diagnostic: d.clone(),
+                    by: SuppressedBy::Baseline,
+                }]
+            } else {
+                Vec::new()
+            },
+            hidden: if diags { vec![(1, 3)] } else { Vec::new() },
+        };
+        for files in [
+            vec![file("a.yaml", false, false)],
+            vec![file("a.yaml", true, false), file("b.yaml", false, true)],
+            vec![file("a.yaml", true, true), file("b\"c.yaml", true, true)],
+        ] {
+            let report = Report {
+                files,
+                ..Report::default()
+            };
+            assert_eq!(rendered(&report), whole(&report));
+        }
+    }
+
+    #[test]
+    fn a_large_report_spools_to_a_file_and_comes_back_whole() {
+        use crate::report::{FileReport, JobEntry, Request, Verdict};
+        let files: Vec<FileReport> = (0..8000)
+            .map(|i| FileReport {
+                path: format!("jobs/job-{i:05}.yaml"),
+                source: None,
+                jobs: vec![JobEntry {
+                    document: 1,
+                    name: Some(format!("job {i}")),
+                    resource_group: Some("g".into()),
+                    accelerator_type: Some(AccelType::Dcu),
+                    verdict: Verdict::Admitted,
+                    reason: None,
+                    request: Some(Request::default()),
+                    limits: None,
+                }],
+                diagnostics: Vec::new(),
+                suppressed: Vec::new(),
+                hidden: Vec::new(),
+            })
+            .collect();
+        let report = Report {
+            files,
+            ..Report::default()
+        };
+        let text = rendered(&report);
+        assert!(text.len() > 2 * (1 << 20), "{}", text.len());
+        assert_eq!(text, whole(&report));
     }
 }

@@ -15,6 +15,7 @@
 
 use std::io::{self, Write};
 
+use super::stream::{End, FileByFile, Spool, render_all};
 use super::{FileReport, JobEntry, Renderer, Report, Verdict};
 use crate::diag::{Diagnostic, Severity};
 
@@ -160,79 +161,95 @@ fn file_case(f: &FileReport) -> Option<Case<'_>> {
 
 impl Renderer for Junit {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        // Cases are made file by file, once to count them and once to write
-        // them, so no list of every job's case is kept.
-        let counts = |cases: &[Case]| {
-            let failures = cases
-                .iter()
-                .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
-                .count();
-            let skipped = cases
-                .iter()
-                .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
-                .count();
-            (cases.len(), failures, skipped)
-        };
-        let (mut tests, mut failures, mut skipped) = (0, 0, 0);
-        for f in &report.files {
-            let (t, f, s) = counts(&cases_of(f));
-            tests += t;
-            failures += f;
-            skipped += s;
+        render_all(&mut JunitStream::default(), report, out)
+    }
+}
+
+/// A file's cases: how many, failed, skipped.
+fn counts(cases: &[Case]) -> (usize, usize, usize) {
+    let failures = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+        .count();
+    let skipped = cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
+        .count();
+    (cases.len(), failures, skipped)
+}
+
+/// JUnit file by file: the totals come first, so each file's testsuite is
+/// written to a spool and copied after them at the end.
+#[derive(Default)]
+pub(crate) struct JunitStream {
+    suites: Spool,
+    /// Tests, failures and skipped so far.
+    totals: (usize, usize, usize),
+}
+
+impl FileByFile for JunitStream {
+    fn file(&mut self, f: &FileReport, _out: &mut dyn Write) -> io::Result<()> {
+        let out = &mut self.suites;
+        let cases = cases_of(f);
+        let (t, fl, s) = counts(&cases);
+        self.totals.0 += t;
+        self.totals.1 += fl;
+        self.totals.2 += s;
+        let path = escape_attr(&crate::escape::path(&f.path));
+        writeln!(
+            out,
+            r#"  <testsuite name="{path}" tests="{t}" failures="{fl}" errors="0" skipped="{s}">"#
+        )?;
+        for case in &cases {
+            let name = escape_attr(&crate::escape::text(&case.name));
+            write!(out, r#"    <testcase classname="{path}" name="{name}""#)?;
+            let out_text = (!case.text.is_empty())
+                .then(|| format!("<system-out>{}</system-out>", escape_text(&case.text)));
+            match &case.outcome {
+                Outcome::Passed => match out_text {
+                    Some(text) => writeln!(out, ">\n      {text}\n    </testcase>")?,
+                    None => writeln!(out, "/>")?,
+                },
+                Outcome::Failed { first } => writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    escape_attr(&crate::escape::text(&first.message)),
+                    first.code,
+                    escape_text(&case.text)
+                )?,
+                Outcome::Skipped { reason } => {
+                    writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>",
+                        escape_attr(&crate::escape::text(reason))
+                    )?;
+                    if let Some(text) = out_text {
+                        writeln!(out, "      {text}")?;
+                    }
+                    writeln!(out, "    </testcase>")?;
+                }
+            }
         }
+        let hidden = f.hidden_lines();
+        if !hidden.is_empty() {
+            writeln!(
+                out,
+                "    <system-out>{}</system-out>",
+                escape_text(&hidden.join("\n"))
+            )?;
+        }
+        writeln!(out, "  </testsuite>")?;
+        Ok(())
+    }
+
+    fn end(&mut self, _end: &End, out: &mut dyn Write) -> io::Result<()> {
+        let (tests, failures, skipped) = self.totals;
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
             r#"<testsuites name="jobcheck" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}">"#
         )?;
-        for f in &report.files {
-            let cases = cases_of(f);
-            let (t, fl, s) = counts(&cases);
-            let path = escape_attr(&crate::escape::path(&f.path));
-            writeln!(
-                out,
-                r#"  <testsuite name="{path}" tests="{t}" failures="{fl}" errors="0" skipped="{s}">"#
-            )?;
-            for case in &cases {
-                let name = escape_attr(&crate::escape::text(&case.name));
-                write!(out, r#"    <testcase classname="{path}" name="{name}""#)?;
-                let out_text = (!case.text.is_empty())
-                    .then(|| format!("<system-out>{}</system-out>", escape_text(&case.text)));
-                match &case.outcome {
-                    Outcome::Passed => match out_text {
-                        Some(text) => writeln!(out, ">\n      {text}\n    </testcase>")?,
-                        None => writeln!(out, "/>")?,
-                    },
-                    Outcome::Failed { first } => writeln!(
-                        out,
-                        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                        escape_attr(&crate::escape::text(&first.message)),
-                        first.code,
-                        escape_text(&case.text)
-                    )?,
-                    Outcome::Skipped { reason } => {
-                        writeln!(
-                            out,
-                            ">\n      <skipped message=\"{}\"/>",
-                            escape_attr(&crate::escape::text(reason))
-                        )?;
-                        if let Some(text) = out_text {
-                            writeln!(out, "      {text}")?;
-                        }
-                        writeln!(out, "    </testcase>")?;
-                    }
-                }
-            }
-            let hidden = f.hidden_lines();
-            if !hidden.is_empty() {
-                writeln!(
-                    out,
-                    "    <system-out>{}</system-out>",
-                    escape_text(&hidden.join("\n"))
-                )?;
-            }
-            writeln!(out, "  </testsuite>")?;
-        }
+        self.suites.copy_to(out)?;
         writeln!(out, "</testsuites>")
     }
 }

@@ -8,11 +8,14 @@ pub mod json;
 pub mod junit;
 pub mod sarif;
 pub mod schema;
+pub mod stream;
 pub mod table;
+
+pub use stream::{Streamer, Totals};
 
 use std::io::{self, Write};
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::vocab::{AccelType, Amounts, Pair};
 pub use crate::vocab::{Format, Notice};
 
@@ -175,28 +178,7 @@ pub struct PassedOver {
 
 impl Report {
     pub fn summary(&self) -> Summary {
-        let mut s = Summary {
-            files: self.files.len(),
-            ..Summary::default()
-        };
-        for f in &self.files {
-            s.jobs += f.jobs.len();
-            s.suppressed += f.suppressed.len();
-            for j in &f.jobs {
-                match j.verdict {
-                    Verdict::Admitted => s.admitted += 1,
-                    Verdict::Rejected => s.rejected += 1,
-                    Verdict::Unjudged => s.unjudged += 1,
-                }
-            }
-            for d in &f.diagnostics {
-                match d.severity {
-                    Severity::Error => s.errors += 1,
-                    Severity::Warning => s.warnings += 1,
-                }
-            }
-        }
-        s
+        Totals::of(self).summary
     }
 }
 
@@ -227,14 +209,12 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 /// `--statistics`: one line per code with its count, most frequent first,
 /// as ruff prints them (`   3  cpus-over-limit  error`); fixable counts noted.
 pub fn statistics(report: &Report) -> String {
-    let mut counts: std::collections::BTreeMap<crate::diag::Code, (usize, usize, Severity)> =
-        std::collections::BTreeMap::new();
-    for d in report.files.iter().flat_map(|f| &f.diagnostics) {
-        let entry = counts.entry(d.code).or_insert((0, 0, d.severity));
-        entry.0 += 1;
-        entry.1 += usize::from(d.fix.is_some());
-        entry.2 = entry.2.max(d.severity);
-    }
+    statistics_of(&Totals::of(report), report.passed_over.len())
+}
+
+/// [`statistics`] from a run's totals and how many files were passed over.
+pub fn statistics_of(totals: &Totals, passed_over: usize) -> String {
+    let counts = totals.codes.clone();
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
     let width = rows
@@ -262,10 +242,10 @@ pub fn statistics(report: &Report) -> String {
         text.push_str(line.trim_end());
         text.push('\n');
     }
-    if !report.passed_over.is_empty() {
+    if passed_over > 0 {
         text.push_str(&format!(
             "{} passed over (not job files)\n",
-            count(report.passed_over.len(), "file", "files")
+            count(passed_over, "file", "files")
         ));
     }
     text
@@ -312,20 +292,12 @@ pub fn render_with(
     report: &Report,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    // The formats for people can print no line that GitHub would read as a
-    // workflow command; the github format writes its own, escaped as GitHub
-    // says, and JSON puts every string on a line of its own in quotes.
-    let people: &dyn Renderer = match format {
-        Format::Json => return json::Json.render(report, out),
-        Format::Sarif => return sarif::Sarif.render(report, out),
-        Format::Github => return github::Github.render(report, out),
-        Format::Human => &human::Human { style, extras },
-        Format::Concise => &concise::Concise { extras },
-        Format::Junit => &junit::Junit,
-    };
-    let mut guarded = crate::escape::Guarded::new(out);
-    people.render(report, &mut guarded)?;
-    guarded.flush()
+    let mut streamer = Streamer::new(format, style, extras, out)?;
+    for f in &report.files {
+        streamer.file(f)?;
+    }
+    streamer.finish(&report.notices, &report.passed_over)?;
+    Ok(())
 }
 
 /// A bad limits or configuration file, drawn like a file report (always in

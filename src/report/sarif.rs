@@ -11,7 +11,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Renderer, Report};
+use super::stream::{End, FileByFile, array_item, close_array, render_all};
+use super::{FileReport, Renderer, Report};
 use crate::diag::{Code, Diagnostic, Severity};
 
 pub struct Sarif;
@@ -41,32 +42,35 @@ struct Results<'a>(&'a Report);
 
 impl Serialize for Results<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.files.iter().flat_map(|f| {
-            let (uri, absolute) = path_to_uri(&f.path);
-            let shown = f.diagnostics.iter().map(|d| (d, None));
-            let hidden = f.suppressed.iter().map(|s| (&s.diagnostic, Some(s.by)));
-            shown.chain(hidden).map(move |(d, by)| SarifResult {
-                rule_id: d.code.as_str(),
-                rule_index: rule_index(d.code),
-                level: level(d.severity),
-                message: Text { text: message(d) },
-                locations: vec![Location {
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation {
-                            uri: uri.clone(),
-                            uri_base_id: (!absolute).then_some("%SRCROOT%"),
-                        },
-                        region: region(d),
-                    },
-                }],
-                partial_fingerprints: Fingerprints {
-                    v1: fingerprint(&f.path, d),
-                },
-                fixes: fixes(d, &uri, absolute),
-                suppressions: by.map(suppression).into_iter().collect(),
-            })
-        }))
+        serializer.collect_seq(self.0.files.iter().flat_map(results_of))
     }
+}
+
+/// A file's results: its diagnostics, then its suppressed findings.
+fn results_of(f: &FileReport) -> impl Iterator<Item = SarifResult<'static>> + '_ {
+    let (uri, absolute) = path_to_uri(&f.path);
+    let shown = f.diagnostics.iter().map(|d| (d, None));
+    let hidden = f.suppressed.iter().map(|s| (&s.diagnostic, Some(s.by)));
+    shown.chain(hidden).map(move |(d, by)| SarifResult {
+        rule_id: d.code.as_str(),
+        rule_index: rule_index(d.code),
+        level: level(d.severity),
+        message: Text { text: message(d) },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri.clone(),
+                    uri_base_id: (!absolute).then_some("%SRCROOT%"),
+                },
+                region: region(d),
+            },
+        }],
+        partial_fingerprints: Fingerprints {
+            v1: fingerprint(&f.path, d),
+        },
+        fixes: fixes(d, &uri, absolute),
+        suppressions: by.map(suppression).into_iter().collect(),
+    })
 }
 
 #[derive(Serialize)]
@@ -360,27 +364,73 @@ pub fn path_to_uri(path: &str) -> (String, bool) {
     (out, absolute)
 }
 
+/// The log with the results of `report` (serialized straight from the
+/// report as the writer takes them).
+fn log(report: &Report) -> Log<'_> {
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "jobcheck",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: Code::ALL.iter().map(|&c| rule(c)).collect(),
+                },
+            },
+            invocations: vec![Invocation {
+                execution_successful: true,
+            }],
+            column_kind: "unicodeCodePoints",
+            results: Results(report),
+        }],
+    }
+}
+
 impl Renderer for Sarif {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let log = Log {
-            schema: SCHEMA_URI,
-            version: "2.1.0",
-            runs: vec![Run {
-                tool: Tool {
-                    driver: Driver {
-                        name: "jobcheck",
-                        version: env!("CARGO_PKG_VERSION"),
-                        rules: Code::ALL.iter().map(|&c| rule(c)).collect(),
-                    },
-                },
-                invocations: vec![Invocation {
-                    execution_successful: true,
-                }],
-                column_kind: "unicodeCodePoints",
-                results: Results(report),
-            }],
-        };
-        serde_json::to_writer_pretty(&mut *out, &log)?;
+        render_all(&mut SarifStream::default(), report, out)
+    }
+}
+
+/// Results sit at this depth (in spaces) in the log.
+const RESULT: usize = 8;
+
+/// SARIF file by file: nothing in the log before the results depends on
+/// them, so the log is written up to its results, each file's results as
+/// the file comes, then the rest (byte for byte what serde_json's pretty
+/// printer writes for the whole log).
+#[derive(Default)]
+pub(crate) struct SarifStream {
+    /// The log after its results, once the part before them is written.
+    tail: String,
+    any: bool,
+}
+
+impl FileByFile for SarifStream {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let empty = Report::default();
+        let text = serde_json::to_string_pretty(&log(&empty))?;
+        let marker = "\"results\": []";
+        let at = text
+            .rfind(marker)
+            .ok_or_else(|| io::Error::other("the SARIF log has no results list"))?;
+        let head = &text[..at + marker.len() - 1];
+        self.tail = text[at + marker.len()..].to_string();
+        out.write_all(head.as_bytes())
+    }
+
+    fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+        for result in results_of(f) {
+            array_item(!self.any, &result, RESULT, out)?;
+            self.any = true;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, _end: &End, out: &mut dyn Write) -> io::Result<()> {
+        close_array(self.any, RESULT, out)?;
+        out.write_all(self.tail.as_bytes())?;
         writeln!(out)
     }
 }
@@ -388,6 +438,44 @@ impl Renderer for Sarif {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_by_file_is_what_the_whole_log_serializes_to() {
+        use crate::diag::Position;
+        use crate::report::{Suppressed, SuppressedBy};
+        let whole = |report: &Report| serde_json::to_string_pretty(&log(report)).unwrap() + "\n";
+        let rendered = |report: &Report| {
+            let mut out = Vec::new();
+            Sarif.render(report, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let empty = Report::default();
+        assert_eq!(rendered(&empty), whole(&empty));
+        let mut d = Diagnostic::new(Code::CpusOverLimit, None, "too many\ncpus").help("ask 8");
+        d.document = Some(1);
+        d.position = Some(Position {
+            line: 2,
+            column: 7,
+            end_line: 2,
+            end_column: 9,
+        });
+        let file = |path: &str| FileReport {
+            path: path.into(),
+            source: None,
+            jobs: Vec::new(),
+            diagnostics: vec![d.clone(), d.clone()],
+            suppressed: vec![Suppressed {
+                diagnostic: d.clone(),
+                by: SuppressedBy::Comment,
+            }],
+            hidden: Vec::new(),
+        };
+        let report = Report {
+            files: vec![file("a.yaml"), file("/abs/b c.yaml")],
+            ..Report::default()
+        };
+        assert_eq!(rendered(&report), whole(&report));
+    }
 
     #[test]
     fn fnv1a_known_values() {

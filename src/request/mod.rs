@@ -5,6 +5,7 @@
 mod cards;
 pub mod fields;
 pub mod schema;
+mod seen;
 mod text;
 mod values;
 
@@ -362,7 +363,7 @@ fn read_job(
 }
 
 struct Entry<'n> {
-    key: String,
+    key: std::borrow::Cow<'n, str>,
     key_span: Span,
     value: &'n Node,
 }
@@ -371,16 +372,13 @@ struct Entry<'n> {
 /// the last occurrence is used (in the first one's place), as JSON and YAML
 /// readers take it.
 fn keys_of<'n>(
-    file: &str,
+    file: &'n str,
     pairs: &'n [(Node, Node)],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Entry<'n>> {
-    // Sized once: growing by doubling keeps two tables alive at the peak,
-    // which for a file of a million keys is most of the memory used.
-    // A string key is its own identity (borrowed, not copied: a file may
-    // hold a million keys); other keys go by `key_identity`.
-    let mut seen: HashMap<(bool, std::borrow::Cow<'n, str>), (Span, usize)> =
-        HashMap::with_capacity(pairs.len());
+    // A job file has a few keys: those are compared one by one, which costs
+    // less than hashing each; a large mapping is hashed.
+    let mut seen = seen::Seen::new(pairs.len());
     let mut entries = Vec::with_capacity(pairs.len());
     for (key, value) in pairs {
         let name = match (&key.kind, key.scalar_text(file)) {
@@ -401,7 +399,7 @@ fn keys_of<'n>(
             Kind::Str(s) => (true, std::borrow::Cow::Borrowed(s.as_str())),
             _ => (false, std::borrow::Cow::Owned(key.key_identity())),
         };
-        if let Some(&(first, at)) = seen.get(&identity) {
+        if let Some((first, at)) = seen.get(&identity) {
             diags.push(duplicate_key(&name, key.span, first).help(format!(
                 "keep one `{name}`; the last is the one checked, as JSON and YAML readers take it"
             )));
@@ -519,7 +517,7 @@ impl Reader<'_> {
         if self.unknown > KEPT_UNKNOWN {
             return;
         }
-        let key = entry.key.as_str();
+        let key = &*entry.key;
         let known = fields::keys(self.kind);
         let (severity, what, other, other_what) = match self.kind {
             DocKind::JobSpec => (
@@ -593,7 +591,7 @@ impl Reader<'_> {
                 cards.push((t, e.key_span, self.count(e, t.cards_key(), 0, "cards")));
                 continue;
             }
-            match e.key.as_str() {
+            match &*e.key {
                 "name" => {
                     name = self
                         .text(e, "name")
@@ -645,7 +643,7 @@ impl Reader<'_> {
         let mut explicit = None;
         let mut use_start_script = None;
         for e in entries {
-            match e.key.as_str() {
+            match &*e.key {
                 "instanceServiceName" => {
                     job.name = self.text(e, "instanceServiceName").map(|v| v.value)
                 }

@@ -40,7 +40,7 @@ impl Reader<'_> {
                     return None;
                 }
                 Some(Value {
-                    value: text,
+                    value: text.into_owned(),
                     span: node.span,
                     key,
                 })

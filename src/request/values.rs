@@ -426,7 +426,7 @@ impl Reader<'_> {
             Kind::Str(_) | Kind::Int(_) | Kind::Float(_) => {
                 node.scalar_text(self.file).unwrap_or_default()
             }
-            _ => String::new(),
+            _ => Default::default(),
         };
         let text = text.trim();
         if let Some(fixed) = units::time_without_leading_zero(text) {

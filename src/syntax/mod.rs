@@ -58,9 +58,10 @@ impl Node {
     /// For a scalar: the text a person wrote, without quotes. Plain numbers
     /// and booleans give their source text (so `1e3`, `0x10` or `30:00` stay
     /// as written, not as whatever YAML 1.1 would make of them).
-    pub fn scalar_text(&self, file: &str) -> Option<String> {
+    pub fn scalar_text<'a>(&'a self, file: &'a str) -> Option<std::borrow::Cow<'a, str>> {
+        use std::borrow::Cow;
         match &self.kind {
-            Kind::Str(s) => Some(s.clone()),
+            Kind::Str(s) => Some(Cow::Borrowed(s)),
             Kind::Int(_) | Kind::Float(_) | Kind::Bool(_) => {
                 let raw = self.raw(file).trim();
                 // The span of a value reached through an alias or a merge
@@ -72,9 +73,9 @@ impl Node {
                     .is_some_and(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
                     && !raw.contains([' ', '\t', ',', '{', '}', '[', ']', '#', '\n']);
                 if own_text {
-                    Some(raw.to_string())
+                    Some(Cow::Borrowed(raw))
                 } else {
-                    Some(self.kind_value_text())
+                    Some(Cow::Owned(self.kind_value_text()))
                 }
             }
             _ => None,
@@ -337,13 +338,17 @@ fn flat_value(s: &str) -> Option<(Kind, usize)> {
         }
         return Some((Kind::Str(inner.to_string()), end + 1));
     }
-    let plain = s.find(" #").map_or(s, |i| &s[..i]).trim_end_matches(' ');
+    // Byte pairs, not substring searches: a value is a few bytes, and
+    // setting up a searcher costs more than looking at them.
+    let comment = s.as_bytes().windows(2).position(|w| w == b" #");
+    let plain = comment.map_or(s, |i| &s[..i]).trim_end_matches(' ');
+    let pair = |p: &[u8]| plain.as_bytes().windows(2).any(|w| w == p);
     if plain.is_empty()
-        || !plain
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._/:+- ".contains(&b))
-        || plain.contains(": ")
-        || plain.contains("  ")
+        || !plain.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b':' | b'+' | b'-' | b' ')
+        })
+        || pair(b": ")
+        || pair(b"  ")
         || plain.ends_with(':')
     {
         return None;
@@ -727,14 +732,14 @@ mod tests {
         let pairs = pairs_of(&docs[0]);
         let keys: Vec<_> = pairs
             .iter()
-            .filter_map(|(k, _)| k.scalar_text(file))
+            .filter_map(|(k, _)| k.scalar_text(file).map(|t| t.into_owned()))
             .collect();
         assert!(keys.contains(&"resourceGroup".to_string()), "{keys:?}");
         assert!(keys.contains(&"nodes".to_string()), "{keys:?}");
         let nodes = pairs
             .iter()
             .find(|(k, _)| k.scalar_text(file).as_deref() == Some("nodes"))
-            .map(|(_, v)| v.scalar_text(file));
+            .map(|(_, v)| v.scalar_text(file).map(|t| t.into_owned()));
         assert_eq!(nodes, Some(Some("2".to_string())));
     }
 

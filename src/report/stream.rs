@@ -1,0 +1,285 @@
+//! Rendering file by file: each format writes a file's part as soon as the
+//! file is judged, and its end (summary, notices, statistics) once the run
+//! is over, so a run keeps no file after it is written. JSON and JUnit put
+//! totals before the files: they write each file's part to a [`Spool`] (in
+//! memory, then a temporary file once it grows) and copy it out at the end.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Seek, Write};
+
+use super::{Extras, FileReport, Format, Notice, PassedOver, Report, Style, Summary, Verdict};
+use crate::diag::{Code, Severity};
+
+/// What a run adds up to, counted file by file: the summary, the
+/// diagnostics left out, and a count per code for `--statistics`.
+#[derive(Clone, Debug, Default)]
+pub struct Totals {
+    pub summary: Summary,
+    /// Diagnostics left out (at most 100 are shown per document).
+    pub hidden: usize,
+    /// Per code: how many, how many with a fix, the highest severity.
+    pub codes: BTreeMap<Code, (usize, usize, Severity)>,
+}
+
+impl Totals {
+    pub fn add(&mut self, f: &FileReport) {
+        let s = &mut self.summary;
+        s.files += 1;
+        s.jobs += f.jobs.len();
+        s.suppressed += f.suppressed.len();
+        for j in &f.jobs {
+            match j.verdict {
+                Verdict::Admitted => s.admitted += 1,
+                Verdict::Rejected => s.rejected += 1,
+                Verdict::Unjudged => s.unjudged += 1,
+            }
+        }
+        for d in &f.diagnostics {
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+            }
+            let entry = self.codes.entry(d.code).or_insert((0, 0, d.severity));
+            entry.0 += 1;
+            entry.1 += usize::from(d.fix.is_some());
+            entry.2 = entry.2.max(d.severity);
+        }
+        self.hidden += f.hidden.iter().map(|h| h.1).sum::<usize>();
+    }
+
+    pub fn of(report: &Report) -> Totals {
+        let mut totals = Totals::default();
+        report.files.iter().for_each(|f| totals.add(f));
+        totals
+    }
+}
+
+/// What a format writes after the last file.
+pub struct End<'a> {
+    pub totals: &'a Totals,
+    pub notices: &'a [Notice],
+    pub passed_over: &'a [PassedOver],
+}
+
+/// A format that renders file by file.
+pub(crate) trait FileByFile {
+    /// Written before the first file.
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+    fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()>;
+    fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// Render a whole report with a file-by-file format.
+pub(crate) fn render_all(
+    format: &mut dyn FileByFile,
+    report: &Report,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    format.begin(out)?;
+    let mut totals = Totals::default();
+    for f in &report.files {
+        totals.add(f);
+        format.file(f, out)?;
+    }
+    format.end(
+        &End {
+            totals: &totals,
+            notices: &report.notices,
+            passed_over: &report.passed_over,
+        },
+        out,
+    )
+}
+
+/// The writer of the formats for people: no line they print can be read
+/// by GitHub as a workflow command (the github format writes its own,
+/// escaped as GitHub says, and JSON puts every string in quotes).
+enum Target<W: Write> {
+    Plain(W),
+    Guarded(crate::escape::Guarded<W>),
+}
+
+impl<W: Write> Write for Target<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Target::Plain(w) => w.write(buf),
+            Target::Guarded(w) => w.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Target::Plain(w) => w.write_all(buf),
+            Target::Guarded(w) => w.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Target::Plain(w) => w.flush(),
+            Target::Guarded(w) => w.flush(),
+        }
+    }
+}
+
+/// A report rendered as the run goes: [`Streamer::file`] for each file in
+/// order, then [`Streamer::finish`]. The output is the same as rendering the
+/// whole report with [`super::render_with`].
+pub struct Streamer<W: Write> {
+    format: Box<dyn FileByFile + Send>,
+    out: Target<W>,
+    totals: Totals,
+}
+
+impl<W: Write> Streamer<W> {
+    pub fn new(format: Format, style: Style, extras: Extras, out: W) -> io::Result<Streamer<W>> {
+        let (format, guarded): (Box<dyn FileByFile + Send>, bool) = match format {
+            Format::Json => (Box::new(super::json::JsonStream::default()), false),
+            Format::Sarif => (Box::new(super::sarif::SarifStream::default()), false),
+            Format::Github => (Box::new(super::github::Github), false),
+            Format::Human => (
+                Box::new(super::human::HumanStream::new(style, extras)),
+                true,
+            ),
+            Format::Concise => (Box::new(super::concise::Concise { extras }), true),
+            Format::Junit => (Box::new(super::junit::JunitStream::default()), true),
+        };
+        let mut out = match guarded {
+            true => Target::Guarded(crate::escape::Guarded::new(out)),
+            false => Target::Plain(out),
+        };
+        let mut format = format;
+        format.begin(&mut out)?;
+        Ok(Streamer {
+            format,
+            out,
+            totals: Totals::default(),
+        })
+    }
+
+    /// Render one file (files come in report order).
+    pub fn file(&mut self, f: &FileReport) -> io::Result<()> {
+        self.totals.add(f);
+        self.format.file(f, &mut self.out)
+    }
+
+    /// Count a file without rendering it (once the output has failed).
+    pub fn count(&mut self, f: &FileReport) {
+        self.totals.add(f);
+    }
+
+    /// The totals of the files so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// The end of the report; the totals of every file rendered.
+    pub fn finish(mut self, notices: &[Notice], passed_over: &[PassedOver]) -> io::Result<Totals> {
+        let end = End {
+            totals: &self.totals,
+            notices,
+            passed_over,
+        };
+        self.format.end(&end, &mut self.out)?;
+        self.out.flush()?;
+        Ok(self.totals)
+    }
+}
+
+/// Spaces to indent with.
+const PAD: &[u8] = b"                                ";
+
+/// Bytes kept in memory before a spool moves to a temporary file.
+const SPOOL_IN_MEMORY: usize = 1 << 20;
+
+/// Rendered parts kept until the end of the report: in memory while small,
+/// then in an unnamed temporary file (in memory still if none can be made).
+#[derive(Default)]
+pub(crate) struct Spool {
+    memory: Vec<u8>,
+    file: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl Spool {
+    /// Copy everything written to `out`, and start over.
+    pub fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(file) = self.file.take() {
+            let mut file = file.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                out.write_all(&buf[..n])?;
+            }
+        }
+        out.write_all(&self.memory)?;
+        self.memory = Vec::new();
+        Ok(())
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(file) = &mut self.file {
+            return file.write(buf);
+        }
+        self.memory.extend_from_slice(buf);
+        if self.memory.len() > SPOOL_IN_MEMORY
+            && let Ok(file) = tempfile::tempfile()
+        {
+            let mut file = io::BufWriter::with_capacity(64 * 1024, file);
+            file.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(file);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Write `value` as serde_json's pretty printer does at `indent` spaces of
+/// depth: JSON text holds no raw line break inside a string, so each line
+/// break is followed by the indent.
+pub(crate) fn pretty_at(
+    value: &impl serde::Serialize,
+    indent: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let text = serde_json::to_vec_pretty(value)?;
+    let pad = &PAD[..indent];
+    let mut rest = &text[..];
+    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+        out.write_all(&rest[..=i])?;
+        out.write_all(pad)?;
+        rest = &rest[i + 1..];
+    }
+    out.write_all(rest)
+}
+
+/// One item of a pretty JSON array whose items sit at `indent` spaces:
+/// the separator (none before the first), a line break, the item.
+pub(crate) fn array_item(
+    first: bool,
+    value: &impl serde::Serialize,
+    indent: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    out.write_all(if first { b"\n" } else { b",\n" })?;
+    out.write_all(&PAD[..indent])?;
+    pretty_at(value, indent, out)
+}
+
+/// Close a pretty JSON array whose items sit at `indent` spaces (`[]` when
+/// it had none).
+pub(crate) fn close_array(any: bool, indent: usize, out: &mut dyn Write) -> io::Result<()> {
+    if any {
+        out.write_all(b"\n")?;
+        out.write_all(&PAD[..indent - 2])?;
+    }
+    out.write_all(b"]")
+}
