@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 use super::stream::{End, FileByFile, Spool, array_item, close_array, pretty_at, render_all};
 use super::{FileReport, JobEntry, Renderer, Report, Summary};
 use crate::units::{MIB, TimeLimit};
-use crate::vocab::{AccelType, Amounts, LIMITS, Quantity};
+use crate::vocab::{AccelType, Amounts, LIMITS, LimitField, Quantity};
 
 pub struct Json;
 
@@ -114,12 +114,14 @@ fn seconds(t: TimeLimit) -> Option<u64> {
 struct AmountsOut<'a> {
     amounts: &'a Amounts,
     limits: bool,
+    /// The limit table's rows ([`LIMITS`]; a test gives others).
+    rows: &'a [LimitField],
 }
 
 impl Serialize for AmountsOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        for row in LIMITS {
+        for row in self.rows {
             let member = match self.limits {
                 true => Some(row.limits_member),
                 false => row.request_member,
@@ -248,10 +250,12 @@ fn job_out<'a>(path: &'a str, j: &'a JobEntry) -> JobOut<'a> {
         request: j.request.as_ref().map(|r| AmountsOut {
             amounts: &r.amounts,
             limits: false,
+            rows: LIMITS,
         }),
         limits: j.limits.as_ref().map(|l| AmountsOut {
             amounts: l,
             limits: true,
+            rows: LIMITS,
         }),
     }
 }
@@ -446,5 +450,46 @@ mod tests {
         let text = rendered(&report);
         assert!(text.len() > 2 * (1 << 20), "{}", text.len());
         assert_eq!(text, whole(&report));
+    }
+
+    /// A limit whose members are shown only when set (a new limit's) is
+    /// left out when absent, never null; the others stay, null or not.
+    #[test]
+    fn a_member_shown_only_when_set_is_left_out_when_absent() {
+        use crate::vocab::{LimitKey, Member};
+        let mut rows = LIMITS.to_vec();
+        let memory = rows
+            .iter_mut()
+            .find(|r| r.limit == LimitKey::Memory)
+            .unwrap();
+        for m in [&mut memory.limits_member]
+            .into_iter()
+            .chain(memory.request_member.as_mut())
+        {
+            *m = Member {
+                when_set: true,
+                ..*m
+            };
+        }
+        let show = |amounts: &Amounts, limits: bool| {
+            serde_json::to_value(AmountsOut {
+                amounts,
+                limits,
+                rows: &rows,
+            })
+            .unwrap()
+        };
+        let mut amounts = Amounts::default();
+        amounts.set(LimitKey::Cpus, Some(Quantity::Count(8)));
+        for limits in [false, true] {
+            let out = show(&amounts, limits);
+            assert!(out.get("memoryMiB").is_none(), "{out}");
+            assert_eq!(out["cpus"], 8);
+            // A member always shown is null when absent.
+            assert!(out["nodes"].is_null(), "{out}");
+        }
+        amounts.set(LimitKey::Memory, Some(Quantity::Memory(2 * MIB)));
+        assert_eq!(show(&amounts, false)["memoryMiB"], 2);
+        assert_eq!(show(&amounts, true)["memoryMiB"], 2);
     }
 }
