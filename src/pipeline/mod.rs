@@ -173,9 +173,36 @@ pub fn check_streaming(
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let over = AtomicBool::new(false);
     let (pair_sender, pairs) = mpsc::channel::<Pair>();
+    let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
+    if inputs.len() <= BLOCK {
+        let (passed_over, order) = std::thread::scope(|scope| {
+            // A few files: read on one thread (with the readers' stack), then
+            // looked up and handed on here; no pool, no writing thread.
+            let reader = std::thread::Builder::new()
+                .stack_size(READER_STACK)
+                .spawn_scoped(scope, move || {
+                    read_few(inputs, &pair_sender, asked_ref, answers_ref, options, over_ref)
+                });
+            let staged = match reader.map(|r| r.join()) {
+                Ok(Ok(staged)) => staged,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(e) => panic!("cannot start a reader thread: {e}"),
+            };
+            source.lookup_stream(pairs, &mut |pair, lookup| {
+                if let Ok(mut a) = answers.write() {
+                    a.insert(pair, Arc::new(lookup));
+                }
+            });
+            let (events, received) = mpsc::channel::<Event>();
+            let _ = events.send(Event::Files(0, staged));
+            let _ = events.send(Event::LookupDone);
+            drop(events);
+            hand_on(received, answers_ref, options, over_ref, sink)
+        });
+        return end_of_run(&asked, answers, passed_over, &order);
+    }
     let (events, received) = mpsc::sync_channel::<Event>(IN_FLIGHT);
     let pool = reader_pool();
-    let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
     let (passed_over, order) = std::thread::scope(|scope| {
         let writer = scope.spawn(move || hand_on(received, answers_ref, options, over_ref, sink));
         let reader_events = events.clone();
@@ -212,15 +239,52 @@ pub fn check_streaming(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    end_of_run(&asked, answers, passed_over, &order)
+}
+
+/// The end of a run once every file is handed on: refused past the bound
+/// on pairs, else its notices and the files passed over.
+fn end_of_run(
+    asked: &Mutex<HashSet<Pair>>,
+    answers: Answers,
+    passed_over: Vec<PassedOver>,
+    order: &[Pair],
+) -> Result<RunEnd, TooManyPairs> {
     let named = asked.lock().map_or(0, |a| a.len());
     if named > MAX_PAIRS {
         return Err(TooManyPairs(named));
     }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(RunEnd {
-        notices: notices(&order, &answers),
+        notices: notices(order, &answers),
         passed_over,
     })
+}
+
+/// Read and stage a few files in input order on this thread, standard
+/// input first (as [`read_all`] does).
+fn read_few(
+    inputs: Vec<Input>,
+    pairs: &mpsc::Sender<Pair>,
+    asked: &Mutex<HashSet<Pair>>,
+    answers: &Answers,
+    options: &Options,
+    over: &AtomicBool,
+) -> Vec<Staged> {
+    let inputs: Vec<Result<ReadFile, Input>> = inputs
+        .into_iter()
+        .map(|input| match input.source {
+            Source::Stdin => Ok(read_input(input)),
+            _ => Err(input),
+        })
+        .collect();
+    inputs
+        .into_iter()
+        .map(|input| {
+            let f = input.unwrap_or_else(read_input);
+            stage(f, pairs, asked, answers, options, over)
+        })
+        .collect()
 }
 
 /// Hand files on in input order as they are judged; judge those that
