@@ -176,17 +176,31 @@ pub fn check_streaming(
     let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
     if inputs.len() <= BLOCK {
         let (passed_over, order) = std::thread::scope(|scope| {
-            // A few files: read on one thread (with the readers' stack), then
-            // looked up and handed on here; no pool, no writing thread.
-            let reader = std::thread::Builder::new()
-                .stack_size(READER_STACK)
-                .spawn_scoped(scope, move || {
-                    read_few(inputs, &pair_sender, asked_ref, answers_ref, options, over_ref)
-                });
-            let staged = match reader.map(|r| r.join()) {
-                Ok(Ok(staged)) => staged,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(e) => panic!("cannot start a reader thread: {e}"),
+            // A few files: read, looked up and handed on in turn, with no
+            // pool and no writing thread. On the process's main thread (whose
+            // stack the readers' is sized after) no thread is started at all:
+            // under load, each hand-over to another thread waits for a core.
+            let read = move || {
+                read_few(
+                    inputs,
+                    &pair_sender,
+                    asked_ref,
+                    answers_ref,
+                    options,
+                    over_ref,
+                )
+            };
+            let staged = if std::thread::current().name() == Some("main") {
+                read()
+            } else {
+                let reader = std::thread::Builder::new()
+                    .stack_size(READER_STACK)
+                    .spawn_scoped(scope, read);
+                match reader.map(|r| r.join()) {
+                    Ok(Ok(staged)) => staged,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(e) => panic!("cannot start a reader thread: {e}"),
+                }
             };
             source.lookup_stream(pairs, &mut |pair, lookup| {
                 if let Ok(mut a) = answers.write() {
