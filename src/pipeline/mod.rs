@@ -715,6 +715,40 @@ mod tests {
     }
 
     #[test]
+    fn a_few_files_are_judged_as_in_a_larger_run() {
+        let run = |n: usize| {
+            let source = Counting {
+                calls: Mutex::new(Vec::new()),
+                unavailable: false,
+            };
+            let mut shown = Vec::new();
+            let end = check_streaming(inputs(n), &source, &Options::default(), &mut |f| {
+                shown.push(format!("{f:?}"))
+            })
+            .unwrap();
+            assert_eq!(source.calls.into_inner().unwrap().len(), 1);
+            (shown, format!("{:?}", end.notices))
+        };
+        let (many, _) = run(BLOCK + 7 * 3);
+        // Read on a thread of its own here, and on a thread named `main`
+        // (where the few-files path reads on the calling thread).
+        for on_main in [false, true] {
+            let builder = std::thread::Builder::new();
+            let builder = if on_main {
+                builder.name("main".into())
+            } else {
+                builder
+            };
+            let (few, notices) = builder.spawn(move || run(BLOCK)).unwrap().join().unwrap();
+            assert_eq!(notices, "[]");
+            assert_eq!(few.len(), BLOCK);
+            // File i of a run of n files names group (n - i) % 7: runs whose
+            // lengths differ by a multiple of 7 name the same groups.
+            assert_eq!(few[..], many[..BLOCK], "on main: {on_main}");
+        }
+    }
+
+    #[test]
     fn a_plain_source_gets_one_call_with_every_distinct_pair() {
         let source = Counting {
             calls: Mutex::new(Vec::new()),
