@@ -175,8 +175,8 @@ pub fn open_regular(path: &Path, how: Open) -> Result<(File, Metadata), ReadErro
 /// Open a job input for reading without waiting for a FIFO's writer: a
 /// FIFO that nobody writes to reads as empty instead of hanging the run,
 /// while a pipe being written (`<(…)`) reads as before. Any file is allowed
-/// (the caller caps the read).
-pub fn open_input(path: &Path) -> std::io::Result<File> {
+/// (the caller caps the read). Gives the opened file's metadata too.
+pub fn open_input(path: &Path) -> std::io::Result<(File, Metadata)> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -185,6 +185,12 @@ pub fn open_input(path: &Path) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
         let file = options.open(path)?;
+        let meta = file.metadata()?;
+        // A regular file's reads never wait, whatever the flag says (and
+        // nearly every input is one: two system calls a file saved).
+        if meta.is_file() {
+            return Ok((file, meta));
+        }
         // Reads block again once open: a pipe's writer may be slow.
         let fd = file.as_raw_fd();
         // SAFETY: fcntl on a descriptor this function owns.
@@ -192,11 +198,13 @@ pub fn open_input(path: &Path) -> std::io::Result<File> {
         if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(file)
+        Ok((file, meta))
     }
     #[cfg(not(unix))]
     {
-        options.open(path)
+        let file = options.open(path)?;
+        let meta = file.metadata()?;
+        Ok((file, meta))
     }
 }
 

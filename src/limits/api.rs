@@ -228,6 +228,34 @@ impl LimitSource for ApiSource {
         let (tx, events) = mpsc::channel::<Event>();
         let (mut started, mut done) = (0usize, 0usize);
         let mut cache_ok = true;
+        // When every pair is in already (a run of a few files), the cached
+        // ones are answered here, and with all of them cached no thread is
+        // started: under load, a hand-over to another thread waits for a core.
+        let mut early = Vec::new();
+        loop {
+            match pairs.try_recv() {
+                Ok(pair) => early.push(pair),
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    let mut seen: HashSet<Pair> = HashSet::new();
+                    let mut rest = Vec::new();
+                    for pair in early {
+                        if !seen.insert(pair.clone()) {
+                            continue;
+                        }
+                        match self.cached_answer(&pair, &cache_key(&endpoint, &identity, &pair)) {
+                            Some(lookup) => answer(pair, lookup),
+                            None => rest.push(pair),
+                        }
+                    }
+                    if rest.is_empty() {
+                        return;
+                    }
+                    early = rest;
+                    break;
+                }
+            }
+        }
         std::thread::scope(|scope| {
             let (endpoint, identity) = (&endpoint, &identity);
             scope.spawn(move || {
@@ -236,7 +264,7 @@ impl LimitSource for ApiSource {
                     Result<(&tokio::runtime::Runtime, reqwest::Client), crate::platform::Error>,
                 > = None;
                 let mut seen: HashSet<Pair> = HashSet::new();
-                for pair in pairs {
+                for pair in early.into_iter().chain(pairs) {
                     if !seen.insert(pair.clone()) {
                         continue;
                     }

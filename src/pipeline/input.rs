@@ -34,10 +34,10 @@ pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
             .lock()
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => crate::fsread::open_input(path).and_then(|f| {
+        Source::File(path) => crate::fsread::open_input(path).and_then(|(f, meta)| {
             // Sized from the file's length, the read takes one call (and one
             // more to see the end) instead of growing by probes.
-            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let len = meta.len();
             bytes.reserve(len.min(MAX_FILE_BYTES + 1) as usize + 1);
             f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
         }),

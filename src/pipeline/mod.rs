@@ -173,9 +173,50 @@ pub fn check_streaming(
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let over = AtomicBool::new(false);
     let (pair_sender, pairs) = mpsc::channel::<Pair>();
+    let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
+    if inputs.len() <= BLOCK {
+        let (passed_over, order) = std::thread::scope(|scope| {
+            // A few files: read, looked up and handed on in turn, with no
+            // pool and no writing thread. On the process's main thread (whose
+            // stack the readers' is sized after) no thread is started at all:
+            // under load, each hand-over to another thread waits for a core.
+            let read = move || {
+                read_few(
+                    inputs,
+                    &pair_sender,
+                    asked_ref,
+                    answers_ref,
+                    options,
+                    over_ref,
+                )
+            };
+            let staged = if std::thread::current().name() == Some("main") {
+                read()
+            } else {
+                let reader = std::thread::Builder::new()
+                    .stack_size(READER_STACK)
+                    .spawn_scoped(scope, read);
+                match reader.map(|r| r.join()) {
+                    Ok(Ok(staged)) => staged,
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    Err(e) => panic!("cannot start a reader thread: {e}"),
+                }
+            };
+            source.lookup_stream(pairs, &mut |pair, lookup| {
+                if let Ok(mut a) = answers.write() {
+                    a.insert(pair, Arc::new(lookup));
+                }
+            });
+            let (events, received) = mpsc::channel::<Event>();
+            let _ = events.send(Event::Files(0, staged));
+            let _ = events.send(Event::LookupDone);
+            drop(events);
+            hand_on(received, answers_ref, options, over_ref, sink)
+        });
+        return end_of_run(&asked, answers, passed_over, &order);
+    }
     let (events, received) = mpsc::sync_channel::<Event>(IN_FLIGHT);
     let pool = reader_pool();
-    let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
     let (passed_over, order) = std::thread::scope(|scope| {
         let writer = scope.spawn(move || hand_on(received, answers_ref, options, over_ref, sink));
         let reader_events = events.clone();
@@ -212,15 +253,52 @@ pub fn check_streaming(
             Err(panic) => std::panic::resume_unwind(panic),
         }
     });
+    end_of_run(&asked, answers, passed_over, &order)
+}
+
+/// The end of a run once every file is handed on: refused past the bound
+/// on pairs, else its notices and the files passed over.
+fn end_of_run(
+    asked: &Mutex<HashSet<Pair>>,
+    answers: Answers,
+    passed_over: Vec<PassedOver>,
+    order: &[Pair],
+) -> Result<RunEnd, TooManyPairs> {
     let named = asked.lock().map_or(0, |a| a.len());
     if named > MAX_PAIRS {
         return Err(TooManyPairs(named));
     }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(RunEnd {
-        notices: notices(&order, &answers),
+        notices: notices(order, &answers),
         passed_over,
     })
+}
+
+/// Read and stage a few files in input order on this thread, standard
+/// input first (as [`read_all`] does).
+fn read_few(
+    inputs: Vec<Input>,
+    pairs: &mpsc::Sender<Pair>,
+    asked: &Mutex<HashSet<Pair>>,
+    answers: &Answers,
+    options: &Options,
+    over: &AtomicBool,
+) -> Vec<Staged> {
+    let inputs: Vec<Result<ReadFile, Input>> = inputs
+        .into_iter()
+        .map(|input| match input.source {
+            Source::Stdin => Ok(read_input(input)),
+            _ => Err(input),
+        })
+        .collect();
+    inputs
+        .into_iter()
+        .map(|input| {
+            let f = input.unwrap_or_else(read_input);
+            stage(f, pairs, asked, answers, options, over)
+        })
+        .collect()
 }
 
 /// Hand files on in input order as they are judged; judge those that
@@ -634,6 +712,40 @@ mod tests {
                 walked: false,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_few_files_are_judged_as_in_a_larger_run() {
+        let run = |n: usize| {
+            let source = Counting {
+                calls: Mutex::new(Vec::new()),
+                unavailable: false,
+            };
+            let mut shown = Vec::new();
+            let end = check_streaming(inputs(n), &source, &Options::default(), &mut |f| {
+                shown.push(format!("{f:?}"))
+            })
+            .unwrap();
+            assert_eq!(source.calls.into_inner().unwrap().len(), 1);
+            (shown, format!("{:?}", end.notices))
+        };
+        let (many, _) = run(BLOCK + 7 * 3);
+        // Read on a thread of its own here, and on a thread named `main`
+        // (where the few-files path reads on the calling thread).
+        for on_main in [false, true] {
+            let builder = std::thread::Builder::new();
+            let builder = if on_main {
+                builder.name("main".into())
+            } else {
+                builder
+            };
+            let (few, notices) = builder.spawn(move || run(BLOCK)).unwrap().join().unwrap();
+            assert_eq!(notices, "[]");
+            assert_eq!(few.len(), BLOCK);
+            // File i of a run of n files names group (n - i) % 7: runs whose
+            // lengths differ by a multiple of 7 name the same groups.
+            assert_eq!(few[..], many[..BLOCK], "on main: {on_main}");
+        }
     }
 
     #[test]
