@@ -156,7 +156,7 @@ fn the_search_stops_at_the_repository_root() {
         &dir.path().join("jobcheck.toml"),
         "this is not toml = = =\n",
     );
-    let limits = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/limits.yaml");
+    let limits = support::cli::root().join("examples/limits.yaml");
     let out = run(
         dir.path(),
         &["--limits", limits.to_str().unwrap(), "jobs"],
@@ -180,7 +180,7 @@ fn the_search_stops_at_the_repository_root() {
 #[test]
 fn configs_others_own_or_can_write_are_refused() {
     use std::os::unix::fs::PermissionsExt;
-    let limits = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/limits.yaml");
+    let limits = support::cli::root().join("examples/limits.yaml");
     let l = limits.to_str().unwrap();
     for (which, path) in [
         ("project", "repo/jobcheck.toml"),

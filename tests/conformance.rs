@@ -929,11 +929,7 @@ fn a_walk_passes_over_every_file_that_is_not_a_job() {
         "{out}"
     );
     for f in &files {
-        let shown = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let shown = shown(f);
         assert!(
             err.contains(&format!("passed over {shown} (")),
             "{shown}: {err}"
@@ -945,11 +941,7 @@ fn a_walk_passes_over_every_file_that_is_not_a_job() {
     );
     // A file named on the command line is always judged.
     for f in &files {
-        let shown = f
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let shown = shown(f);
         let (_, report) = check(&[&shown]);
         assert_eq!(report["summary"]["files"], 1, "{shown}: {report:#}");
     }
@@ -968,11 +960,7 @@ fn a_walk_of_the_whole_corpus_judges_the_jobs_and_only_them() {
         .collect();
     for dir in ["admitted", "refused", "specs"] {
         for f in files_under(&corpus(dir)) {
-            let shown = f
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let shown = shown(&f);
             assert!(judged.contains(&shown.as_str()), "{shown} not judged");
         }
     }
@@ -982,4 +970,12 @@ fn a_walk_of_the_whole_corpus_judges_the_jobs_and_only_them() {
             .all(|f| !f.contains("not-jobs") && *f != "tests/conformance/limits.yaml"),
         "{judged:?}"
     );
+}
+
+/// A corpus file as jobcheck shows it: relative to the repository, with `/`
+/// between its parts on every system.
+fn shown(f: &Path) -> String {
+    let relative = f.strip_prefix(root()).unwrap();
+    let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
+    parts.join("/")
 }

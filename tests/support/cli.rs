@@ -31,6 +31,11 @@ pub const PASSED_ON: &[&str] = &[
     "LLVM_PROFILE_FILE",
 ];
 
+/// Whether the variable `name` is passed on ([`PASSED_ON`]).
+pub fn passed_on(name: &str) -> bool {
+    PASSED_ON.contains(&name)
+}
+
 /// The variables that name the user's home and its configuration and cache
 /// directories, each with where it points inside [`home`].
 pub const HOME_VARS: &[(&str, &str)] = &[
@@ -52,7 +57,15 @@ pub const HOME_VARS: &[(&str, &str)] = &[
 pub const HANG_GUARD: Duration = Duration::from_secs(120);
 
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    native(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path cargo gave at build time, made absolute here. The same on Unix;
+/// for the Windows build cross-compiled here and run under Wine, cargo's
+/// `/work/...` has no drive, and a process whose current directory is on
+/// another drive (a temporary directory on `C:`) would look for it there.
+fn native(path: &str) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path))
 }
 
 /// An empty directory of this test run (one per test process, under
@@ -62,7 +75,7 @@ pub fn root() -> PathBuf {
 pub fn home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let tmp = &native(env!("CARGO_TARGET_TMPDIR"));
         let day = Duration::from_secs(24 * 3600);
         for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
             let old = entry
@@ -89,13 +102,13 @@ pub fn command() -> std::process::Command {
     cmd
 }
 
-/// Clear `cmd`'s environment but for [`PASSED_ON`], with the home
+/// Clear `cmd`'s environment but for what is [`passed_on`], with the home
 /// variables pointing into [`home`]: for the binary, or for a program that
 /// runs it (as `script` does).
 pub fn hermetic(cmd: &mut std::process::Command) -> &mut std::process::Command {
     cmd.env_clear();
-    for name in PASSED_ON {
-        if let Some(value) = std::env::var_os(name) {
+    for (name, value) in std::env::vars_os() {
+        if name.to_str().is_some_and(passed_on) {
             cmd.env(name, value);
         }
     }
