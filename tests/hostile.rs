@@ -197,3 +197,29 @@ fn twenty_thousand_documents_are_all_judged() {
     assert_eq!(last["document"], 20_000);
     assert_eq!(last["line"], 19_999 * 5 + 4);
 }
+
+/// Deep nesting is read on the readers' own large stack, never on the main
+/// thread's: on Windows that is 1 MiB, and `ulimit -s` can make it as small
+/// on Unix. Run with a 1 MiB main stack, one deeply nested file (the path
+/// for a few files) is still refused with a diagnostic, not a crash.
+#[cfg(unix)]
+#[test]
+fn deep_nesting_needs_no_large_main_thread_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("deep.yaml"), deep_block(5_000)).unwrap();
+    let mut sh = std::process::Command::new("sh");
+    support::cli::hermetic(&mut sh)
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            "ulimit -s 1024 && exec \"$0\" check -f json --limits \"$1\" deep.yaml",
+            env!("CARGO_BIN_EXE_jobcheck"),
+        ]);
+    sh.arg(root().join("examples/limits.yaml"));
+    let out = sh.output().expect("sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("overflow"), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {stderr}"));
+    assert_eq!(codes(&report), ["syntax-error"], "{report:#}");
+}

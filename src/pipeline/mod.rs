@@ -177,9 +177,10 @@ pub fn check_streaming(
     if inputs.len() <= BLOCK {
         let (passed_over, order) = std::thread::scope(|scope| {
             // A few files: read, looked up and handed on in turn, with no
-            // pool and no writing thread. On the process's main thread (whose
-            // stack the readers' is sized after) no thread is started at all:
-            // under load, each hand-over to another thread waits for a core.
+            // pool and no writing thread. They are read on one thread with
+            // the readers' stack, never on the caller's: a main thread's
+            // stack is 1 MiB on Windows (and what `ulimit -s` says on
+            // Unix), too little for the parser's depth budget.
             let read = move || {
                 read_few(
                     inputs,
@@ -190,17 +191,13 @@ pub fn check_streaming(
                     over_ref,
                 )
             };
-            let staged = if std::thread::current().name() == Some("main") {
-                read()
-            } else {
-                let reader = std::thread::Builder::new()
-                    .stack_size(READER_STACK)
-                    .spawn_scoped(scope, read);
-                match reader.map(|r| r.join()) {
-                    Ok(Ok(staged)) => staged,
-                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                    Err(e) => panic!("cannot start a reader thread: {e}"),
-                }
+            let reader = std::thread::Builder::new()
+                .stack_size(READER_STACK)
+                .spawn_scoped(scope, read);
+            let staged = match reader.map(|r| r.join()) {
+                Ok(Ok(staged)) => staged,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(e) => panic!("cannot start a reader thread: {e}"),
             };
             source.lookup_stream(pairs, &mut |pair, lookup| {
                 if let Ok(mut a) = answers.write() {
@@ -730,22 +727,12 @@ mod tests {
             (shown, format!("{:?}", end.notices))
         };
         let (many, _) = run(BLOCK + 7 * 3);
-        // Read on a thread of its own here, and on a thread named `main`
-        // (where the few-files path reads on the calling thread).
-        for on_main in [false, true] {
-            let builder = std::thread::Builder::new();
-            let builder = if on_main {
-                builder.name("main".into())
-            } else {
-                builder
-            };
-            let (few, notices) = builder.spawn(move || run(BLOCK)).unwrap().join().unwrap();
-            assert_eq!(notices, "[]");
-            assert_eq!(few.len(), BLOCK);
-            // File i of a run of n files names group (n - i) % 7: runs whose
-            // lengths differ by a multiple of 7 name the same groups.
-            assert_eq!(few[..], many[..BLOCK], "on main: {on_main}");
-        }
+        let (few, notices) = run(BLOCK);
+        assert_eq!(notices, "[]");
+        assert_eq!(few.len(), BLOCK);
+        // File i of a run of n files names group (n - i) % 7: runs whose
+        // lengths differ by a multiple of 7 name the same groups.
+        assert_eq!(few[..], many[..BLOCK]);
     }
 
     #[test]
