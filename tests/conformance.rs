@@ -333,14 +333,7 @@ struct Verdicts {
 }
 
 fn verdicts(files: &[PathBuf]) -> Verdicts {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/job.schema.json"
-        ))
-        .expect("the committed schema"),
-    )
-    .unwrap();
+    let schema = job_schema();
     let validator = jsonschema::draft7::new(&schema).expect("the job schema compiles");
     let mut rows = Vec::new();
     for path in files {
@@ -467,14 +460,7 @@ fn the_schema_and_the_cli_agree_on_the_strict_numbers() {
 /// Documents made from a valid one by replacing one value: the schema and
 /// the CLI must agree on each, for every key of both kinds.
 fn one_value_at_a_time(base: &str, key: &str, values: &[&str], json: bool) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/schemas/job.schema.json"
-        ))
-        .expect("the committed schema"),
-    )
-    .unwrap();
+    let schema = job_schema();
     let validator = jsonschema::draft7::new(&schema).expect("the job schema compiles");
     let mut disagree = Vec::new();
     for v in values {
@@ -832,14 +818,7 @@ mod generated {
     }
 
     static VALIDATOR: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
-        let schema: Value = serde_json::from_str(
-            &std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/schemas/job.schema.json"
-            ))
-            .expect("the committed schema"),
-        )
-        .unwrap();
+        let schema = job_schema();
         jsonschema::draft7::new(&schema).unwrap()
     });
 
@@ -978,4 +957,12 @@ fn shown(f: &Path) -> String {
     let relative = f.strip_prefix(root()).unwrap();
     let parts: Vec<_> = relative.iter().map(|p| p.to_string_lossy()).collect();
     parts.join("/")
+}
+
+/// The committed job schema, read when the test runs (so a regeneration in
+/// the same run is what is checked).
+fn job_schema() -> Value {
+    let text = std::fs::read_to_string(root().join("schemas/job.schema.json"))
+        .expect("the committed schema");
+    serde_json::from_str(&text).unwrap()
 }
