@@ -267,14 +267,32 @@ pub fn lexical(path: &Path, cwd: &Path) -> PathBuf {
     out
 }
 
-/// The repository holding `path` as written: the nearest directory above
-/// it (by name, links not followed) that holds `.git` and is not itself a
-/// symbolic link.
-pub fn repository_of(path: &Path, cwd: &Path) -> Option<PathBuf> {
+/// The repositories holding `path` as written, innermost first: each
+/// directory above it (by name, links not followed) that holds `.git` and
+/// is not itself a symbolic link. A checkout's submodule, or a directory
+/// with `.git` that a link in the checkout leads to, is one of them; so is
+/// the checkout around it.
+pub fn repositories_of(path: &Path, cwd: &Path) -> Vec<PathBuf> {
     let path = lexical(path, cwd);
-    path.ancestors().skip(1).find_map(|dir| {
-        let linked = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
-        (!linked && std::fs::symlink_metadata(dir.join(".git")).is_ok()).then(|| dir.to_path_buf())
+    path.ancestors()
+        .skip(1)
+        .filter(|dir| {
+            let linked = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+            !linked && std::fs::symlink_metadata(dir.join(".git")).is_ok()
+        })
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Of the repositories holding `path` as written, the outermost one that
+/// `real` (where the system resolves it, links followed) is not inside.
+/// Every one counts: a link to a directory elsewhere that holds its own
+/// `.git` makes that directory a "repository" of the path too, but `real`
+/// still leaves the checkout around it.
+fn left_repository(path: &Path, real: &Path, cwd: &Path) -> Option<PathBuf> {
+    repositories_of(path, cwd).into_iter().rev().find(|root| {
+        let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        !real.starts_with(&real_root)
     })
 }
 
@@ -305,28 +323,56 @@ fn confined_in(path: &Path, cwd: &Path, follow: bool, data: bool) -> Result<(), 
     if follow {
         return Ok(());
     }
-    let Some(root) = repository_of(path, cwd) else {
+    match left_repository(path, &real, cwd) {
+        Some(root) => Err(ReadError::LeavesRepository(root)),
+        None => Ok(()),
+    }
+}
+
+/// Whether the directory a file is written into stays, links followed,
+/// inside every repository the path is named in ([`repositories_of`]): a
+/// pull request that plants `reports -> /somewhere` must not choose where
+/// `--output-file reports/x.sarif` lands. Outside any repository a path
+/// means what it says. A directory that does not resolve is left to the
+/// writer to report. The error is the repository left.
+fn dir_confined_in(path: &Path, cwd: &Path) -> Result<(), PathBuf> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(real) = std::fs::canonicalize(cwd.join(dir)) else {
         return Ok(());
     };
-    let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
-    if real.starts_with(&real_root) {
-        Ok(())
-    } else {
-        Err(ReadError::LeavesRepository(root))
+    match left_repository(path, &real, cwd) {
+        Some(root) => Err(root),
+        None => Ok(()),
     }
+}
+
+/// Whether [`replace_file_with`] checks where the file's directory leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confine {
+    /// A path the user named (a report, a baseline): its directory must not
+    /// be led out of the repository by a link ([`dir_confined_in`]).
+    Directory,
+    /// A file that was read where it is named, under [`confined`] (which
+    /// `--follow` may lift): written back where it was read.
+    AsRead,
 }
 
 /// Write a file by replacing it: the text goes to a new file in the same
 /// directory, which is then renamed over `path`. So a symbolic link at
 /// `path` is replaced, never written through (a pull request that plants
-/// `jobcheck.sarif -> ../tool` changes nothing outside the checkout), and
+/// `jobcheck.sarif -> ../tool` changes nothing outside the checkout; a
+/// directory link out of the repository on the way is refused, see
+/// [`dir_confined_in`]), and
 /// an existing file's inode (its other hard links, its mode) is left alone.
 /// The new file's mode is 0644 less the umask.
 pub fn replace_file(
     path: &Path,
     write: impl FnOnce(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    replace_file_with(path, None, write)
+    replace_file_with(path, None, Confine::Directory, write)
 }
 
 /// [`replace_file`], with the new file given `permissions` (a fixed job
@@ -336,6 +382,7 @@ pub fn replace_file(
 pub fn replace_file_with(
     path: &Path,
     permissions: Option<std::fs::Permissions>,
+    confine: Confine,
     write: impl FnOnce(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     use std::io::Write;
@@ -348,6 +395,21 @@ pub fn replace_file_with(
             "`{}` is a directory",
             path.display()
         )));
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    if confine == Confine::Directory
+        && let Err(root) = dir_confined_in(path, &cwd)
+    {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "`{}` is reached through a symbolic link that leads outside the repository \
+                 `{}`, so nothing is written there (a link in a repository may point \
+                 anywhere; name the directory it points to if that is meant)",
+                shown(&display_in(path, Some(&cwd))),
+                shown(&root.display().to_string())
+            ),
+        ));
     }
     let mut file = tempfile::Builder::new()
         .prefix(".jobcheck-")

@@ -365,6 +365,150 @@ fn a_planted_link_at_the_output_path_leaves_its_target_unchanged() {
     );
 }
 
+#[test]
+fn a_planted_directory_link_on_the_output_path_is_refused() {
+    // `reports -> ../outside`: the report would land outside the checkout,
+    // over a file the pull request chose the directory of.
+    let c = checkout();
+    let victim = c.outside.join("jobcheck.sarif");
+    std::fs::write(&victim, b"the runner's own file\n").unwrap();
+    symlink("../outside", c.repo.join("reports")).unwrap();
+    std::fs::create_dir_all(c.repo.join("real/deeper")).unwrap();
+    symlink("real", c.repo.join("inside")).unwrap();
+    let limits = c.outside.join("limits.yaml");
+    let limits = limits.to_str().unwrap();
+    let report = |out: &str, extra: &[&str]| {
+        let mut args = vec!["check", "jobs", "--limits", limits, "--output-file", out];
+        args.extend_from_slice(extra);
+        jobcheck(&args, &[], &c.repo)
+    };
+    for (out, extra) in [
+        ("reports/jobcheck.sarif", &["--format", "sarif"][..]),
+        ("jobs/../reports/jobcheck.sarif", &["--format", "sarif"][..]),
+        (
+            "reports/jobcheck.sarif",
+            &["--format", "sarif", "--fix"][..],
+        ),
+    ] {
+        let run = report(out, extra);
+        assert_eq!(run.code, 2, "{out} {extra:?}: {}", run.all());
+        assert!(
+            run.stderr.contains("outside the repository"),
+            "{out}: {}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{out}: {}", run.stdout);
+        assert_eq!(
+            std::fs::read(&victim).unwrap(),
+            b"the runner's own file\n",
+            "{out}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&c.outside)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{out}: nothing new outside: {left:?}");
+    }
+    // A baseline is a written file too.
+    let run = jobcheck(
+        &[
+            "check",
+            "jobs",
+            "--limits",
+            limits,
+            "--write-baseline",
+            "reports/baseline.json",
+        ],
+        &[],
+        &c.repo,
+    );
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(!c.outside.join("baseline.json").exists());
+    // A link that stays inside the checkout is a directory like another.
+    let run = report("inside/deeper/jobcheck.sarif", &["--format", "sarif"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(c.repo.join("real/deeper/jobcheck.sarif").is_file());
+    // Outside any repository, a path means what it says.
+    let elsewhere = c.outside.join("elsewhere.sarif");
+    let run = report(elsewhere.to_str().unwrap(), &["--format", "sarif"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(elsewhere.is_file());
+}
+
+#[test]
+fn a_link_to_another_repository_does_not_make_its_inside_the_checkout() {
+    // `reports -> ../outside`, and `outside/sub` holds a `.git` of its own:
+    // `reports/sub/…` is in "a repository", but not in the checkout.
+    let c = checkout();
+    std::fs::create_dir_all(c.outside.join("sub/.git")).unwrap();
+    std::fs::write(c.outside.join("sub/job.yaml"), JOB).unwrap();
+    symlink("../outside", c.repo.join("reports")).unwrap();
+    let limits = c.outside.join("limits.yaml");
+    let limits = limits.to_str().unwrap();
+    let refused = |args: &[&str]| {
+        let run = jobcheck(args, &[], &c.repo);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert!(
+            run.stderr.contains("outside the repository"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    };
+    let written = [
+        "check",
+        "jobs",
+        "--limits",
+        limits,
+        "-o",
+        "reports/sub/x.sarif",
+    ];
+    refused(&written);
+    assert!(!c.outside.join("sub/x.sarif").exists());
+    // Nor is it read.
+    refused(&["check", "reports/sub/job.yaml", "--limits", limits]);
+}
+
+#[test]
+fn with_follow_a_fix_is_written_where_the_file_was_read() {
+    // `--follow` lets a job behind a link out of the checkout be read; its
+    // fix goes back to it (the link is followed on purpose).
+    let c = checkout();
+    std::fs::create_dir_all(c.outside.join("shared")).unwrap();
+    let job = c.outside.join("shared/a.yaml");
+    std::fs::write(
+        &job,
+        "name: a\nresourceGroup: CpuSmall\ncpus: 4\nmemory: 8\n",
+    )
+    .unwrap();
+    symlink("../outside/shared", c.repo.join("linked")).unwrap();
+    let limits = c.outside.join("limits.yaml");
+    let limits = limits.to_str().unwrap();
+    let args = ["check", "linked", "--limits", limits, "--fix"];
+    let run = jobcheck(&args, &[], &c.repo);
+    assert_eq!(
+        run.code,
+        2,
+        "without --follow it is not read: {}",
+        run.all()
+    );
+    assert!(
+        std::fs::read_to_string(&job)
+            .unwrap()
+            .contains("memory: 8\n")
+    );
+    let mut args = args.to_vec();
+    args.push("--follow");
+    let run = jobcheck(&args, &[], &c.repo);
+    assert!(run.stderr.contains("applied 1 fix"), "{}", run.all());
+    assert!(
+        std::fs::read_to_string(&job)
+            .unwrap()
+            .contains("memory: 8M\n"),
+        "{}",
+        run.all()
+    );
+}
+
 /// Every C0 control, DEL, every C1 control, every bidi control, and line
 /// breaks that forge workflow commands.
 fn hostile_chars() -> Vec<char> {

@@ -332,16 +332,19 @@ pub fn finish(fixed: &[Fixed], report: &Report, mode: Mode, diff: bool) -> Finis
         }
         match &f.source {
             Source::Stdin => done.stdin = Some(f.bytes()),
-            Source::File(path) if f.changed() => match write::atomic(path, &f.bytes()) {
-                Ok(()) => done
-                    .messages
-                    .push(format!("applied {} to {name}", noun(f.count))),
-                Err(e) => {
-                    done.messages
-                        .push(format!("error: cannot write the fixes to `{name}`: {e}"));
-                    done.failed = true;
+            // Written back where it was read (and allowed to be read).
+            Source::File(path) if f.changed() => {
+                match write::atomic(path, &f.bytes(), write::Confine::AsRead) {
+                    Ok(()) => done
+                        .messages
+                        .push(format!("applied {} to {name}", noun(f.count))),
+                    Err(e) => {
+                        done.messages
+                            .push(format!("error: cannot write the fixes to `{name}`: {e}"));
+                        done.failed = true;
+                    }
                 }
-            },
+            }
             _ => {}
         }
     }
@@ -399,7 +402,7 @@ pub fn write_baseline(
     use crate::pipeline::verdict::{ADMITTED, UNAVAILABLE};
     let name = shown(&pipeline::display_path(path));
     let (text, count) = pipeline::baseline::render(report, &pipeline::baseline::base_of(path));
-    write::atomic(path, text.as_bytes())
+    write::atomic(path, text.as_bytes(), write::Confine::Directory)
         .map_err(|e| format!("cannot write the baseline `{name}`: {e}"))?;
     let mut lines = vec![format!(
         "wrote {} to the baseline {name}",

@@ -4,11 +4,15 @@
 
 use std::path::Path;
 
+pub use crate::fsread::Confine;
+
 /// Replace the file at `path` with `bytes` (or create it), atomically,
 /// keeping its permissions, by the one replacing writer
 /// ([`crate::fsread::replace_file_with`]). Refused when `path` is a
-/// symbolic link or not a regular file.
-pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// symbolic link or not a regular file. `confine`: whether `path` was read
+/// where it is named (a fixed job file) or is named by the user (a
+/// baseline), see [`Confine`].
+pub fn atomic(path: &Path, bytes: &[u8], confine: Confine) -> std::io::Result<()> {
     let meta = match std::fs::symlink_metadata(path) {
         Ok(meta) => Some(meta),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -17,7 +21,9 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(meta) = &meta {
         refuse(meta)?;
     }
-    crate::fsread::replace_file_with(path, meta.map(|m| m.permissions()), |w| w.write_all(bytes))
+    crate::fsread::replace_file_with(path, meta.map(|m| m.permissions()), confine, |w| {
+        w.write_all(bytes)
+    })
 }
 
 fn refuse(meta: &std::fs::Metadata) -> std::io::Result<()> {
@@ -50,7 +56,7 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         }
-        atomic(&path, b"new").unwrap();
+        atomic(&path, b"new", Confine::AsRead).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         #[cfg(unix)]
         {
@@ -70,7 +76,7 @@ mod tests {
         let link = dir.path().join("link.yaml");
         std::fs::write(&target, "old").unwrap();
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        assert!(atomic(&link, b"new").is_err());
+        assert!(atomic(&link, b"new", Confine::AsRead).is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
         assert!(
             std::fs::symlink_metadata(&link)
