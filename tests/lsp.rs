@@ -227,6 +227,21 @@ const LIMITS: &str = "- resourceGroup: TeslaM40\n  acceleratorType: gpu\n  cpuNu
 /// A limit violation (cpus 64 > 16) after CJK and emoji on the same line.
 const JOB: &str = "{name: 训练任务🚀, resourceGroup: TeslaM40, cpus: 64, gpus: 1, memory: 8G, walltime: \"1:00:00\"}\n";
 
+/// A server in `dir`, initialized, whose limits come from `platform` (with
+/// a good token, returned too).
+fn on_platform(dir: &Path, platform: &support::Server) -> (Client, String) {
+    let token = support::good_token();
+    let mut c = Client::start(
+        dir,
+        &[
+            ("JOBCHECK_ENDPOINT", &platform.url()),
+            ("JOBCHECK_TOKEN", &token),
+        ],
+    );
+    c.initialize(dir, None);
+    (c, token)
+}
+
 /// A project whose jobcheck.toml names a limits file.
 fn project() -> tempfile::TempDir {
     project_with("limits = \"limits.yaml\"\n")
@@ -445,15 +460,7 @@ fn limits_from_the_platform_are_published_when_they_arrive() {
                "memorySize": 65536, "nodeNumber": 1, "maxTime": "48:00:00"}),
     )]);
     let dir = tempfile::tempdir().unwrap();
-    let token = support::good_token();
-    let mut c = Client::start(
-        dir.path(),
-        &[
-            ("JOBCHECK_ENDPOINT", &server.url()),
-            ("JOBCHECK_TOKEN", &token),
-        ],
-    );
-    c.initialize(dir.path(), None);
+    let (mut c, token) = on_platform(dir.path(), &server);
     let job = uri(dir.path(), "job.yaml");
     c.open(
         &job,
@@ -605,15 +612,7 @@ fn a_zero_cache_ttl_does_not_make_the_server_hammer_the_platform() {
     let dir = tempfile::tempdir().unwrap();
     // The project asks for no caching at all.
     std::fs::write(dir.path().join("jobcheck.toml"), "cache-ttl = 0\n").unwrap();
-    let token = support::good_token();
-    let mut c = Client::start(
-        dir.path(),
-        &[
-            ("JOBCHECK_ENDPOINT", &server.url()),
-            ("JOBCHECK_TOKEN", &token),
-        ],
-    );
-    c.initialize(dir.path(), None);
+    let (mut c, _) = on_platform(dir.path(), &server);
     let job = uri(dir.path(), "job.yaml");
     let text = "resourceGroup: TeslaM40\ncpus: 64\nmemory: 8G\nwalltime: 1:00:00\n";
     c.open(&job, text);
@@ -640,6 +639,61 @@ fn a_zero_cache_ttl_does_not_make_the_server_hammer_the_platform() {
         "{limits_requests} limits requests in 10 s"
     );
     assert_eq!(c.shutdown(), 0);
+}
+
+#[test]
+fn a_session_asks_for_at_most_a_thousand_pairs() {
+    // Documents that name many groups (a pull request's files, opened in
+    // the editor) must not make the editor send a request for each.
+    let server = support::Server::platform(vec![]);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut c, _) = on_platform(dir.path(), &server);
+    let jobs = |from: usize, to: usize| -> String {
+        (from..to)
+            .map(|i| format!("---\nresourceGroup: G{i:04}\ncpus: 1\nmemory: 1G\n"))
+            .collect()
+    };
+    // One document past the bound: told so, and nothing is asked for.
+    let many = uri(dir.path(), "many.yaml");
+    c.open(&many, &jobs(0, 1_100));
+    let told = c.diagnostics(&many, 1);
+    assert_eq!(told.len(), 1, "{told:#?}");
+    let message = told[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("names 1100 distinct") && message.contains("at most 1000"),
+        "{message}"
+    );
+    assert_eq!(told[0]["severity"], 1);
+    // Two documents of 600 pairs each: the session asks for 1,000 in all.
+    let first = uri(dir.path(), "first.yaml");
+    let second = uri(dir.path(), "second.yaml");
+    c.open(&first, &jobs(2_000, 2_600));
+    c.open(&second, &jobs(3_000, 3_600));
+    let not_asked = |diags: &[Value]| {
+        diags
+            .iter()
+            .filter(|d| {
+                d["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("has asked for the limits of 1000"))
+            })
+            .count()
+    };
+    // The requests are made in the background; once the 1,000th is in, an
+    // edit of each shows where the session stands.
+    let deadline = Instant::now() + WAIT;
+    while server.count() < 1_000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.count(), 1_000);
+    c.change(&first, 2, &jobs(2_000, 2_600));
+    c.change(&second, 2, &jobs(3_000, 3_600));
+    let told = not_asked(&c.diagnostics(&first, 2)) + not_asked(&c.diagnostics(&second, 2));
+    // The 200 pairs past the bound are told as not asked for, where their
+    // groups are named.
+    assert_eq!(told, 200);
+    assert_eq!(c.shutdown(), 0);
+    assert_eq!(server.count(), 1_000);
 }
 
 #[test]

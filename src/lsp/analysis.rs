@@ -4,13 +4,12 @@
 //! side (`super::*`) sees only the plain types defined here, so that moving
 //! library modules touches this file alone.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::diag::{Diagnostic, Severity};
-use crate::limits::api::{ApiOptions, ApiSource};
 use crate::limits::{LimitSource, Lookup};
 use crate::pipeline::{self as run, Input, Options, Source};
 use crate::request::{self as spec, DocKind, Job, fields};
@@ -39,147 +38,9 @@ mod workspace;
 use workspace::LimitsFrom;
 pub use workspace::{ApiSettings, FileFindings, Workspace};
 
-/// The least time between two requests for one pair's limits, whatever
-/// `cache-ttl` says (a project's configuration cannot make the editor
-/// hammer the platform).
-pub const MIN_REFETCH: Duration = Duration::from_secs(60);
-/// The longest wait before asking again after failures.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
-
-/// How long an answer is used before it is asked for again: the cache's
-/// time to live (at least [`MIN_REFETCH`]); after `failures` failures in a
-/// row, a backoff from [`MIN_REFETCH`] doubling up to [`MAX_BACKOFF`].
-pub fn refresh_after(ttl: Duration, failures: u32) -> Duration {
-    if failures == 0 {
-        return ttl.max(MIN_REFETCH);
-    }
-    let doubled = MIN_REFETCH.saturating_mul(1u32 << (failures - 1).min(16));
-    doubled.min(MAX_BACKOFF)
-}
-
-struct Entry {
-    lookup: Lookup,
-    at: Instant,
-    failures: u32,
-    keep_for: Duration,
-}
-
-/// The platform's answers received so far, with when each came, and when
-/// each pair was last asked for.
-#[derive(Default)]
-pub struct Answers {
-    known: HashMap<Pair, Entry>,
-    asked: HashMap<Pair, Instant>,
-}
-
-/// A batch of answers fetched in the background.
-pub struct Fetched(Vec<(Pair, Lookup)>);
-
-impl Fetched {
-    pub fn pairs(&self) -> Vec<Pair> {
-        self.0.iter().map(|(p, _)| p.clone()).collect()
-    }
-}
-
-impl Answers {
-    /// Keep the answers fetched. Limits known already are kept when a
-    /// refetch finds the platform unavailable (stale limits beat none); a
-    /// failure is asked again after a backoff, not after the whole TTL.
-    pub fn absorb(&mut self, fetched: Fetched, ttl: Duration) {
-        self.absorb_at(fetched, ttl, Instant::now());
-    }
-
-    fn absorb_at(&mut self, fetched: Fetched, ttl: Duration, now: Instant) {
-        for (pair, lookup) in fetched.0 {
-            let failed = matches!(lookup, Lookup::Unavailable { .. });
-            let old = self.known.remove(&pair);
-            let failures = match (&old, failed) {
-                (_, false) => 0,
-                (Some(old), true) => old.failures.saturating_add(1),
-                (None, true) => 1,
-            };
-            let lookup = match old {
-                Some(old) if failed && matches!(old.lookup, Lookup::Found(_)) => old.lookup,
-                _ => lookup,
-            };
-            self.known.insert(
-                pair,
-                Entry {
-                    lookup,
-                    at: now,
-                    failures,
-                    keep_for: refresh_after(ttl, failures),
-                },
-            );
-        }
-    }
-
-    /// Of `wanted`, the pairs that may be asked for now (none asked for
-    /// within [`MIN_REFETCH`]), noted as asked.
-    pub fn due(&mut self, wanted: Vec<Pair>) -> Vec<Pair> {
-        self.due_at(wanted, Instant::now())
-    }
-
-    fn due_at(&mut self, wanted: Vec<Pair>, now: Instant) -> Vec<Pair> {
-        let mut out = Vec::new();
-        for pair in wanted {
-            let recent = self
-                .asked
-                .get(&pair)
-                .is_some_and(|at| now.saturating_duration_since(*at) < MIN_REFETCH);
-            if !recent && !out.contains(&pair) {
-                self.asked.insert(pair.clone(), now);
-                out.push(pair);
-            }
-        }
-        out
-    }
-
-    /// The groups the platform answered for.
-    pub fn groups(&self) -> Vec<String> {
-        self.known
-            .iter()
-            .filter(|(_, e)| matches!(e.lookup, Lookup::Found(_)))
-            .map(|(p, _)| p.group.clone())
-            .collect()
-    }
-
-    /// The groups the platform said do not exist.
-    pub fn unknown_groups(&self) -> Vec<String> {
-        self.known
-            .iter()
-            .filter(|(_, e)| matches!(e.lookup, Lookup::UnknownGroup { .. }))
-            .map(|(p, _)| p.group.clone())
-            .collect()
-    }
-}
-
-/// Ask the platform (blocking: call it on a background thread). A setup
-/// problem (no token, a bad endpoint) is every pair's answer. The answer
-/// and credential caches keep entries at least [`MIN_REFETCH`], so a
-/// token is minted at most once in that time however `cache-ttl` is set.
-pub fn fetch(settings: &ApiSettings, pairs: &[Pair]) -> Fetched {
-    let options = ApiOptions {
-        cache_ttl: settings.cache_ttl.max(MIN_REFETCH),
-        ..settings.clone()
-    };
-    let source = ApiSource::from_env(
-        options,
-        // The editor shows diagnostics, not a log: notices (stale cache, a
-        // field that cannot be read) are not forwarded.
-        std::sync::Arc::new(crate::platform::notice::Quiet),
-    );
-    let answers = match source {
-        Ok(source) => source.lookup(pairs),
-        Err(e) => pairs
-            .iter()
-            .map(|_| Lookup::Unavailable {
-                reason: e.to_string(),
-            })
-            .collect(),
-    };
-    Fetched(pairs.iter().cloned().zip(answers).collect())
-}
+#[path = "answers.rs"]
+mod answers;
+pub use answers::*;
 
 /// What the editor knows of a pair's limits.
 enum Answer {
@@ -193,6 +54,16 @@ enum Answer {
 /// pair is noted in [`Known::missing`], which is what says it is pending;
 /// this text is never compared against.
 const BEING_FETCHED: &str = "limits not known yet (being fetched)";
+
+/// Why a pair past the session's bound has no limits.
+fn too_many_pairs() -> String {
+    format!(
+        "not asked: this editor session has asked for the limits of {} (resource group, \
+         accelerator type) pairs, the most one session asks for; restart the language server \
+         to ask for others",
+        run::MAX_PAIRS
+    )
+}
 
 /// The run's limit source: the limits file, or the answers fetched so far
 /// (the rest are noted as missing and judged later).
@@ -228,6 +99,9 @@ impl LimitSource for Known<'_> {
                         }
                         entry.lookup.clone()
                     }
+                    None if !self.answers.may_ask(p) => Lookup::Unavailable {
+                        reason: too_many_pairs(),
+                    },
                     None => {
                         if let Ok(mut missing) = self.missing.lock() {
                             missing.push(p.clone());
@@ -326,7 +200,29 @@ pub fn analyse(workspace: &Workspace, answers: &Answers, path: &Path, text: &str
         source: Source::Bytes(text.as_bytes().to_vec()),
         walked: false,
     };
-    let report = run::check_inputs(vec![input], &source, &options);
+    let report = match run::check_bounded(vec![input], &source, &options) {
+        Ok(report) => report,
+        // Nothing is judged, so nothing is fetched for it either.
+        Err(too_many) => {
+            return Analysis {
+                findings: vec![Finding {
+                    span: (0, 0),
+                    level: Level::Error,
+                    code: None,
+                    message: format!(
+                        "this document names {} distinct (resource group, accelerator type) \
+                         pairs; a check asks for the limits of at most {}, so nothing in it \
+                         was judged",
+                        too_many.0,
+                        run::MAX_PAIRS
+                    ),
+                    related: Vec::new(),
+                    fix: None,
+                }],
+                ..Analysis::default()
+            };
+        }
+    };
     let mut findings: Vec<Finding> = report
         .files
         .iter()
@@ -395,6 +291,9 @@ fn source_answer(workspace: &Workspace, answers: &Answers, pair: &Pair) -> Answe
         }),
         LimitsFrom::Api(_) => match answers.known.get(pair) {
             Some(entry) => Answer::Known(entry.lookup.clone()),
+            None if !answers.may_ask(pair) => Answer::Known(Lookup::Unavailable {
+                reason: too_many_pairs(),
+            }),
             None => Answer::Pending,
         },
     }

@@ -2,8 +2,10 @@
 
 use super::*;
 use crate::config::Config;
+use crate::limits::api::ApiOptions;
 use crate::limits::file::FileSource;
 use crate::lsp::completion::{Item, complete};
+use std::time::Duration;
 
 const LIMITS: &str = "- resourceGroup: TeslaM40\n  cpuNumber: 16\n  gpuNumber: 2\n  \
                           nvLimits: 0\n  memorySize: 31888\n  nodeNumber: 1\n  maxTime: \"08:00:00\"\n";
@@ -180,6 +182,22 @@ fn a_pair_is_asked_for_at_most_once_a_minute_and_failures_back_off() {
         (entry.failures, entry.keep_for),
         (2, Duration::from_secs(120))
     );
+}
+
+#[test]
+fn a_session_asks_for_at_most_max_pairs_distinct_pairs() {
+    let mut answers = Answers::default();
+    let pair = |i: usize| Pair {
+        group: format!("G{i}"),
+        accelerator: crate::request::AccelType::Gpu,
+    };
+    let t0 = Instant::now();
+    let asked = answers.due_at((0..run::MAX_PAIRS + 50).map(pair).collect(), t0);
+    assert_eq!(asked.len(), run::MAX_PAIRS);
+    assert!(!answers.may_ask(&pair(run::MAX_PAIRS)));
+    // A pair asked before is asked again when it is due; a new one never.
+    let again = answers.due_at(vec![pair(0), pair(run::MAX_PAIRS + 1)], t0 + MIN_REFETCH);
+    assert_eq!(again, [pair(0)]);
 }
 
 #[test]

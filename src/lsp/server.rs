@@ -65,6 +65,8 @@ struct Server<W: Write> {
     in_flight: HashSet<Pair>,
     /// Pairs wanted while a fetch was under way (one fetch at a time).
     queued: Vec<Pair>,
+    /// The pairs of `queued`, to find one at once.
+    queued_set: HashSet<Pair>,
     /// Files other than the open documents that hold diagnostics (a
     /// configuration or limits file that cannot be used).
     published: HashSet<String>,
@@ -176,6 +178,7 @@ pub fn serve(input: impl Read + Send + 'static, mut out: impl Write) -> u8 {
         answers: Answers::default(),
         in_flight: HashSet::new(),
         queued: Vec::new(),
+        queued_set: HashSet::new(),
         published: HashSet::new(),
         docs: HashMap::new(),
         events,
@@ -277,6 +280,7 @@ impl<W: Write> Server<W> {
                         .map_or(analysis::MIN_REFETCH, |a| a.cache_ttl);
                     self.answers.absorb(fetched, ttl);
                     let queued = std::mem::take(&mut self.queued);
+                    self.queued_set.clear();
                     self.fetch(queued);
                     let now = Instant::now();
                     for doc in self.docs.values_mut().filter(|d| d.checked) {
@@ -552,7 +556,10 @@ impl<W: Write> Server<W> {
         if !self.in_flight.is_empty() {
             // One fetch at a time: the rest wait for it to end.
             for p in wanted {
-                if !self.in_flight.contains(&p) && !self.queued.contains(&p) {
+                if self.answers.may_ask(&p)
+                    && !self.in_flight.contains(&p)
+                    && self.queued_set.insert(p.clone())
+                {
                     self.queued.push(p);
                 }
             }
