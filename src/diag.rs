@@ -655,6 +655,21 @@ pub fn near_name<'a>(word: &str, candidates: &'a [String]) -> Option<&'a str> {
 }
 
 #[cfg(test)]
+impl Diagnostic {
+    /// The diagnostic on one line, from `column` to `end_column` (the
+    /// renderers' test fixtures).
+    pub(crate) fn on_line(mut self, line: usize, column: usize, end_column: usize) -> Self {
+        self.position = Some(Position {
+            line,
+            column,
+            end_line: line,
+            end_column,
+        });
+        self
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -96,7 +96,7 @@ impl Renderer for Github {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::{Code, Diagnostic, Position};
+    use crate::diag::{Code, Diagnostic};
     use crate::report::FileReport;
 
     #[test]
@@ -112,12 +112,7 @@ mod tests {
     fn annotation_is_escaped() {
         let mut d = Diagnostic::new(Code::InvalidValue, None, "100% wrong: a, b\nnext")
             .help("fix: it, now");
-        d.position = Some(Position {
-            line: 2,
-            column: 3,
-            end_line: 2,
-            end_column: 5,
-        });
+        d = d.on_line(2, 3, 5);
         let warning = Diagnostic::new(Code::LimitUnknown, None, "no memorySize");
         let report = Report {
             files: vec![FileReport {

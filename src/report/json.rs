@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn file_by_file_is_what_the_whole_document_serializes_to() {
-        use crate::diag::{Code, Diagnostic, Position};
+        use crate::diag::{Code, Diagnostic};
         use crate::report::{FileReport, JobEntry, Request, Suppressed, SuppressedBy, Verdict};
         let empty = Report::default();
         assert_eq!(rendered(&empty), whole(&empty));
@@ -363,12 +363,7 @@ mod tests {
             .help("ask for 8")
             .field("cpus");
         d.document = Some(1);
-        d.position = Some(Position {
-            line: 2,
-            column: 7,
-            end_line: 2,
-            end_column: 9,
-        });
+        d = d.on_line(2, 7, 9);
         let job = JobEntry {
             document: 1,
             name: Some("train".into()),

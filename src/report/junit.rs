@@ -257,7 +257,7 @@ impl FileByFile for JunitStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::{Code, Position};
+    use crate::diag::Code;
 
     #[test]
     fn escaping() {
@@ -277,12 +277,7 @@ mod tests {
         let mut d = Diagnostic::new(Code::InvalidValue, None, "100% <bad>: a, b\nnext & \u{1}")
             .help("use \"x\"");
         d.document = Some(1);
-        d.position = Some(Position {
-            line: 3,
-            column: 2,
-            end_line: 3,
-            end_column: 4,
-        });
+        d = d.on_line(3, 2, 4);
         let mut orphan = Diagnostic::new(Code::SyntaxError, None, "not UTF-8");
         orphan.document = None;
         let report = Report {

@@ -441,7 +441,6 @@ mod tests {
 
     #[test]
     fn file_by_file_is_what_the_whole_log_serializes_to() {
-        use crate::diag::Position;
         use crate::report::{Suppressed, SuppressedBy};
         let whole = |report: &Report| serde_json::to_string_pretty(&log(report)).unwrap() + "\n";
         let rendered = |report: &Report| {
@@ -453,12 +452,7 @@ mod tests {
         assert_eq!(rendered(&empty), whole(&empty));
         let mut d = Diagnostic::new(Code::CpusOverLimit, None, "too many\ncpus").help("ask 8");
         d.document = Some(1);
-        d.position = Some(Position {
-            line: 2,
-            column: 7,
-            end_line: 2,
-            end_column: 9,
-        });
+        d = d.on_line(2, 7, 9);
         let file = |path: &str| FileReport {
             path: path.into(),
             source: None,
