@@ -177,7 +177,7 @@ pub fn suggest(word: &str) -> Vec<Code> {
 mod tests {
     use super::*;
     use crate::request::fields;
-    use crate::vocab::LimitKey;
+    use crate::vocab::{AccelType, LimitKey};
 
     #[test]
     fn every_code_is_explained() {
@@ -219,6 +219,38 @@ mod tests {
         assert!(names("zz").is_empty());
         assert!(names("").is_empty());
     }
+    #[test]
+    fn hand_written_lists_of_limits_name_every_one() {
+        // Two texts list the limit table by hand: `limit-unknown`'s limit
+        // field and the policy keys of the configuration chapter. A new row
+        // makes this fail until both name it.
+        let unknown = explanation(Code::LimitUnknown).limit;
+        let mut fields: Vec<&str> = fields::LIMITS
+            .iter()
+            .filter(|l| l.limit != LimitKey::Quota)
+            .map(|l| l.api_field)
+            .collect();
+        fields.extend(AccelType::CARD_TYPES.iter().filter_map(|t| t.quota_field()));
+        for field in fields {
+            assert!(
+                unknown.contains(&format!("`{field}`")),
+                "limit-unknown's limit text does not name `{field}`: {unknown}"
+            );
+        }
+        let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/src/config.md");
+        let chapter = std::fs::read_to_string(chapter).unwrap();
+        let sentence = chapter
+            .split("\n\n")
+            .find(|p| p.starts_with("Policy keys are"))
+            .expect("docs/src/config.md says which policy keys there are");
+        for (_, name, _) in crate::vocab::CapKey::all() {
+            assert!(
+                sentence.contains(&format!("`{name}`")),
+                "docs/src/config.md's policy keys do not name `{name}`: {sentence}"
+            );
+        }
+    }
+
     #[test]
     fn explain_names_each_limits_keys_and_field() {
         // `jobcheck explain` (and SARIF) describe each limit rule with the
