@@ -374,7 +374,7 @@ pub fn resolve(
         LimitsFrom::None(
             "no limits: pass --limits FILE (or JOBCHECK_LIMITS, or `limits` in jobcheck.toml), or \
              --endpoint URL (or JOBCHECK_ENDPOINT) with a token, or a token or access key alone to \
-             discover the endpoint (see the README, \"Credentials\")"
+             discover the endpoint (the book's Credentials chapter, docs/src/credentials.md, has each way)"
                 .into(),
         )
     };
