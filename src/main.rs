@@ -4,6 +4,12 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc on Linux: glibc's allocator was about a fifth of the time of a
+/// run over many small files (see the book's Performance chapter).
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use jobcheck::config::Scope;
