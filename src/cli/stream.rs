@@ -43,13 +43,25 @@ pub fn run(
     let render = |out: &mut (dyn Write + Send)| -> std::io::Result<()> {
         let mut streamer = Streamer::new(output.format, output.style, output.extras, out)?;
         let mut failed = None;
-        let result = pipeline::check_streaming(inputs, source, options, &mut |f| {
+        // Files are handed on in batches when the format draws a batch on
+        // several threads; the order of the report is the same.
+        let batch = streamer.batch();
+        let mut pending: Vec<jobcheck::report::FileReport> = Vec::with_capacity(batch);
+        let write = |streamer: &mut Streamer<_>, pending: &mut Vec<_>, failed: &mut Option<_>| {
             if failed.is_some() {
-                streamer.count(&f);
-            } else if let Err(e) = streamer.file(&f) {
-                failed = Some(e);
+                pending.iter().for_each(|f| streamer.count(f));
+            } else if let Err(e) = streamer.files(pending) {
+                *failed = Some(e);
+            }
+            pending.clear();
+        };
+        let result = pipeline::check_streaming(inputs, source, options, &mut |f| {
+            pending.push(f);
+            if pending.len() >= batch {
+                write(&mut streamer, &mut pending, &mut failed);
             }
         });
+        write(&mut streamer, &mut pending, &mut failed);
         let end = match result {
             Ok(end) => end,
             Err(too_many) => {

@@ -10,7 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::stream::{End, FileByFile, render_all};
+use super::stream::{Detached, End, FileByFile, render_all};
 use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
@@ -575,6 +575,16 @@ impl HumanStream {
     }
 }
 
+impl Detached for Human {
+    fn files(&self, files: &[FileReport], out: &mut Vec<u8>) -> io::Result<()> {
+        let handler = self.handler().with_context_lines(1);
+        for f in files {
+            self.render_file(&handler, f, out, 1)?;
+        }
+        Ok(())
+    }
+}
+
 impl FileByFile for HumanStream {
     fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         if self.human.extras.table {
@@ -590,6 +600,11 @@ impl FileByFile for HumanStream {
             .handler
             .get_or_insert_with(|| self.human.handler().with_context_lines(1));
         self.human.render_file(handler, f, out, 1)
+    }
+
+    fn detached(&self) -> Option<&(dyn Detached + Sync)> {
+        // The table keeps every file until the end: rendered in turn.
+        (!self.human.extras.table).then_some(&self.human as &(dyn Detached + Sync))
     }
 
     fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()> {
@@ -629,6 +644,59 @@ impl Renderer for Human {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_drawn_on_several_threads_is_what_file_by_file_draws() {
+        use crate::diag::Code;
+        use crate::report::{Format, Streamer};
+        // Files with diagnostics between clean ones, more than one part of
+        // a batch, one file whose text holds a line a CI would run.
+        let files: Vec<FileReport> = (0..70)
+            .map(|i| {
+                let text = format!("cpus: {}\n::stop-commands::x\nmemory: 1G\n", 100 + i);
+                let diagnostics = if i % 3 == 0 {
+                    Vec::new()
+                } else {
+                    vec![
+                        Diagnostic::new(Code::CpusOverLimit, None, format!("{} cpus", 100 + i))
+                            .help("ask for 8")
+                            .on_line(1, 7, 10),
+                    ]
+                };
+                FileReport {
+                    path: format!("jobs/{i:02}.yaml"),
+                    source: Some(text),
+                    jobs: Vec::new(),
+                    diagnostics,
+                    suppressed: Vec::new(),
+                    hidden: Vec::new(),
+                }
+            })
+            .collect();
+        let style = Style {
+            color: true,
+            unicode: true,
+            width: 100,
+        };
+        let drawn = |batch: usize| {
+            let mut out = Vec::new();
+            let mut streamer =
+                Streamer::new(Format::Human, style, Extras::default(), &mut out).unwrap();
+            assert!(streamer.batch() > 16, "the human format draws batches");
+            for part in files.chunks(batch) {
+                streamer.files(part).unwrap();
+            }
+            let totals = streamer.finish(&[], &[]).unwrap();
+            assert_eq!(totals.summary.files, files.len());
+            String::from_utf8(out).unwrap()
+        };
+        let one_by_one = drawn(1);
+        assert_eq!(one_by_one.matches("cpus-over-limit").count(), 46);
+        assert!(!one_by_one.contains("\n::stop"), "{one_by_one}");
+        for batch in [17, 40, 70] {
+            assert_eq!(drawn(batch), one_by_one, "batches of {batch}");
+        }
+    }
 
     fn drawn(
         text: &str,

@@ -69,7 +69,22 @@ pub(crate) trait FileByFile {
     }
     fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()>;
     fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()>;
+    /// The format's rendering of a run of files when it needs none of the
+    /// stream's state: the same bytes as [`FileByFile::file`] on each in
+    /// turn, so parts of a batch may be rendered on several threads and
+    /// written in order. `None` (the default): files are rendered in turn.
+    fn detached(&self) -> Option<&(dyn Detached + Sync)> {
+        None
+    }
 }
+
+/// See [`FileByFile::detached`].
+pub(crate) trait Detached {
+    fn files(&self, files: &[FileReport], out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+/// Files per part of a batch rendered on one thread.
+const PART: usize = 16;
 
 /// Render a whole report with a file-by-file format.
 pub(crate) fn render_all(
@@ -161,6 +176,42 @@ impl<W: Write> Streamer<W> {
     pub fn file(&mut self, f: &FileReport) -> io::Result<()> {
         self.totals.add(f);
         self.format.file(f, &mut self.out)
+    }
+
+    /// How many files [`Streamer::files`] is best handed at once: more than
+    /// one when the format renders a batch on several threads (the human
+    /// format, whose snippets cost the most to draw).
+    pub fn batch(&self) -> usize {
+        match self.format.detached() {
+            Some(_) => 8 * PART,
+            None => 1,
+        }
+    }
+
+    /// Render files in report order: the same output as [`Streamer::file`]
+    /// on each in turn. Every file is counted, even when writing fails.
+    pub fn files(&mut self, files: &[FileReport]) -> io::Result<()> {
+        for f in files {
+            self.totals.add(f);
+        }
+        let Some(detached) = self.format.detached().filter(|_| files.len() > PART) else {
+            for f in files {
+                self.format.file(f, &mut self.out)?;
+            }
+            return Ok(());
+        };
+        use rayon::prelude::*;
+        let parts: Vec<io::Result<Vec<u8>>> = files
+            .par_chunks(PART)
+            .map(|part| {
+                let mut out = Vec::new();
+                detached.files(part, &mut out).map(|()| out)
+            })
+            .collect();
+        for part in parts {
+            self.out.write_all(&part?)?;
+        }
+        Ok(())
     }
 
     /// Count a file without rendering it (once the output has failed).
