@@ -10,7 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::stream::{Detached, End, FileByFile, render_all};
+use super::stream::{Detached, End, FileByFile, Part, render_all};
 use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
@@ -576,10 +576,10 @@ impl HumanStream {
 }
 
 impl Detached for Human {
-    fn files(&self, files: &[FileReport], out: &mut Vec<u8>) -> io::Result<()> {
+    fn draw(&self, files: &[FileReport], part: &mut Part) -> io::Result<()> {
         let handler = self.handler().with_context_lines(1);
         for f in files {
-            self.render_file(&handler, f, out, 1)?;
+            self.render_file(&handler, f, &mut part.lists[0], 1)?;
         }
         Ok(())
     }

@@ -5,7 +5,9 @@ use std::io::{self, Write};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::stream::{End, FileByFile, Spool, array_item, close_array, pretty_at, render_all};
+use super::stream::{
+    Detached, End, FileByFile, Part, Spool, array_item, close_array, pretty_at, render_all,
+};
 use super::{FileReport, JobEntry, Renderer, Report, Summary};
 use crate::units::{MIB, TimeLimit};
 use crate::vocab::{AccelType, Amounts, LIMITS, LimitField, Quantity};
@@ -219,6 +221,28 @@ impl FileByFile for JsonStream {
         Ok(())
     }
 
+    fn detached(&self) -> Option<&(dyn Detached + Sync)> {
+        Some(&JsonDraw)
+    }
+
+    fn put(&mut self, part: Part, _out: &mut dyn Write) -> io::Result<()> {
+        let spools = [&mut self.jobs, &mut self.diagnostics, &mut self.suppressed];
+        for (k, spool) in spools.into_iter().enumerate() {
+            if part.items[k] == 0 {
+                continue;
+            }
+            // Drawn as later items: the list's first item has no comma.
+            let text = &part.lists[k][..];
+            spool.write_all(if self.counts[k] == 0 {
+                &text[1..]
+            } else {
+                text
+            })?;
+            self.counts[k] += part.items[k];
+        }
+        Ok(())
+    }
+
     fn end(&mut self, end: &End, out: &mut dyn Write) -> io::Result<()> {
         let mut summary: SummaryOut = end.totals.summary.into();
         summary.hidden = (end.totals.hidden > 0).then_some(end.totals.hidden);
@@ -235,6 +259,35 @@ impl FileByFile for JsonStream {
             close_array(count > 0, ITEM, out)?;
         }
         out.write_all(b"\n}\n")
+    }
+}
+
+/// The JSON lists' items drawn apart from the stream (each as a later
+/// item, after a comma), for [`JsonStream::put`] to take in order.
+struct JsonDraw;
+
+impl Detached for JsonDraw {
+    fn draw(&self, files: &[FileReport], part: &mut Part) -> io::Result<()> {
+        let [jobs, diagnostics, suppressed] = &mut part.lists;
+        for f in files {
+            for j in &f.jobs {
+                array_item(false, &job_out(&f.path, j), ITEM, jobs)?;
+            }
+            for d in &f.diagnostics {
+                array_item(false, &diag_out(&f.path, d), ITEM, diagnostics)?;
+            }
+            for s in &f.suppressed {
+                let hidden = HiddenOut {
+                    by: s.by.as_str(),
+                    diagnostic: diag_out(&f.path, &s.diagnostic),
+                };
+                array_item(false, &hidden, ITEM, suppressed)?;
+            }
+            part.items[0] += f.jobs.len();
+            part.items[1] += f.diagnostics.len();
+            part.items[2] += f.suppressed.len();
+        }
+        Ok(())
     }
 }
 
@@ -413,6 +466,36 @@ mod tests {
                 ..Report::default()
             };
             assert_eq!(rendered(&report), whole(&report));
+        }
+        // Batches drawn on several threads: the first diagnostic and the
+        // first suppressed finding come late, in another part of a batch.
+        let report = Report {
+            files: (0..60)
+                .map(|i| file(&format!("f{i:02}.yaml"), i >= 30, i >= 45))
+                .collect(),
+            ..Report::default()
+        };
+        let want = whole(&report);
+        for batch in [1, 17, 60] {
+            let mut out = Vec::new();
+            let style = crate::report::Style {
+                color: false,
+                unicode: false,
+                width: 80,
+            };
+            let mut streamer = crate::report::Streamer::new(
+                crate::report::Format::Json,
+                style,
+                crate::report::Extras::default(),
+                &mut out,
+            )
+            .unwrap();
+            assert!(streamer.batch() > 16);
+            for run in report.files.chunks(batch) {
+                streamer.files(run).unwrap();
+            }
+            streamer.finish(&[], &[]).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), want, "batches of {batch}");
         }
     }
 

@@ -76,11 +76,26 @@ pub(crate) trait FileByFile {
     fn detached(&self) -> Option<&(dyn Detached + Sync)> {
         None
     }
+    /// Take a part drawn by [`FileByFile::detached`], in report order: by
+    /// default its first list is written out as it is.
+    fn put(&mut self, part: Part, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&part.lists[0])
+    }
 }
 
 /// See [`FileByFile::detached`].
 pub(crate) trait Detached {
-    fn files(&self, files: &[FileReport], out: &mut Vec<u8>) -> io::Result<()>;
+    /// Draw a run of consecutive files into `part`.
+    fn draw(&self, files: &[FileReport], part: &mut Part) -> io::Result<()>;
+}
+
+/// What [`Detached::draw`] drew: up to three lists of bytes (a format that
+/// keeps its jobs, diagnostics and suppressed findings apart until the end
+/// uses each), and how many items each holds.
+#[derive(Default)]
+pub(crate) struct Part {
+    pub lists: [Vec<u8>; 3],
+    pub items: [usize; 3],
 }
 
 /// Files per part of a batch rendered on one thread.
@@ -180,7 +195,7 @@ impl<W: Write> Streamer<W> {
 
     /// How many files [`Streamer::files`] is best handed at once: more than
     /// one when the format renders a batch on several threads (the human
-    /// format, whose snippets cost the most to draw).
+    /// format, whose snippets cost the most to draw, and JSON).
     pub fn batch(&self) -> usize {
         match self.format.detached() {
             Some(_) => 8 * PART,
@@ -201,15 +216,15 @@ impl<W: Write> Streamer<W> {
             return Ok(());
         };
         use rayon::prelude::*;
-        let parts: Vec<io::Result<Vec<u8>>> = files
+        let parts: Vec<io::Result<Part>> = files
             .par_chunks(PART)
-            .map(|part| {
-                let mut out = Vec::new();
-                detached.files(part, &mut out).map(|()| out)
+            .map(|run| {
+                let mut part = Part::default();
+                detached.draw(run, &mut part).map(|()| part)
             })
             .collect();
         for part in parts {
-            self.out.write_all(&part?)?;
+            self.format.put(part?, &mut self.out)?;
         }
         Ok(())
     }
@@ -303,13 +318,18 @@ pub(crate) fn pretty_at(
 ) -> io::Result<()> {
     let text = serde_json::to_vec_pretty(value)?;
     let pad = &PAD[..indent];
+    // Indented into one buffer and written once: a write per line cost
+    // more than the indenting.
+    let breaks = text.iter().filter(|&&b| b == b'\n').count();
+    let mut indented = Vec::with_capacity(text.len() + breaks * indent);
     let mut rest = &text[..];
     while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-        out.write_all(&rest[..=i])?;
-        out.write_all(pad)?;
+        indented.extend_from_slice(&rest[..=i]);
+        indented.extend_from_slice(pad);
         rest = &rest[i + 1..];
     }
-    out.write_all(rest)
+    indented.extend_from_slice(rest);
+    out.write_all(&indented)
 }
 
 /// One item of a pretty JSON array whose items sit at `indent` spaces:
