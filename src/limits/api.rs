@@ -26,8 +26,10 @@ use crate::platform::{clip, now_ms};
 
 pub use crate::platform::cache_dir::CacheMode;
 
-/// Requests in flight at once.
-pub const CONCURRENCY: usize = 16;
+/// Requests in flight at once. A cold run waits about one round trip per
+/// `CONCURRENCY` pairs, so this many pairs are asked in one round (most runs
+/// name far fewer); the platform sees one request per pair either way.
+pub const CONCURRENCY: usize = 32;
 /// The defaults, defined once, by the settings resolver.
 pub use crate::config::settings::{DEFAULT_CACHE_TTL, DEFAULT_TIMEOUT};
 /// How often progress is reported while requests are in flight.
