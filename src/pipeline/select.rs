@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
@@ -254,90 +254,6 @@ fn push_as(
     }
 }
 
-/// The parallel walk's visitors: one per thread, each keeping the job
-/// files it finds and handing them over in blocks (and the rest when its
-/// thread is done, on drop).
-struct Visitors<'a> {
-    matchers: &'a Matchers,
-    cwd: &'a Path,
-    found: &'a Mutex<Vec<PathBuf>>,
-    failed: &'a Mutex<Option<String>>,
-}
-
-struct Visitor<'a> {
-    matchers: &'a Matchers,
-    cwd: &'a Path,
-    mine: Vec<PathBuf>,
-    found: &'a Mutex<Vec<PathBuf>>,
-    failed: &'a Mutex<Option<String>>,
-}
-
-impl<'s> ignore::ParallelVisitorBuilder<'s> for Visitors<'s> {
-    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
-        Box::new(Visitor {
-            matchers: self.matchers,
-            cwd: self.cwd,
-            mine: Vec::new(),
-            found: self.found,
-            failed: self.failed,
-        })
-    }
-}
-
-impl Visitor<'_> {
-    fn hand_over(&mut self) {
-        if let Ok(mut all) = self.found.lock() {
-            all.append(&mut self.mine);
-        }
-    }
-}
-
-impl ignore::ParallelVisitor for Visitor<'_> {
-    fn visit(&mut self, result: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
-        use ignore::WalkState;
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(e) => {
-                return match e.io_error() {
-                    // A directory that cannot be listed ends the walk; a bad
-                    // line in an ignore file is skipped, as ripgrep does.
-                    Some(io) => {
-                        // The system's words only: the parallel walker's
-                        // error also holds the path, unescaped.
-                        let said = match io.raw_os_error() {
-                            Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-                            None => io.kind().to_string(),
-                        };
-                        if let Ok(mut failed) = self.failed.lock() {
-                            failed.get_or_insert(said);
-                        }
-                        WalkState::Quit
-                    }
-                    None => WalkState::Continue,
-                };
-            }
-        };
-        let is_file = entry.file_type().is_some_and(|t| t.is_file());
-        if is_file
-            && is_job_file(entry.path())
-            && (self.matchers.include.is_none()
-                || self.matchers.included(&absolute(entry.path(), self.cwd)))
-        {
-            self.mine.push(entry.into_path());
-            if self.mine.len() >= 256 {
-                self.hand_over();
-            }
-        }
-        WalkState::Continue
-    }
-}
-
-impl Drop for Visitor<'_> {
-    fn drop(&mut self) {
-        self.hand_over();
-    }
-}
-
 fn walk(
     dir: &Path,
     cwd: &Path,
@@ -364,26 +280,30 @@ fn walk(
             !filter.excluded(&absolute(entry.path(), &base), is_dir)
         }
     });
-    // Walked on as many threads as there are cores (ripgrep's parallel
-    // walk); the order is made below, so it does not matter which thread
-    // finds what.
-    builder.threads(
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4),
-    );
-    let found = Mutex::new(Vec::new());
-    let failed = Mutex::new(None::<String>);
-    builder.build_parallel().visit(&mut Visitors {
-        matchers,
-        cwd,
-        found: &found,
-        failed: &failed,
-    });
-    if let Some(io) = failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(UsageError::Unreadable(display_in(dir, Some(cwd)), io));
+    let mut found = Vec::new();
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(e) => match e.io_error() {
+                // A directory that cannot be listed; a bad line in an
+                // ignore file is skipped, as ripgrep does.
+                Some(io) => {
+                    return Err(UsageError::Unreadable(
+                        display_in(dir, Some(cwd)),
+                        io.to_string(),
+                    ));
+                }
+                None => continue,
+            },
+        };
+        let is_file = entry.file_type().is_some_and(|t| t.is_file());
+        if is_file
+            && is_job_file(entry.path())
+            && (matchers.include.is_none() || matchers.included(&absolute(entry.path(), cwd)))
+        {
+            found.push(entry.into_path());
+        }
     }
-    let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
     // Paths compared component by component: each directory's entries by
     // name, a directory's files where its name sorts among its siblings,
     // the order of a walk sorted by file name.
