@@ -10,7 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::stream::{Detached, End, FileByFile, Part, render_all};
+use super::stream::{Detached, End, FileByFile, PART, Part, render_all};
 use super::{Extras, FileReport, Renderer, Report, Style, count};
 use crate::diag::{Diagnostic, Severity};
 
@@ -582,6 +582,11 @@ impl Detached for Human {
             self.render_file(&handler, f, &mut part.lists[0], 1)?;
         }
         Ok(())
+    }
+
+    /// Snippets are what cost: a batch of clean files is drawn in turn.
+    fn worth_sharing(&self, files: &[FileReport]) -> bool {
+        files.iter().map(|f| f.diagnostics.len()).sum::<usize>() >= PART
     }
 }
 

@@ -87,6 +87,11 @@ pub(crate) trait FileByFile {
 pub(crate) trait Detached {
     /// Draw a run of consecutive files into `part`.
     fn draw(&self, files: &[FileReport], part: &mut Part) -> io::Result<()>;
+    /// Whether a batch is worth handing to other threads (by default, any
+    /// batch of more than one part).
+    fn worth_sharing(&self, _files: &[FileReport]) -> bool {
+        true
+    }
 }
 
 /// What [`Detached::draw`] drew: up to three lists of bytes (a format that
@@ -99,7 +104,7 @@ pub(crate) struct Part {
 }
 
 /// Files per part of a batch rendered on one thread.
-const PART: usize = 16;
+pub(crate) const PART: usize = 16;
 
 /// Render a whole report with a file-by-file format.
 pub(crate) fn render_all(
@@ -209,7 +214,11 @@ impl<W: Write> Streamer<W> {
         for f in files {
             self.totals.add(f);
         }
-        let Some(detached) = self.format.detached().filter(|_| files.len() > PART) else {
+        let Some(detached) = self
+            .format
+            .detached()
+            .filter(|d| files.len() > PART && d.worth_sharing(files))
+        else {
             for f in files {
                 self.format.file(f, &mut self.out)?;
             }
