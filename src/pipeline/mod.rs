@@ -169,6 +169,19 @@ pub fn check_streaming(
     options: &Options,
     sink: &mut (dyn FnMut(FileReport) + Send),
 ) -> Result<RunEnd, TooManyPairs> {
+    check_streaming_on(inputs, source, options, sink, reader_pool().as_ref())
+}
+
+/// [`check_streaming`] with the readers on `pool`, or on threads of their
+/// own when there is none (never on rayon's global pool, where the sink may
+/// be drawing a report while the readers wait for it).
+fn check_streaming_on(
+    inputs: Vec<Input>,
+    source: &dyn LimitSource,
+    options: &Options,
+    sink: &mut (dyn FnMut(FileReport) + Send),
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<RunEnd, TooManyPairs> {
     let answers: Answers = RwLock::new(HashMap::new());
     let asked: Mutex<HashSet<Pair>> = Mutex::new(HashSet::new());
     let over = AtomicBool::new(false);
@@ -213,7 +226,6 @@ pub fn check_streaming(
         return end_of_run(&asked, answers, passed_over, &order);
     }
     let (events, received) = mpsc::sync_channel::<Event>(IN_FLIGHT);
-    let pool = reader_pool();
     let (passed_over, order) = std::thread::scope(|scope| {
         let writer = scope.spawn(move || hand_on(received, answers_ref, options, over_ref, sink));
         let reader_events = events.clone();
@@ -426,11 +438,32 @@ fn read_all(
         }
     };
     let work = &work;
-    rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads().max(1) {
+    if rayon::current_thread_index().is_some() {
+        // On the readers' pool.
+        rayon::scope(|scope| {
+            for _ in 0..rayon::current_num_threads().max(1) {
+                let (pairs, events) = (pairs.clone(), events.clone());
+                scope.spawn(move |_| work(pairs, events));
+            }
+        });
+        return;
+    }
+    // No pool: threads of their own, not rayon's global pool. The report's
+    // sink draws batches there, and would wait for readers that wait for it
+    // (a full channel). This thread reads too, so the run goes on if no
+    // other thread can be started.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
             let (pairs, events) = (pairs.clone(), events.clone());
-            scope.spawn(move |_| work(pairs, events));
+            let spawned = std::thread::Builder::new()
+                .stack_size(READER_STACK)
+                .spawn_scoped(scope, move || work(pairs, events));
+            if spawned.is_err() {
+                break;
+            }
         }
+        work(pairs.clone(), events.clone());
     });
 }
 
@@ -694,6 +727,28 @@ mod tests {
         }
     }
 
+    /// [`Counting`], answering each pair as soon as it is named (as the
+    /// API and limits-file sources do), so files are handed on while the
+    /// readers still read.
+    struct Prompt(Counting);
+
+    impl LimitSource for Prompt {
+        fn lookup(&self, pairs: &[Pair]) -> Vec<Lookup> {
+            self.0.lookup(pairs)
+        }
+
+        fn lookup_stream(&self, pairs: mpsc::Receiver<Pair>, answer: &mut dyn FnMut(Pair, Lookup)) {
+            let mut seen = HashSet::new();
+            for pair in pairs {
+                if seen.insert(pair.clone())
+                    && let Some(lookup) = self.0.lookup(std::slice::from_ref(&pair)).pop()
+                {
+                    answer(pair, lookup);
+                }
+            }
+        }
+    }
+
     fn inputs(n: usize) -> Vec<Input> {
         (0..n)
             .map(|i| Input {
@@ -709,6 +764,40 @@ mod tests {
                 walked: false,
             })
             .collect()
+    }
+
+    #[test]
+    fn without_a_reader_pool_a_sink_drawing_on_the_global_pool_does_not_hang() {
+        // More files than the channel holds, and a sink that, like the
+        // human and JSON formats, draws on rayon's global pool: the readers
+        // must not be on that pool, waiting for the sink to drain.
+        let n = (IN_FLIGHT + 8) * BLOCK * 2;
+        let (done, finished) = mpsc::channel();
+        std::thread::spawn(move || {
+            let source = Prompt(Counting {
+                calls: Mutex::new(Vec::new()),
+                unavailable: false,
+            });
+            let mut files = 0;
+            let end = check_streaming_on(
+                inputs(n),
+                &source,
+                &Options::default(),
+                &mut |f| {
+                    use rayon::prelude::*;
+                    let sum: usize = (0..64).into_par_iter().map(|i| i + f.jobs.len()).sum();
+                    files += usize::from(sum > 0);
+                },
+                None,
+            );
+            let _ = done.send((end.is_ok(), files));
+        });
+        // A hang guard, not a timing: the run takes well under a second.
+        let (ok, files) = finished
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the run hung");
+        assert!(ok);
+        assert_eq!(files, n);
     }
 
     #[test]
