@@ -1,6 +1,7 @@
 //! A check run whose report is written as the files are judged: each file
-//! is rendered and dropped once it and every file before it are done, so
-//! memory does not grow with the number of files.
+//! is rendered and dropped once it and every file before it are done (the
+//! human and JSON formats take them in batches of up to 128, drawn on
+//! several threads), so memory does not grow with the number of files.
 
 use std::io::Write;
 use std::path::Path;
