@@ -195,30 +195,11 @@ pub(crate) struct JsonStream {
 const ITEM: usize = 4;
 
 impl FileByFile for JsonStream {
-    fn file(&mut self, f: &FileReport, _out: &mut dyn Write) -> io::Result<()> {
-        for j in &f.jobs {
-            array_item(
-                self.counts[0] == 0,
-                &job_out(&f.path, j),
-                ITEM,
-                &mut self.jobs,
-            )?;
-            self.counts[0] += 1;
-        }
-        for d in &f.diagnostics {
-            let first = self.counts[1] == 0;
-            array_item(first, &diag_out(&f.path, d), ITEM, &mut self.diagnostics)?;
-            self.counts[1] += 1;
-        }
-        for s in &f.suppressed {
-            let hidden = HiddenOut {
-                by: s.by.as_str(),
-                diagnostic: diag_out(&f.path, &s.diagnostic),
-            };
-            array_item(self.counts[2] == 0, &hidden, ITEM, &mut self.suppressed)?;
-            self.counts[2] += 1;
-        }
-        Ok(())
+    fn file(&mut self, f: &FileReport, out: &mut dyn Write) -> io::Result<()> {
+        // One file is drawn as a batch's part is: one way to write an item.
+        let mut part = Part::default();
+        JsonDraw.draw(std::slice::from_ref(f), &mut part)?;
+        self.put(part, out)
     }
 
     fn detached(&self) -> Option<&(dyn Detached + Sync)> {

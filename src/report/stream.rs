@@ -327,8 +327,7 @@ pub(crate) fn pretty_at(
 ) -> io::Result<()> {
     let text = serde_json::to_vec_pretty(value)?;
     let pad = &PAD[..indent];
-    // Indented into one buffer and written once: a write per line cost
-    // more than the indenting.
+    // Indented into one buffer and written once, not a write per line.
     let breaks = text.iter().filter(|&&b| b == b'\n').count();
     let mut indented = Vec::with_capacity(text.len() + breaks * indent);
     let mut rest = &text[..];
