@@ -318,35 +318,30 @@ impl Write for Spool {
 }
 
 /// Write `value` as serde_json's pretty printer does at `indent` spaces of
-/// depth: JSON text holds no raw line break inside a string, so each line
-/// break is followed by the indent.
-pub(crate) fn pretty_at(
+/// depth, straight into `out`: the printer is first taken `indent / 2`
+/// levels down (its indentation is its depth), so no line of the text is
+/// copied again to be indented.
+pub(crate) fn pretty_at<W: Write + ?Sized>(
     value: &impl serde::Serialize,
     indent: usize,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> io::Result<()> {
-    let text = serde_json::to_vec_pretty(value)?;
-    let pad = &PAD[..indent];
-    // Indented into one buffer and written once, not a write per line.
-    let breaks = text.iter().filter(|&&b| b == b'\n').count();
-    let mut indented = Vec::with_capacity(text.len() + breaks * indent);
-    let mut rest = &text[..];
-    while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-        indented.extend_from_slice(&rest[..=i]);
-        indented.extend_from_slice(pad);
-        rest = &rest[i + 1..];
+    use serde_json::ser::{Formatter, PrettyFormatter};
+    let mut formatter = PrettyFormatter::new();
+    for _ in 0..indent / 2 {
+        formatter.begin_array(&mut io::sink())?;
     }
-    indented.extend_from_slice(rest);
-    out.write_all(&indented)
+    let mut serializer = serde_json::Serializer::with_formatter(out, formatter);
+    value.serialize(&mut serializer).map_err(io::Error::from)
 }
 
 /// One item of a pretty JSON array whose items sit at `indent` spaces:
 /// the separator (none before the first), a line break, the item.
-pub(crate) fn array_item(
+pub(crate) fn array_item<W: Write + ?Sized>(
     first: bool,
     value: &impl serde::Serialize,
     indent: usize,
-    out: &mut dyn Write,
+    out: &mut W,
 ) -> io::Result<()> {
     out.write_all(if first { b"\n" } else { b",\n" })?;
     out.write_all(&PAD[..indent])?;
