@@ -177,14 +177,34 @@ pub fn open_regular(path: &Path, how: Open) -> Result<(File, Metadata), ReadErro
 /// while a pipe being written (`<(…)`) reads as before. Any file is allowed
 /// (the caller caps the read). Gives the opened file's metadata too.
 pub fn open_input(path: &Path) -> std::io::Result<(File, Metadata)> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
+    open_input_in(path, &mut Dirs::default())
+}
+
+/// The directory a reader opened files in last, kept open: a walk lists
+/// a directory's files in turn, and a file opened relative to its open
+/// directory costs the kernel one name to look up, not every name of its
+/// path (the whole path is still what is opened: the directory was opened
+/// by its path, links and all, as an open of the file's path would have).
+#[derive(Default)]
+pub struct Dirs {
+    #[cfg(unix)]
+    last: Option<(std::ffi::OsString, std::os::fd::OwnedFd)>,
+}
+
+/// [`open_input`], relative to the file's directory held in `dirs`.
+pub fn open_input_in(path: &Path, dirs: &mut Dirs) -> std::io::Result<(File, Metadata)> {
     #[cfg(unix)]
     {
         use std::os::fd::AsRawFd;
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-        let file = options.open(path)?;
+        let file = match dirs.open(path) {
+            Some(file) => file?,
+            None => {
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut options = std::fs::OpenOptions::new();
+                options.read(true).custom_flags(libc::O_NONBLOCK);
+                options.open(path)?
+            }
+        };
         let meta = file.metadata()?;
         // A regular file's reads never wait, whatever the flag says (and
         // nearly every input is one: two system calls a file saved).
@@ -202,9 +222,62 @@ pub fn open_input(path: &Path) -> std::io::Result<(File, Metadata)> {
     }
     #[cfg(not(unix))]
     {
-        let file = options.open(path)?;
+        let _ = dirs;
+        let file = std::fs::OpenOptions::new().read(true).open(path)?;
         let meta = file.metadata()?;
         Ok((file, meta))
+    }
+}
+
+#[cfg(unix)]
+impl Dirs {
+    /// The file opened (non-blocking) by its name in its directory, or
+    /// `None` when it is to be opened by its path: it has no directory
+    /// part, or the directory cannot be opened (one that may be searched
+    /// but not listed).
+    fn open(&mut self, path: &Path) -> Option<std::io::Result<File>> {
+        use std::ffi::CString;
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        use std::os::unix::ffi::OsStrExt;
+        let (dir, name) = (path.parent()?, path.file_name()?);
+        if dir.as_os_str().is_empty() {
+            return None;
+        }
+        if self.last.as_ref().is_none_or(|(d, _)| d != dir.as_os_str()) {
+            self.last = None;
+            let c = CString::new(dir.as_os_str().as_bytes()).ok()?;
+            // SAFETY: a NUL-terminated path; the descriptor is owned below.
+            let fd = unsafe {
+                libc::open(
+                    c.as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                return None;
+            }
+            // SAFETY: a descriptor just opened, owned by nothing else.
+            self.last = Some((dir.as_os_str().to_owned(), unsafe {
+                OwnedFd::from_raw_fd(fd)
+            }));
+        }
+        let (_, dir_fd) = self.last.as_ref()?;
+        let Ok(c) = CString::new(name.as_bytes()) else {
+            return Some(Err(std::io::Error::from(std::io::ErrorKind::InvalidInput)));
+        };
+        // SAFETY: a directory descriptor held open and a NUL-terminated name.
+        let fd = unsafe {
+            libc::openat(
+                dir_fd.as_raw_fd(),
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Some(Err(std::io::Error::last_os_error()));
+        }
+        // SAFETY: a descriptor just opened, owned by nothing else.
+        Some(Ok(unsafe { File::from_raw_fd(fd) }))
     }
 }
 
@@ -473,6 +546,46 @@ pub fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files opened through the directory a reader holds are the files
+    /// their paths name, from one directory to another and back, and a
+    /// missing one fails as an open of its path does.
+    #[test]
+    fn inputs_opened_in_a_held_directory_are_the_files_their_paths_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for (sub, name) in [("a", "1.yaml"), ("a", "2.yaml"), ("b", "1.yaml")] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join(name), format!("{sub}/{name}")).unwrap();
+        }
+        let mut dirs = Dirs::default();
+        let read = |path: &Path, dirs: &mut Dirs| {
+            let (mut file, meta) = open_input_in(path, dirs)?;
+            let mut text = String::new();
+            file.read_to_string(&mut text)?;
+            assert_eq!(meta.len() as usize, text.len());
+            Ok::<_, std::io::Error>(text)
+        };
+        for (sub, name) in [
+            ("a", "1.yaml"),
+            ("a", "2.yaml"),
+            ("b", "1.yaml"),
+            ("a", "1.yaml"),
+        ] {
+            let path = dir.path().join(sub).join(name);
+            assert_eq!(read(&path, &mut dirs).unwrap(), format!("{sub}/{name}"));
+        }
+        let missing = dir.path().join("b").join("3.yaml");
+        let (held, by_path) = (
+            read(&missing, &mut dirs).unwrap_err(),
+            read(&missing, &mut Dirs::default()).unwrap_err(),
+        );
+        assert_eq!(held.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(held.to_string(), by_path.to_string());
+        // A file whose directory is gone fails to open.
+        std::fs::remove_dir_all(dir.path().join("a")).unwrap();
+        let gone = dir.path().join("a").join("1.yaml");
+        assert!(read(&gone, &mut dirs).is_err());
+    }
 
     #[test]
     fn reads_small_regular_files_and_refuses_the_rest() {

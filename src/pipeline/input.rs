@@ -28,13 +28,19 @@ pub struct Input {
 
 /// Read a file's text, or say why it cannot be a job file.
 pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
+    load_in(input, &mut crate::fsread::Dirs::default())
+}
+
+/// [`load`], opening a file relative to the directory `dirs` holds (a
+/// reader keeps one for the files it reads in turn).
+pub fn load_in(input: &Input, dirs: &mut crate::fsread::Dirs) -> Result<String, Box<Diagnostic>> {
     let mut bytes = Vec::new();
     let read = match &input.source {
         Source::Stdin => std::io::stdin()
             .lock()
             .take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => crate::fsread::open_input(path).and_then(|(f, meta)| {
+        Source::File(path) => crate::fsread::open_input_in(path, dirs).and_then(|(f, meta)| {
             // Sized from the file's length, the read takes one call (and one
             // more to see the end) instead of growing by probes.
             let len = meta.len();

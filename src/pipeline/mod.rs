@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex, RwLock, mpsc};
 
 use crate::check::check;
 use crate::diag::{Code, Diagnostic, LineIndex};
+use crate::fsread::Dirs;
 use crate::limits::{LimitSource, Lookup, Pair};
 use crate::report::{self, FileReport, JobEntry, PassedOver, Report};
 use crate::request::{self, Document};
@@ -301,10 +302,11 @@ fn read_few(
             _ => Err(input),
         })
         .collect();
+    let mut dirs = Dirs::default();
     inputs
         .into_iter()
         .map(|input| {
-            let f = input.unwrap_or_else(read_input);
+            let f = input.unwrap_or_else(|i| read_input_in(i, &mut dirs));
             stage(f, pairs, asked, answers, options, over)
         })
         .collect()
@@ -417,6 +419,7 @@ fn read_all(
         .collect();
     let queue = Mutex::new(inputs.into_iter().enumerate());
     let work = |pairs: mpsc::Sender<Pair>, events: mpsc::SyncSender<Event>| {
+        let mut dirs = Dirs::default();
         loop {
             let block: Vec<(usize, Result<Box<ReadFile>, Input>)> = match queue.lock() {
                 Ok(mut q) => q.by_ref().take(BLOCK).collect(),
@@ -428,7 +431,7 @@ fn read_all(
             let staged = block
                 .into_iter()
                 .map(|(_, input)| {
-                    let f = input.map_or_else(read_input, |f| *f);
+                    let f = input.map_or_else(|i| read_input_in(i, &mut dirs), |f| *f);
                     stage(f, &pairs, asked, answers, options, over)
                 })
                 .collect();
@@ -543,7 +546,12 @@ fn answers_for(
 }
 
 fn read_input(input: Input) -> ReadFile {
-    match load(&input) {
+    read_input_in(input, &mut Dirs::default())
+}
+
+/// [`read_input`] by a reader that keeps the directory it read in last.
+fn read_input_in(input: Input, dirs: &mut Dirs) -> ReadFile {
+    match input::load_in(&input, dirs) {
         Err(problem) => ReadFile {
             input,
             text: String::new(),
