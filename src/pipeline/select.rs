@@ -218,7 +218,10 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
             // Alone on the command line, a walk lists each file once (it
             // follows no link): no identity to remember.
             let seen = (paths.len() > 1).then_some(&mut seen);
-            walk(path, &cwd, &matchers, seen, &mut inputs)?;
+            walk(path, &cwd, &matchers, seen, &mut |input| {
+                inputs.push(input);
+                true
+            })?;
         } else {
             push_once(path.clone(), &cwd, &mut seen, &mut inputs);
         }
@@ -254,23 +257,32 @@ fn push_as(
     }
 }
 
+/// Walk `dir`, handing each job file found to `emit` in the order of a
+/// walk sorted by name (each directory's entries by name, depth first:
+/// `a/b` before `a-b`), until `emit` says to stop.
 fn walk(
     dir: &Path,
     cwd: &Path,
     matchers: &Arc<Matchers>,
-    seen: Option<&mut HashSet<PathBuf>>,
-    inputs: &mut Vec<Input>,
+    mut seen: Option<&mut HashSet<PathBuf>>,
+    emit: &mut dyn FnMut(Input) -> bool,
 ) -> Result<(), UsageError> {
     let mut builder = ignore::WalkBuilder::new(dir);
     // ripgrep's defaults: hidden names skipped, `.ignore` everywhere,
     // `.gitignore` and git's excludes inside a repository, links not followed.
-    // The files are sorted after the walk (below), not by the walker: its
-    // sort asks every compared entry for its file name again.
-    builder.standard_filters(true).follow_links(false);
+    builder
+        .standard_filters(true)
+        .follow_links(false)
+        // Siblings compared by their whole paths' bytes: the same order as
+        // by their names, without taking each name apart again at every
+        // comparison (three times slower over 10,000 files).
+        .sort_by_file_path(walk_order);
     // The walk follows no link, so a file's real path is the directory's
     // real path joined with the file's path below it: one `canonicalize`
     // per walked directory, not one per file.
-    let real_root = std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir, cwd));
+    let real_root = seen
+        .is_some()
+        .then(|| std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir, cwd)));
     let filter = Arc::clone(matchers);
     let base = cwd.to_path_buf();
     builder.filter_entry(move |entry| {
@@ -280,7 +292,6 @@ fn walk(
             !filter.excluded(&absolute(entry.path(), &base), is_dir)
         }
     });
-    let mut found = Vec::new();
     for result in builder.build() {
         let entry = match result {
             Ok(entry) => entry,
@@ -297,46 +308,40 @@ fn walk(
             },
         };
         let is_file = entry.file_type().is_some_and(|t| t.is_file());
-        if is_file
+        if !(is_file
             && is_job_file(entry.path())
-            && (matchers.include.is_none() || matchers.included(&absolute(entry.path(), cwd)))
+            && (matchers.include.is_none() || matchers.included(&absolute(entry.path(), cwd))))
         {
-            found.push(entry.into_path());
+            continue;
         }
-    }
-    // Paths compared component by component: each directory's entries by
-    // name, a directory's files where its name sorts among its siblings,
-    // the order of a walk sorted by file name.
-    found.sort_unstable_by(|a, b| walk_order(a, b));
-    inputs.reserve(found.len());
-    let Some(seen) = seen else {
-        inputs.extend(found.into_iter().map(|path| Input {
+        let path = entry.into_path();
+        if let (Some(seen), Some(real_root)) = (seen.as_deref_mut(), &real_root) {
+            let below = path.strip_prefix(dir).unwrap_or(&path);
+            if !seen.insert(real_root.join(below)) {
+                continue;
+            }
+        }
+        let input = Input {
             display: display_in(&path, Some(cwd)),
             source: Source::File(path),
             walked: true,
-        }));
-        return Ok(());
-    };
-    seen.reserve(found.len());
-    for path in found {
-        let below = path.strip_prefix(dir).unwrap_or(&path);
-        let identity = real_root.join(below);
-        push_as(identity, path, cwd, seen, inputs, true);
+        };
+        if !emit(input) {
+            break;
+        }
     }
     Ok(())
 }
 
-/// The order of paths below one directory as a walk sorted by name lists
-/// them: component by component (`a/b` before `a-b`), which is the order of
-/// their bytes with a separator below every other byte. Compared at the
-/// first byte that differs, with no parse into components.
+/// The order of two paths of one directory's entries, as by their names:
+/// their bytes compared from the first that differs (past the directory's
+/// path they share), a separator below every other byte.
 fn walk_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     let (a, b) = (
         a.as_os_str().as_encoded_bytes(),
         b.as_os_str().as_encoded_bytes(),
     );
-    // Eight bytes at a time over the common prefix (paths below one
-    // directory share a long one), then byte by byte.
+    // Eight bytes at a time over the common prefix, then byte by byte.
     let n = a.len().min(b.len());
     let mut same = 0;
     while same + 8 <= n && a[same..same + 8] == b[same..same + 8] {
