@@ -439,7 +439,14 @@ fn check(args: CheckArgs) -> Outcome {
         config_exclude: config.exclude.clone(),
         follow: args.limits.follow,
     };
-    let inputs = pipeline::collect_inputs(&args.paths, &selection).map_err(Failure::usage)?;
+    // A check that writes its report as it goes reads while the walk goes
+    // on; fixing and adopting a baseline take the whole list first.
+    let listed = args.fixing.fix || args.fixing.diff || args.fixing.write_baseline.is_some();
+    let inputs = match listed {
+        true => pipeline::collect_inputs(&args.paths, &selection).map(pipeline::Inputs::from),
+        false => pipeline::stream_inputs(&args.paths, &selection),
+    }
+    .map_err(Failure::usage)?;
     // Without limits, the files are still read and their structural
     // problems shown; the run then ends with exit 2 and how to give limits.
     let mut no_limits = None;
@@ -476,8 +483,12 @@ fn check(args: CheckArgs) -> Outcome {
         baseline,
     };
     let (report, done) = if args.fixing.fix || args.fixing.diff {
-        let (report, done) =
-            jobcheck::fix::fix_files(&args.fixing, inputs, source.as_ref(), &options);
+        let (report, done) = jobcheck::fix::fix_files(
+            &args.fixing,
+            inputs.into_vec().map_err(Failure::usage)?,
+            source.as_ref(),
+            &options,
+        );
         done.messages.iter().for_each(|l| eprintln!("{l}"));
         if args.fixing.diff {
             return emit(
@@ -487,8 +498,12 @@ fn check(args: CheckArgs) -> Outcome {
         }
         (report, done)
     } else if args.fixing.write_baseline.is_some() {
-        let report =
-            pipeline::check_bounded(inputs, source.as_ref(), &options).map_err(Failure::usage)?;
+        let report = pipeline::check_bounded(
+            inputs.into_vec().map_err(Failure::usage)?,
+            source.as_ref(),
+            &options,
+        )
+        .map_err(Failure::usage)?;
         (report, jobcheck::fix::Finish::default())
     } else {
         return cli::stream::check(&args, inputs, source.as_ref(), &options, format, no_limits);

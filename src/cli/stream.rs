@@ -9,7 +9,7 @@ use std::path::Path;
 use super::failure::{Failure, Outcome};
 use jobcheck::limits::LimitSource;
 use jobcheck::pipeline::verdict;
-use jobcheck::pipeline::{self, Input, Options, RunEnd, TooManyPairs};
+use jobcheck::pipeline::{self, Inputs, Options, RunEnd, TooManyPairs, UsageError};
 use jobcheck::report::{Extras, Format, Notice, Streamer, Style, Totals};
 
 /// How a streamed run ended.
@@ -19,6 +19,9 @@ pub enum Streamed {
     Done(Totals, RunEnd, std::io::Result<()>),
     /// The inputs name too many pairs: nothing more was written.
     TooMany(TooManyPairs),
+    /// The walk stopped (a directory that cannot be listed): the files
+    /// found before were checked, and the report was not finished.
+    Unlisted(UsageError),
     /// The report could not be started.
     Failed(std::io::Error),
 }
@@ -35,12 +38,13 @@ pub struct Output<'a> {
 
 /// Check `inputs` and write the report as the run goes.
 pub fn run(
-    inputs: Vec<Input>,
+    inputs: Inputs,
     source: &dyn LimitSource,
     options: &Options,
     output: Output,
 ) -> Streamed {
     let mut outcome = None;
+    let unlisted = inputs.failure();
     let render = |out: &mut (dyn Write + Send)| -> std::io::Result<()> {
         let mut streamer = Streamer::new(output.format, output.style, output.extras, out)?;
         let mut failed = None;
@@ -63,6 +67,11 @@ pub fn run(
             }
         });
         write(&mut streamer, &mut pending, &mut failed);
+        if let Some(e) = unlisted.lock().ok().and_then(|mut f| f.take()) {
+            let message = e.to_string();
+            outcome = Some(Streamed::Unlisted(e));
+            return Err(std::io::Error::other(message));
+        }
         let end = match result {
             Ok(end) => end,
             Err(too_many) => {
@@ -98,7 +107,7 @@ pub fn run(
 /// report written as the run goes, then what follows it; the exit status.
 pub fn check(
     args: &crate::CheckArgs,
-    inputs: Vec<Input>,
+    inputs: Inputs,
     source: &dyn LimitSource,
     options: &Options,
     format: Format,
@@ -127,6 +136,7 @@ pub fn check(
             (totals, end)
         }
         Streamed::TooMany(too_many) => return Err(Failure::usage(too_many)),
+        Streamed::Unlisted(e) => return Err(Failure::usage(e)),
         Streamed::Failed(e) => return Err(cannot_write(e)),
     };
     if args.limits.verbose {

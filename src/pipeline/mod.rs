@@ -24,7 +24,9 @@ use crate::report::{self, FileReport, JobEntry, PassedOver, Report};
 use crate::request::{self, Document};
 use crate::vocab::Notice;
 pub use input::{Input, MAX_FILE_BYTES, Source, load};
-pub use select::{Selection, UsageError, collect_inputs, display_path, is_job_file};
+pub use select::{
+    Inputs, Selection, UsageError, collect_inputs, display_path, is_job_file, stream_inputs,
+};
 pub use verdict::exit_code;
 
 /// The stack of each reader thread: deeply nested documents are refused by
@@ -165,19 +167,19 @@ enum Event {
 /// with [`TooManyPairs`] (files handed on before the bound was passed stay
 /// handed on).
 pub fn check_streaming(
-    inputs: Vec<Input>,
+    inputs: impl Into<Inputs>,
     source: &dyn LimitSource,
     options: &Options,
     sink: &mut (dyn FnMut(FileReport) + Send),
 ) -> Result<RunEnd, TooManyPairs> {
-    check_streaming_on(inputs, source, options, sink, reader_pool().as_ref())
+    check_streaming_on(inputs.into(), source, options, sink, reader_pool().as_ref())
 }
 
 /// [`check_streaming`] with the readers on `pool`, or on threads of their
 /// own when there is none (never on rayon's global pool, where the sink may
 /// be drawing a report while the readers wait for it).
 fn check_streaming_on(
-    inputs: Vec<Input>,
+    inputs: Inputs,
     source: &dyn LimitSource,
     options: &Options,
     sink: &mut (dyn FnMut(FileReport) + Send),
@@ -188,7 +190,10 @@ fn check_streaming_on(
     let over = AtomicBool::new(false);
     let (pair_sender, pairs) = mpsc::channel::<Pair>();
     let (answers_ref, asked_ref, over_ref) = (&answers, &asked, &over);
-    if inputs.len() <= BLOCK {
+    if let Some(n) = inputs.count()
+        && n <= BLOCK
+    {
+        let (inputs, _) = inputs.split();
         let (passed_over, order) = std::thread::scope(|scope| {
             // A few files: read, looked up and handed on in turn, with no
             // pool and no writing thread. They are read on one thread with
@@ -280,7 +285,7 @@ fn end_of_run(
     }
     let answers = answers.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(RunEnd {
-        notices: notices(order, &answers),
+        notices: runwide::notices(order, &answers),
         passed_over,
     })
 }
@@ -399,7 +404,7 @@ fn hand_on(
 /// and sending each file on. The files are taken in input order, a block
 /// at a time by each reader, so they come out nearly in order.
 fn read_all(
-    inputs: Vec<Input>,
+    inputs: Inputs,
     pairs: mpsc::Sender<Pair>,
     events: mpsc::SyncSender<Event>,
     asked: &Mutex<HashSet<Pair>>,
@@ -409,15 +414,17 @@ fn read_all(
 ) {
     // Standard input is read first, in order, so that `-` given twice reads
     // the same way every time (the second sees an empty stream).
-    // (Boxed, so the list stays the size of the input list.)
-    let inputs: Vec<Result<Box<ReadFile>, Input>> = inputs
+    // (Boxed, so the list stays the size of the input list.) A walk still
+    // going finds files only.
+    let (listed, walking) = inputs.split();
+    let listed: Vec<Result<Box<ReadFile>, Input>> = listed
         .into_iter()
         .map(|input| match input.source {
             Source::Stdin => Ok(Box::new(read_input(input))),
             _ => Err(input),
         })
         .collect();
-    let queue = Mutex::new(inputs.into_iter().enumerate());
+    let queue = Mutex::new(listed.into_iter().chain(walking.map(Err)).enumerate());
     let work = |pairs: mpsc::Sender<Pair>, events: mpsc::SyncSender<Event>| {
         let mut dirs = Dirs::default();
         loop {
@@ -513,21 +520,6 @@ fn stage(
         Some(known) => Staged::Judged(judge_file(f, known, options)),
         None => Staged::Waiting(Box::new(f)),
     }
-}
-
-/// "limits unavailable" once per pair, in the order the pairs first appear.
-fn notices(order: &[Pair], answers: &HashMap<Pair, Arc<Lookup>>) -> Vec<Notice> {
-    order
-        .iter()
-        .filter_map(|pair| match answers.get(pair).map(|a| &**a) {
-            Some(Lookup::Unavailable { reason }) => Some(Notice::error(format!(
-                "limits unavailable for resource group `{}` ({}): {reason}",
-                crate::escape::text(&pair.group),
-                pair.accelerator.as_str()
-            ))),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Each document's answer (`None` for a document without a pair), or `None`
@@ -788,7 +780,7 @@ mod tests {
             });
             let mut files = 0;
             let end = check_streaming_on(
-                inputs(n),
+                inputs(n).into(),
                 &source,
                 &Options::default(),
                 &mut |f| {

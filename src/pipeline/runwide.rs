@@ -6,6 +6,7 @@
 
 use crate::diag::{Code, Diagnostic, LineIndex, Span};
 
+use crate::limits::{Lookup, Pair};
 use crate::request::{AccelType, DocKind, Job, fields};
 use crate::vocab::LimitKey;
 
@@ -261,6 +262,24 @@ pub fn place_fixes(index: &LineIndex, diags: &mut [Diagnostic]) {
     for f in diags.iter_mut().filter_map(|d| d.fix.as_mut()) {
         f.position = Some(index.position(f.span));
     }
+}
+
+/// "limits unavailable" once per pair, in the order the pairs first appear.
+pub fn notices(
+    order: &[Pair],
+    answers: &std::collections::HashMap<Pair, std::sync::Arc<Lookup>>,
+) -> Vec<crate::vocab::Notice> {
+    order
+        .iter()
+        .filter_map(|pair| match answers.get(pair).map(|a| &**a) {
+            Some(Lookup::Unavailable { reason }) => Some(crate::vocab::Notice::error(format!(
+                "limits unavailable for resource group `{}` ({}): {reason}",
+                crate::escape::text(&pair.group),
+                pair.accelerator.as_str()
+            ))),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
@@ -189,6 +189,127 @@ fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     crate::fsread::lexical(path, cwd)
 }
 
+/// A path named on the command line, checked before anything of it is
+/// read: it exists, and no link takes it out of its repository (a pull
+/// request can add `jobs -> /etc`) unless `--follow` says so.
+fn named(path: &Path, selection: &Selection, cwd: &Path) -> Result<std::fs::Metadata, UsageError> {
+    let meta =
+        std::fs::metadata(path).map_err(|_| UsageError::NotFound(display_in(path, Some(cwd))))?;
+    crate::fsread::confined(path, selection.follow, false)
+        .map_err(|e| UsageError::Refused(display_in(path, Some(cwd)), e.to_string()))?;
+    Ok(meta)
+}
+
+/// A run's inputs: those listed, then (when one directory is walked
+/// while the run reads) those the walk is still finding, in order.
+pub struct Inputs {
+    listed: Vec<Input>,
+    walking: Option<mpsc::Receiver<Result<Input, UsageError>>>,
+    failed: Arc<Mutex<Option<UsageError>>>,
+}
+
+impl From<Vec<Input>> for Inputs {
+    fn from(listed: Vec<Input>) -> Inputs {
+        Inputs {
+            listed,
+            walking: None,
+            failed: Arc::default(),
+        }
+    }
+}
+
+/// Files a walk may find ahead of the readers (a bound on its memory).
+const WALK_AHEAD: usize = 4096;
+/// Files waited for before a run starts: a walk that finds no more than
+/// these has ended, and its files are read as a list.
+const LISTED_FIRST: usize = 256;
+
+impl Inputs {
+    /// How many inputs there are, once the walk has ended.
+    pub fn count(&self) -> Option<usize> {
+        self.walking.is_none().then_some(self.listed.len())
+    }
+
+    /// Where a walk that stops early says why (a directory that cannot be
+    /// listed), once the run has taken every input.
+    pub fn failure(&self) -> Arc<Mutex<Option<UsageError>>> {
+        Arc::clone(&self.failed)
+    }
+
+    /// The inputs listed, and those still to come.
+    pub fn split(self) -> (Vec<Input>, impl Iterator<Item = Input> + Send) {
+        let (mut walking, failed) = (self.walking, self.failed);
+        let rest = std::iter::from_fn(move || match walking.as_ref()?.recv() {
+            Ok(Ok(input)) => Some(input),
+            Ok(Err(e)) => {
+                if let Ok(mut f) = failed.lock() {
+                    *f = Some(e);
+                }
+                walking = None;
+                None
+            }
+            Err(_) => None,
+        });
+        (self.listed, rest)
+    }
+
+    /// Every input, once the walk has ended, or why it stopped.
+    pub fn into_vec(self) -> Result<Vec<Input>, UsageError> {
+        let failed = self.failure();
+        let (mut listed, rest) = self.split();
+        listed.extend(rest);
+        match failed.lock().ok().and_then(|mut f| f.take()) {
+            Some(e) => Err(e),
+            None => Ok(listed),
+        }
+    }
+}
+
+/// The command line's paths as [`collect_inputs`] lists them; a single
+/// directory is walked on a thread of its own while the run reads the
+/// files found so far. A walk that finds nothing, or fails among its first
+/// files, is an error before the run starts.
+pub fn stream_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Inputs, UsageError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let [dir] = paths else {
+        return collect_inputs(paths, selection).map(Inputs::from);
+    };
+    if dir.as_os_str() == "-" || !std::fs::metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return collect_inputs(paths, selection).map(Inputs::from);
+    }
+    let matchers = Arc::new(Matchers::new(selection, &cwd)?);
+    named(dir, selection, &cwd)?;
+    let (sender, receiver) = mpsc::sync_channel(WALK_AHEAD);
+    let (root, here) = (dir.clone(), cwd.clone());
+    let walker = std::thread::Builder::new()
+        .name("jobcheck-walk".into())
+        .spawn(move || {
+            let to = &sender;
+            if let Err(e) = walk(&root, &here, &matchers, None, &mut |i| {
+                to.send(Ok(i)).is_ok()
+            }) {
+                let _ = sender.send(Err(e));
+            }
+        });
+    if walker.is_err() {
+        return collect_inputs(paths, selection).map(Inputs::from);
+    }
+    let mut listed = Vec::new();
+    while listed.len() < LISTED_FIRST {
+        match receiver.recv() {
+            Ok(Ok(input)) => listed.push(input),
+            Ok(Err(e)) => return Err(e),
+            Err(_) if listed.is_empty() => return Err(UsageError::NoInputs),
+            Err(_) => return Ok(Inputs::from(listed)),
+        }
+    }
+    Ok(Inputs {
+        listed,
+        walking: Some(receiver),
+        failed: Arc::default(),
+    })
+}
+
 /// Expand the command line's paths: files as given, directories walked
 /// (sorted by name) for job files, and `-` for standard input.
 pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<Input>, UsageError> {
@@ -208,13 +329,7 @@ pub fn collect_inputs(paths: &[PathBuf], selection: &Selection) -> Result<Vec<In
             });
             continue;
         }
-        let meta = std::fs::metadata(path)
-            .map_err(|_| UsageError::NotFound(display_in(path, Some(&cwd))))?;
-        // A link in a repository may point anywhere (a pull request can add
-        // `jobs -> /etc`): what it leads to outside is not read.
-        crate::fsread::confined(path, selection.follow, false)
-            .map_err(|e| UsageError::Refused(display_in(path, Some(&cwd)), e.to_string()))?;
-        if meta.is_dir() {
+        if named(path, selection, &cwd)?.is_dir() {
             // Alone on the command line, a walk lists each file once (it
             // follows no link): no identity to remember.
             let seen = (paths.len() > 1).then_some(&mut seen);
@@ -369,6 +484,83 @@ pub fn is_job_file(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A directory walked while the run reads lists what a walk collected
+    /// first lists, in the same order; a small or empty one is known at once.
+    #[test]
+    fn a_walk_while_reading_lists_what_a_collected_walk_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for i in 0..(LISTED_FIRST * 3) {
+            let path = root.join(format!("d{}/s{}/job-{i:04}.yaml", i % 7, i % 3));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "cpus: 1\n").unwrap();
+        }
+        std::fs::write(root.join("d1-x.yaml"), "cpus: 1\n").unwrap();
+        let paths = [root.to_path_buf()];
+        let selection = Selection::default();
+        let streamed = stream_inputs(&paths, &selection).unwrap();
+        assert_eq!(streamed.count(), None, "still walking when the run starts");
+        let collected = collect_inputs(&paths, &selection).unwrap();
+        assert_eq!(collected.len(), LISTED_FIRST * 3 + 1);
+        assert_eq!(streamed.into_vec().unwrap(), collected);
+
+        let small = tempfile::tempdir().unwrap();
+        for name in ["b.yaml", "a.yaml"] {
+            std::fs::write(small.path().join(name), "cpus: 1\n").unwrap();
+        }
+        let paths = [small.path().to_path_buf()];
+        let streamed = stream_inputs(&paths, &selection).unwrap();
+        assert_eq!(streamed.count(), Some(2));
+        assert_eq!(
+            streamed.into_vec().unwrap(),
+            collect_inputs(&paths, &selection).unwrap()
+        );
+
+        let empty = tempfile::tempdir().unwrap();
+        let paths = [empty.path().to_path_buf()];
+        assert!(matches!(
+            stream_inputs(&paths, &selection),
+            Err(UsageError::NoInputs)
+        ));
+    }
+
+    /// A walk that fails after the run started ends the inputs there, and
+    /// says why once they are taken.
+    #[test]
+    fn a_walk_that_fails_midway_ends_the_inputs_and_says_why() {
+        let input = |name: &str| Input {
+            display: name.into(),
+            source: Source::Bytes(b"cpus: 1\n".to_vec()),
+            walked: true,
+        };
+        let failing = || {
+            let (sender, receiver) = mpsc::sync_channel(8);
+            sender.send(Ok(input("b.yaml"))).unwrap();
+            sender
+                .send(Err(UsageError::Unreadable("d".into(), "denied".into())))
+                .unwrap();
+            sender.send(Ok(input("never.yaml"))).unwrap();
+            Inputs {
+                listed: vec![input("a.yaml")],
+                walking: Some(receiver),
+                failed: Arc::default(),
+            }
+        };
+        let inputs = failing();
+        let failure = inputs.failure();
+        let (listed, rest) = inputs.split();
+        let names: Vec<String> = listed.into_iter().chain(rest).map(|i| i.display).collect();
+        assert_eq!(names, ["a.yaml", "b.yaml"]);
+        assert!(matches!(
+            failure.lock().unwrap().take(),
+            Some(UsageError::Unreadable(..))
+        ));
+        assert!(matches!(
+            failing().into_vec(),
+            Err(UsageError::Unreadable(..))
+        ));
+    }
 
     #[test]
     fn a_walk_lists_each_directory_by_name_depth_first() {
