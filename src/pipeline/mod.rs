@@ -176,8 +176,8 @@ pub fn check_streaming(
 }
 
 /// [`check_streaming`] with the readers on `pool`, or on threads of their
-/// own when there is none (never on rayon's global pool, where the sink may
-/// be drawing a report while the readers wait for it).
+/// own when there is none (never on a rayon pool the sink may be drawing a
+/// report on while the readers wait for it, such as rayon's global one).
 fn check_streaming_on(
     inputs: Inputs,
     source: &dyn LimitSource,
@@ -458,9 +458,9 @@ fn read_all(
         });
         return;
     }
-    // No pool: threads of their own, not rayon's global pool. The report's
-    // sink draws batches there, and would wait for readers that wait for it
-    // (a full channel). This thread reads too, so the run goes on if no
+    // No pool: threads of their own, not rayon's global pool. A sink may
+    // draw batches there, and would wait for readers that wait for it (a
+    // full channel). This thread reads too, so the run goes on if no
     // other thread can be started.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     std::thread::scope(|scope| {

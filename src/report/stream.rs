@@ -214,24 +214,26 @@ impl<W: Write> Streamer<W> {
         for f in files {
             self.totals.add(f);
         }
-        let Some(detached) = self
+        let shared = self
             .format
             .detached()
-            .filter(|d| files.len() > PART && d.worth_sharing(files))
-        else {
+            .filter(|d| files.len() > PART && d.worth_sharing(files));
+        let (Some(detached), Some(pool)) = (shared, drawing_pool()) else {
             for f in files {
                 self.format.file(f, &mut self.out)?;
             }
             return Ok(());
         };
         use rayon::prelude::*;
-        let parts: Vec<io::Result<Part>> = files
-            .par_chunks(PART)
-            .map(|run| {
-                let mut part = Part::default();
-                detached.draw(run, &mut part).map(|()| part)
-            })
-            .collect();
+        let parts: Vec<io::Result<Part>> = pool.install(|| {
+            files
+                .par_chunks(PART)
+                .map(|run| {
+                    let mut part = Part::default();
+                    detached.draw(run, &mut part).map(|()| part)
+                })
+                .collect()
+        });
         for part in parts {
             self.format.put(part?, &mut self.out)?;
         }
@@ -259,6 +261,21 @@ impl<W: Write> Streamer<W> {
         self.out.flush()?;
         Ok(self.totals)
     }
+}
+
+/// The threads a batch is drawn on, made on first use; none when they
+/// cannot be made (too little memory, too few threads allowed), and the
+/// batch is drawn in turn. Not rayon's global pool, which panics when it
+/// cannot be made; nor the readers', which may be waiting for this writer.
+fn drawing_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .thread_name(|i| format!("jobcheck-draw-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// Spaces to indent with.
