@@ -252,6 +252,15 @@ fn looks_like_path(arg: &str) -> bool {
 }
 
 fn main() -> ExitCode {
+    // No transparent huge pages for this process: where the kernel gives
+    // them to every process, each thread's first allocations took a whole
+    // 2 MiB page, and 10,000 files peaked at 41 MiB instead of 15 MiB, in
+    // the same time. (Inherited by child processes; jobcheck starts none.)
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with integer arguments; it changes nothing else.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // `jobcheck PATHS…` means `jobcheck check PATHS…`; a near miss of a
     // subcommand that is not a path gets a suggestion instead.
