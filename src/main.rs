@@ -449,13 +449,8 @@ fn check(args: CheckArgs) -> Outcome {
         follow: args.limits.follow,
     };
     // A check that writes its report as it goes reads while the walk goes
-    // on; fixing and adopting a baseline take the whole list first.
-    let listed = args.fixing.fix || args.fixing.diff || args.fixing.write_baseline.is_some();
-    let inputs = match listed {
-        true => pipeline::collect_inputs(&args.paths, &selection).map(pipeline::Inputs::from),
-        false => pipeline::stream_inputs(&args.paths, &selection),
-    }
-    .map_err(Failure::usage)?;
+    // on; fixing and adopting a baseline take the whole list (`into_vec`).
+    let inputs = pipeline::stream_inputs(&args.paths, &selection).map_err(Failure::usage)?;
     // Without limits, the files are still read and their structural
     // problems shown; the run then ends with exit 2 and how to give limits.
     let mut no_limits = None;
