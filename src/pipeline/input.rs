@@ -26,14 +26,10 @@ pub struct Input {
     pub walked: bool,
 }
 
-/// Read a file's text, or say why it cannot be a job file.
-pub fn load(input: &Input) -> Result<String, Box<Diagnostic>> {
-    load_in(input, &mut crate::fsread::Dirs::default())
-}
-
-/// [`load`], opening a file relative to the directory `dirs` holds (a
-/// reader keeps one for the files it reads in turn).
-pub fn load_in(input: &Input, dirs: &mut crate::fsread::Dirs) -> Result<String, Box<Diagnostic>> {
+/// Read a file's text, or say why it cannot be a job file. A file is
+/// opened relative to the directory `dirs` holds (a reader keeps one for
+/// the files it reads in turn).
+pub fn load(input: &Input, dirs: &mut crate::fsread::Dirs) -> Result<String, Box<Diagnostic>> {
     let mut bytes = Vec::new();
     let read = match &input.source {
         Source::Stdin => std::io::stdin()

@@ -543,7 +543,7 @@ fn read_input(input: Input) -> ReadFile {
 
 /// [`read_input`] by a reader that keeps the directory it read in last.
 fn read_input_in(input: Input, dirs: &mut Dirs) -> ReadFile {
-    match input::load_in(&input, dirs) {
+    match load(&input, dirs) {
         Err(problem) => ReadFile {
             input,
             text: String::new(),
