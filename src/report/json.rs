@@ -290,11 +290,9 @@ impl Detached for JsonDraw {
 /// `verdict`, `reason` (strings or null), then the `request` and `limits`
 /// objects ([`AmountsOut`]) or null.
 fn put_job(path: &str, j: &JobEntry, out: &mut Vec<u8>) {
-    const MEMBER: &[u8] = b",\n      \"";
     out.extend_from_slice(b",\n    {\n      \"file\": ");
     put_str(Some(path), out);
-    out.extend_from_slice(MEMBER);
-    out.extend_from_slice(b"document\": ");
+    put_key("document", out);
     put_number(Some(j.document as u64), out);
     let strings = [
         ("name", j.name.as_deref()),
@@ -304,9 +302,7 @@ fn put_job(path: &str, j: &JobEntry, out: &mut Vec<u8>) {
         ("reason", j.reason.as_deref()),
     ];
     for (name, value) in strings {
-        out.extend_from_slice(MEMBER);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\": ");
+        put_key(name, out);
         put_str(value, out);
     }
     let objects = [
@@ -314,9 +310,7 @@ fn put_job(path: &str, j: &JobEntry, out: &mut Vec<u8>) {
         ("limits", j.limits.as_ref().map(|l| (l, true))),
     ];
     for (name, value) in objects {
-        out.extend_from_slice(MEMBER);
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\": ");
+        put_key(name, out);
         match value {
             Some((amounts, limits)) => AmountsOut {
                 amounts,
@@ -328,6 +322,14 @@ fn put_job(path: &str, j: &JobEntry, out: &mut Vec<u8>) {
         }
     }
     out.extend_from_slice(b"\n    }");
+}
+
+/// A later member of a job, up to its value: `,`, a line break, the
+/// members' indent, the key (ours: nothing in it to escape) and `: `.
+fn put_key(name: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(b",\n      \"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\": ");
 }
 
 /// A JSON string, or null.
